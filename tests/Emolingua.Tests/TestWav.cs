@@ -1,0 +1,57 @@
+namespace Emolingua.Tests;
+
+/// <summary>
+/// Minimal PCM16 mono WAV reading/writing for tests, independent of the library's reader, so fixture parity tests do
+/// not depend on the code under test elsewhere.
+/// </summary>
+public static class TestWav
+{
+    public static float[] ReadPcm16Mono(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        int pos = 12;
+        while (pos + 8 <= bytes.Length)
+        {
+            string id = System.Text.Encoding.ASCII.GetString(bytes, pos, 4);
+            int size = BitConverter.ToInt32(bytes, pos + 4);
+            if (id == "data")
+            {
+                var samples = new float[size / 2];
+                for (int i = 0; i < samples.Length; i++) samples[i] = BitConverter.ToInt16(bytes, pos + 8 + 2 * i) / 32768f;
+                return samples;
+            }
+            pos += 8 + size + (size & 1);
+        }
+        throw new InvalidDataException("no data chunk in " + path);
+    }
+
+    public static void WritePcm16Mono(string path, ReadOnlySpan<float> samples, int sampleRate)
+    {
+        using var w = new BinaryWriter(File.Create(path));
+        int dataBytes = samples.Length * 2;
+        w.Write("RIFF"u8); w.Write(36 + dataBytes); w.Write("WAVE"u8);
+        w.Write("fmt "u8); w.Write(16); w.Write((short)1); w.Write((short)1); w.Write(sampleRate); w.Write(sampleRate * 2); w.Write((short)2); w.Write((short)16);
+        w.Write("data"u8); w.Write(dataBytes);
+        foreach (var s in samples) w.Write((short)Math.Clamp(MathF.Round(s * 32767f), -32768, 32767));
+    }
+
+    /// <summary>A deterministic speech-like test signal: a gliding harmonic tone with an amplitude envelope and noise.</summary>
+    public static float[] Voiced(double seconds, int sampleRate, int seed = 1)
+    {
+        var rng = new Random(seed);
+        int n = (int)(seconds * sampleRate);
+        var x = new float[n];
+        double phase = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double t = (double)i / sampleRate;
+            double f0 = 120 + 40 * Math.Sin(2 * Math.PI * 0.7 * t);
+            phase += 2 * Math.PI * f0 / sampleRate;
+            double v = 0;
+            for (int h = 1; h <= 12; h++) v += Math.Sin(h * phase) / h;
+            double env = 0.5 + 0.5 * Math.Sin(2 * Math.PI * 3 * t);
+            x[i] = (float)(0.2 * env * v + 0.01 * (rng.NextDouble() * 2 - 1));
+        }
+        return x;
+    }
+}
