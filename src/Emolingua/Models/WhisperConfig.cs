@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Emolingua.Util;
+
+namespace Emolingua.Models;
+
+/// <summary>The encoder half of a Hugging Face WhisperConfig (config.json names), spec §2.3.</summary>
+public sealed record WhisperConfig(int DModel, int EncoderLayers, int EncoderAttentionHeads, int EncoderFfnDim,
+    int NumMelBins = 80, int MaxSourcePositions = 1500)
+{
+    public int HeadDim => DModel / EncoderAttentionHeads;
+
+    /// <summary>Standard Whisper sizes; random weights of these shapes serve benchmarks and the demo.</summary>
+    public static WhisperConfig ForSize(string size) => size switch
+    {
+        "tiny" => new(384, 4, 6, 1536),
+        "base" => new(512, 6, 8, 2048),
+        "small" => new(768, 12, 12, 3072),
+        "medium" => new(1024, 24, 16, 4096),
+        "large-v3" => new(1280, 32, 20, 5120, NumMelBins: 128),
+        _ => throw new EmolinguaException($"unknown Whisper size '{size}' (tiny, base, small, medium, large-v3)"),
+    };
+
+    public void Validate(string source)
+    {
+        if (DModel <= 0 || EncoderLayers <= 0 || EncoderAttentionHeads <= 0 || EncoderFfnDim <= 0 || MaxSourcePositions <= 0)
+            throw new EmolinguaException(source, "encoder sizes must be positive");
+        if (DModel % EncoderAttentionHeads != 0)
+            throw new EmolinguaException(source, $"d_model {DModel} is not a multiple of encoder_attention_heads {EncoderAttentionHeads}");
+        if (DModel % 2 != 0) throw new EmolinguaException(source, $"d_model {DModel} must be even (sinusoidal positions)");
+        if (NumMelBins is not (80 or 128)) throw new EmolinguaException(source, $"num_mel_bins {NumMelBins}: Whisper uses 80 or 128");
+    }
+
+    public static WhisperConfig Read(string configPath)
+    {
+        if (!File.Exists(configPath)) throw new EmolinguaException(configPath, "config.json not found");
+        JsonNode? node;
+        try { node = JsonNode.Parse(File.ReadAllText(configPath)); }
+        catch (JsonException e) { throw new EmolinguaException(configPath, $"not valid JSON ({e.Message.Split('.')[0]})"); }
+        if (node is not JsonObject o) throw new EmolinguaException(configPath, "not a JSON object");
+        int Get(string key, int? fallback = null)
+        {
+            if (o[key] is JsonValue v && v.TryGetValue<int>(out var i)) return i;
+            return fallback ?? throw new EmolinguaException(configPath, $"missing integer '{key}'");
+        }
+        var model = o["model_type"]?.GetValue<string>();
+        if (model != null && model != "whisper") throw new EmolinguaException(configPath, $"model_type '{model}' is not whisper");
+        var config = new WhisperConfig(Get("d_model"), Get("encoder_layers"), Get("encoder_attention_heads"),
+            Get("encoder_ffn_dim"), Get("num_mel_bins", 80), Get("max_source_positions", 1500));
+        config.Validate(configPath);
+        return config;
+    }
+
+    public JsonObject ToJson() => new()
+    {
+        ["model_type"] = "whisper", ["d_model"] = DModel, ["encoder_layers"] = EncoderLayers,
+        ["encoder_attention_heads"] = EncoderAttentionHeads, ["encoder_ffn_dim"] = EncoderFfnDim,
+        ["num_mel_bins"] = NumMelBins, ["max_source_positions"] = MaxSourcePositions,
+    };
+}

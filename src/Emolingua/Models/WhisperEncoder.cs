@@ -1,0 +1,157 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Emolingua.Models;
+
+// Field names are the Hugging Face parameter names (conv1, layers.0.self_attn.k_proj, ...): they become state-dict keys.
+#pragma warning disable IDE1006
+
+/// <summary>Whisper self-attention (HF WhisperAttention): k_proj has no bias; q is scaled by head_dim^-0.5.</summary>
+public sealed class WhisperAttention : Module<Tensor, Tensor>
+{
+    private readonly int _heads;
+    public readonly Linear k_proj, v_proj, q_proj, out_proj;
+
+    public WhisperAttention(int dModel, int heads) : base(nameof(WhisperAttention))
+    {
+        _heads = heads;
+        k_proj = Linear(dModel, dModel, hasBias: false);
+        v_proj = Linear(dModel, dModel);
+        q_proj = Linear(dModel, dModel);
+        out_proj = Linear(dModel, dModel);
+        RegisterComponents();
+    }
+
+    /// <param name="x">[B, T, D]</param>
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], t = x.shape[1], d = x.shape[2];
+        var q = q_proj.forward(x).view(b, t, _heads, -1).transpose(1, 2); // [B, H, T, hd]
+        var k = k_proj.forward(x).view(b, t, _heads, -1).transpose(1, 2);
+        var v = v_proj.forward(x).view(b, t, _heads, -1).transpose(1, 2);
+        // softmax(q k^T / sqrt(hd)) v: the same scaling HF applies to q after its bias.
+        var attended = F.scaled_dot_product_attention(q, k, v);            // [B, H, T, hd]
+        var merged = attended.transpose(1, 2).reshape(b, t, d);             // [B, T, D]
+        return out_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>A pre-LayerNorm transformer block (HF WhisperEncoderLayer) with the exact (erf) GELU.</summary>
+public sealed class WhisperEncoderLayer : Module<Tensor, Tensor>
+{
+    public readonly WhisperAttention self_attn;
+    public readonly LayerNorm self_attn_layer_norm;
+    public readonly Linear fc1, fc2;
+    public readonly LayerNorm final_layer_norm;
+
+    public WhisperEncoderLayer(WhisperConfig c) : base(nameof(WhisperEncoderLayer))
+    {
+        self_attn = new WhisperAttention(c.DModel, c.EncoderAttentionHeads);
+        self_attn_layer_norm = LayerNorm(c.DModel, eps: 1e-5);
+        fc1 = Linear(c.DModel, c.EncoderFfnDim);
+        fc2 = Linear(c.EncoderFfnDim, c.DModel);
+        final_layer_norm = LayerNorm(c.DModel, eps: 1e-5);
+        RegisterComponents();
+    }
+
+    /// <param name="x">[B, T, D]</param>
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var h = x + self_attn.forward(self_attn_layer_norm.forward(x));
+        h = h + fc2.forward(F.gelu(fc1.forward(final_layer_norm.forward(h))));
+        return h.MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// The Whisper audio encoder (HF WhisperEncoder, spec §2.1) for an S-second window: GELU(conv1) → GELU(conv2, stride 2)
+/// → + the first 50·S rows of the sinusoidal positional embedding → pre-LN blocks → final LayerNorm.
+/// </summary>
+public sealed class WhisperEncoder : Module<Tensor, Tensor>
+{
+    public WhisperConfig Config { get; }
+
+    /// <summary>Encoder positions (rows kept of the positional embedding): 50·S for an S-second window.</summary>
+    public int Positions { get; }
+
+    public readonly Conv1d conv1, conv2;
+    public readonly Embedding embed_positions;
+    public readonly ModuleList<WhisperEncoderLayer> layers;
+    public readonly LayerNorm layer_norm;
+
+    public WhisperEncoder(WhisperConfig config, int positions) : base(nameof(WhisperEncoder))
+    {
+        if (positions <= 0 || positions > config.MaxSourcePositions)
+            throw new ArgumentException($"positions must be in 1..{config.MaxSourcePositions}, got {positions}");
+        Config = config;
+        Positions = positions;
+        conv1 = Conv1d(config.NumMelBins, config.DModel, 3, padding: 1);
+        conv2 = Conv1d(config.DModel, config.DModel, 3, stride: 2, padding: 1);
+        embed_positions = Embedding(positions, config.DModel);
+        layers = new ModuleList<WhisperEncoderLayer>(Enumerable.Range(0, config.EncoderLayers).Select(_ => new WhisperEncoderLayer(config)).ToArray());
+        layer_norm = LayerNorm(config.DModel, eps: 1e-5);
+        RegisterComponents();
+        InitializeLikeHuggingFace();
+    }
+
+    /// <summary>Expected log-mel frames: 2·positions.</summary>
+    public int Frames => 2 * Positions;
+
+    /// <param name="mel">[B, n_mels, 2·positions] log-mel</param>
+    /// <returns>[B, positions, D], after the final LayerNorm</returns>
+    public override Tensor forward(Tensor mel)
+    {
+        if (mel.dim() != 3 || mel.shape[1] != Config.NumMelBins || mel.shape[2] != Frames)
+            throw new ArgumentException($"expected log-mel [B, {Config.NumMelBins}, {Frames}], got [{string.Join(", ", mel.shape)}]");
+        using var scope = NewDisposeScope();
+        var x = F.gelu(conv1.forward(mel));
+        x = F.gelu(conv2.forward(x));                               // [B, D, P]
+        x = x.permute(0, 2, 1) + embed_positions.weight!;           // [B, P, D]
+        foreach (var layer in layers) x = layer.forward(x);
+        return layer_norm.forward(x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Time-mean of the final output: [B, n_mels, frames] → [B, D] (the paper's utterance embedding).</summary>
+    public Tensor Embed(Tensor mel)
+    {
+        using var scope = NewDisposeScope();
+        return forward(mel).mean(new long[] { 1 }).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Freezes conv1, conv2 and the positional embedding (the paper's "conv + positional layers frozen").</summary>
+    public void FreezeFrontEnd()
+    {
+        foreach (var p in conv1.parameters().Concat(conv2.parameters()).Concat(embed_positions.parameters()))
+            p.requires_grad = false;
+    }
+
+    /// <summary>HF _init_weights: normal(0, 0.02) for linear and conv weights, zero biases, unit LayerNorms, sinusoids.</summary>
+    private void InitializeLikeHuggingFace()
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.StartsWith("embed_positions")) continue;
+            if (name.EndsWith("bias")) p.zero_();
+            else if (name.Contains("layer_norm")) p.fill_(1.0);
+            else p.normal_(0, 0.02);
+        }
+        embed_positions.weight!.copy_(Sinusoids(Positions, Config.DModel));
+        embed_positions.weight!.requires_grad = false;
+    }
+
+    /// <summary>Whisper's sinusoidal table (spec §2.2): first half sin, second half cos, timescales up to 10000.</summary>
+    public static Tensor Sinusoids(int length, int channels)
+    {
+        using var scope = NewDisposeScope();
+        double increment = Math.Log(10000) / (channels / 2 - 1);
+        var inv = exp(arange(channels / 2, dtype: ScalarType.Float64) * -increment);        // [C/2]
+        var scaled = arange(length, dtype: ScalarType.Float64).unsqueeze(1) * inv.unsqueeze(0); // [L, C/2]
+        return cat(new[] { sin(scaled), cos(scaled) }, 1).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+}
