@@ -83,6 +83,14 @@ public sealed class CliArgs
         catch (OverflowException) { throw new EmolinguaException($"{CommandName}: option {name}: '{s}' is out of range"); }
     }
 
+    /// <summary>Consumes the first argument when it is not an option (a sub-verb such as "bench logmel").</summary>
+    public string? Subcommand()
+    {
+        if (_tokens.Count == 0 || _used[0] || _tokens[0].StartsWith("--")) return null;
+        _used[0] = true;
+        return _tokens[0];
+    }
+
     /// <summary>The arguments not consumed as options; call after reading every option.</summary>
     public List<string> Positionals()
     {

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Emolingua.Features;
+using Emolingua.Models;
+using Emolingua.Util;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Emolingua.Cli.Commands;
+
+/// <summary>
+/// Micro-benchmarks with a PyTorch twin (bench/pytorch/bench.py takes the same arguments and prints the same line):
+/// one JSON line {"what", "median_ms", "min_ms", ...} after warm-up.
+/// </summary>
+public sealed class BenchCommand : CliCommand
+{
+    public override string Name => "bench";
+    public override string Usage =>
+        "logmel --batch B --seconds S [--threads T] [--iters N] | encoder --size tiny|base|small --batch B --seconds S --mode forward|train [--threads T] [--iters N]";
+    public override string Summary => "Time the log-mel front end or a Whisper encoder step on random data; prints one JSON line.";
+
+    public override int Run(CliArgs args)
+    {
+        string target = args.Subcommand() ?? throw new EmolinguaException("bench: say what to time: logmel or encoder");
+        int batch = args.Int("--batch", 8);
+        double seconds = args.Double("--seconds", 4);
+        int threads = args.Int("--threads", 2);
+        int? iters = args.IntOrNull("--iters");
+        int warmup = args.Int("--warmup", 2);
+        string size = args.Option("--size") ?? "small";
+        string mode = args.Option("--mode") ?? "forward";
+        args.Positionals();
+        if (batch <= 0 || seconds <= 0 || threads <= 0) throw new EmolinguaException("bench: --batch, --seconds and --threads must be positive");
+        torch.set_num_threads(threads);
+        torch.random.manual_seed(0);
+
+        var result = target switch
+        {
+            "logmel" => Time($"logmel b{batch} {seconds:0.##}s", iters ?? 20, warmup, LogMelStep(batch, seconds)),
+            "encoder" => Time($"encoder {size} {mode} b{batch} {seconds:0.##}s", iters ?? (size == "small" ? 5 : 10), warmup,
+                mode switch
+                {
+                    "forward" => EncoderForwardStep(size, batch, seconds),
+                    "train" => EncoderTrainStep(size, batch, seconds),
+                    _ => throw new EmolinguaException($"bench: --mode must be forward or train, not '{mode}'"),
+                }),
+            _ => throw new EmolinguaException($"bench: unknown target '{target}' (logmel or encoder)"),
+        };
+        result["impl"] = "emolingua";
+        result["threads"] = threads;
+        result["peak_rss_mb"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0);
+        Console.WriteLine(result.ToJsonString());
+        return 0;
+    }
+
+    private static JsonObject Time(string what, int iters, int warmup, Action step)
+    {
+        for (int i = 0; i < warmup; i++) step();
+        var times = new List<double>();
+        for (int i = 0; i < iters; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            step();
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        double median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
+        return new JsonObject { ["what"] = what, ["median_ms"] = Math.Round(median, 2), ["min_ms"] = Math.Round(times[0], 2), ["iters"] = iters };
+    }
+
+    private static Action LogMelStep(int batch, double seconds)
+    {
+        var waveforms = (randn(batch, WhisperAudio.SamplesFor(seconds)) * 0.1).DetachFromDisposeScope();
+        return () =>
+        {
+            using var scope = NewDisposeScope();
+            WhisperLogMel.Compute(waveforms);
+        };
+    }
+
+    private static Action EncoderForwardStep(string size, int batch, double seconds)
+    {
+        var encoder = new WhisperEncoder(WhisperConfig.ForSize(size), WhisperAudio.PositionsFor(seconds));
+        encoder.eval();
+        var mel = randn(batch, encoder.Config.NumMelBins, encoder.Frames).DetachFromDisposeScope();
+        return () =>
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            encoder.forward(mel);
+        };
+    }
+
+    /// <summary>Forward, cross-entropy on a 4-class head, backward, AdamW step; conv + positions frozen as in training.</summary>
+    private static Action EncoderTrainStep(string size, int batch, double seconds)
+    {
+        var encoder = new WhisperEncoder(WhisperConfig.ForSize(size), WhisperAudio.PositionsFor(seconds));
+        encoder.FreezeFrontEnd();
+        var model = new EmotionClassifier(encoder);
+        model.train();
+        var optimizer = new Emolingua.Training.AdamWOptimizer(model.named_parameters(), learningRate: 1e-5);
+        var mel = randn(batch, encoder.Config.NumMelBins, encoder.Frames).DetachFromDisposeScope();
+        var labels = randint(0, 4, batch, dtype: ScalarType.Int64).DetachFromDisposeScope();
+        return () =>
+        {
+            using var scope = NewDisposeScope();
+            optimizer.ZeroGrad();
+            var loss = nn.functional.cross_entropy(model.forward(mel), labels);
+            loss.backward();
+            optimizer.StepOnce();
+        };
+    }
+}

@@ -1,0 +1,99 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Emolingua.Training;
+
+/// <summary>
+/// AdamW with decoupled weight decay, exactly torch.optim.AdamW's update (Loshchilov &amp; Hutter), written out so its
+/// state (step, first and second moments) can be checkpointed as named tensors and restored bit for bit.
+/// </summary>
+public sealed class AdamWOptimizer : IDisposable
+{
+    private readonly List<(string Name, Parameter Parameter)> _parameters;
+    private readonly Dictionary<string, (Tensor M, Tensor V)> _moments = new();
+
+    public double LearningRate { get; set; }
+    public double Beta1 { get; }
+    public double Beta2 { get; }
+    public double Epsilon { get; }
+    public double WeightDecay { get; }
+    public long Step { get; private set; }
+
+    public AdamWOptimizer(IEnumerable<(string Name, Parameter Parameter)> parameters, double learningRate,
+        double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0.01)
+    {
+        _parameters = parameters.Where(p => p.Parameter.requires_grad).ToList();
+        LearningRate = learningRate; Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; WeightDecay = weightDecay;
+    }
+
+    public IReadOnlyList<(string Name, Parameter Parameter)> Parameters => _parameters;
+
+    public void ZeroGrad()
+    {
+        foreach (var (_, p) in _parameters)
+            if (p.grad is { } g) { g.Dispose(); p.grad = null; }
+    }
+
+    /// <summary>One update of every parameter that has a gradient.</summary>
+    public void StepOnce()
+    {
+        Step++;
+        double biasCorrection1 = 1 - Math.Pow(Beta1, Step);
+        double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, Step));
+        using var noGrad = no_grad();
+        foreach (var (name, p) in _parameters)
+        {
+            var g = p.grad;
+            if (g is null) continue;
+            using var scope = NewDisposeScope();
+            var (m, v) = Moments(name, p);
+            p.mul_(1 - LearningRate * WeightDecay);
+            m.mul_(Beta1).add_(g, alpha: 1 - Beta1);
+            v.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
+            var denominator = v.sqrt().div_(biasCorrection2Sqrt).add_(Epsilon);
+            p.addcdiv_(m, denominator, value: -LearningRate / biasCorrection1);
+        }
+    }
+
+    private (Tensor M, Tensor V) Moments(string name, Parameter p)
+    {
+        if (!_moments.TryGetValue(name, out var state))
+        {
+            state = (zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
+            _moments[name] = state;
+        }
+        return state;
+    }
+
+    /// <summary>The state as named CPU float arrays: "m.NAME", "v.NAME" (only parameters updated so far).</summary>
+    public Dictionary<string, (float[] Data, long[] Shape)> StateTensors()
+    {
+        var result = new Dictionary<string, (float[], long[])>();
+        foreach (var (name, (m, v)) in _moments)
+        {
+            result["m." + name] = (m.cpu().data<float>().ToArray(), m.shape);
+            result["v." + name] = (v.cpu().data<float>().ToArray(), v.shape);
+        }
+        return result;
+    }
+
+    public void LoadState(long step, IReadOnlyDictionary<string, (float[] Data, long[] Shape)> tensors)
+    {
+        Step = step;
+        foreach (var (_, (m, v)) in _moments) { m.Dispose(); v.Dispose(); }
+        _moments.Clear();
+        foreach (var (name, p) in _parameters)
+        {
+            if (!tensors.TryGetValue("m." + name, out var m) || !tensors.TryGetValue("v." + name, out var v)) continue;
+            _moments[name] = (tensor(m.Data, m.Shape, device: p.device).DetachFromDisposeScope(),
+                              tensor(v.Data, v.Shape, device: p.device).DetachFromDisposeScope());
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, (m, v)) in _moments) { m.Dispose(); v.Dispose(); }
+        _moments.Clear();
+    }
+}
