@@ -7,14 +7,16 @@ namespace Emolingua.Audio;
 
 /// <summary>
 /// Band-limited sample-rate conversion: a Kaiser-windowed sinc evaluated as a polyphase filter bank.
-/// The response follows sox's "very high quality" setting: flat to 95% of the lower Nyquist frequency,
-/// at least 100 dB down from 100% of it, linear phase, output sample n at input time n·from/to.
+/// The response tracks sox's "very high quality" setting (rate -v): flat to 91% of the lower Nyquist frequency,
+/// about -3 dB at 95%, at least 120 dB down from 100%; linear phase; output sample n sits at input time n·from/to.
 /// Thread-safe: the only shared state is a cache of immutable filter tables keyed by rate pair.
 /// </summary>
 public static class Resampler
 {
-    private const double PassbandEdge = 0.95;      // fraction of the lower Nyquist frequency kept flat
-    private const double StopbandAttenuationDb = 100;
+    // Fractions of the lower Nyquist frequency, chosen to track sox "rate -v": about -3 dB at 95%, full rejection at 100%.
+    private const double HalfAmplitudePoint = 0.955;
+    private const double StopbandEdge = 1.0;
+    private const double StopbandAttenuationDb = 120;
     private const int MaxExactPhases = 1024;        // beyond this many phases, interpolate between table rows
     private const int InterpolatedPhases = 512;
 
@@ -110,8 +112,8 @@ public static class Resampler
 
             // Frequencies in cycles per input sample.
             double nyquist = 0.5 * Math.Min(1.0, (double)toRate / fromRate);
-            double transition = (1 - PassbandEdge) * nyquist;
-            double cutoff = nyquist - transition / 2;
+            double cutoff = HalfAmplitudePoint * nyquist;
+            double transition = 2 * (StopbandEdge - HalfAmplitudePoint) * nyquist;
             double beta = 0.1102 * (StopbandAttenuationDb - 8.7);
             int length = (int)Math.Ceiling((StopbandAttenuationDb - 7.95) / (2.285 * 2 * Math.PI * transition)) + 1;
             int half = (length + 1) / 2;
