@@ -139,7 +139,8 @@ public sealed class MixupLogExp : IAugmentation, IStatefulAugmentation, IDisposa
         using var noGrad = torch.no_grad();
         if (_bank is null)
         {
-            _bank = torch.zeros(new[] { Capacity, x.shape[1], x.shape[2] }, dtype: x.dtype, device: x.device)
+            // empty, not zeros: only rows [0, count) are ever read, and untouched pages of a large bank stay uncommitted.
+            _bank = torch.empty(new[] { Capacity, x.shape[1], x.shape[2] }, dtype: x.dtype, device: x.device)
                 .DetachFromDisposeScope();
         }
         long b = x.shape[0];
@@ -186,7 +187,7 @@ public sealed class MixupLogExp : IAugmentation, IStatefulAugmentation, IDisposa
                 throw new ArgumentException($"memory_bank has shape [{string.Join(", ", saved.shape)}], expected [{count}, F, T].", nameof(state));
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
-            var bank = torch.zeros(new[] { Capacity, saved.shape[1], saved.shape[2] }, dtype: saved.dtype, device: device ?? saved.device);
+            var bank = torch.empty(new[] { Capacity, saved.shape[1], saved.shape[2] }, dtype: saved.dtype, device: device ?? saved.device);
             bank.narrow(0, 0, count).copy_(saved);
             _bank = bank.DetachFromDisposeScope();
         }
