@@ -1,0 +1,118 @@
+using System.Text;
+using System.Text.Json;
+using Emolingua.Corpora;
+using Spectre.Console;
+
+namespace Emolingua.Cli.Commands;
+
+/// <summary>Lists a corpus as released: kept utterances, classes, speakers, genders, skips by reason, folds.</summary>
+public sealed class CorpusCommand : CliCommand
+{
+    public override string Name => "corpus";
+    public override string Usage => "KIND ROOT [--json] [--manifest OUT.csv|OUT.jsonl] [--folds K] [--seed N]   (KIND: " + string.Join(", ", Corpus.Kinds) + ")";
+    public override string Summary => "Read a corpus folder (or manifest) and report kept utterances, classes, speakers, skips and folds.";
+
+    public override int Run(CliArgs args)
+    {
+        bool json = args.Flag("--json");
+        string? manifest = args.Option("--manifest");
+        int k = args.Int("--folds", Folds.DefaultK);
+        int seed = args.Int("--seed", Folds.DefaultSeed);
+        var pos = args.Positionals();
+        if (pos.Count != 2) throw new Util.EmolinguaException($"corpus: expected KIND ROOT, got {pos.Count} argument(s) (see ./emolingua help corpus)");
+        if (k < 1) throw new Util.EmolinguaException("corpus: --folds must be at least 1");
+
+        var corpus = Corpus.Open(pos[0], pos[1]);
+        var skips = new SkipCounter();
+        var utterances = Read(corpus, skips);
+        var groups = Folds.Groups(corpus.Scheme, utterances, k, seed);
+        var report = CorpusReport.From(corpus, utterances, skips, groups);
+
+        if (manifest != null)
+            Manifest.Write(manifest, utterances.Select((u, i) => u with { Session = groups[i] }));
+
+        if (json) Console.Out.WriteLine(report.ToJson());
+        else report.WriteTable(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) }));
+        return 0;
+    }
+
+    // Metadata only (no audio); a live count on stderr for big corpora when someone is watching.
+    private static List<Utterance> Read(ICorpus corpus, SkipCounter skips)
+    {
+        if (Console.IsErrorRedirected) return corpus.Enumerate(skips).ToList();
+        var list = new List<Utterance>();
+        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        err.Status().Start($"reading {corpus.Kind}...", ctx =>
+        {
+            foreach (var u in corpus.Enumerate(skips))
+            {
+                list.Add(u);
+                if (list.Count % 500 == 0) ctx.Status($"reading {corpus.Kind}: {list.Count} kept, {skips.Total} skipped");
+            }
+        });
+        return list;
+    }
+}
+
+/// <summary>The numbers <c>corpus</c> reports (the JSON is a contract: keys and meaning fixed).</summary>
+public sealed record CorpusReport(
+    string Kind, string Root, string Language, int Utterances, IReadOnlyDictionary<Emotion, int>? Classes, int Speakers,
+    IReadOnlyDictionary<Gender, int> Genders, IReadOnlyList<KeyValuePair<string, int>> Skipped, int Folds,
+    IReadOnlyList<(string Group, int Count)> GroupSizes, double Hours)
+{
+    public static CorpusReport From(ICorpus corpus, IReadOnlyList<Utterance> kept, SkipCounter skips, IReadOnlyList<string> groups)
+    {
+        var classes = corpus.Labeled
+            ? Emotions.All.ToDictionary(e => e, e => kept.Count(u => u.Label == e))
+            : null;
+        var genders = new[] { Gender.Female, Gender.Male, Gender.Unknown }.ToDictionary(g => g, g => kept.Count(u => u.Gender == g));
+        int speakers = kept.Where(u => u.HasKnownSpeaker).Select(u => u.Speaker).Distinct(StringComparer.Ordinal).Count();
+        var sizes = groups.GroupBy(g => g, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (g.Key, g.Count())).ToList();
+        return new CorpusReport(corpus.Kind, corpus.Root, corpus.Language, kept.Count, classes, speakers, genders,
+            skips.Counts, sizes.Count, sizes, kept.Sum(u => u.Duration) / 3600.0);
+    }
+
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", Kind);
+            w.WriteString("root", Root);
+            w.WriteNumber("utterances", Utterances);
+            if (Classes != null)
+            {
+                w.WriteStartObject("classes");
+                foreach (var e in Emotions.All) w.WriteNumber(e.Name(), Classes[e]);
+                w.WriteEndObject();
+            }
+            w.WriteNumber("speakers", Speakers);
+            w.WriteStartObject("genders");
+            foreach (var g in new[] { Gender.Female, Gender.Male, Gender.Unknown }) w.WriteNumber(g.Name(), Genders[g]);
+            w.WriteEndObject();
+            w.WriteStartObject("skipped");
+            foreach (var (reason, n) in Skipped) w.WriteNumber(reason, n);
+            w.WriteEndObject();
+            w.WriteNumber("folds", Folds);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    public void WriteTable(IAnsiConsole console)
+    {
+        var t = new Table().Title($"{Kind} ({Language})  {Markup.Escape(Root)}").AddColumn("").AddColumn(new TableColumn("count").RightAligned());
+        t.AddRow("utterances kept", Utterances.ToString());
+        t.AddRow("hours kept", Hours.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture));
+        if (Classes != null) foreach (var e in Emotions.All) t.AddRow("  " + e.Name(), Classes[e].ToString());
+        t.AddRow("speakers", Speakers.ToString());
+        foreach (var (g, n) in Genders) t.AddRow("  " + g.Name(), n.ToString());
+        t.AddRow($"folds", Folds.ToString());
+        foreach (var (g, n) in GroupSizes) t.AddRow("  " + Markup.Escape(g), n.ToString());
+        t.AddRow("skipped", Skipped.Sum(s => s.Value).ToString());
+        foreach (var (reason, n) in Skipped) t.AddRow("  " + Markup.Escape(reason), n.ToString());
+        console.Write(t);
+    }
+}

@@ -1,0 +1,61 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Emolingua.Augmentation;
+
+/// <summary>Random draws shared by the augmentations: always on the generator's device, then moved to the data.</summary>
+internal static class Draw
+{
+    /// <summary>U[0, 1) of the given shape, float32, on <paramref name="device"/>.</summary>
+    public static Tensor Uniform(Generator g, long[] shape, Device device) =>
+        // A generator can only feed tensors on its own device, so draw there and move.
+        torch.rand(shape, dtype: ScalarType.Float32, device: g.device, generator: g).to(device);
+
+    /// <summary>U[low, high) of the given shape, float32.</summary>
+    public static Tensor Uniform(Generator g, long[] shape, double low, double high, Device device)
+    {
+        using var scope = torch.NewDisposeScope();
+        var u = Uniform(g, shape, device);
+        return (u * (high - low) + low).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>N(0, 1) of the given shape and dtype.</summary>
+    public static Tensor Normal(Generator g, long[] shape, ScalarType dtype, Device device) =>
+        torch.randn(shape, dtype: dtype, device: g.device, generator: g).to(device);
+
+    /// <summary>Per-example "apply this augmentation" decisions, bool <c>[B]</c>: U[0,1) &lt; p.</summary>
+    public static Tensor Applied(Generator g, long batch, double p, Device device)
+    {
+        using var scope = torch.NewDisposeScope();
+        return Uniform(g, new[] { batch }, device).lt(p).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Host copy of a small tensor (one device sync).</summary>
+    public static float[] ToHost(Tensor t)
+    {
+        using var scope = torch.NewDisposeScope();
+        return t.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+    }
+
+    public static bool[] ToHostBool(Tensor t)
+    {
+        using var scope = torch.NewDisposeScope();
+        return t.cpu().contiguous().data<bool>().ToArray();
+    }
+
+    /// <summary>Amplitude factor 10^(db/20) (torch has no Scalar^Tensor overload here).</summary>
+    public static Tensor DbToAmplitude(Tensor db) => torch.exp(db * (Math.Log(10) / 20));
+
+    internal static void CheckProbability(double p)
+    {
+        if (!(p >= 0 && p <= 1)) throw new ArgumentOutOfRangeException(nameof(p), p, "p must be in [0, 1].");
+    }
+
+    internal static void CheckRank(Tensor x, int rank, string what)
+    {
+        if (x.dim() != rank)
+            throw new ArgumentException($"Expected {what} (rank {rank}), got shape [{string.Join(", ", x.shape)}].", nameof(x));
+    }
+
+    internal static string F(double v) => v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,91 @@
+namespace Emolingua.Corpora;
+
+/// <summary>
+/// Evaluation folds. Speaker folds (EMO-DB, URDU, SUBESCO, RAVDESS, manifests without sessions) follow the rule
+/// in FOLDS.md: sort speaker ids, shuffle with SplitMix64(seed), order females, males, unknown (stable), deal
+/// round-robin into k folds. IEMOCAP sessions and the official splits of MSP-Podcast/Common Voice come from
+/// <see cref="Utterance.Session"/>.
+/// </summary>
+public static class Folds
+{
+    public const int DefaultK = 5;
+    public const int DefaultSeed = 0;
+
+    /// <summary>Fold index (0..k'-1, k' = min(k, speakers)) per speaker id.</summary>
+    public static Dictionary<string, int> AssignSpeakers(IEnumerable<(string Speaker, Gender Gender)> speakers, int k = DefaultK, int seed = DefaultSeed)
+    {
+        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), "k must be at least 1");
+        var genders = new Dictionary<string, Gender>(StringComparer.Ordinal);
+        foreach (var (s, g) in speakers) genders.TryAdd(s, g);
+        var order = genders.Keys.OrderBy(s => s, StringComparer.Ordinal).ToArray();
+        var rng = new SplitMix64((ulong)seed);
+        for (int i = order.Length - 1; i > 0; i--)
+        {
+            int j = (int)(rng.Next() % (ulong)(i + 1));
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        // Stable partition by gender, then one continuing round-robin: folds differ by at most one speaker in
+        // total and at most one speaker of each gender.
+        var dealt = order.Where(s => genders[s] == Gender.Female)
+            .Concat(order.Where(s => genders[s] == Gender.Male))
+            .Concat(order.Where(s => genders[s] == Gender.Unknown));
+        int folds = Math.Min(k, Math.Max(order.Length, 1));
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        int n = 0;
+        foreach (var s in dealt) result[s] = n++ % folds;
+        return result;
+    }
+
+    /// <summary>
+    /// Speaker-disjoint fold index per utterance (same order as <paramref name="utterances"/>). A speaker's gender is
+    /// that of its first utterance. Utterances of an unknown speaker each count as their own speaker.
+    /// </summary>
+    public static int[] Assign(IReadOnlyList<Utterance> utterances, int k = DefaultK, int seed = DefaultSeed)
+    {
+        var keys = utterances.Select(SpeakerKey).ToArray();
+        var map = AssignSpeakers(utterances.Select((u, i) => (keys[i], u.Gender)), k, seed);
+        return keys.Select(s => map[s]).ToArray();
+    }
+
+    private static string SpeakerKey(Utterance u) => u.HasKnownSpeaker ? u.Speaker : "\0" + u.Id;
+
+    /// <summary>
+    /// The fold group name per utterance: "fold1".."foldK" for speaker folds, else <see cref="Utterance.Session"/>
+    /// (IEMOCAP "Session1".., official splits "train"/"dev"/"test"...). Falls back to speaker folds when any
+    /// utterance lacks a session.
+    /// </summary>
+    public static string[] Groups(FoldScheme scheme, IReadOnlyList<Utterance> utterances, int k = DefaultK, int seed = DefaultSeed)
+    {
+        if (scheme != FoldScheme.SpeakerFolds && utterances.All(u => !string.IsNullOrEmpty(u.Session)))
+            return utterances.Select(u => u.Session!).ToArray();
+        return Assign(utterances, k, seed).Select(f => "fold" + (f + 1)).ToArray();
+    }
+
+    /// <summary>Number of distinct fold groups.</summary>
+    public static int Count(FoldScheme scheme, IReadOnlyList<Utterance> utterances, int k = DefaultK, int seed = DefaultSeed) =>
+        Groups(scheme, utterances, k, seed).Distinct(StringComparer.Ordinal).Count();
+
+    /// <summary>Utterances with <see cref="Utterance.Session"/> set to their fold group (for manifests that keep the folds).</summary>
+    public static List<Utterance> WithGroups(FoldScheme scheme, IReadOnlyList<Utterance> utterances, int k = DefaultK, int seed = DefaultSeed)
+    {
+        var groups = Groups(scheme, utterances, k, seed);
+        return utterances.Select((u, i) => u with { Session = groups[i] }).ToList();
+    }
+
+    /// <summary>SplitMix64 (Steele et al. 2014): tiny, portable, and fixed forever, unlike System.Random's algorithm.</summary>
+    internal sealed class SplitMix64(ulong seed)
+    {
+        private ulong _state = seed;
+
+        public ulong Next()
+        {
+            ulong z = _state += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+
+        /// <summary>Uniform double in [0, 1).</summary>
+        public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
+    }
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Emolingua.Util;
+
+namespace Emolingua.Corpora;
+
+/// <summary>
+/// Manifest files: CSV (header row) or JSONL (one object per line, chosen by the .jsonl/.json extension) with the
+/// columns <see cref="Columns"/>. Users may write just path, label, speaker, gender, session, language; the writer
+/// emits all of them so a manifest read back yields the same utterances.
+/// </summary>
+public static class Manifest
+{
+    public static readonly string[] Columns =
+        ["id", "path", "corpus", "language", "speaker", "gender", "session", "label", "original_label", "duration"];
+
+    public static bool IsJsonLines(string path) =>
+        path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Writes utterances (absolute paths; label = the 4-class name or empty) atomically.</summary>
+    public static void Write(string path, IEnumerable<Utterance> utterances)
+    {
+        bool json = IsJsonLines(path);
+        AtomicFile.Write(path, stream =>
+        {
+            using var w = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
+            if (!json) w.WriteLine(string.Join(",", Columns));
+            foreach (var u in utterances)
+            {
+                string[] values = Values(u);
+                if (json)
+                {
+                    using var buffer = new MemoryStream();
+                    using (var jw = new Utf8JsonWriter(buffer))
+                    {
+                        jw.WriteStartObject();
+                        for (int i = 0; i < Columns.Length; i++)
+                        {
+                            if (Columns[i] == "duration") jw.WriteNumber("duration", Math.Round(u.Duration, 4));
+                            else jw.WriteString(Columns[i], values[i]);
+                        }
+                        jw.WriteEndObject();
+                    }
+                    w.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+                }
+                else w.WriteLine(string.Join(",", values.Select(Csv.Escape)));
+            }
+        });
+    }
+
+    private static string[] Values(Utterance u) =>
+    [
+        u.Id, Path.GetFullPath(u.Path), u.Corpus, u.Language, u.Speaker, u.Gender.Name(), u.Session ?? "",
+        u.Label?.Name() ?? "", u.OriginalLabel, u.Duration.ToString("0.####", CultureInfo.InvariantCulture),
+    ];
+
+    /// <summary>Rows of a manifest as column → value maps (keys lower-case), with 1-based line numbers; bad JSON lines are null.</summary>
+    internal static IEnumerable<(int Line, Dictionary<string, string>? Row)> ReadRows(string path)
+    {
+        using var reader = new StreamReader(path);
+        if (IsJsonLines(path))
+        {
+            int n = 0;
+            string? line;
+            while ((line = reader.ReadLine()) != null)
+            {
+                n++;
+                if (line.Trim().Length == 0) continue;
+                yield return (n, ParseJsonLine(line));
+            }
+            yield break;
+        }
+        List<string>? header = null;
+        foreach (var (n, fields) in Csv.Read(reader))
+        {
+            if (header == null)
+            {
+                header = fields.Select(h => h.Trim().TrimStart('\uFEFF').ToLowerInvariant()).ToList();
+                if (!header.Contains("path")) throw new EmolinguaException(path, "manifest header has no 'path' column");
+                continue;
+            }
+            if (fields.Count != header.Count) { yield return (n, null); continue; }
+            var row = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (int i = 0; i < header.Count; i++) row[header[i]] = fields[i];
+            yield return (n, row);
+        }
+    }
+
+    private static Dictionary<string, string>? ParseJsonLine(string line)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) return null;
+            var row = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var p in doc.RootElement.EnumerateObject())
+                row[p.Name.ToLowerInvariant()] = p.Value.ValueKind switch
+                {
+                    JsonValueKind.String => p.Value.GetString() ?? "",
+                    JsonValueKind.Null => "",
+                    _ => p.Value.GetRawText(),
+                };
+            return row;
+        }
+        catch (JsonException) { return null; }
+    }
+}

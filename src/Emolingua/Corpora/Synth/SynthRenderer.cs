@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security;
+using Emolingua.Util;
+
+namespace Emolingua.Corpora.Synth;
+
+/// <summary>One clip to speak: espeak-ng voice and prosody, then level, padding, noise and the output format.</summary>
+internal sealed class SynthJob
+{
+    public required string OutPath { get; init; }
+    public required string Voice { get; init; }        // e.g. "de+f3"
+    public required string Text { get; init; }
+    public required int Pitch { get; init; }           // espeak -p, 0..99
+    public required int Rate { get; init; }            // espeak -s, words per minute
+    public required int Amplitude { get; init; }       // espeak -a, <= 120
+    public required string Range { get; init; }        // SSML prosody range: x-low .. x-high
+    public required int SampleRate { get; init; }
+    public required bool Mp3 { get; init; }
+    public required double Lead { get; init; }         // seconds of silence (+noise) before / after speech
+    public required double Trail { get; init; }
+    public required double GainDb { get; init; }       // recording level, <= 0
+    public required double SnrDb { get; init; }        // background noise relative to the speech RMS
+    public required ulong NoiseSeed { get; init; }
+    /// <summary>Seconds, known after rendering.</summary>
+    public double Duration { get; set; }
+}
+
+/// <summary>Runs espeak-ng (speech, 22.05 kHz); padding, noise and resampling here; PCM16 WAV written here, MP3 by ffmpeg in batches.</summary>
+internal static class SynthRenderer
+{
+    public static void CheckTools()
+    {
+        foreach (var tool in new[] { "espeak-ng", "ffmpeg" })
+            if (!OnPath(tool)) throw new EmolinguaException(tool, "not found on PATH (Debian: apt-get install espeak-ng ffmpeg)");
+    }
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool)));
+
+    /// <summary>Speaks one clip and writes it: PCM16 WAV directly, or (MP3) float samples to <paramref name="rawForMp3"/> for <see cref="EncodeMp3"/>.</summary>
+    public static void Render(SynthJob job, string? rawForMp3 = null)
+    {
+        string ssml = $"<speak><prosody range=\"{job.Range}\">{SecurityElement.Escape(job.Text)}</prosody></speak>";
+        var (wav, stderr) = RunCapture("espeak-ng",
+            ["-v", job.Voice, "-p", Num(job.Pitch), "-s", Num(job.Rate), "-a", Num(job.Amplitude), "-m", "--stdout", ssml], null);
+        var (speech, rate) = ParseEspeakWav(wav, stderr);
+        var x = Resampler.For(rate, job.SampleRate).Apply(Process(job, speech, rate));
+        for (int i = 0; i < x.Length; i++) x[i] = Math.Clamp(x[i], -0.999f, 0.999f);
+        job.Duration = x.Length / (double)job.SampleRate;
+        if (job.Mp3)
+        {
+            var bytes = new byte[x.Length * 4];
+            Buffer.BlockCopy(x, 0, bytes, 0, bytes.Length);
+            File.WriteAllBytes(rawForMp3 ?? throw new ArgumentNullException(nameof(rawForMp3)), bytes);
+        }
+        else AtomicFile.WriteAllBytes(job.OutPath, Pcm16Wav(x, job.SampleRate));
+    }
+
+    /// <summary>Encodes float32 raw files to MP3 (mono, same rate, 64 kb/s) with one ffmpeg process for the batch.</summary>
+    public static void EncodeMp3(IReadOnlyList<(string Raw, string Mp3, int Rate)> batch)
+    {
+        if (batch.Count == 0) return;
+        var args = new List<string> { "-nostdin", "-loglevel", "error", "-y" };
+        foreach (var (raw, _, rate) in batch) args.AddRange(["-f", "f32le", "-ar", Num(rate), "-ac", "1", "-i", raw]);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(batch[i].Mp3)!);
+            args.AddRange(["-map", $"{i}:a", "-c:a", "libmp3lame", "-b:a", "64k", "-map_metadata", "-1",
+                           "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "mp3", batch[i].Mp3 + ".tmp"]);
+        }
+        RunCapture("ffmpeg", args, null);
+        foreach (var (raw, mp3, _) in batch)
+        {
+            File.Move(mp3 + ".tmp", mp3, overwrite: true);
+            File.Delete(raw);
+        }
+    }
+
+    private static byte[] Pcm16Wav(float[] x, int rate)
+    {
+        var bytes = new byte[44 + 2 * x.Length];
+        using var w = new BinaryWriter(new MemoryStream(bytes));
+        w.Write("RIFF"u8); w.Write(36 + 2 * x.Length); w.Write("WAVE"u8);
+        w.Write("fmt "u8); w.Write(16); w.Write((short)1); w.Write((short)1); w.Write(rate); w.Write(rate * 2); w.Write((short)2); w.Write((short)16);
+        w.Write("data"u8); w.Write(2 * x.Length);
+        foreach (var v in x) w.Write((short)Math.Round(v * 32767f));
+        return bytes;
+    }
+
+    private static string Num(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>espeak-ng --stdout writes a WAV whose sizes are 0x7fffffff (streaming); read fmt, take all data.</summary>
+    private static (float[] Samples, int Rate) ParseEspeakWav(byte[] wav, string stderr)
+    {
+        if (wav.Length < 44 || wav[0] != 'R' || wav[8] != 'W') throw new EmolinguaException("espeak-ng", "produced no audio: " + stderr.Trim());
+        int rate = BitConverter.ToInt32(wav, 24);
+        int pos = 12;
+        while (pos + 8 <= wav.Length)
+        {
+            string id = System.Text.Encoding.ASCII.GetString(wav, pos, 4);
+            int size = BitConverter.ToInt32(wav, pos + 4);
+            if (id == "data")
+            {
+                int start = pos + 8, n = (wav.Length - start) / 2;
+                var s = new float[n];
+                for (int i = 0; i < n; i++) s[i] = BitConverter.ToInt16(wav, start + 2 * i) / 32768f;
+                return (s, rate);
+            }
+            pos += 8 + size;
+        }
+        throw new EmolinguaException("espeak-ng", "output has no data chunk");
+    }
+
+    /// <summary>Padding, recording level and coloured background noise at the job's SNR (deterministic per job).</summary>
+    private static float[] Process(SynthJob job, float[] speech, int rate)
+    {
+        int lead = (int)(job.Lead * rate), trail = (int)(job.Trail * rate);
+        var x = new float[lead + speech.Length + trail];
+        float gain = (float)Math.Pow(10, job.GainDb / 20);
+        double energy = 0;
+        for (int i = 0; i < speech.Length; i++) { x[lead + i] = speech[i] * gain; energy += (double)x[lead + i] * x[lead + i]; }
+        double rms = Math.Sqrt(energy / Math.Max(1, speech.Length));
+        double noiseRms = Math.Max(rms, 1e-4) * Math.Pow(10, -job.SnrDb / 20);
+        var rng = new Folds.SplitMix64(job.NoiseSeed);
+        // One-pole low-pass white noise (room/hum-like), scaled to the target RMS: a = 0.8 gives variance 1/(1-a^2) of the white part.
+        const double a = 0.8;
+        double scale = noiseRms * Math.Sqrt(1 - a * a) * Math.Sqrt(3), prev = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            prev = a * prev + (2 * rng.NextDouble() - 1) * scale;
+            x[i] += (float)prev;
+        }
+        return x;
+    }
+
+    private static (byte[] Stdout, string Stderr) RunCapture(string exe, IEnumerable<string> args, byte[]? stdin)
+    {
+        var psi = new ProcessStartInfo(exe)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin != null, UseShellExecute = false,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi) ?? throw new EmolinguaException(exe, "could not start");
+        var errTask = p.StandardError.ReadToEndAsync();
+        using var ms = new MemoryStream();
+        var outTask = p.StandardOutput.BaseStream.CopyToAsync(ms);
+        if (stdin != null)
+        {
+            p.StandardInput.BaseStream.Write(stdin);
+            p.StandardInput.Close();
+        }
+        outTask.Wait();
+        p.WaitForExit();
+        string err = errTask.Result;
+        if (p.ExitCode != 0) throw new EmolinguaException(exe, $"exit code {p.ExitCode}: {err.Trim()}");
+        return (ms.ToArray(), err);
+    }
+}
+
+/// <summary>
+/// Windowed-sinc resampler for the rational rate pairs synth needs (22.05 kHz to 16/44.1/48 kHz): one precomputed
+/// filter per output phase, Hann window, cutoff at 0.95 of the lower Nyquist frequency.
+/// </summary>
+internal sealed class Resampler
+{
+    private const int HalfTaps = 16;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int), Resampler> Cache = new();
+    private readonly int _from, _to, _step, _taps;
+    private readonly float[][] _filters; // per phase: weights for input k0 - HalfTaps' + j
+
+    public static Resampler For(int from, int to) => Cache.GetOrAdd((from, to), k => new Resampler(k.Item1, k.Item2));
+
+    private Resampler(int from, int to)
+    {
+        _from = from; _to = to;
+        int g = Gcd(from, to);
+        int phases = to / g;
+        _step = g;
+        double cutoff = 0.95 * Math.Min(1.0, (double)to / from);
+        int half = (int)Math.Ceiling(HalfTaps / cutoff);
+        _taps = 2 * half + 1;
+        _filters = new float[phases][];
+        for (int p = 0; p < phases; p++)
+        {
+            double frac = (double)(p * g) / to; // fractional input position of this phase
+            var f = new float[_taps];
+            for (int j = 0; j < _taps; j++)
+            {
+                double d = (j - half) - frac; // input offset minus exact position
+                double sinc = Math.Abs(d) < 1e-12 ? 1.0 : Math.Sin(Math.PI * cutoff * d) / (Math.PI * cutoff * d);
+                double win = Math.Abs(d) >= half + 1 ? 0 : 0.5 + 0.5 * Math.Cos(Math.PI * d / (half + 1));
+                f[j] = (float)(cutoff * sinc * win);
+            }
+            _filters[p] = f;
+        }
+    }
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+
+    public float[] Apply(float[] x)
+    {
+        if (_from == _to) return (float[])x.Clone();
+        int n = (int)((long)x.Length * _to / _from);
+        var y = new float[n];
+        int half = _taps / 2;
+        for (int i = 0; i < n; i++)
+        {
+            long num = (long)i * _from;
+            int k0 = (int)(num / _to);
+            var f = _filters[(int)(num % _to) / _step];
+            double sum = 0;
+            int start = k0 - half;
+            for (int j = 0; j < f.Length; j++)
+            {
+                int k = start + j;
+                if ((uint)k < (uint)x.Length) sum += x[k] * f[j];
+            }
+            y[i] = (float)sum;
+        }
+        return y;
+    }
+}
