@@ -96,8 +96,8 @@ public static class Tsne
         else
         {
             var p = ExactAffinities(x, n, d, options.Perplexity);
-            var num = new double[n * n];
-            Optimize(y, n, dims, options, lr, (yy, exag, grad) => ExactGradient(p, yy, n, dims, exag, grad, num));
+            var rep = new double[n * dims];
+            Optimize(y, n, dims, options, lr, (yy, exag, grad) => ExactGradient(p, yy, n, dims, exag, grad, rep));
         }
 
         var result = new double[n, dims];
@@ -138,32 +138,35 @@ public static class Tsne
         }
     }
 
-    /// <summary>Exact KL gradient: 4 Σ_j (exag·P_ij − Q_ij) (1 + |y_i − y_j|²)⁻¹ (y_i − y_j).</summary>
-    private static void ExactGradient(double[] p, double[] y, int n, int dims, double exag, double[] grad, double[] num)
+    /// <summary>
+    /// Exact KL gradient 4 Σ_j (exag·P_ij − Q_ij) w_ij (y_i − y_j), w_ij = (1 + |y_i − y_j|²)⁻¹, Q_ij = w_ij / Σ w,
+    /// split into attraction Σ exag·P_ij w_ij (y_i − y_j) and repulsion Σ w_ij² (y_i − y_j) / Σ w so one symmetric
+    /// pass over i &lt; j suffices (no n×n buffer; sklearn's extra floor of Q at machine epsilon is omitted).
+    /// </summary>
+    private static void ExactGradient(double[] p, double[] y, int n, int dims, double exag, double[] grad, double[] rep)
     {
-        double sumQ = 0;
+        Array.Clear(grad);
+        Array.Clear(rep);
+        double sumW = 0;
+        Span<double> diff = stackalloc double[dims];
         for (int i = 0; i < n; i++)
+        {
+            int pi = i * n;
             for (int j = i + 1; j < n; j++)
             {
                 double d2 = 0;
-                for (int k = 0; k < dims; k++) { double t = y[i * dims + k] - y[j * dims + k]; d2 += t * t; }
-                double q = 1 / (1 + d2);
-                num[i * n + j] = q;
-                num[j * n + i] = q;
-                sumQ += 2 * q;
+                for (int k = 0; k < dims; k++) { double t = y[i * dims + k] - y[j * dims + k]; diff[k] = t; d2 += t * t; }
+                double w = 1 / (1 + d2);
+                sumW += 2 * w;
+                double a = exag * p[pi + j] * w, r = w * w;
+                for (int k = 0; k < dims; k++)
+                {
+                    grad[i * dims + k] += a * diff[k]; grad[j * dims + k] -= a * diff[k];
+                    rep[i * dims + k] += r * diff[k]; rep[j * dims + k] -= r * diff[k];
+                }
             }
-        Array.Clear(grad);
-        for (int i = 0; i < n; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                if (i == j) continue;
-                double q = num[i * n + j];
-                double mult = (exag * p[i * n + j] - Math.Max(q / sumQ, MachineEpsilon)) * q;
-                for (int k = 0; k < dims; k++) grad[i * dims + k] += mult * (y[i * dims + k] - y[j * dims + k]);
-            }
-            for (int k = 0; k < dims; k++) grad[i * dims + k] *= 4;
         }
+        for (int k = 0; k < grad.Length; k++) grad[k] = 4 * (grad[k] - rep[k] / sumW);
     }
 
     private static void BarnesHutGradient(SparseP p, double[] y, int n, double exag, double theta, int threads, double[] grad)

@@ -101,6 +101,20 @@ public class AugmentationContractTests
     }
 
     [Theory, MemberData(nameof(Names))]
+    public void LeavesOnlyTheResultInTheCallersScope(string name)
+    {
+        var aug = Make(name, 1.0);
+        using var g = new Generator(3);
+        using var scope = torch.NewDisposeScope();
+        var (x1, x2) = Inputs(aug.Domain);
+        int before = scope.DisposablesCount;
+        aug.Apply(x1, g);
+        aug.Apply(x2, g);
+        Assert.Equal(before + 2, scope.DisposablesCount);
+        (aug as IDisposable)?.Dispose();
+    }
+
+    [Theory, MemberData(nameof(Names))]
     public void ToStringNamesTypeAndProbability(string name)
     {
         var text = Make(name, 0.25).ToString()!;

@@ -117,6 +117,18 @@ public class SpeakerContrastiveLossTests
     }
 
     [Fact]
+    public void LeavesOnlyTheResultInTheCallersScope()
+    {
+        using var scope = torch.NewDisposeScope();
+        var z = SixIn3D();
+        var ids = torch.tensor(SixSpeakers);
+        int before = scope.DisposablesCount;
+        SpeakerContrastiveLoss.NtXent(z, ids, 0.1);
+        SpeakerContrastiveLoss.SupCon(z, ids, 0.1);
+        Assert.Equal(before + 2, scope.DisposablesCount);
+    }
+
+    [Fact]
     public void RejectsMismatchedLabels()
     {
         using var scope = torch.NewDisposeScope();
