@@ -42,8 +42,8 @@ public static class Presets
     /// ≤ 30 frames (3-s crops = 300 frames), each ≤ 20 % of the frames, mean fill. Mixup comes first so its memory
     /// bank stores un-augmented inputs. Call it once per view: the two views draw independently.
     /// </summary>
-    public static AugmentationPipeline ByolView() => new("byol-view",
-        new MixupLogExp(ratio: 0.4, capacity: 2048, domain: MixupDomain.WhisperLog10, p: 1.0),
+    public static AugmentationPipeline ByolView(int memory = 2048) => new("byol-view",
+        new MixupLogExp(ratio: 0.4, capacity: memory, domain: MixupDomain.WhisperLog10, p: 1.0),
         new RandomResizeCrop((1.0, 1.5), (0.6, 1.5), (0.6, 1.5), SpectrogramFill.Min, p: 1.0),
         new SpecAugment(freqMaskParam: 15, freqMasks: 2, timeMaskParam: 30, timeMasks: 2, maxTimeFraction: 0.2,
             fill: SpectrogramFill.Mean, p: 1.0));

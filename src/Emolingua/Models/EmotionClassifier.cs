@@ -37,10 +37,13 @@ public sealed class EmotionClassifier : Module<Tensor, Tensor>
     public readonly ClassificationHead head;
 
     public EmotionClassifier(WhisperEncoder encoder, int classes = 4, int hiddenDim = 256, double dropoutRate = 0.1)
-        : base(nameof(EmotionClassifier))
+        : this(encoder, new ClassificationHead(encoder.Config.DModel, hiddenDim, classes, dropoutRate)) { }
+
+    /// <summary>Wraps an existing encoder and head (BYOL infers with its target encoder and the online head).</summary>
+    public EmotionClassifier(WhisperEncoder encoder, ClassificationHead head) : base(nameof(EmotionClassifier))
     {
         this.encoder = encoder;
-        head = new ClassificationHead(encoder.Config.DModel, hiddenDim, classes, dropoutRate);
+        this.head = head;
         RegisterComponents();
     }
 

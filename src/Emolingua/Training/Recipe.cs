@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Emolingua.Util;
+
+namespace Emolingua.Training;
+
+/// <summary>
+/// Everything a training run needs, read from a recipe JSON (snake_case keys; unknown keys are errors so that a
+/// typo cannot silently fall back to a default). <c>--set a.b=value</c> edits the JSON before it is bound.
+/// </summary>
+public sealed class Recipe
+{
+    public string Name { get; set; } = "";
+    /// <summary>baseline, contrastive or byol.</summary>
+    public string Method { get; set; } = "baseline";
+    public int Seed { get; set; }
+    public ModelSection Model { get; set; } = new();
+    public DataSection Data { get; set; } = new();
+    public TrainingSection Training { get; set; } = new();
+    public AugmentSection Augment { get; set; } = new();
+    public ContrastiveSection Contrastive { get; set; } = new();
+    public ByolSection Byol { get; set; } = new();
+    /// <summary>Where each hyper-parameter comes from (a sentence of the paper, or "ours: why"). Free text.</summary>
+    public Dictionary<string, string> Sources { get; set; } = new();
+
+    public sealed class ModelSection
+    {
+        /// <summary>Hugging Face folder, .safetensors file or hub id; null = random initialisation of <see cref="Size"/>/<see cref="Dims"/>.</summary>
+        public string? Whisper { get; set; }
+        /// <summary>tiny, base, small, ... for random initialisation when no weights are given.</summary>
+        public string? Size { get; set; }
+        /// <summary>Explicit encoder dimensions for random initialisation (the demo's tiny Whisper-shaped encoder).</summary>
+        public DimsSection? Dims { get; set; }
+        /// <summary>Window in seconds; the positional embedding is cropped to 50·S rows.</summary>
+        public double Seconds { get; set; } = 4;
+        public bool FreezeFrontEnd { get; set; } = true;
+        public int HeadHidden { get; set; } = 256;
+        public double Dropout { get; set; } = 0.1;
+    }
+
+    public sealed class DimsSection
+    {
+        public int DModel { get; set; } = 384;
+        public int EncoderLayers { get; set; } = 4;
+        public int EncoderAttentionHeads { get; set; } = 6;
+        public int EncoderFfnDim { get; set; } = 1536;
+        public int NumMelBins { get; set; } = 80;
+    }
+
+    public sealed class CorpusRef
+    {
+        public string Kind { get; set; } = "";
+        /// <summary>Relative to --data (or the working folder), or absolute.</summary>
+        public string Root { get; set; } = "";
+        /// <summary>Skip silently when the folder is absent (e.g. MSP-Podcast in the demo).</summary>
+        public bool Optional { get; set; }
+    }
+
+    public sealed class DataSection
+    {
+        /// <summary>Labelled English corpora (IEMOCAP, MSP-Podcast).</summary>
+        public List<CorpusRef> English { get; set; } = new();
+        /// <summary>The low-resource corpora this run adapts to (BYOL, or CL with unlabeled = "target"); their test fold is never seen.</summary>
+        public List<CorpusRef> Target { get; set; } = new();
+        /// <summary>Common Voice locale folders for unlabeled = "commonvoice".</summary>
+        public List<CorpusRef> CommonVoice { get; set; } = new();
+        /// <summary>"commonvoice" or "target": the unlabeled low-resource source of CL stage 1 and BYOL.</summary>
+        public string Unlabeled { get; set; } = "commonvoice";
+        /// <summary>Fold 1..K: English validation session/fold and the target corpora's test fold.</summary>
+        public int Fold { get; set; } = 1;
+        public int Folds { get; set; } = 5;
+        public int FoldSeed { get; set; }
+        /// <summary>Optional folder for decoded 16 kHz waveforms (reused across runs).</summary>
+        public string? Cache { get; set; }
+    }
+
+    public sealed class TrainingSection
+    {
+        public int BatchSize { get; set; } = 64;
+        public double LearningRate { get; set; } = 1e-5;
+        public double WeightDecay { get; set; } = 0.01;
+        public int StepsPerEpoch { get; set; } = 100;
+        public int MaxEpochs { get; set; } = 50;
+        /// <summary>Early stopping: epochs without improvement of <see cref="Metric"/> on validation.</summary>
+        public int Patience { get; set; } = 5;
+        /// <summary>uar, accuracy, macro_f1 (higher is better) or loss (lower is better).</summary>
+        public string Metric { get; set; } = "uar";
+        public int LogEvery { get; set; } = 10;
+        public int Prefetch { get; set; } = 3;
+        public int EvalBatch { get; set; } = 32;
+    }
+
+    public sealed class AugmentSection
+    {
+        /// <summary>Apply the CL/baseline waveform + spectrogram augmentations to supervised batches.</summary>
+        public bool Supervised { get; set; } = true;
+    }
+
+    public sealed class ContrastiveSection
+    {
+        public int Speakers { get; set; } = 16;
+        public int UtterancesPerSpeaker { get; set; } = 4;
+        public double Temperature { get; set; } = 0.07;
+        /// <summary>ntxent (the paper's Eq. 1) or supcon.</summary>
+        public string Loss { get; set; } = "ntxent";
+        public int Stage1MaxEpochs { get; set; } = 20;
+        public int Stage1Patience { get; set; } = 3;
+        public double Stage1LearningRate { get; set; } = 1e-5;
+    }
+
+    public sealed class ByolSection
+    {
+        public double LambdaStart { get; set; } = 0.8;
+        public double LambdaEnd { get; set; } = 0.2;
+        /// <summary>constant (BYOL-A, lucidrains) or cosine (BYOL paper: τ rises from tau to 1).</summary>
+        public string EmaSchedule { get; set; } = "constant";
+        public double EmaTau { get; set; } = 0.99;
+        public int ProjectorHidden { get; set; } = 4096;
+        public int ProjectionDim { get; set; } = 256;
+        /// <summary>Unlabeled low-resource utterances per step (the labelled English batch is training.batch_size).</summary>
+        public int UnlabeledBatch { get; set; } = 64;
+        public int MixupMemory { get; set; } = 2048;
+    }
+
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>Reads a recipe file and applies "key=value" overrides (dotted paths; values parsed as JSON, else as strings).</summary>
+    public static Recipe Load(string path, IEnumerable<string>? overrides = null)
+    {
+        if (!File.Exists(path)) throw new EmolinguaException(path, "recipe not found");
+        JsonNode node;
+        try { node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) ?? new JsonObject(); }
+        catch (JsonException e) { throw new EmolinguaException(path, $"not valid JSON: {e.Message}"); }
+        return FromJson(node, path, overrides);
+    }
+
+    public static Recipe FromJson(JsonNode node, string source, IEnumerable<string>? overrides = null)
+    {
+        foreach (var o in overrides ?? Enumerable.Empty<string>()) ApplyOverride(node, o, source);
+        Recipe recipe;
+        try { recipe = node.Deserialize<Recipe>(JsonOptions) ?? new Recipe(); }
+        catch (JsonException e) { throw new EmolinguaException(source, $"recipe: {e.Message}"); }
+        recipe.Validate(source);
+        return recipe;
+    }
+
+    public static void ApplyOverride(JsonNode root, string assignment, string source)
+    {
+        int eq = assignment.IndexOf('=');
+        if (eq <= 0) throw new EmolinguaException(source, $"--set '{assignment}': expected key=value");
+        var path = assignment[..eq].Split('.');
+        var text = assignment[(eq + 1)..];
+        JsonNode value;
+        try { value = JsonNode.Parse(text) ?? JsonValue.Create((string?)null)!; }
+        catch (JsonException) { value = JsonValue.Create(text); }
+        var node = root;
+        for (int i = 0; i < path.Length - 1; i++)
+        {
+            if (node[path[i]] is not JsonObject child) { child = new JsonObject(); node[path[i]] = child; }
+            node = child;
+        }
+        node[path[^1]] = value;
+    }
+
+    public void Validate(string source)
+    {
+        if (Method is not ("baseline" or "contrastive" or "byol"))
+            throw new EmolinguaException(source, $"method '{Method}' (baseline, contrastive or byol)");
+        if (Model.Whisper == null && Model.Size == null && Model.Dims == null)
+            throw new EmolinguaException(source, "model: give whisper (weights), size or dims");
+        if (Model.Seconds <= 0 || Model.Seconds > 30) throw new EmolinguaException(source, "model.seconds must be in (0, 30]");
+        if (Training.BatchSize <= 0 || Training.StepsPerEpoch <= 0 || Training.MaxEpochs <= 0)
+            throw new EmolinguaException(source, "training: batch_size, steps_per_epoch and max_epochs must be positive");
+        if (Training.Metric is not ("uar" or "accuracy" or "macro_f1" or "loss"))
+            throw new EmolinguaException(source, $"training.metric '{Training.Metric}' (uar, accuracy, macro_f1, loss)");
+        if (Data.English.Count == 0) throw new EmolinguaException(source, "data.english: at least one labelled English corpus");
+        if (Data.Unlabeled is not ("commonvoice" or "target"))
+            throw new EmolinguaException(source, $"data.unlabeled '{Data.Unlabeled}' (commonvoice or target)");
+        if (Data.Fold < 1 || Data.Fold > Data.Folds) throw new EmolinguaException(source, $"data.fold {Data.Fold} outside 1..{Data.Folds}");
+        if (Contrastive.Loss is not ("ntxent" or "supcon")) throw new EmolinguaException(source, $"contrastive.loss '{Contrastive.Loss}' (ntxent or supcon)");
+        if (Byol.EmaSchedule is not ("constant" or "cosine")) throw new EmolinguaException(source, $"byol.ema_schedule '{Byol.EmaSchedule}' (constant or cosine)");
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,200 @@
+using System.Text.Json.Nodes;
+using Emolingua.Augmentation;
+using Emolingua.Features;
+using Emolingua.Models;
+using Emolingua.Training.Data;
+using Emolingua.Training.Objectives;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Emolingua.Training.Stages;
+
+#pragma warning disable IDE1006 // field names are state-dict keys
+
+/// <summary>BYOL's projector/predictor MLP: Linear → BatchNorm1d → ReLU → Linear (lucidrains, BYOL-A).</summary>
+public sealed class ByolMlp : Module<Tensor, Tensor>
+{
+    public readonly Linear fc1;
+    public readonly BatchNorm1d bn;
+    public readonly Linear fc2;
+
+    public ByolMlp(int input, int hidden, int output) : base(nameof(ByolMlp))
+    {
+        fc1 = Linear(input, hidden); bn = BatchNorm1d(hidden); fc2 = Linear(hidden, output);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return fc2.forward(functional.relu(bn.forward(fc1.forward(x)))).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Encoder + projector: the part shared by BYOL's online and target networks (same names for the EMA).</summary>
+public sealed class ByolBranch : Module<Tensor, Tensor>
+{
+    public readonly WhisperEncoder encoder;
+    public readonly ByolMlp projector;
+
+    public ByolBranch(WhisperEncoder encoder, ByolMlp projector) : base(nameof(ByolBranch))
+    {
+        this.encoder = encoder; this.projector = projector;
+        RegisterComponents();
+    }
+
+    /// <param name="mel">[B, n_mels, frames]</param><returns>projection [B, P]</returns>
+    public override Tensor forward(Tensor mel)
+    {
+        using var scope = NewDisposeScope();
+        return projector.forward(encoder.Embed(mel)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>All BYOL modules, for checkpoints: online branch, predictor, classification head, target branch.</summary>
+public sealed class ByolNetworks : Module
+{
+    public readonly ByolBranch online;
+    public readonly ByolMlp predictor;
+    public readonly ClassificationHead head;
+    public readonly ByolBranch target;
+
+    public ByolNetworks(ByolBranch online, ByolMlp predictor, ClassificationHead head, ByolBranch target) : base(nameof(ByolNetworks))
+    {
+        this.online = online; this.predictor = predictor; this.head = head; this.target = target;
+        RegisterComponents();
+    }
+}
+
+/// <summary>
+/// BYOL with a supervised head in one stage (paper §2.3): each step draws a class-balanced labelled English batch and
+/// an unlabeled low-resource batch; BYOL's symmetric loss runs on two independently augmented views (mixup, random
+/// resize crop, masking) of all of them, cross-entropy on a third, mildly augmented view of the English ones;
+/// loss = (1 − λ)·CE + λ·BYOL with λ falling linearly 0.8 → 0.2 over the planned steps; the target network follows
+/// by EMA after each step. Validation and the exported model use the target encoder with the head.
+/// </summary>
+public sealed class ByolStage : TrainingStage
+{
+    private readonly StageContext _ctx;
+    private readonly ByolNetworks _nets;
+    private readonly EmotionClassifier _inference;
+    private readonly ClassBalancedSampler _labelled;
+    private readonly UniformSampler _unlabeled;
+    private readonly AugmentationPipeline _view, _supervised;
+    private readonly EmaSchedule _ema;
+    private readonly double _seconds;
+
+    private sealed record Inputs(float[][] English, long[] Labels, float[][] Unlabeled);
+
+    public ByolStage(Func<WhisperEncoder> newEncoder, StageContext ctx, long totalSteps)
+    {
+        _ctx = ctx;
+        var r = ctx.Recipe;
+        _seconds = r.Model.Seconds;
+        var onlineEncoder = newEncoder();
+        int d = onlineEncoder.Config.DModel, b = r.Byol.ProjectorHidden, p = r.Byol.ProjectionDim;
+        var online = new ByolBranch(onlineEncoder, new ByolMlp(d, b, p));
+        var target = new ByolBranch(newEncoder(), new ByolMlp(d, b, p));
+        var head = new ClassificationHead(d, r.Model.HeadHidden, 4, r.Model.Dropout);
+        _nets = new ByolNetworks(online, new ByolMlp(p, b, p), head, target);
+        using (no_grad())
+            foreach (var ((_, t), (_, o)) in target.state_dict().Zip(online.state_dict())) t.copy_(o);
+        foreach (var param in target.parameters()) param.requires_grad = false;
+        _inference = new EmotionClassifier(target.encoder, head);
+        _labelled = new ClassBalancedSampler(ctx.Data.EnglishTrain, r.Training.BatchSize, ctx.Seed, "English training data");
+        _unlabeled = new UniformSampler(ctx.Data.UnlabeledTrain.Count, r.Byol.UnlabeledBatch, ctx.Seed, "byol/unlabeled", "unlabeled low-resource data");
+        _view = Presets.ByolView(r.Byol.MixupMemory);
+        _supervised = Presets.ByolSupervised();
+        _ema = r.Byol.EmaSchedule == "cosine" ? EmaSchedule.Cosine(r.Byol.EmaTau, totalSteps) : EmaSchedule.Constant(r.Byol.EmaTau);
+        _nets.train();
+    }
+
+    public override string Name => "byol";
+    public override nn.Module StateModule => _nets;
+    public override bool HigherIsBetter => _ctx.Recipe.Training.Metric != "loss";
+
+    public override IEnumerable<(string Name, Parameter Parameter)> TrainableParameters =>
+        _nets.named_parameters().Where(p => !p.name.StartsWith("target.", StringComparison.Ordinal));
+
+    public override object Prepare(long step)
+    {
+        var english = _labelled.Batch(step);
+        var unlabeled = _unlabeled.Batch(step);
+        return new Inputs(
+            _ctx.RandomCrops(_ctx.Data.EnglishTrain, english, _seconds, "byol/english", step),
+            english.Select(i => (long)_ctx.Data.EnglishTrain[i].Label!.Value).ToArray(),
+            _ctx.RandomCrops(_ctx.Data.UnlabeledTrain, unlabeled, _seconds, "byol/unlabeled", step));
+    }
+
+    public override (Tensor Loss, Dictionary<string, double> Logs) Loss(object inputs, long step, long totalSteps)
+    {
+        var x = (Inputs)inputs;
+        using var generator = _ctx.AugmentGenerator(Name, step);
+        int nMels = _nets.online.encoder.Config.NumMelBins;
+        var englishMel = WhisperLogMel.Compute(_ctx.Waveforms(x.English), nMels);            // [Be, n_mels, F]
+        var unlabeledMel = WhisperLogMel.Compute(_ctx.Waveforms(x.Unlabeled), nMels);        // [Bu, n_mels, F]
+        var all = cat(new[] { englishMel, unlabeledMel }, 0);                                // labels ignored here
+        var view1 = _view.Apply(all, generator);
+        var view2 = _view.Apply(all, generator);
+        var q1 = _nets.predictor.forward(_nets.online.forward(view1));                       // [B, P]
+        var q2 = _nets.predictor.forward(_nets.online.forward(view2));
+        Tensor z1, z2;
+        using (no_grad())
+        {
+            z1 = _nets.target.forward(view1);
+            z2 = _nets.target.forward(view2);
+        }
+        var byol = ByolLoss.Symmetric(q1, z2, q2, z1);
+
+        var supervisedView = _supervised.Apply(englishMel, generator);
+        var logits = _nets.head.forward(_nets.online.encoder.Embed(supervisedView));          // [Be, 4]
+        var labels = tensor(x.Labels, device: _ctx.Device);
+        var ce = nn.functional.cross_entropy(logits, labels);
+        double lambda = LambdaSchedule.Linear(step, Math.Max(1, totalSteps - 1), _ctx.Recipe.Byol.LambdaStart, _ctx.Recipe.Byol.LambdaEnd);
+        var loss = LambdaSchedule.Mixed(ce, byol, lambda);
+        return (loss, new Dictionary<string, double> { ["ce"] = ce.item<float>(), ["byol"] = byol.item<float>(), ["lambda"] = lambda });
+    }
+
+    public override void AfterOptimizerStep(long step, long totalSteps) =>
+        Ema.Update(_nets.target, _nets.online, _ema.Tau(step));
+
+    public override ValidationResult? Validate()
+    {
+        if (_ctx.Data.EnglishValidation.Count == 0) return null;
+        var values = _ctx.EvaluateEmotion(_inference, _ctx.Data.EnglishValidation, _seconds);
+        _nets.train();
+        return new ValidationResult(values[_ctx.Recipe.Training.Metric], values);
+    }
+
+    public override void Export(string folder) =>
+        ModelBundle.Save(folder, _inference, _seconds, "byol", new JsonObject { ["recipe"] = _ctx.Recipe.Name, ["seed"] = _ctx.Seed, ["fold"] = _ctx.Recipe.Data.Fold, ["encoder"] = "target" });
+
+    public override Dictionary<string, (float[] Data, long[] Shape)> ExtraState() =>
+        _view.StateDict().ToDictionary(kv => "view." + kv.Key, kv => (StageContext.ToFloats(kv.Value), kv.Value.shape));
+
+    public override void LoadExtraState(IReadOnlyDictionary<string, (float[] Data, long[] Shape)> state)
+    {
+        var restored = new Dictionary<string, Tensor>();
+        foreach (var (key, (data, shape)) in state)
+        {
+            if (!key.StartsWith("view.", StringComparison.Ordinal)) continue;
+            var t = tensor(data, shape);
+            // Counters were stored as floats (exact below 2^24); the pipeline expects integers.
+            restored[key["view.".Length..]] = key.EndsWith("count") || key.EndsWith("next") ? t.to(ScalarType.Int64) : t;
+        }
+        _view.LoadStateDict(restored, _ctx.Device);
+    }
+
+    public override IEnumerable<string> Describe()
+    {
+        var r = _ctx.Recipe;
+        yield return $"{_ctx.Data.EnglishTrain.Count} labelled English + {_ctx.Data.UnlabeledTrain.Count} unlabeled low-resource utterances; per step {r.Training.BatchSize} labelled (class-balanced) + {r.Byol.UnlabeledBatch} unlabeled, {_seconds} s crops";
+        yield return $"lambda {r.Byol.LambdaStart} -> {r.Byol.LambdaEnd} linear; EMA {r.Byol.EmaSchedule} tau {r.Byol.EmaTau}; projector {r.Byol.ProjectorHidden} -> {r.Byol.ProjectionDim}";
+        yield return _view.ToString().ReplaceLineEndings(" | ");
+        yield return _supervised.ToString().ReplaceLineEndings(" | ");
+    }
+
+    public override void Dispose() { _view.Dispose(); _supervised.Dispose(); }
+}

@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Emolingua.Models;
+using Emolingua.Training.Data;
+using Emolingua.Util;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Emolingua.Training;
+
+public sealed record StageOptions(int Seed, double LearningRate, double WeightDecay, int StepsPerEpoch, int MaxEpochs,
+    int Patience, int LogEvery, int Prefetch);
+
+public sealed record StageResult(string Stage, long Steps, int Epochs, long BestStep, bool StoppedEarly,
+    IReadOnlyDictionary<string, double>? BestValidation, IReadOnlyDictionary<string, double>? FinalValidation);
+
+/// <summary>
+/// The one training loop. Per step: fresh per-step seeds (dropout and augmentation draw from (seed, stage, step), so a
+/// resumed run replays exactly what an uninterrupted run computes), inputs from the prefetcher, loss, backward, AdamW,
+/// the stage's after-step hook (EMA). Per epoch: validation, early stopping, best export, and an atomic checkpoint of
+/// model, optimizer, extra state and the metrics.jsonl length, from which <c>--resume</c> continues.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly string _runDir;
+    private readonly Action<string> _log;
+
+    public Trainer(string runDir, Action<string>? log = null)
+    {
+        _runDir = runDir;
+        _log = log ?? (m => Console.Error.WriteLine(m));
+    }
+
+    public string MetricsPath => Path.Combine(_runDir, "metrics.jsonl");
+
+    private sealed class CheckpointState
+    {
+        public long Step { get; set; }
+        public int Epoch { get; set; }
+        public double? BestMetric { get; set; }
+        public long BestStep { get; set; } = -1;
+        public int BadEpochs { get; set; }
+        public bool Finished { get; set; }
+        public bool StoppedEarly { get; set; }
+        public long MetricsBytes { get; set; }
+        public long OptimizerStep { get; set; }
+        public Dictionary<string, double>? BestValues { get; set; }
+        public Dictionary<string, double>? LastValues { get; set; }
+    }
+
+    /// <param name="stageDir">Holds state/ (resume point) and best/ (the stage's export at its best validation).</param>
+    /// <param name="metricsStartBytes">Length of metrics.jsonl when this stage began (earlier stages' lines).</param>
+    public StageResult Run(TrainingStage stage, string stageDir, StageOptions o, long metricsStartBytes)
+    {
+        Directory.CreateDirectory(stageDir);
+        var statePath = Path.Combine(stageDir, "state");
+        var bestPath = Path.Combine(stageDir, "best");
+        AtomicFolder.Recover(statePath);
+        AtomicFolder.Recover(bestPath);
+        using var optimizer = new AdamWOptimizer(stage.TrainableParameters, o.LearningRate, weightDecay: o.WeightDecay);
+
+        var state = File.Exists(Path.Combine(statePath, "trainer.json")) ? LoadCheckpoint(stage, optimizer, statePath) : new CheckpointState { MetricsBytes = metricsStartBytes };
+        TruncateMetrics(state.MetricsBytes);
+        long totalSteps = (long)o.StepsPerEpoch * o.MaxEpochs;
+        if (state.Finished)
+        {
+            _log($"{stage.Name}: already finished at step {state.Step} (resume)");
+            return Result(stage, state);
+        }
+        if (state.Step > 0) _log($"{stage.Name}: resuming at step {state.Step} (epoch {state.Epoch})");
+        else foreach (var line in stage.Describe()) _log($"{stage.Name}: {line}");
+
+        using var prefetcher = new Prefetcher<object>(stage.Prepare, state.Step, totalSteps, o.Prefetch);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        var watch = Stopwatch.StartNew();
+        long stepsThisSession = 0;
+        var window = new Dictionary<string, double>();
+        int windowCount = 0;
+
+        console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                     new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(stage.Name, maxValue: totalSteps);
+                task.Value = state.Step;
+                while (state.Step < totalSteps && !state.Finished)
+                {
+                    long step = state.Step;
+                    torch.random.manual_seed((long)(StepRandom.Mix((ulong)o.Seed, StepRandom.Hash(stage.Name), (ulong)step) & 0x7FFFFFFFFFFFFFFF));
+                    var inputs = prefetcher.Get(step);
+                    using (var scope = NewDisposeScope())
+                    {
+                        var (loss, logs) = stage.Loss(inputs, step, totalSteps);
+                        optimizer.ZeroGrad();
+                        loss.backward();
+                        optimizer.StepOnce();
+                        stage.AfterOptimizerStep(step, totalSteps);
+                        logs["loss"] = loss.item<float>();
+                        foreach (var (k, v) in logs) window[k] = window.GetValueOrDefault(k) + v;
+                        windowCount++;
+                    }
+                    optimizer.ZeroGrad();
+                    state.Step++;
+                    stepsThisSession++;
+                    task.Value = state.Step;
+                    double stepsPerSecond = stepsThisSession / watch.Elapsed.TotalSeconds;
+                    if (state.Step % o.LogEvery == 0 || state.Step == totalSteps)
+                    {
+                        var line = new JsonObject { ["stage"] = stage.Name, ["step"] = state.Step, ["epoch"] = state.Epoch + 1, ["lr"] = o.LearningRate };
+                        foreach (var (k, v) in window) line[k] = Math.Round(v / windowCount, 6);
+                        line["steps_per_s"] = Math.Round(stepsPerSecond, 3);
+                        AppendMetrics(line);
+                        task.Description = $"{stage.Name} loss {window["loss"] / windowCount:0.0000} lr {o.LearningRate:0.0e+0} {stepsPerSecond:0.00} steps/s";
+                        window.Clear(); windowCount = 0;
+                    }
+                    if (state.Step % o.StepsPerEpoch == 0 || state.Step == totalSteps)
+                        EndEpoch(stage, o, state, optimizer, statePath, bestPath, totalSteps);
+                }
+                task.StopTask();
+            });
+        return Result(stage, state);
+    }
+
+    private void EndEpoch(TrainingStage stage, StageOptions o, CheckpointState state, AdamWOptimizer optimizer, string statePath, string bestPath, long totalSteps)
+    {
+        state.Epoch++;
+        var validation = stage.Validate();
+        var line = new JsonObject { ["stage"] = stage.Name, ["step"] = state.Step, ["epoch"] = state.Epoch, ["split"] = "validation" };
+        bool improved;
+        if (validation == null)
+        {
+            improved = true; // no validation set: keep the latest
+        }
+        else
+        {
+            foreach (var (k, v) in validation.Values) line[k] = Math.Round(v, 6);
+            state.LastValues = validation.Values.ToDictionary();
+            improved = state.BestMetric is not { } best || (stage.HigherIsBetter ? validation.Metric > best : validation.Metric < best);
+        }
+        if (improved)
+        {
+            state.BestMetric = validation?.Metric;
+            state.BestStep = state.Step;
+            state.BestValues = validation?.Values.ToDictionary();
+            state.BadEpochs = 0;
+            stage.Export(bestPath);
+        }
+        else state.BadEpochs++;
+        line["best"] = improved;
+        AppendMetrics(line);
+        if (validation != null && state.BadEpochs >= o.Patience)
+        {
+            state.Finished = true;
+            state.StoppedEarly = true;
+            _log($"{stage.Name}: early stop after epoch {state.Epoch} ({o.Patience} epochs without improvement)");
+        }
+        if (state.Step >= totalSteps) state.Finished = true;
+        SaveCheckpoint(stage, optimizer, state, statePath);
+    }
+
+    private void AppendMetrics(JsonObject line)
+    {
+        File.AppendAllText(MetricsPath, line.ToJsonString() + "\n");
+    }
+
+    /// <summary>Drops metrics lines written after the checkpoint being resumed, so the file equals an uninterrupted run's.</summary>
+    private void TruncateMetrics(long bytes)
+    {
+        if (!File.Exists(MetricsPath)) { File.WriteAllText(MetricsPath, ""); return; }
+        using var f = new FileStream(MetricsPath, FileMode.Open, FileAccess.Write);
+        if (f.Length > bytes) f.SetLength(bytes);
+    }
+
+    private void SaveCheckpoint(TrainingStage stage, AdamWOptimizer optimizer, CheckpointState state, string statePath)
+    {
+        state.MetricsBytes = new FileInfo(MetricsPath).Length;
+        state.OptimizerStep = optimizer.Step;
+        var model = stage.StateModule.state_dict().ToDictionary(kv => kv.Key, kv => (kv.Value.cpu().to(ScalarType.Float32).data<float>().ToArray(), kv.Value.shape));
+        var optimizerState = optimizer.StateTensors();
+        var extra = stage.ExtraState();
+        AtomicFolder.Write(statePath, tmp =>
+        {
+            Models.SafeTensors.WriteFloat32(Path.Combine(tmp, "model.safetensors"), model);
+            Models.SafeTensors.WriteFloat32(Path.Combine(tmp, "optimizer.safetensors"), optimizerState);
+            if (extra.Count > 0) Models.SafeTensors.WriteFloat32(Path.Combine(tmp, "extra.safetensors"), extra);
+            AtomicFile.WriteAllText(Path.Combine(tmp, "trainer.json"), System.Text.Json.JsonSerializer.Serialize(state, Recipe.JsonOptions));
+        });
+    }
+
+    private static CheckpointState LoadCheckpoint(TrainingStage stage, AdamWOptimizer optimizer, string statePath)
+    {
+        var json = File.ReadAllText(Path.Combine(statePath, "trainer.json"));
+        var state = System.Text.Json.JsonSerializer.Deserialize<CheckpointState>(json, Recipe.JsonOptions)
+            ?? throw new EmolinguaException(statePath, "empty trainer.json");
+        var model = Models.SafeTensors.Open(Path.Combine(statePath, "model.safetensors"));
+        using (no_grad())
+        {
+            foreach (var (name, t) in stage.StateModule.state_dict())
+            {
+                if (!model.Entries.ContainsKey(name)) throw new EmolinguaException(model.Path, $"checkpoint lacks '{name}' (was the recipe changed?)");
+                using var value = tensor(model.ReadFloat32(name), model.Entries[name].Shape).to(t.dtype).to(t.device);
+                t.copy_(value);
+            }
+        }
+        optimizer.LoadState(state.OptimizerStep, ReadAll(Path.Combine(statePath, "optimizer.safetensors")));
+        var extraPath = Path.Combine(statePath, "extra.safetensors");
+        if (File.Exists(extraPath)) stage.LoadExtraState(ReadAll(extraPath));
+        return state;
+    }
+
+    private static Dictionary<string, (float[], long[])> ReadAll(string path)
+    {
+        var st = Models.SafeTensors.Open(path);
+        return st.Entries.ToDictionary(e => e.Key, e => (st.ReadFloat32(e.Key), e.Value.Shape));
+    }
+
+    private static StageResult Result(TrainingStage stage, CheckpointState s) =>
+        new(stage.Name, s.Step, s.Epoch, s.BestStep, s.StoppedEarly, s.BestValues, s.LastValues);
+}
