@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Emolingua.Util;
+
+namespace Emolingua.Audio;
+
+/// <summary>Decodes anything ffmpeg understands (flac, ogg, m4a, ...) by running ffprobe/ffmpeg found on PATH.</summary>
+internal static class FfmpegDecoder
+{
+    /// <summary>Full path of <paramref name="tool"/> in the directories of <paramref name="searchPath"/> (PATH syntax), or null.</summary>
+    public static string? Locate(string tool, string? searchPath)
+    {
+        if (string.IsNullOrEmpty(searchPath)) return null;
+        foreach (var dir in searchPath.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            foreach (var name in OperatingSystem.IsWindows() ? new[] { tool + ".exe", tool } : new[] { tool })
+            {
+                var candidate = Path.Combine(dir, name);
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        return null;
+    }
+
+    public static AudioInfo Probe(string path, string ffprobe)
+    {
+        var result = Run(path, ffprobe, ["-v", "error", "-select_streams", "a:0",
+            "-show_entries", "stream=sample_rate,channels,duration:format=format_name,duration",
+            "-of", "default=noprint_wrappers=1", Path.GetFullPath(path)]);
+        var values = new Dictionary<string, string>();
+        foreach (var line in System.Text.Encoding.UTF8.GetString(result).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = line.IndexOf('=');
+            if (eq > 0) values.TryAdd(line[..eq], line[(eq + 1)..]); // the stream's duration comes before the container's
+        }
+        if (!values.TryGetValue("sample_rate", out var rateText) || !int.TryParse(rateText, CultureInfo.InvariantCulture, out int rate) || rate <= 0)
+            throw new EmolinguaException(path, "no audio stream found (ffprobe)");
+        int channels = values.TryGetValue("channels", out var c) && int.TryParse(c, CultureInfo.InvariantCulture, out int ch) ? ch : 0;
+        if (channels <= 0) throw new EmolinguaException(path, "audio stream has no channels (ffprobe)");
+        double duration = values.TryGetValue("duration", out var d) && double.TryParse(d, NumberStyles.Float, CultureInfo.InvariantCulture, out double sec) ? sec : 0;
+        string format = values.GetValueOrDefault("format_name", "unknown");
+        long frames = (long)Math.Round(duration * rate);
+        return new AudioInfo(format, rate, channels, frames, duration);
+    }
+
+    public static Waveform Read(string path, string ffmpeg, string ffprobe)
+    {
+        var info = Probe(path, ffprobe);
+        // Ask for the probed rate and channel count so that what comes out is what we think it is; we mix to mono
+        // ourselves because ffmpeg's -ac 1 is a weighted downmix, not the average used for WAV and MP3.
+        var bytes = Run(path, ffmpeg, ["-nostdin", "-v", "error", "-i", Path.GetFullPath(path), "-map", "0:a:0",
+            "-f", "f32le", "-acodec", "pcm_f32le", "-ac", info.Channels.ToString(CultureInfo.InvariantCulture),
+            "-ar", info.SampleRate.ToString(CultureInfo.InvariantCulture), "-"]);
+        var interleaved = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, bytes.Length / 4 * 4));
+        return new Waveform(WaveformOps.MixToMono(interleaved, info.Channels), info.SampleRate);
+    }
+
+    private static byte[] Run(string path, string tool, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(tool)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+            UseShellExecute = false,
+        };
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        using var process = Process.Start(start) ?? throw new EmolinguaException(path, $"could not start {tool}");
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var stdout = new MemoryStream();
+        process.StandardOutput.BaseStream.CopyTo(stdout);
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            var lines = stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            string reason = lines.Length > 0 ? lines[^1] : $"exit code {process.ExitCode}";
+            throw new EmolinguaException(path, $"{Path.GetFileName(tool)} could not decode it: {reason}");
+        }
+        return stdout.ToArray();
+    }
+}

@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Emolingua.Audio;
+
+/// <summary>
+/// Band-limited sample-rate conversion: a Kaiser-windowed sinc evaluated as a polyphase filter bank.
+/// The response tracks sox's "very high quality" setting (rate -v): flat to 91% of the lower Nyquist frequency,
+/// about -3 dB at 95%, at least 120 dB down from 100%; linear phase; output sample n sits at input time n·from/to.
+/// Thread-safe: the only shared state is a cache of immutable filter tables keyed by rate pair.
+/// </summary>
+public static class Resampler
+{
+    // Fractions of the lower Nyquist frequency, chosen to track sox "rate -v": about -3 dB at 95%, full rejection at 100%.
+    private const double HalfAmplitudePoint = 0.955;
+    private const double StopbandEdge = 1.0;
+    private const double StopbandAttenuationDb = 120;
+    private const int MaxExactPhases = 1024;        // beyond this many phases, interpolate between table rows
+    private const int InterpolatedPhases = 512;
+
+    private static readonly ConcurrentDictionary<(int From, int To), Kernel> Kernels = new();
+
+    /// <summary>
+    /// Resamples <paramref name="input"/> from <paramref name="fromRate"/> Hz to <paramref name="toRate"/> Hz.
+    /// The output has round(length·to/from) samples; the signal is taken as zero outside the input.
+    /// </summary>
+    public static float[] Resample(ReadOnlySpan<float> input, int fromRate, int toRate)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(fromRate, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(toRate, 1);
+        if (fromRate == toRate) return input.ToArray();
+
+        int gcd = (int)BigInteger.GreatestCommonDivisor(fromRate, toRate);
+        int up = toRate / gcd, down = fromRate / gcd;
+        long outLength = ((long)input.Length * up + down / 2) / down;
+        if (outLength > Array.MaxLength) throw new ArgumentException($"resampled signal would have {outLength} samples, too many for one array");
+        var output = new float[outLength];
+        if (outLength == 0 || input.Length == 0) return output;
+
+        var kernel = Kernels.GetOrAdd((fromRate, toRate), key => Kernel.Create(key.From, key.To));
+        int taps = kernel.Taps, half = kernel.HalfWidth;
+
+        // Zero margins on both sides so that every output reads a full window without bounds checks.
+        int margin = half + 1;
+        var padded = new float[input.Length + 2 * margin + taps];
+        input.CopyTo(padded.AsSpan(margin));
+
+        long q = 0;      // integer part of the input position of output n
+        long rem = 0;    // fractional part, in units of 1/up
+        long stepWhole = down / up, stepRem = down % up;
+        var coefficients = kernel.Coefficients;
+        for (long n = 0; n < outLength; n++)
+        {
+            // First input in the window is q - half + 1; padded index adds the margin.
+            int start = (int)(q - half + 1 + margin);
+            var window = padded.AsSpan(start, taps);
+            if (kernel.Exact)
+            {
+                output[n] = Dot(window, coefficients.AsSpan((int)rem * taps, taps));
+            }
+            else
+            {
+                double phase = rem * (double)kernel.Phases / up;
+                int row = (int)phase;
+                float weight = (float)(phase - row);
+                float a = Dot(window, coefficients.AsSpan(row * taps, taps));
+                float b = Dot(window, coefficients.AsSpan((row + 1) * taps, taps));
+                output[n] = a + weight * (b - a);
+            }
+            q += stepWhole;
+            rem += stepRem;
+            if (rem >= up) { rem -= up; q++; }
+        }
+        return output;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> h)
+    {
+        // Taps are padded to a multiple of 2 vectors, so there is no scalar tail.
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float rh = ref MemoryMarshal.GetReference(h);
+        int width = Vector<float>.Count;
+        var acc0 = Vector<float>.Zero;
+        var acc1 = Vector<float>.Zero;
+        for (int i = 0; i < h.Length; i += 2 * width)
+        {
+            acc0 += Vector.LoadUnsafe(ref rx, (nuint)i) * Vector.LoadUnsafe(ref rh, (nuint)i);
+            acc1 += Vector.LoadUnsafe(ref rx, (nuint)(i + width)) * Vector.LoadUnsafe(ref rh, (nuint)(i + width));
+        }
+        return Vector.Sum(acc0 + acc1);
+    }
+
+    /// <summary>Immutable polyphase table: row p holds the filter for an output sitting p/Phases of an input sample past q.</summary>
+    private sealed class Kernel
+    {
+        public required int Phases { get; init; }
+        public required bool Exact { get; init; }
+        public required int HalfWidth { get; init; }
+        public required int Taps { get; init; }
+        public required float[] Coefficients { get; init; }
+
+        public static Kernel Create(int fromRate, int toRate)
+        {
+            int gcd = (int)BigInteger.GreatestCommonDivisor(fromRate, toRate);
+            int up = toRate / gcd;
+            bool exact = up <= MaxExactPhases;
+            int phases = exact ? up : InterpolatedPhases;
+            int rows = exact ? phases : phases + 1; // the interpolated table also needs the row for offset 1.0
+
+            // Frequencies in cycles per input sample.
+            double nyquist = 0.5 * Math.Min(1.0, (double)toRate / fromRate);
+            double cutoff = HalfAmplitudePoint * nyquist;
+            double transition = 2 * (StopbandEdge - HalfAmplitudePoint) * nyquist;
+            double beta = 0.1102 * (StopbandAttenuationDb - 8.7);
+            int length = (int)Math.Ceiling((StopbandAttenuationDb - 7.95) / (2.285 * 2 * Math.PI * transition)) + 1;
+            int half = (length + 1) / 2;
+            int block = 2 * Vector<float>.Count;
+            int taps = (2 * half + block - 1) / block * block;
+
+            var table = new float[rows * taps];
+            double besselBeta = BesselI0(beta);
+            var row = new double[taps];
+            for (int p = 0; p < rows; p++)
+            {
+                double frac = (double)p / phases;
+                double sum = 0;
+                for (int m = 0; m < taps; m++)
+                {
+                    // Input j = q - half + 1 + m sits at distance d = frac + half - 1 - m before the output.
+                    double d = frac + half - 1 - m;
+                    double x = d / half;
+                    double value = 0;
+                    if (Math.Abs(x) < 1)
+                        value = 2 * cutoff * Sinc(2 * cutoff * d) * BesselI0(beta * Math.Sqrt(1 - x * x)) / besselBeta;
+                    row[m] = value;
+                    sum += value;
+                }
+                // Unit DC gain in every phase, so a constant stays constant (no ripple at the phase rate).
+                for (int m = 0; m < taps; m++) table[p * taps + m] = (float)(row[m] / sum);
+            }
+            return new Kernel { Phases = phases, Exact = exact, HalfWidth = half, Taps = taps, Coefficients = table };
+        }
+
+        private static double Sinc(double x) => x == 0 ? 1 : Math.Sin(Math.PI * x) / (Math.PI * x);
+
+        private static double BesselI0(double x)
+        {
+            double sum = 1, term = 1, quarterSquare = x * x / 4;
+            for (int k = 1; k < 200 && term > 1e-17 * sum; k++)
+            {
+                term *= quarterSquare / ((double)k * k);
+                sum += term;
+            }
+            return sum;
+        }
+    }
+}
