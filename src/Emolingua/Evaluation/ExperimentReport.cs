@@ -363,12 +363,12 @@ public sealed class ExperimentReport
         var p = Protocol;
         var facts = new List<string>();
         if (p.Recipe != null) facts.Add($"recipe `{p.Recipe}`");
-        if (p.Folds != null) facts.Add($"{p.Folds} folds");
+        if (p.Folds != null) facts.Add(p.Folds == 1 ? "1 fold" : $"{p.Folds} folds");
         if (p.Seeds is { Count: > 0 }) facts.Add("seeds " + string.Join(", ", p.Seeds.Select(s => s.ToString(Inv))));
         if (p.SplitHash != null) facts.Add($"split `{p.SplitHash}`");
         if (p.EmolinguaVersion != null) facts.Add($"Emolingua {p.EmolinguaVersion}");
         if (facts.Count > 0) sb.AppendLine(string.Join("; ", facts) + ".");
-        sb.AppendLine($"Labels: {string.Join(", ", p.LabelMap.Select((l, i) => $"{i} = {l}"))}. {p.Aggregation}.");
+        sb.AppendLine($"Labels: {string.Join(", ", p.LabelMap.Select((l, i) => $"{i} = {l}"))}. Aggregation: {p.Aggregation}.");
         int failed = Cells.Count(c => !c.IsOk);
         if (failed > 0) sb.AppendLine($"**{failed} run(s) failed** and are excluded from the means (see results.json \"cells\").");
         sb.AppendLine();
