@@ -31,7 +31,7 @@ public static class AudioFile
         {
             Kind.Wav => WavReader.Probe(path),
             Kind.Mp3 => Mp3Reader.Probe(path),
-            _ => FfmpegDecoder.Probe(path, RequireTool("ffprobe", path, format, searchPath)),
+            _ => FfmpegDecoder.Probe(path, RequireTool("ffprobe", path, $"format '{format}'", searchPath)),
         };
     }
 
@@ -41,14 +41,17 @@ public static class AudioFile
         return kind switch
         {
             Kind.Wav => WavReader.Read(path),
-            Kind.Mp3 => Mp3Reader.Read(path),
-            _ => FfmpegDecoder.Read(path, RequireTool("ffmpeg", path, format, searchPath), RequireTool("ffprobe", path, format, searchPath)),
+            Kind.Mp3 => Mp3Reader.Read(path, _ => ReadWithFfmpeg(path, "8 kHz MP3 (MPEG-2.5, which the built-in decoder gets wrong)", searchPath)),
+            _ => ReadWithFfmpeg(path, $"format '{format}'", searchPath),
         };
     }
 
-    private static string RequireTool(string tool, string path, string format, string? searchPath) =>
+    private static Waveform ReadWithFfmpeg(string path, string what, string? searchPath) =>
+        FfmpegDecoder.Read(path, RequireTool("ffmpeg", path, what, searchPath), RequireTool("ffprobe", path, what, searchPath));
+
+    private static string RequireTool(string tool, string path, string what, string? searchPath) =>
         FfmpegDecoder.Locate(tool, searchPath)
-        ?? throw new EmolinguaException(path, $"format '{format}' needs {tool} on PATH (apt-get install ffmpeg), or convert it to WAV or MP3 first");
+        ?? throw new EmolinguaException(path, $"{what} needs {tool} on PATH (apt-get install ffmpeg), or convert it to WAV first");
 
     /// <summary>Decides by content, then by extension: a WAV named .mp3 still reads as WAV.</summary>
     private static (Kind Kind, string Format) Detect(string path)

@@ -57,10 +57,14 @@ internal static class Mp3Reader
         return new AudioInfo("mp3", stream.First.SampleRate, stream.First.Channels, count, count / (double)stream.First.SampleRate);
     }
 
-    public static Waveform Read(string path)
+    /// <param name="decodeWithFfmpeg">Used for 8 kHz layer III (MPEG-2.5), which NLayer 3.0.1 decodes wrongly.</param>
+    public static Waveform Read(string path, Func<string, Waveform> decodeWithFfmpeg)
     {
         byte[] data = File.ReadAllBytes(path);
         var stream = Scan(path, data);
+        // At 8 kHz the short-block regions differ from every other rate (ffmpeg special-cases that rate; NLayer
+        // does not) and NLayer's output is wrong by more than the signal itself.
+        if (stream.First.Layer == MpegLayer.LayerIII && stream.First.SampleRate == 8000) return decodeWithFfmpeg(path);
         long decodedTotal = 0;
         for (int i = stream.FirstAudioFrame; i < stream.Frames.Count; i++) decodedTotal += stream.Frames[i].Header.SamplesPerFrame;
         long kept = Trimmed(decodedTotal, stream.Trim);
@@ -69,6 +73,8 @@ internal static class Mp3Reader
         var mono = new float[kept];
         var decoder = new MpegFrameDecoder { StereoMode = StereoMode.Both };
         var frameOut = new float[1152 * 2];
+        if (stream.First.Layer == MpegLayer.LayerIII && stream.Frames.Count > stream.FirstAudioFrame)
+            NLayerShortBlockFix.Apply(decoder, new Mp3Frame(data, stream.Frames[stream.FirstAudioFrame].Offset, stream.Frames[stream.FirstAudioFrame].Header), frameOut);
         long position = 0; // index in the decoded (untrimmed) stream
         int written = 0;
         var trim = stream.Trim;
@@ -307,5 +313,48 @@ internal sealed class Mp3Frame(byte[] data, int offset, Mp3FrameHeader header) :
         int value = (int)((_bucket >> (_bitsInBucket - bitCount)) & ((1UL << bitCount) - 1));
         _bitsInBucket -= bitCount;
         return value;
+    }
+}
+
+/// <summary>
+/// Works around a bug in NLayer 3.0.1's layer III decoder: its table mapping each short-block coefficient to its
+/// window (<c>_cbwLookupS</c>) covers only 12 of the 13 scale-factor bands, so the top band (above about 15 kHz
+/// at 44.1 kHz) always takes window 0's subblock gain. LAME VBR files use differing subblock gains, and there
+/// NLayer's output departed from ffmpeg and libmad by up to 0.05. The table is built on the first decoded frame;
+/// we then complete it and reset the decoder. If NLayer's internals ever change shape, we leave it alone.
+/// </summary>
+internal static class NLayerShortBlockFix
+{
+    private const System.Reflection.BindingFlags Private = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+    private static readonly System.Reflection.FieldInfo? Layer3Field = typeof(MpegFrameDecoder).GetField("_layerIIIDecoder", Private);
+
+    /// <summary>Decodes <paramref name="firstFrame"/> so NLayer builds its tables, completes the window table, and resets the decoder.</summary>
+    public static bool Apply(MpegFrameDecoder decoder, IMpegFrame firstFrame, float[] scratch)
+    {
+        try { decoder.DecodeFrame(firstFrame, scratch, 0); }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IndexOutOfRangeException or ArgumentException) { }
+        bool patched = Patch(decoder);
+        decoder.Reset();
+        return patched;
+    }
+
+    private static bool Patch(MpegFrameDecoder decoder)
+    {
+        var layer3 = Layer3Field?.GetValue(decoder);
+        if (layer3 == null) return false;
+        var type = layer3.GetType();
+        if (type.GetField("_sfBandIndexS", Private)?.GetValue(layer3) is not int[] bandStarts
+            || type.GetField("_cbwLookupS", Private)?.GetValue(layer3) is not byte[] windowOf
+            || bandStarts.Length < 14 || windowOf.Length < 3 * bandStarts[13])
+            return false;
+        // Coefficients of short blocks come band by band, and within a band window 0, 1, 2 in turn.
+        int index = 0;
+        for (int band = 0; band < 13; band++)
+        {
+            int width = bandStarts[band + 1] - bandStarts[band];
+            for (int window = 0; window < 3; window++)
+                for (int k = 0; k < width; k++) windowOf[index++] = (byte)window;
+        }
+        return true;
     }
 }

@@ -8,6 +8,9 @@ namespace Emolingua.Evaluation;
 /// <summary>One t-SNE panel: a method's 2-D embedding of a corpus with each point's class index.</summary>
 public sealed record TsnePanel(string Title, double[,] Embedding, IReadOnlyList<int> Labels);
 
+/// <summary>One method's raw embeddings of a corpus (e.g. pooled encoder outputs of the test set) with class indices.</summary>
+public sealed record EmbeddingSet(string Title, float[][] Embeddings, IReadOnlyList<int> Labels);
+
 /// <summary>Headless PNG figures (ScottPlot 5 on SkiaSharp): confusion-matrix heatmaps and Figure-3-style t-SNE rows.</summary>
 public static class EvaluationPlots
 {
@@ -95,6 +98,24 @@ public static class EvaluationPlots
         using var image = SKImage.FromBitmap(bitmap);
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
         Save(path, data.ToArray());
+    }
+
+    /// <summary>
+    /// Runs t-SNE on each set (same options and seed for every panel; perplexity capped at (N − 1) / 3 so small
+    /// corpora work) and saves the Figure 3 row. Returns the panels so callers can also score or store them.
+    /// </summary>
+    public static IReadOnlyList<TsnePanel> FitAndSaveTsneFigure(string path, string title, IReadOnlyList<EmbeddingSet> sets,
+        IReadOnlyList<string> labels, TsneOptions? options = null, int panelWidth = 480, int panelHeight = 500)
+    {
+        var o = options ?? new TsneOptions();
+        var panels = sets.Select(s =>
+        {
+            if (s.Embeddings.Length != s.Labels.Count) throw new ArgumentException($"set '{s.Title}': {s.Labels.Count} labels for {s.Embeddings.Length} embeddings");
+            double perplexity = Math.Min(o.Perplexity, (s.Embeddings.Length - 1) / 3.0);
+            return new TsnePanel(s.Title, Tsne.Fit(s.Embeddings, o with { Perplexity = perplexity }), s.Labels);
+        }).ToList();
+        SaveTsneFigure(path, title, panels, labels, panelWidth, panelHeight);
+        return panels;
     }
 
     private static Plot PanelPlot(TsnePanel panel, IReadOnlyList<string> labels)

@@ -200,7 +200,7 @@ public static class Tsne
     // ---------------------------------------------------------------- affinities
 
     /// <summary>Dense joint P (n×n): conditional P from squared distances, (P + Pᵀ) / sum, floored at machine epsilon.</summary>
-    private static double[] ExactAffinities(double[] x, int n, int d, double perplexity)
+    internal static double[] ExactAffinities(double[] x, int n, int d, double perplexity)
     {
         var p = new double[n * n];
         var dist = new double[n - 1];

@@ -69,3 +69,21 @@ public class PlotTests
         Assert.Throws<ArgumentException>(() => EvaluationPlots.SaveConfusionMatrix(dir.File("x.png"), new[] { new[] { 1, 2 }, new[] { 3, 4 } }, Labels, "x"));
     }
 }
+
+public class TsneFigureEndToEndTests
+{
+    [Fact]
+    public void FitAndSave_SmallCorpus()
+    {
+        using var dir = new TempDir();
+        var (x, labels) = TsneTests.Clusters(perCluster: 10, dims: 16);
+        var emb = Enumerable.Range(0, 40).Select(i => Enumerable.Range(0, 16).Select(j => (float)x[i, j]).ToArray()).ToArray();
+        string path = dir.File("tsne.png");
+        // 40 points: perplexity 30 is capped to 13 instead of failing.
+        var panels = EvaluationPlots.FitAndSaveTsneFigure(path, "tiny", [new EmbeddingSet("Baseline", emb, labels), new EmbeddingSet("BYOL", emb, labels)],
+            ["angry", "happy", "neutral", "sad"], new TsneOptions { Iterations = 300 }, 300, 300);
+        Assert.Equal(2, panels.Count);
+        Assert.Equal(panels[0].Embedding, panels[1].Embedding); // same data, same seed
+        PlotTests.AssertPng(path, 600, 344);
+    }
+}

@@ -104,5 +104,28 @@ public class TsneTests
         Assert.Equal(expected, Tsne.Trustworthiness(TX, TY, k), 12);
 
     [Fact]
+    public void JointProbabilities_MatchSklearn()
+    {
+        // X = np.round(np.random.RandomState(5).rand(8, 3) * 4, 2); reference rows 0 and 5 of
+        // squareform(sklearn.manifold._t_sne._joint_probabilities(pairwise_distances(X, squared=True), 3.0, 0)),
+        // sklearn 1.2.1, pasted. sklearn stops its bisection at |H − ln perp| ≤ 1e-5 and uses float32 distances,
+        // so agreement is to ~1e-4 relative, not bitwise.
+        double[] x =
+        [
+            0.89, 3.48, 0.83, 3.67, 1.95, 2.45, 3.06, 2.07, 1.19, 0.75, 0.32, 2.95,
+            1.77, 0.63, 3.52, 1.1, 1.66, 1.18, 2.52, 2.32, 2.4, 1.06, 1.14, 1.01,
+        ];
+        double[] row0 = [0.0, 0.00044342610746512265, 0.006054761931245654, 0.00020793775866599483, 6.850439386167286e-05, 0.04461710567257408, 0.0072209191142945306, 0.014981740485533425];
+        double[] row5 = [0.04461710567257408, 0.002022851219470832, 0.009629270677725035, 0.010882111466193566, 0.003921342127906854, 0.0, 0.008536310673876887, 0.08657966562341046];
+        var p = Tsne.ExactAffinities(x, 8, 3, 3.0);
+        Assert.Equal(1.0, p.Sum(), 9);
+        for (int j = 0; j < 8; j++)
+        {
+            Assert.True(Math.Abs(p[j] - row0[j]) <= 2e-4 * row0[j] + 1e-12, $"P[0,{j}] = {p[j]}, sklearn {row0[j]}");
+            Assert.True(Math.Abs(p[5 * 8 + j] - row5[j]) <= 2e-4 * row5[j] + 1e-12, $"P[5,{j}] = {p[5 * 8 + j]}, sklearn {row5[j]}");
+        }
+    }
+
+    [Fact]
     public void Trustworthiness_IdentityIsOne() => Assert.Equal(1.0, Tsne.Trustworthiness(TX, TX, 3), 12);
 }

@@ -49,14 +49,7 @@ public static class SynthCorpora
         outDir = Path.GetFullPath(outDir);
         PrepareOutDir(outDir);
         var started = DateTime.UtcNow;
-        var plan = new Plan(outDir, scale);
-        PlanEmoDb(plan, Rng(seed, 1));
-        PlanRavdess(plan, Rng(seed, 2));
-        PlanUrdu(plan, Rng(seed, 3));
-        PlanSubesco(plan, Rng(seed, 4));
-        PlanIemocap(plan, Rng(seed, 5));
-        string[] locales = ["de", "ur", "bn"];
-        for (int i = 0; i < locales.Length; i++) PlanCommonVoice(plan, Rng(seed, 6 + i), locales[i]);
+        var plan = BuildPlan(outDir, scale, seed);
 
         int done = 0;
         progress?.Invoke(0, plan.Jobs.Count);
@@ -76,6 +69,22 @@ public static class SynthCorpora
         foreach (var after in plan.After) after();
         AtomicFile.WriteAllText(Path.Combine(outDir, "README.txt"), Readme(scale, seed, plan.Clips));
         return new SynthSummary(outDir, plan.Clips, DateTime.UtcNow - started);
+    }
+
+    /// <summary>The clips a run would write (paths, voices, prosody), without rendering: for determinism checks.</summary>
+    internal static IReadOnlyList<SynthJob> PlanJobs(string outDir, double scale, int seed) => BuildPlan(Path.GetFullPath(outDir), scale, seed).Jobs;
+
+    private static Plan BuildPlan(string outDir, double scale, int seed)
+    {
+        var plan = new Plan(outDir, scale);
+        PlanEmoDb(plan, Rng(seed, 1));
+        PlanRavdess(plan, Rng(seed, 2));
+        PlanUrdu(plan, Rng(seed, 3));
+        PlanSubesco(plan, Rng(seed, 4));
+        PlanIemocap(plan, Rng(seed, 5));
+        string[] locales = ["de", "ur", "bn"];
+        for (int i = 0; i < locales.Length; i++) PlanCommonVoice(plan, Rng(seed, 6 + i), locales[i]);
+        return plan;
     }
 
     private static Folds.SplitMix64 Rng(int seed, int stream) => new((ulong)(uint)seed * 0x100000001B3UL + (ulong)stream * 0x9E3779B97F4A7C15UL);
@@ -339,7 +348,7 @@ public static class SynthCorpora
             var sp = MakeSpeaker(rng, clientId, Genders.Parse(gender));
             string age = ages[Pick(rng, ages.Length)];
             string split = si < nSpeakers - nDev - nTest ? "train" : si < nSpeakers - nTest ? "dev" : "test";
-            int clips = 1 + Pick(rng, 9);
+            int clips = 1 + Pick(rng, plan.N(9, 1, 9)); // 1..9 (mean 5) at scale 1; one each at tiny scales
             for (int c = 0; c < clips; c++)
             {
                 clipNumber += 1 + Pick(rng, 50);

@@ -26,7 +26,7 @@ internal sealed class SynthJob
     public double Duration { get; set; }
 }
 
-/// <summary>Runs espeak-ng (speech, 22.05 kHz); padding, noise and resampling here; PCM16 WAV written here, MP3 by ffmpeg in batches.</summary>
+/// <summary>Runs espeak-ng (speech, 22.05 kHz); padding, noise, resampling (Emolingua.Audio) and PCM16 WAV here; MP3 by ffmpeg in batches.</summary>
 internal static class SynthRenderer
 {
     public static void CheckTools()
@@ -45,7 +45,7 @@ internal static class SynthRenderer
         var (wav, stderr) = RunCapture("espeak-ng",
             ["-v", job.Voice, "-p", Num(job.Pitch), "-s", Num(job.Rate), "-a", Num(job.Amplitude), "-m", "--stdout", ssml], null);
         var (speech, rate) = ParseEspeakWav(wav, stderr);
-        var x = Resampler.For(rate, job.SampleRate).Apply(Process(job, speech, rate));
+        var x = Emolingua.Audio.Resampler.Resample(Process(job, speech, rate), rate, job.SampleRate);
         for (int i = 0; i < x.Length; i++) x[i] = Math.Clamp(x[i], -0.999f, 0.999f);
         job.Duration = x.Length / (double)job.SampleRate;
         if (job.Mp3)
@@ -54,7 +54,7 @@ internal static class SynthRenderer
             Buffer.BlockCopy(x, 0, bytes, 0, bytes.Length);
             File.WriteAllBytes(rawForMp3 ?? throw new ArgumentNullException(nameof(rawForMp3)), bytes);
         }
-        else AtomicFile.WriteAllBytes(job.OutPath, Pcm16Wav(x, job.SampleRate));
+        else Emolingua.Audio.WavWriter.WritePcm16(job.OutPath, x, job.SampleRate);
     }
 
     /// <summary>Encodes float32 raw files to MP3 (mono, same rate, 64 kb/s) with one ffmpeg process for the batch.</summary>
@@ -75,17 +75,6 @@ internal static class SynthRenderer
             File.Move(mp3 + ".tmp", mp3, overwrite: true);
             File.Delete(raw);
         }
-    }
-
-    private static byte[] Pcm16Wav(float[] x, int rate)
-    {
-        var bytes = new byte[44 + 2 * x.Length];
-        using var w = new BinaryWriter(new MemoryStream(bytes));
-        w.Write("RIFF"u8); w.Write(36 + 2 * x.Length); w.Write("WAVE"u8);
-        w.Write("fmt "u8); w.Write(16); w.Write((short)1); w.Write((short)1); w.Write(rate); w.Write(rate * 2); w.Write((short)2); w.Write((short)16);
-        w.Write("data"u8); w.Write(2 * x.Length);
-        foreach (var v in x) w.Write((short)Math.Round(v * 32767f));
-        return bytes;
     }
 
     private static string Num(int v) => v.ToString(CultureInfo.InvariantCulture);
@@ -155,69 +144,5 @@ internal static class SynthRenderer
         string err = errTask.Result;
         if (p.ExitCode != 0) throw new EmolinguaException(exe, $"exit code {p.ExitCode}: {err.Trim()}");
         return (ms.ToArray(), err);
-    }
-}
-
-/// <summary>
-/// Windowed-sinc resampler for the rational rate pairs synth needs (22.05 kHz to 16/44.1/48 kHz): one precomputed
-/// filter per output phase, Hann window, cutoff at 0.95 of the lower Nyquist frequency.
-/// </summary>
-internal sealed class Resampler
-{
-    private const int HalfTaps = 16;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int), Resampler> Cache = new();
-    private readonly int _from, _to, _step, _taps;
-    private readonly float[][] _filters; // per phase: weights for input k0 - HalfTaps' + j
-
-    public static Resampler For(int from, int to) => Cache.GetOrAdd((from, to), k => new Resampler(k.Item1, k.Item2));
-
-    private Resampler(int from, int to)
-    {
-        _from = from; _to = to;
-        int g = Gcd(from, to);
-        int phases = to / g;
-        _step = g;
-        double cutoff = 0.95 * Math.Min(1.0, (double)to / from);
-        int half = (int)Math.Ceiling(HalfTaps / cutoff);
-        _taps = 2 * half + 1;
-        _filters = new float[phases][];
-        for (int p = 0; p < phases; p++)
-        {
-            double frac = (double)(p * g) / to; // fractional input position of this phase
-            var f = new float[_taps];
-            for (int j = 0; j < _taps; j++)
-            {
-                double d = (j - half) - frac; // input offset minus exact position
-                double sinc = Math.Abs(d) < 1e-12 ? 1.0 : Math.Sin(Math.PI * cutoff * d) / (Math.PI * cutoff * d);
-                double win = Math.Abs(d) >= half + 1 ? 0 : 0.5 + 0.5 * Math.Cos(Math.PI * d / (half + 1));
-                f[j] = (float)(cutoff * sinc * win);
-            }
-            _filters[p] = f;
-        }
-    }
-
-    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
-
-    public float[] Apply(float[] x)
-    {
-        if (_from == _to) return (float[])x.Clone();
-        int n = (int)((long)x.Length * _to / _from);
-        var y = new float[n];
-        int half = _taps / 2;
-        for (int i = 0; i < n; i++)
-        {
-            long num = (long)i * _from;
-            int k0 = (int)(num / _to);
-            var f = _filters[(int)(num % _to) / _step];
-            double sum = 0;
-            int start = k0 - half;
-            for (int j = 0; j < f.Length; j++)
-            {
-                int k = start + j;
-                if ((uint)k < (uint)x.Length) sum += x[k] * f[j];
-            }
-            y[i] = (float)sum;
-        }
-        return y;
     }
 }
