@@ -121,8 +121,8 @@ public static class Tsne
             gradient(y, exag, grad);
             for (int k = 0; k < y.Length; k++)
             {
-                // Delta-bar-delta: grow the gain while the gradient keeps pushing against the last step's direction.
-                gains[k] = Math.Sign(grad[k]) != Math.Sign(update[k]) ? gains[k] + 0.2 : gains[k] * 0.8;
+                // Delta-bar-delta (as sklearn): grow the gain where the gradient opposes the last step, else shrink.
+                gains[k] = update[k] * grad[k] < 0 ? gains[k] + 0.2 : gains[k] * 0.8;
                 if (gains[k] < MinGain) gains[k] = MinGain;
                 update[k] = momentum * update[k] - lr * gains[k] * grad[k];
                 y[k] += update[k];
