@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Emolingua.Corpora;
+using Emolingua.Evaluation;
+using Emolingua.Experiments;
+using Emolingua.Models;
+using Emolingua.Training;
+using Emolingua.Training.Data;
+using Emolingua.Util;
+
+namespace Emolingua.Cli.Commands;
+
+public sealed class EvaluateCommand : CliCommand
+{
+    public override string Name => "evaluate";
+    public override string Usage => "--model RUN_DIR --corpus KIND=ROOT [--fold K] [--folds N] [--embeddings] --out DIR";
+    public override string Summary => "Zero-shot evaluation on a corpus (or one fold): metrics JSON, confusion matrix JSON+PNG, per-gender table, predictions CSV.";
+
+    public override int Run(CliArgs args)
+    {
+        var modelDir = ModelBundle.Locate(args.Required("--model"));
+        var corpusArg = args.Required("--corpus");
+        int? fold = args.IntOrNull("--fold");
+        int folds = args.Int("--folds", Folds.DefaultK);
+        bool embeddings = args.Flag("--embeddings");
+        var outDir = args.Required("--out");
+        var device = DeviceOption.Parse(args.Option("--device"));
+        args.Positionals();
+        int eq = corpusArg.IndexOf('=');
+        if (eq <= 0) throw new EmolinguaException($"evaluate: --corpus '{corpusArg}': expected KIND=ROOT, e.g. emodb=/data/emodb");
+        var corpus = Corpus.Open(corpusArg[..eq], corpusArg[(eq + 1)..]);
+        if (!corpus.Labeled) throw new EmolinguaException(corpus.Root, $"{corpus.Kind} has no emotion labels to evaluate against");
+        var utterances = fold is { } k ? TrainingData.TestFold(corpus, k, folds, Folds.DefaultSeed) : Corpus.Load(corpus);
+
+        var info = ModelBundle.ReadInfo(modelDir);
+        using var model = ModelBundle.Load(modelDir, device);
+        var preds = ZeroShotEvaluation.Run(model, info.Seconds, utterances, new WaveformStore(), embeddings);
+        var cell = preds.ToCell(info.Method, corpus.Kind, fold ?? 0, 0, runDir: Path.GetFullPath(modelDir));
+        var bootstrap = Metrics.Bootstrap(preds.Truth, preds.Predicted, 4);
+        var perSpeaker = Metrics.AccuracyBySpeaker(preds.Truth, preds.Predicted, preds.Utterances.Select(u => u.Speaker).ToList());
+
+        Directory.CreateDirectory(outDir);
+        var metrics = JsonSerializer.SerializeToNode(cell, ExperimentReport.JsonOptions)!.AsObject();
+        metrics["model"] = Path.GetFullPath(modelDir);
+        metrics["corpus_root"] = corpus.Root;
+        metrics["bootstrap_95"] = JsonSerializer.SerializeToNode(bootstrap, ExperimentReport.JsonOptions);
+        metrics["speaker_accuracy"] = JsonSerializer.SerializeToNode(perSpeaker, ExperimentReport.JsonOptions);
+        metrics["protocol"] = new JsonObject
+        {
+            ["label_map"] = new JsonArray(Predictions.Labels.Select(l => (JsonNode)l).ToArray()), ["fold"] = fold, ["folds"] = folds,
+            ["fold_seed"] = Folds.DefaultSeed, ["emolingua_version"] = VersionInfo.Version,
+        };
+        AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), metrics.ToJsonString(new() { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "confusion_matrix.json"),
+            new JsonObject { ["labels"] = new JsonArray(Predictions.Labels.Select(l => (JsonNode)l).ToArray()), ["rows"] = "truth", ["columns"] = "prediction",
+                ["matrix"] = JsonSerializer.SerializeToNode(cell.ConfusionMatrix) }.ToJsonString());
+        EvaluationPlots.SaveConfusionMatrix(Path.Combine(outDir, "confusion_matrix.png"), cell.ConfusionMatrix!, Predictions.Labels,
+            $"{info.Method} on {corpus.Kind}{(fold is { } f ? $" fold {f}" : "")}");
+        var gender = "| gender | accuracy | n |\n|---|---|---|\n" + string.Join("\n", cell.GenderAccuracy!.Select(g => $"| {g.Key} | {g.Value.Accuracy:0.000} | {g.Value.Count} |")) + "\n";
+        AtomicFile.WriteAllText(Path.Combine(outDir, "gender.md"), gender);
+        preds.SaveCsv(Path.Combine(outDir, "predictions.csv"));
+        if (preds.Embeddings is { } e) Npy.WriteFloat32(Path.Combine(outDir, "embeddings.npy"), e.SelectMany(r => r).ToArray(), e.Length, e[0].Length);
+        Console.WriteLine(new JsonObject { ["corpus"] = corpus.Kind, ["n"] = cell.Count, ["accuracy"] = cell.Accuracy, ["macro_f1"] = cell.MacroF1, ["uar"] = cell.Uar }.ToJsonString());
+        return 0;
+    }
+}

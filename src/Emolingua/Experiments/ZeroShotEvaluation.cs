@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text;
+using Emolingua.Corpora;
+using Emolingua.Evaluation;
+using Emolingua.Inference;
+using Emolingua.Models;
+using Emolingua.Training.Data;
+using Emolingua.Util;
+
+namespace Emolingua.Experiments;
+
+/// <summary>A trained model's predictions on a corpus's test utterances, with what the report needs.</summary>
+public sealed record Predictions(IReadOnlyList<Utterance> Utterances, int[] Truth, int[] Predicted, float[][] Probabilities, float[][]? Embeddings)
+{
+    public static readonly string[] Labels = Emotions.All.Select(e => e.Name()).ToArray();
+
+    public Cell ToCell(string method, string corpus, int fold, int seed, string? variant = null, string? runDir = null) =>
+        Cell.FromPredictions(method, corpus, fold, seed, Truth, Predicted, Labels,
+            Utterances.Select(u => u.Gender.ToString().ToLowerInvariant()).ToList(), variant, runDir);
+
+    /// <summary>predictions.csv: id, path, speaker, gender, truth, predicted, and one probability column per class.</summary>
+    public void SaveCsv(string path)
+    {
+        var sb = new StringBuilder("id,path,speaker,gender,truth,predicted," + string.Join(",", Labels.Select(l => "p_" + l)) + "\n");
+        for (int i = 0; i < Utterances.Count; i++)
+        {
+            var u = Utterances[i];
+            sb.Append(string.Join(",", Csv(u.Id), Csv(u.Path), Csv(u.Speaker), u.Gender.ToString().ToLowerInvariant(), Labels[Truth[i]], Labels[Predicted[i]]));
+            foreach (var p in Probabilities[i]) sb.Append(',').Append(p.ToString("0.######", CultureInfo.InvariantCulture));
+            sb.Append('\n');
+        }
+        AtomicFile.WriteAllText(path, sb.ToString());
+    }
+
+    private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+}
+
+public static class ZeroShotEvaluation
+{
+    /// <summary>Runs <paramref name="model"/> on labelled utterances (windowed; probabilities averaged per clip).</summary>
+    public static Predictions Run(EmotionClassifier model, double seconds, IReadOnlyList<Utterance> utterances, WaveformStore store,
+        bool embeddings = false, int batchSize = 32)
+    {
+        var labelled = utterances.Where(u => u.Label != null).ToList();
+        if (labelled.Count == 0) throw new EmolinguaException("evaluation: no labelled utterances to evaluate");
+        var output = WindowedPredictor.Predict(model, labelled.Select(u => store.Get(u.Path)).ToList(), seconds, batchSize, embeddings);
+        var truth = labelled.Select(u => (int)u.Label!.Value).ToArray();
+        var predicted = output.Probabilities.Select(p => Array.IndexOf(p, p.Max())).ToArray();
+        return new Predictions(labelled, truth, predicted, output.Probabilities, output.Embeddings);
+    }
+}
