@@ -92,19 +92,17 @@ public static class SynthCorpora
     // Regenerating into an earlier synth output replaces it (so the file list matches the seed); anything else must be empty.
     private static void PrepareOutDir(string outDir)
     {
-        if (!Directory.Exists(outDir))
-        {
-            Directory.CreateDirectory(outDir);
-            // Marker first, so that a run that fails half-way can simply be repeated into the same folder.
-            AtomicFile.WriteAllText(Path.Combine(outDir, "README.txt"), ReadmeMarker + " (incomplete: generation did not finish)\n");
-            return;
-        }
         string readme = Path.Combine(outDir, "README.txt");
-        bool ours = File.Exists(readme) && File.ReadAllText(readme).StartsWith(ReadmeMarker, StringComparison.Ordinal);
-        if (!ours && Directory.EnumerateFileSystemEntries(outDir).Any())
-            throw new EmolinguaException(outDir, "exists and is not empty (and not an earlier synth output); choose a new folder");
-        foreach (var f in OwnFolders.Append(".synth-tmp"))
-            if (Directory.Exists(Path.Combine(outDir, f))) Directory.Delete(Path.Combine(outDir, f), recursive: true);
+        if (Directory.Exists(outDir))
+        {
+            bool ours = File.Exists(readme) && File.ReadAllText(readme).StartsWith(ReadmeMarker, StringComparison.Ordinal);
+            if (!ours && Directory.EnumerateFileSystemEntries(outDir).Any())
+                throw new EmolinguaException(outDir, "exists and is not empty (and not an earlier synth output); choose a new folder");
+            foreach (var f in OwnFolders.Append(".synth-tmp"))
+                if (Directory.Exists(Path.Combine(outDir, f))) Directory.Delete(Path.Combine(outDir, f), recursive: true);
+        }
+        // Marker first, so that a run that fails half-way can simply be repeated into the same folder.
+        AtomicFile.WriteAllText(readme, ReadmeMarker + " (incomplete: generation did not finish)\n");
     }
 
     private static int Pick(Folds.SplitMix64 rng, int n) => (int)(rng.Next() % (ulong)n);
