@@ -322,7 +322,7 @@ public static class SynthCorpora
                 atr.Append($"{id} :act 2; val 3; dom 2; ()\n");
                 // Self-evaluation files also start with bracketed times: an adapter reading sub-folders would double count.
                 self.Append($"{times}\t{id}\tneu\t[3.0000, 3.0000, 3.0000]\n");
-                transcript.Append($"{id} [{start.ToString("000.0000", inv)}-{end.ToString("000.0000", inv)}]: {Path.GetFileName(job.Text)}\n");
+                transcript.Append($"{id} [{start.ToString("000.0000", inv)}-{end.ToString("000.0000", inv)}]: {job.Text}\n");
             }
             AtomicFile.WriteAllText(Path.Combine(eval, dialog + ".txt"), summary.ToString());
             AtomicFile.WriteAllText(Path.Combine(eval, "Categorical", dialog + "_e2_cat.txt"), cat.ToString());
