@@ -37,6 +37,12 @@ internal static class WavReader
     public static Waveform Read(string path)
     {
         using var stream = OpenRead(path);
+        return Read(path, stream);
+    }
+
+    /// <param name="path">Names the source in error messages.</param>
+    public static Waveform Read(string path, Stream stream)
+    {
         var layout = ParseHeader(path, stream);
         if (layout.FrameCount > Array.MaxLength)
             throw new EmolinguaException(path, $"too long to load at once ({layout.FrameCount} samples per channel)");
