@@ -31,7 +31,9 @@ internal static class FfmpegDecoder
         foreach (var line in System.Text.Encoding.UTF8.GetString(result).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             int eq = line.IndexOf('=');
-            if (eq > 0) values.TryAdd(line[..eq], line[(eq + 1)..]); // the stream's duration comes before the container's
+            // The stream's duration comes before the container's; keep the first that is a number (not "N/A").
+            if (eq > 0 && (!values.ContainsKey(line[..eq]) || !double.TryParse(values[line[..eq]], NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+                values[line[..eq]] = line[(eq + 1)..];
         }
         if (!values.TryGetValue("sample_rate", out var rateText) || !int.TryParse(rateText, CultureInfo.InvariantCulture, out int rate) || rate <= 0)
             throw new EmolinguaException(path, "no audio stream found (ffprobe)");
