@@ -47,7 +47,7 @@ public static class AudioFile
     }
 
     private static Waveform ReadWithFfmpeg(string path, string what, string? searchPath) =>
-        FfmpegDecoder.Read(path, RequireTool("ffmpeg", path, what, searchPath), RequireTool("ffprobe", path, what, searchPath));
+        FfmpegDecoder.Read(path, RequireTool("ffmpeg", path, what, searchPath));
 
     private static string RequireTool(string tool, string path, string what, string? searchPath) =>
         FfmpegDecoder.Locate(tool, searchPath)

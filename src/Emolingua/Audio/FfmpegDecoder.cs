@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Emolingua.Util;
 
 namespace Emolingua.Audio;
@@ -32,7 +31,9 @@ internal static class FfmpegDecoder
         foreach (var line in System.Text.Encoding.UTF8.GetString(result).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             int eq = line.IndexOf('=');
-            if (eq > 0) values.TryAdd(line[..eq], line[(eq + 1)..]); // the stream's duration comes before the container's
+            // The stream's duration comes before the container's; keep the first that is a number (not "N/A").
+            if (eq > 0 && (!values.ContainsKey(line[..eq]) || !double.TryParse(values[line[..eq]], NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+                values[line[..eq]] = line[(eq + 1)..];
         }
         if (!values.TryGetValue("sample_rate", out var rateText) || !int.TryParse(rateText, CultureInfo.InvariantCulture, out int rate) || rate <= 0)
             throw new EmolinguaException(path, "no audio stream found (ffprobe)");
@@ -44,16 +45,18 @@ internal static class FfmpegDecoder
         return new AudioInfo(format, rate, channels, frames, duration);
     }
 
-    public static Waveform Read(string path, string ffmpeg, string ffprobe)
+    /// <summary>
+    /// One ffmpeg run that writes float WAV to a pipe: the header carries the native rate and channel count, and
+    /// the WAV reader copes with the unknown data size a pipe leaves in it. We mix to mono ourselves because
+    /// ffmpeg's -ac 1 is a weighted downmix, not the average used for WAV and MP3.
+    /// </summary>
+    public static Waveform Read(string path, string ffmpeg)
     {
-        var info = Probe(path, ffprobe);
-        // Ask for the probed rate and channel count so that what comes out is what we think it is; we mix to mono
-        // ourselves because ffmpeg's -ac 1 is a weighted downmix, not the average used for WAV and MP3.
         var bytes = Run(path, ffmpeg, ["-nostdin", "-v", "error", "-i", Path.GetFullPath(path), "-map", "0:a:0",
-            "-f", "f32le", "-acodec", "pcm_f32le", "-ac", info.Channels.ToString(CultureInfo.InvariantCulture),
-            "-ar", info.SampleRate.ToString(CultureInfo.InvariantCulture), "-"]);
-        var interleaved = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, bytes.Length / 4 * 4));
-        return new Waveform(WaveformOps.MixToMono(interleaved, info.Channels), info.SampleRate);
+            "-f", "wav", "-acodec", "pcm_f32le", "-"]);
+        if (bytes.Length == 0) throw new EmolinguaException(path, "no audio stream found (ffmpeg)");
+        using var wav = new MemoryStream(bytes, writable: false);
+        return WavReader.Read(path, wav);
     }
 
     private static byte[] Run(string path, string tool, IEnumerable<string> arguments)

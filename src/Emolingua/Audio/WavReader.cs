@@ -37,6 +37,12 @@ internal static class WavReader
     public static Waveform Read(string path)
     {
         using var stream = OpenRead(path);
+        return Read(path, stream);
+    }
+
+    /// <param name="path">Names the source in error messages.</param>
+    public static Waveform Read(string path, Stream stream)
+    {
         var layout = ParseHeader(path, stream);
         if (layout.FrameCount > Array.MaxLength)
             throw new EmolinguaException(path, $"too long to load at once ({layout.FrameCount} samples per channel)");
@@ -67,6 +73,32 @@ internal static class WavReader
     {
         int channels = layout.Channels, width = layout.BlockAlign / channels;
         float scale = 1f / channels;
+        // Fast paths for the two common encodings (little-endian hosts, which is all .NET runs on here).
+        if (BitConverter.IsLittleEndian && layout.Encoding is SampleEncoding.Int16 or SampleEncoding.Float32)
+        {
+            if (layout.Encoding == SampleEncoding.Int16)
+            {
+                var pcm = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(data);
+                float gain = scale / 32768f;
+                for (int f = 0, i = 0; f < mono.Length; f++)
+                {
+                    int sum = 0;
+                    for (int c = 0; c < channels; c++) sum += pcm[i++];
+                    mono[f] = channels == 1 ? sum / 32768f : sum * gain;
+                }
+            }
+            else
+            {
+                var pcm = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(data);
+                for (int f = 0, i = 0; f < mono.Length; f++)
+                {
+                    float sum = 0;
+                    for (int c = 0; c < channels; c++) sum += pcm[i++];
+                    mono[f] = channels == 1 ? sum : sum * scale;
+                }
+            }
+            return;
+        }
         for (int f = 0; f < mono.Length; f++)
         {
             var frame = data.Slice(f * layout.BlockAlign, layout.BlockAlign);

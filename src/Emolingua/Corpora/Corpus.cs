@@ -46,7 +46,7 @@ public static class Corpus
     {
         if (!Directory.Exists(root)) throw new EmolinguaException(root, "no such folder");
         if (!Directory.Exists(Path.Combine(root, sub)))
-            throw new EmolinguaException(root, $"not a {kind} folder: no {sub}/ inside (expected {layout})");
+            throw new EmolinguaException(root, $"no {sub}/ folder inside, so not the {kind} layout (expected {layout})");
     }
 
     /// <summary>Files of a folder in ordinal name order (stable across file systems).</summary>

@@ -93,13 +93,20 @@ public sealed class Cell
     [JsonPropertyName("confusion_matrix")] public int[][]? ConfusionMatrix { get; set; }
     /// <summary>Accuracy by gender ("female", "male", "unknown").</summary>
     [JsonPropertyName("gender_accuracy")] public SortedDictionary<string, GroupScore>? GenderAccuracy { get; set; }
+    [JsonPropertyName("speaker_accuracy")] public SortedDictionary<string, GroupScore>? SpeakerAccuracy { get; set; }
+    /// <summary>Percentile bootstrap 95% CIs over this run's test samples (optional).</summary>
+    [JsonPropertyName("bootstrap")] public BootstrapResult? Bootstrap { get; set; }
 
     [JsonIgnore] public string Column => Variant ?? Method;
     [JsonIgnore] public bool IsOk => Status == StatusOk;
 
     /// <summary>A successful run's cell with every metric computed from its test-set predictions.</summary>
+    /// <param name="genders">per-sample gender ("female"/"male"/"unknown") for gender_accuracy, or null</param>
+    /// <param name="speakers">per-sample speaker id for speaker_accuracy, or null</param>
+    /// <param name="bootstrapResamples">0 = no bootstrap; else resamples for 95% CIs (seeded by <paramref name="seed"/>)</param>
     public static Cell FromPredictions(string method, string corpus, int fold, int seed, ReadOnlySpan<int> yTrue, ReadOnlySpan<int> yPred,
-        IReadOnlyList<string> labels, IReadOnlyList<string>? genders = null, string? variant = null, string? runDir = null)
+        IReadOnlyList<string> labels, IReadOnlyList<string>? genders = null, string? variant = null, string? runDir = null,
+        IReadOnlyList<string>? speakers = null, int bootstrapResamples = 0)
     {
         var s = Metrics.Compute(yTrue, yPred, labels.Count);
         var cell = new Cell
@@ -113,6 +120,12 @@ public sealed class Cell
             cell.GenderAccuracy = new SortedDictionary<string, GroupScore>(StringComparer.Ordinal);
             foreach (var (g, a) in Metrics.AccuracyByGroup(yTrue, yPred, genders)) cell.GenderAccuracy[g] = new GroupScore(a.Accuracy, a.Count);
         }
+        if (speakers != null)
+        {
+            cell.SpeakerAccuracy = new SortedDictionary<string, GroupScore>(StringComparer.Ordinal);
+            foreach (var (g, a) in Metrics.AccuracyBySpeaker(yTrue, yPred, speakers)) cell.SpeakerAccuracy[g] = new GroupScore(a.Accuracy, a.Count);
+        }
+        if (bootstrapResamples > 0) cell.Bootstrap = Metrics.Bootstrap(yTrue, yPred, labels.Count, bootstrapResamples, seed);
         return cell;
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Emolingua.Evaluation;
 
 /// <summary>Precision, recall and F1 of one class (one-vs-rest), with its support (count in y_true).</summary>
@@ -7,10 +9,19 @@ public sealed record ClassMetrics(double Precision, double Recall, double F1, in
 public sealed record GroupAccuracy(double Accuracy, int Count);
 
 /// <summary>A point estimate with a percentile bootstrap confidence interval.</summary>
-public sealed record ConfidenceInterval(double Estimate, double Lower, double Upper);
+public sealed record ConfidenceInterval(
+    [property: JsonPropertyName("estimate")] double Estimate,
+    [property: JsonPropertyName("lower")] double Lower,
+    [property: JsonPropertyName("upper")] double Upper);
 
 /// <summary>Bootstrap confidence intervals of the three headline metrics, computed on the same resamples.</summary>
-public sealed record BootstrapResult(ConfidenceInterval Accuracy, ConfidenceInterval MacroF1, ConfidenceInterval Uar, int Resamples, double Confidence, int Seed);
+public sealed record BootstrapResult(
+    [property: JsonPropertyName("accuracy")] ConfidenceInterval Accuracy,
+    [property: JsonPropertyName("macro_f1")] ConfidenceInterval MacroF1,
+    [property: JsonPropertyName("uar")] ConfidenceInterval Uar,
+    [property: JsonPropertyName("resamples")] int Resamples,
+    [property: JsonPropertyName("confidence")] double Confidence,
+    [property: JsonPropertyName("seed")] int Seed);
 
 /// <summary>Everything computed from one (y_true, y_pred) pair.</summary>
 public sealed record ClassificationSummary(

@@ -71,6 +71,7 @@ internal static class AudioTestTools
         private readonly MemoryStream _body = new();
         public uint? RiffSizeOverride { get; set; }
         public string FormType { get; set; } = "WAVE";
+        public string Id { get; set; } = "RIFF";
 
         public RiffBuilder Chunk(string id, ReadOnlySpan<byte> data, uint? sizeOverride = null, bool pad = true)
         {
@@ -119,7 +120,7 @@ internal static class AudioTestTools
         {
             var body = _body.ToArray();
             var result = new byte[12 + body.Length];
-            "RIFF"u8.CopyTo(result);
+            System.Text.Encoding.ASCII.GetBytes(Id).CopyTo(result, 0);
             BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(4), RiffSizeOverride ?? (uint)(4 + body.Length));
             System.Text.Encoding.ASCII.GetBytes(FormType).CopyTo(result, 8);
             body.CopyTo(result, 12);

@@ -23,7 +23,7 @@ public sealed class Mp3Fixture : IDisposable
         new("s44", 44100, 2, ["-b:a", "96k"]),
         new("m16", 16000, 1, ["-b:a", "32k"]),     // MPEG-2: 576 samples per frame
         new("s22", 22050, 2, ["-b:a", "64k"]),
-        new("vbr", 44100, 2, ["-q:a", "4"]),       // LAME VBR: short blocks with differing subblock gains
+        new("vbr", 44100, 2, ["-q:a", "4"]),       // LAME VBR: differing subblock gains (0.024 off without NLayerShortBlockFix)
         new("s11", 11025, 2, ["-q:a", "5"]),       // MPEG-2.5, VBR
         new("m8", 8000, 1, ["-b:a", "24k"]),       // MPEG-2.5 at 8 kHz: decoded through ffmpeg
         new("noxing", 48000, 1, ["-b:a", "64k", "-write_xing", "0"]),
@@ -87,7 +87,7 @@ public sealed class Mp3Fixture : IDisposable
 /// <summary>MP3 decoding must line up with ffmpeg's output sample for sample (same trimming of delay and padding).</summary>
 public class Mp3Tests(Mp3Fixture files, ITestOutputHelper output) : IClassFixture<Mp3Fixture>
 {
-    private const float Tolerance = 1e-4f;
+    private const float Tolerance = 1e-5f; // measured: at most 1.4e-6
 
     [Theory]
     [InlineData("m48", 48000, 1)]

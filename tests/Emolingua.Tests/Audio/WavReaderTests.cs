@@ -142,6 +142,17 @@ public class WavReaderTests
     }
 
     [Fact]
+    public void Rf64TakesTheDataSizeFromTheDs64Chunk()
+    {
+        using var dir = new TempDir();
+        var ds64 = new byte[28];
+        BitConverter.TryWriteBytes(ds64.AsSpan(8), 4L); // data size: 4 bytes = 2 samples; what follows is not audio
+        var wav = new RiffBuilder { Id = "RF64", RiffSizeOverride = 0xFFFFFFFF }
+            .Chunk("ds64", ds64).Fmt(1, 1, 16000, 16).Chunk("data", Int16Bytes(16384, -8192, 12345, 999), sizeOverride: 0xFFFFFFFF).Build();
+        Assert.Equal(new[] { 0.5f, -0.25f }, ReadBytes(dir, wav).Samples);
+    }
+
+    [Fact]
     public void StreamedHeaderWithZeroSizesReadsToTheEnd()
     {
         using var dir = new TempDir();

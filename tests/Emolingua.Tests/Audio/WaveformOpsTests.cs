@@ -30,4 +30,11 @@ public class WaveformOpsTests
         Assert.Equal(new float[] { 2, 5 }, WaveformOps.MixToMono([1, 2, 3, 4, 5, 6], 3));
         Assert.Equal(new float[] { 0.5f, -1 }, WaveformOps.MixToMono([1, 0, -1, -1], 2));
     }
+
+    [Fact]
+    public void PeakIsTheLargestMagnitude()
+    {
+        Assert.Equal(0.75f, WaveformOps.Peak([0.1f, -0.75f, 0.5f]));
+        Assert.Equal(0f, WaveformOps.Peak([]));
+    }
 }

@@ -131,6 +131,34 @@ public class CorpusCommandTests(SynthFixture synth) : IClassFixture<SynthFixture
     }
 
     [Fact]
+    public void CommonVoice_WithoutDurationsFile_ReadsMp3Headers()
+    {
+        string src = Path.Combine(synth.Out, "commonvoice", "cv", "bn");
+        var durations = File.ReadLines(Path.Combine(src, "clip_durations.tsv")).Skip(1).Select(l => l.Split('\t'))
+            .ToDictionary(f => f[0], f => double.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture) / 1000);
+        using var t = new CorpusTree();
+        string root = t.P("bn");
+        Directory.CreateDirectory(Path.Combine(root, "clips"));
+        foreach (var split in new[] { "train", "dev", "test" }) File.Copy(Path.Combine(src, split + ".tsv"), Path.Combine(root, split + ".tsv"));
+        foreach (var clip in Directory.GetFiles(Path.Combine(src, "clips"))) File.Copy(clip, Path.Combine(root, "clips", Path.GetFileName(clip)));
+        var skips = new SkipCounter();
+        var kept = Corpus.Open("commonvoice", root).Enumerate(skips).ToList();
+        Assert.Equal(durations.Count, kept.Count + skips.Total);
+        Assert.NotEmpty(kept);
+        // MP3 frames add encoder delay/padding: header durations agree with the rendered length to ~0.1 s.
+        Assert.All(kept, u => Assert.InRange(u.Duration, durations[u.Id + ".mp3"] - 0.1, durations[u.Id + ".mp3"] + 0.1));
+    }
+
+    [Fact]
+    public void Synth_RefusesAFolderThatIsNotItsOwn()
+    {
+        using var t = new CorpusTree();
+        t.Text("keep.txt", "user data");
+        Assert.Throws<Emolingua.Util.EmolinguaException>(() => SynthCorpora.Generate(t.Root, 0.1, 0));
+        Assert.True(File.Exists(t.P("keep.txt")));
+    }
+
+    [Fact]
     public void ManifestOption_WritesKeptUtterancesReadableBack()
     {
         string root = Path.Combine(synth.Out, "subesco");

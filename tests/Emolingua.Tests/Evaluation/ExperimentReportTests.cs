@@ -123,7 +123,8 @@ public class ExperimentReportTests
         protocol.Extra = new() { ["device"] = "cpu" };
         var cells = new List<Cell>
         {
-            Cell.FromPredictions("contrastive", "urdu", 3, 2, t, p, labels, g, runDir: "runs/x"),
+            Cell.FromPredictions("contrastive", "urdu", 3, 2, t, p, labels, g, runDir: "runs/x",
+                speakers: ["a", "a", "a", "a", "b", "b", "b", "b"], bootstrapResamples: 200),
             Cell.Failed("byol", "urdu", 3, 2, "out of memory"),
         };
         var r = ExperimentReport.Build(protocol, cells);
@@ -150,6 +151,9 @@ public class ExperimentReportTests
         Assert.Equal("runs/x", cell.GetProperty("run_dir").GetString());
         Assert.Equal(0.75, cell.GetProperty("gender_accuracy").GetProperty("male").GetProperty("accuracy").GetDouble(), 12);
         Assert.Equal("failed", root.GetProperty("cells")[1].GetProperty("status").GetString());
+        Assert.Equal(0.75, cell.GetProperty("speaker_accuracy").GetProperty("a").GetProperty("accuracy").GetDouble(), 12); // index 3 wrong
+        var ci = cell.GetProperty("bootstrap").GetProperty("uar");
+        Assert.InRange(0.75, ci.GetProperty("lower").GetDouble(), ci.GetProperty("upper").GetDouble());
 
         var back = ExperimentReport.FromJson(r.ToJson());
         Assert.Equal(r.ToJson(), back.ToJson());

@@ -22,7 +22,7 @@ public sealed partial class IemocapCorpus(string root) : ICorpus
     [GeneratedRegex(@"^\[\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*\]\s+(\S+)\s+(\S+)\s+\[.*\]\s*$")]
     private static partial Regex SummaryLine();
 
-    [GeneratedRegex(@"^Ses(\d\d)[FM]_.+_([FM])\d+[a-z]?$")]
+    [GeneratedRegex(@"^Ses(\d\d)[FM]_.+_([FM])[^_]*$")]
     private static partial Regex UtteranceId();
 
     [GeneratedRegex(@"^Session(\d+)$")]

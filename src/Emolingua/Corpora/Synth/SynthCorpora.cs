@@ -92,13 +92,17 @@ public static class SynthCorpora
     // Regenerating into an earlier synth output replaces it (so the file list matches the seed); anything else must be empty.
     private static void PrepareOutDir(string outDir)
     {
-        if (!Directory.Exists(outDir)) { Directory.CreateDirectory(outDir); return; }
         string readme = Path.Combine(outDir, "README.txt");
-        bool ours = File.Exists(readme) && File.ReadAllText(readme).StartsWith(ReadmeMarker, StringComparison.Ordinal);
-        if (!ours && Directory.EnumerateFileSystemEntries(outDir).Any())
-            throw new EmolinguaException(outDir, "exists and is not empty (and not an earlier synth output); choose a new folder");
-        foreach (var f in OwnFolders)
-            if (Directory.Exists(Path.Combine(outDir, f))) Directory.Delete(Path.Combine(outDir, f), recursive: true);
+        if (Directory.Exists(outDir))
+        {
+            bool ours = File.Exists(readme) && File.ReadAllText(readme).StartsWith(ReadmeMarker, StringComparison.Ordinal);
+            if (!ours && Directory.EnumerateFileSystemEntries(outDir).Any())
+                throw new EmolinguaException(outDir, "exists and is not empty (and not an earlier synth output); choose a new folder");
+            foreach (var f in OwnFolders.Append(".synth-tmp"))
+                if (Directory.Exists(Path.Combine(outDir, f))) Directory.Delete(Path.Combine(outDir, f), recursive: true);
+        }
+        // Marker first, so that a run that fails half-way can simply be repeated into the same folder.
+        AtomicFile.WriteAllText(readme, ReadmeMarker + " (incomplete: generation did not finish)\n");
     }
 
     private static int Pick(Folds.SplitMix64 rng, int n) => (int)(rng.Next() % (ulong)n);
@@ -318,7 +322,7 @@ public static class SynthCorpora
                 atr.Append($"{id} :act 2; val 3; dom 2; ()\n");
                 // Self-evaluation files also start with bracketed times: an adapter reading sub-folders would double count.
                 self.Append($"{times}\t{id}\tneu\t[3.0000, 3.0000, 3.0000]\n");
-                transcript.Append($"{id} [{start.ToString("000.0000", inv)}-{end.ToString("000.0000", inv)}]: {Path.GetFileName(job.Text)}\n");
+                transcript.Append($"{id} [{start.ToString("000.0000", inv)}-{end.ToString("000.0000", inv)}]: {job.Text}\n");
             }
             AtomicFile.WriteAllText(Path.Combine(eval, dialog + ".txt"), summary.ToString());
             AtomicFile.WriteAllText(Path.Combine(eval, "Categorical", dialog + "_e2_cat.txt"), cat.ToString());
