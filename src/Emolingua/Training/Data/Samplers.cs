@@ -95,10 +95,14 @@ public sealed class ClassBalancedSampler : IBatchSampler
             {
                 long position = step * _perClass + j;
                 long cycle = position / n;
-                if (!_cache.TryGetValue((c, cycle), out var perm))
+                int[]? perm;
+                lock (_cache) // the prefetcher asks for several steps at once
                 {
-                    if (_cache.Count > 64) _cache.Clear();
-                    perm = _cache[(c, cycle)] = StepRandom.Permutation(_seed, "class" + c, n, cycle);
+                    if (!_cache.TryGetValue((c, cycle), out perm))
+                    {
+                        if (_cache.Count > 64) _cache.Clear();
+                        perm = _cache[(c, cycle)] = StepRandom.Permutation(_seed, "class" + c, n, cycle);
+                    }
                 }
                 batch[c * _perClass + j] = _byClass[c][perm[position % n]];
             }
