@@ -28,10 +28,14 @@ public sealed class Trainer
     private readonly string _runDir;
     private readonly Action<string> _log;
 
-    public Trainer(string runDir, Action<string>? log = null)
+    private readonly Action<string, long>? _afterStep;
+
+    /// <param name="afterStep">Called with (stage, step) after every completed step (progress hooks; tests use it to simulate a crash).</param>
+    public Trainer(string runDir, Action<string>? log = null, Action<string, long>? afterStep = null)
     {
         _runDir = runDir;
         _log = log ?? (m => Console.Error.WriteLine(m));
+        _afterStep = afterStep;
     }
 
     public string MetricsPath => Path.Combine(_runDir, "metrics.jsonl");
@@ -120,6 +124,7 @@ public sealed class Trainer
                     }
                     if (state.Step % o.StepsPerEpoch == 0 || state.Step == totalSteps)
                         EndEpoch(stage, o, state, optimizer, statePath, bestPath, totalSteps);
+                    _afterStep?.Invoke(stage.Name, state.Step);
                 }
                 task.StopTask();
             });

@@ -1,0 +1,119 @@
+using System.Text.Json.Nodes;
+using Emolingua.Inference;
+using Emolingua.Models;
+using Emolingua.Training;
+using static TorchSharp.torch;
+
+namespace Emolingua.Tests.Training;
+
+/// <summary>End-to-end runs of each method on generated corpora: outputs, learning, determinism and crash-resume.</summary>
+public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
+{
+    public sealed class Data : IDisposable
+    {
+        public TempDir Dir { get; } = new();
+        public string Root { get; }
+        public Data() => Root = TinyCorpora.Write(Dir.Path);
+        public void Dispose() => Dir.Dispose();
+    }
+
+    private readonly Data _data;
+    public TrainingRunTests(Data data) => _data = data;
+
+    private sealed class SimulatedCrash(string where) : Exception(where);
+
+    private JsonObject Train(Recipe recipe, string runDir, bool resume = false, (string Stage, long Step)? crashAt = null) =>
+        TrainRun.Execute(recipe, new TrainRun.Options(runDir, _data.Root, CPU, resume, Log: _ => { },
+            AfterStep: (stage, step) => { if (crashAt is { } c && c.Stage == stage && c.Step == step) throw new SimulatedCrash($"{stage}@{step}"); }));
+
+    private static List<JsonObject> MetricLines(string runDir) =>
+        File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+
+    private static double MeanLoss(IEnumerable<JsonObject> lines, string key = "loss") => lines.Average(l => l[key]!.GetValue<double>());
+
+    [Theory]
+    [InlineData("baseline", "baseline", "loss")]
+    [InlineData("contrastive", "contrastive-stage1", "loss")]
+    [InlineData("byol", "byol", "ce")]
+    public void EachMethodTrainsWritesItsRunFolderAndLearns(string method, string stage, string lossKey)
+    {
+        using var run = new TempDir();
+        var summary = Train(TinyCorpora.Recipe(method), run.Path);
+        foreach (var f in new[] { "recipe.json", "metrics.jsonl", "summary.json", "model/config.json", "model/model.safetensors", "model/labels.json", "model/features.json" })
+            Assert.True(File.Exists(Path.Combine(run.Path, f)), $"missing {f}");
+        Assert.Equal(method, summary["method"]!.GetValue<string>());
+        Assert.Equal(3, summary["seed"]!.GetValue<int>());
+
+        var steps = MetricLines(run.Path).Where(l => l["stage"]!.GetValue<string>() == stage && l["split"] == null).ToList();
+        Assert.Equal(stage == "contrastive-stage1" ? 8 : 12, steps.Count);
+        double first = MeanLoss(steps.Take(3), lossKey), last = MeanLoss(steps.TakeLast(3), lossKey);
+        Assert.True(last < first, $"{stage} {lossKey} did not go down: first steps {first:0.0000}, last steps {last:0.0000}");
+
+        // The deliverable loads and predicts a probability distribution.
+        using var recognizer = EmotionRecognizer.Load(run.Path);
+        var p = recognizer.Predict(Path.Combine(_data.Root, "en", "s1_0_angry_0.wav"));
+        Assert.Equal(1.0, p.Probabilities.Values.Sum(), 4);
+        Assert.Equal(method, recognizer.Method);
+    }
+
+    public static TheoryData<string, string, long> CrashPoints() => new()
+    {
+        { "baseline", "baseline", 6 },                 // mid-epoch 2, after the first checkpoint
+        { "baseline", "baseline", 3 },                 // before any checkpoint
+        { "contrastive", "contrastive-stage1", 5 },    // inside stage 1
+        { "contrastive", "contrastive-stage2", 2 },    // stage 2 before its first checkpoint
+        { "byol", "byol", 7 },                         // EMA target, mixup memory and λ schedule all mid-run
+    };
+
+    [Theory]
+    [MemberData(nameof(CrashPoints))]
+    public void ResumeAfterACrashEndsIdenticalToAnUninterruptedRun(string method, string stage, long step)
+    {
+        using var straight = new TempDir();
+        using var crashed = new TempDir();
+        var recipe = TinyCorpora.Recipe(method);
+        Train(recipe, straight.Path);
+
+        Assert.Throws<SimulatedCrash>(() => Train(recipe, crashed.Path, crashAt: (stage, step)));
+        Assert.False(File.Exists(Path.Combine(crashed.Path, "summary.json")));
+        Train(recipe, crashed.Path, resume: true);
+
+        Assert.Equal(File.ReadAllText(Path.Combine(straight.Path, "summary.json")), File.ReadAllText(Path.Combine(crashed.Path, "summary.json")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight.Path, "model", "model.safetensors")),
+                     File.ReadAllBytes(Path.Combine(crashed.Path, "model", "model.safetensors")));
+        // metrics.jsonl holds the same lines (wall-clock speed aside): nothing lost, nothing repeated.
+        static string Strip(JsonObject l) { l.Remove("steps_per_s"); return l.ToJsonString(); }
+        Assert.Equal(MetricLines(straight.Path).Select(Strip), MetricLines(crashed.Path).Select(Strip));
+    }
+
+    [Fact]
+    public void StartingOverAnExistingRunWithoutResumeIsRefused()
+    {
+        using var run = new TempDir();
+        var recipe = TinyCorpora.Recipe("baseline", "training.max_epochs=1");
+        Train(recipe, run.Path);
+        var before = File.ReadAllBytes(Path.Combine(run.Path, "model", "model.safetensors"));
+        var e = Assert.Throws<Emolingua.Util.EmolinguaException>(() => Train(recipe, run.Path));
+        Assert.Contains("--resume", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(run.Path, "model", "model.safetensors")));
+        var changed = TinyCorpora.Recipe("baseline", "training.max_epochs=1", "seed=4");
+        Assert.Contains("differs", Assert.Throws<Emolingua.Util.EmolinguaException>(() => Train(changed, run.Path, resume: true)).Message);
+    }
+
+    [Fact]
+    public void ByolExportsTheTargetEncoderWithTheOnlineHead()
+    {
+        using var run = new TempDir();
+        Train(TinyCorpora.Recipe("byol", "training.max_epochs=1"), run.Path);
+        var state = SafeTensors.Open(Path.Combine(run.Path, "stages", "byol", "state", "model.safetensors"));
+        var exported = SafeTensors.Open(Path.Combine(run.Path, "model", "model.safetensors"));
+        foreach (var name in new[] { "encoder.layers.0.fc1.weight", "encoder.layer_norm.bias" })
+        {
+            var target = state.ReadFloat32("target." + name);
+            var online = state.ReadFloat32("online." + name);
+            Assert.Equal(target, exported.ReadFloat32(name));
+            Assert.NotEqual(online, target); // the EMA lags the online network
+        }
+        Assert.Equal(state.ReadFloat32("head.fc2.weight"), exported.ReadFloat32("head.fc2.weight"));
+    }
+}
