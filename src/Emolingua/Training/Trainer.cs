@@ -82,6 +82,7 @@ public sealed class Trainer
         var watch = Stopwatch.StartNew();
         long stepsThisSession = 0;
         var window = new Dictionary<string, double>();
+        var inputWait = TimeSpan.Zero; // time the training thread waited for decoded inputs (the pipeline's visible cost)
         int windowCount = 0;
 
         console.Progress()
@@ -96,7 +97,9 @@ public sealed class Trainer
                 {
                     long step = state.Step;
                     torch.random.manual_seed((long)(StepRandom.Mix((ulong)o.Seed, StepRandom.Hash(stage.Name), (ulong)step) & 0x7FFFFFFFFFFFFFFF));
+                    var waitStart = watch.Elapsed;
                     var inputs = prefetcher.Get(step);
+                    inputWait += watch.Elapsed - waitStart;
                     using (var scope = NewDisposeScope())
                     {
                         var (loss, logs) = stage.Loss(inputs, step, totalSteps);
@@ -118,6 +121,7 @@ public sealed class Trainer
                         var line = new JsonObject { ["stage"] = stage.Name, ["step"] = state.Step, ["epoch"] = state.Epoch + 1, ["lr"] = o.LearningRate };
                         foreach (var (k, v) in window) line[k] = Math.Round(v / windowCount, 6);
                         line["steps_per_s"] = Math.Round(stepsPerSecond, 3);
+                        line["input_wait_fraction"] = Math.Round(inputWait / watch.Elapsed, 4);
                         AppendMetrics(line);
                         task.Description = $"{stage.Name} loss {window["loss"] / windowCount:0.0000} lr {o.LearningRate:0.0e+0} {stepsPerSecond:0.00} steps/s";
                         window.Clear(); windowCount = 0;
