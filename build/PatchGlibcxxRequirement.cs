@@ -111,7 +111,11 @@ public class PatchGlibcxxRequirement : Task
         }
         if (!changed) return false;
         string tmp = path + ".patching";
+        DateTime stamp = File.GetLastWriteTimeUtc(path);
         File.WriteAllBytes(tmp, elf);
+        // Keep the shipped timestamp: MSBuild then sees the copy as unchanged and does not overwrite the patched file
+        // on the next incremental build (an in-place overwrite would also hit processes that have it loaded).
+        File.SetLastWriteTimeUtc(tmp, stamp);
         File.Delete(path); // unlink first: never write through a hard link into the NuGet cache
         File.Move(tmp, path);
         return true;

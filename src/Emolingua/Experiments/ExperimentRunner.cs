@@ -65,7 +65,7 @@ public static class ExperimentRunner
                     string? variant = entry.Column != recipe.Method ? entry.Column : null;
                     try
                     {
-                        TrainRun.Execute(recipe, new TrainRun.Options(runDir, o.DataDir, o.Device, Resume: true, log));
+                        TrainRun.Execute(recipe, new TrainRun.Options(runDir, o.DataDir, o.Device, Resume: true, log, Store: store)); // decoded audio shared by every run
                         using var model = ModelBundle.Load(Path.Combine(runDir, "model"), o.Device);
                         var runCells = new List<Cell>();
                         foreach (var kind in kinds)

@@ -43,6 +43,8 @@ public sealed record WhisperConfig(int DModel, int EncoderLayers, int EncoderAtt
             if (o[key] is JsonValue v && v.TryGetValue<int>(out var i)) return i;
             return fallback ?? throw new EmolinguaException(configPath, $"missing integer '{key}'");
         }
+        if (o["format"]?.GetValue<string>() == ModelBundle.Format)
+            throw new EmolinguaException(configPath, "is a trained Emolingua emotion model, not Whisper weights (use predict or evaluate --embeddings with it)");
         var model = o["model_type"]?.GetValue<string>();
         if (model != null && model != "whisper") throw new EmolinguaException(configPath, $"model_type '{model}' is not whisper");
         var config = new WhisperConfig(Get("d_model"), Get("encoder_layers"), Get("encoder_attention_heads"),

@@ -178,6 +178,8 @@ public sealed class Recipe
         if (Model.Whisper == null && Model.Size == null && Model.Dims == null)
             throw new EmolinguaException(source, "model: give whisper (weights), size or dims");
         if (Model.Seconds <= 0 || Model.Seconds > 30) throw new EmolinguaException(source, "model.seconds must be in (0, 30]");
+        if (Features.WhisperAudio.FramesFor(Model.Seconds) % 2 != 0)
+            throw new EmolinguaException(source, $"model.seconds {Model.Seconds} gives {Features.WhisperAudio.FramesFor(Model.Seconds)} log-mel frames; the encoder's stride-2 convolution needs an even number (use a multiple of 0.02 s)");
         if (Training.BatchSize <= 0 || Training.StepsPerEpoch <= 0 || Training.MaxEpochs <= 0)
             throw new EmolinguaException(source, "training: batch_size, steps_per_epoch and max_epochs must be positive");
         if (Training.Metric is not ("uar" or "accuracy" or "macro_f1" or "loss"))

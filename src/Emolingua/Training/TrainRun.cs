@@ -17,7 +17,8 @@ namespace Emolingua.Training;
 /// </summary>
 public static class TrainRun
 {
-    public sealed record Options(string RunDir, string? DataDir, Device Device, bool Resume, Action<string>? Log = null, Action<string, long>? AfterStep = null);
+    public sealed record Options(string RunDir, string? DataDir, Device Device, bool Resume, Action<string>? Log = null, Action<string, long>? AfterStep = null,
+        WaveformStore? Store = null);
 
     public static JsonObject Execute(Recipe recipe, Options o)
     {
@@ -38,7 +39,7 @@ public static class TrainRun
         var data = TrainingData.Load(recipe, o.DataDir, needEnglish: true, needUnlabeled: recipe.Method != "baseline");
         foreach (var note in data.Notes) log($"data: {note}");
         var cache = recipe.Data.Cache is { } cacheRoot ? TrainingData.ResolveRoot(cacheRoot, o.DataDir) : null;
-        var ctx = new StageContext { Recipe = recipe, Data = data, Store = new WaveformStore(cache), Device = o.Device };
+        var ctx = new StageContext { Recipe = recipe, Data = data, Store = o.Store ?? new WaveformStore(cache), Device = o.Device };
         var trainer = new Trainer(runDir, log, o.AfterStep);
         var t = recipe.Training;
         var stageOptions = new StageOptions(recipe.Seed, t.LearningRate, t.WeightDecay, t.StepsPerEpoch, t.MaxEpochs, t.Patience, t.LogEvery, t.Prefetch);
