@@ -3,6 +3,7 @@ using Emolingua.Cli;
 using Emolingua.Features;
 using Emolingua.Models;
 using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
 
 namespace Emolingua.Tests.Cli;
 
@@ -51,11 +52,25 @@ public static class CliHarness
         random.manual_seed(seed);
         var encoder = new WhisperEncoder(new WhisperConfig(64, 1, 4, 128), WhisperAudio.PositionsFor(seconds));
         var model = new EmotionClassifier(encoder, 4, 32, 0.1);
-        // Larger head weights so the classes are clearly separated (random init gives near-uniform probabilities).
+        // A random encoder's time-mean embedding is nearly the same for every input, so a random head gives the same
+        // probabilities everywhere. Centre and scale the head on a few calibration signals so that inputs are told apart.
+        model.eval();
         using (no_grad())
         {
-            model.head.fc2.weight!.mul_(20);
-            model.head.fc1.weight!.mul_(4);
+            using var scope = NewDisposeScope();
+            int n = WhisperAudio.SamplesFor(seconds);
+            var rng = new Random(seed);
+            var calibration = Enumerable.Range(0, 6).Select(i => Enumerable.Range(0, n).Select(t =>
+                (float)((i % 2 == 0 ? Math.Sin(2 * Math.PI * (150 + 120 * i) * t / 16000.0) : rng.NextDouble() * 2 - 1) * (0.05 + 0.1 * i))).ToArray()).ToList();
+            var embedding = encoder.Embed(WhisperLogMel.Compute(WhisperLogMel.Batch(calibration, seconds))); // [6, 64]
+            var mean = embedding.mean([0]);
+            var std = embedding.std(0) + 1e-6;
+            model.head.fc1.weight!.div_(std.unsqueeze(0));
+            model.head.fc1.bias!.copy_(-model.head.fc1.weight!.matmul(mean));
+            var hidden = functional.relu(model.head.fc1.forward(embedding));
+            var logits = model.head.fc2.forward(hidden);
+            model.head.fc2.weight!.mul_(1.5 / logits.std().item<float>());
+            model.head.fc2.bias!.zero_();
         }
         model.eval();
         ModelBundle.Save(folder, model, seconds, "baseline");

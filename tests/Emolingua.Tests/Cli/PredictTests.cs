@@ -113,7 +113,7 @@ public class PredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFi
         for (int k = 0; k < 4; k++) Assert.InRange(actual[k], expected[k] - 1e-5, expected[k] + 1e-5);
         // The windows must disagree, or "mean of windows" could not be told from "first window".
         var first = ReferenceProbabilities(clip, [0]);
-        Assert.True(Enumerable.Range(0, 4).Max(k => MathF.Abs(first[k] - expected[k])) > 1e-3, "windows give the same probabilities: test is vacuous");
+        Assert.True(Enumerable.Range(0, 4).Max(k => MathF.Abs(first[k] - expected[k])) > 1e-3, $"windows give the same probabilities: test is vacuous: {string.Join(",", first)} vs {string.Join(",", expected)}");
     }
 
     /// <summary>A band-limited signal (harmonics below 2 kHz) sampled at <paramref name="rate"/>.</summary>
@@ -138,7 +138,7 @@ public class PredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFi
         var other = Ordered(recognizer.Predict(Varied(1.7, 9), 16000));
         for (int k = 0; k < 4; k++) Assert.InRange(at48[k], at16[k] - 2e-3, at16[k] + 2e-3);
         // ...while a different signal is told apart, so the tolerance is meaningful.
-        Assert.True(Enumerable.Range(0, 4).Max(k => MathF.Abs(other[k] - at16[k])) > 1e-2);
+        Assert.True(Enumerable.Range(0, 4).Max(k => MathF.Abs(other[k] - at16[k])) > 1e-2, $"{string.Join(",", other)} vs {string.Join(",", at16)}");
         Assert.Throws<ArgumentOutOfRangeException>(() => recognizer.Predict(Clean(0.5, 16000), 0));
     }
 
