@@ -6,7 +6,7 @@ namespace Emolingua.Tests.Cli;
 /// Bad input through the built CLI as a child process: a non-zero exit code, exactly one "error: ..." line on stderr that
 /// names the offending file, no stack trace, and no clobbered output file.
 /// </summary>
-public class CliErrorTests : IDisposable
+public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFixture>, IDisposable
 {
     private readonly TempDir _dir = new();
     private static readonly byte[] Sentinel = "precious bytes that must survive a failed run\n"u8.ToArray();
@@ -156,5 +156,60 @@ public class CliErrorTests : IDisposable
         File.WriteAllText(Path.Combine(model, "config.json"), "{ \"format\": \"emolingua-emotion-model\", ");
         var r = CliHarness.RunChild("predict", "--model", model, ValidWav("ok.wav"));
         AssertOneLineError(r, Path.Combine(model, "config.json"));
+    }
+
+    [Fact]
+    public void Predict_WavWithNoSamples_NamesTheFile()
+    {
+        var audio = _dir.File("header-only.wav");
+        TestWav.WritePcm16Mono(audio, [], 16000);
+        var r = CliHarness.RunChild("predict", "--model", bundle.Folder, audio);
+        AssertOneLineError(r, audio, "empty");
+    }
+
+    [Fact]
+    public void Evaluate_CorpusWithNoFourClassFiles()
+    {
+        var root = Path.Combine(_dir.Path, "emodb");
+        Directory.CreateDirectory(Path.Combine(root, "wav"));
+        TestWav.WritePcm16Mono(Path.Combine(root, "wav", "03a01Lb.wav"), TestWav.Voiced(1, 16000), 16000); // boredom: dropped
+        var outDir = Path.Combine(_dir.Path, "eval");
+        var r = CliHarness.RunChild("evaluate", "--model", bundle.Folder, "--corpus", "emodb=" + root, "--out", outDir);
+        AssertOneLineError(r, root);
+        Assert.False(File.Exists(Path.Combine(outDir, "metrics.json")));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    public void Embed_NonPositiveBatch(string batch)
+    {
+        var output = ExistingOutput();
+        var r = CliHarness.RunChild("embed", "--model", Fixtures.TinyModel, "--seconds", "1", "--batch", batch, "--out", output, Fixtures.Input("burst_4s.wav"));
+        AssertOneLineError(r, "--batch");
+        AssertUntouched(output);
+    }
+
+    [Theory]
+    [InlineData("--iters", "0")]
+    [InlineData("--warmup", "-1")]
+    public void Bench_InvalidIterationCounts(string option, string value)
+    {
+        var r = CliHarness.RunChild("bench", "logmel", "--batch", "1", "--seconds", "1", option, value);
+        AssertOneLineError(r, option);
+        Assert.Equal("", r.Out);
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("0.001")]
+    [InlineData("Infinity")]
+    public void Features_InvalidSeconds_NamesTheOption(string seconds)
+    {
+        var output = ExistingOutput();
+        var r = CliHarness.RunChild("features", ValidWav("ok.wav"), "--seconds", seconds, "--out", output);
+        AssertOneLineError(r, "--seconds");
+        Assert.DoesNotContain("missing", r.Err);
+        AssertUntouched(output);
     }
 }

@@ -92,3 +92,53 @@ public class CliOutputTests
         Assert.True(min <= median, $"min_ms {min} > median_ms {median}");
     }
 }
+
+/// <summary>Program's error reporting, in-process with commands that fail in known ways.</summary>
+[Collection("Console")]
+public class ProgramErrorReportingTests
+{
+    private sealed class Throwing(Exception e) : Emolingua.Cli.CliCommand
+    {
+        public override string Name => "throwing";
+        public override string Usage => "";
+        public override string Summary => "";
+        public override int Run(Emolingua.Cli.CliArgs args) => throw e;
+    }
+
+    private static (int Code, string Err) Report(Exception e, bool verbose = false)
+    {
+        var saved = Console.Error;
+        var err = new StringWriter();
+        Console.SetError(err);
+        try { return (Emolingua.Cli.Program.RunReportingErrors(new Throwing(e), new Emolingua.Cli.CliArgs("throwing", []), verbose), err.ToString()); }
+        finally { Console.SetError(saved); }
+    }
+
+    [Fact]
+    public void EmolinguaException_IsOneLineWithExitCode1()
+    {
+        var (code, err) = Report(new EmolinguaException("/data/x.wav", "bad\nthing"));
+        Assert.Equal(1, code);
+        Assert.Equal("error: /data/x.wav: bad thing" + Environment.NewLine, err);
+    }
+
+    [Fact]
+    public void LibtorchError_DropsTheNativeBacktrace()
+    {
+        // The shape of a TorchSharp ExternalException message: the check message, then libtorch's C++ backtrace.
+        var message = "Expected 2D or 3D tensor, but got: [1, 0, 16000]\nException raised from check_valid_input at /pytorch/aten/src/ATen/native/Padding.h:55 (most recent call first):\n"
+            + "frame #0: c10::Error::Error(c10::SourceLocation, std::string) + 0xb0 (0x7f54 in libc10.so)\nframe #1: c10::detail::torchCheckFail(char const*) + 0x6b (0x7f55 in libc10.so)\n";
+        var (code, err) = Report(new System.Runtime.InteropServices.ExternalException(message));
+        Assert.Equal(2, code);
+        Assert.Equal("error: Expected 2D or 3D tensor, but got: [1, 0, 16000]" + Environment.NewLine, err);
+    }
+
+    [Fact]
+    public void Verbose_AddsTheStackTrace()
+    {
+        var (code, err) = Report(new InvalidOperationException("boom"), verbose: true);
+        Assert.NotEqual(0, code);
+        Assert.StartsWith("error: boom", err);
+        Assert.Contains("   at ", err);
+    }
+}
