@@ -21,7 +21,8 @@ public sealed class EvaluateCommand : CliCommand
         var modelDir = ModelBundle.Locate(args.Required("--model"));
         var corpusArg = args.Required("--corpus");
         int? fold = args.IntOrNull("--fold");
-        int folds = args.Int("--folds", Folds.DefaultK);
+        if (fold < 1) throw new EmolinguaException($"evaluate: option --fold: {fold} must be at least 1 (folds are numbered from 1)");
+        int folds = args.Int("--folds", Folds.DefaultK, min: 1);
         bool embeddings = args.Flag("--embeddings");
         var outDir = args.Required("--out");
         var device = DeviceOption.Parse(args.Option("--device"));

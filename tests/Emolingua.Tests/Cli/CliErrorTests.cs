@@ -212,4 +212,21 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
         Assert.DoesNotContain("missing", r.Err);
         AssertUntouched(output);
     }
+
+    [Theory]
+    [InlineData("--fold", "0")]
+    [InlineData("--fold", "-1")]
+    [InlineData("--folds", "0")]
+    public void Evaluate_InvalidFoldOptions(string option, string value)
+    {
+        var root = Path.Combine(_dir.Path, "emodb");
+        Directory.CreateDirectory(Path.Combine(root, "wav"));
+        foreach (var name in new[] { "03a01Wa", "08a01Fa", "09a01Na", "10a01Ta" })
+            TestWav.WritePcm16Mono(Path.Combine(root, "wav", name + ".wav"), TestWav.Voiced(1, 16000), 16000);
+        var outDir = Path.Combine(_dir.Path, "eval");
+        string[] fold = option == "--folds" ? ["--fold", "1"] : [];
+        var r = CliHarness.RunChild(["evaluate", "--model", bundle.Folder, "--corpus", "emodb=" + root, option, value, .. fold, "--out", outDir]);
+        AssertOneLineError(r, option);
+        Assert.False(Directory.Exists(outDir));
+    }
 }
