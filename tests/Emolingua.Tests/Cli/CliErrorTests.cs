@@ -229,4 +229,21 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
         AssertOneLineError(r, option);
         Assert.False(Directory.Exists(outDir));
     }
+
+    [Fact]
+    public void Embed_BadFileAfterGoodOnes_NamesItAndLeavesTheOutput()
+    {
+        var output = ExistingOutput();
+        var bad = _dir.File("bad.wav");
+        File.WriteAllText(bad, "RIFF but not really");
+        var r = CliHarness.RunChild("embed", "--model", Fixtures.TinyModel, "--seconds", "1", "--batch", "1", "--out", output,
+            Fixtures.Input("burst_4s.wav"), Fixtures.Input("chirp_1p2s.wav"), bad);
+        // libtorch may log a hardware warning (NNPACK) once the encoder has run; the error itself must still be one line.
+        var errorLines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.Contains("NNPACK")).ToArray();
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Single(errorLines);
+        Assert.StartsWith("error: " + bad, errorLines[0]);
+        Assert.DoesNotContain("   at ", r.Err);
+        AssertUntouched(output);
+    }
 }
