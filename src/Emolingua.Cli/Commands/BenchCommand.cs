@@ -23,7 +23,7 @@ public sealed class BenchCommand : CliCommand
     {
         string target = args.Subcommand() ?? throw new EmolinguaException("bench: say what to time: logmel or encoder");
         int batch = args.Int("--batch", 8, min: 1);
-        double seconds = args.Seconds(fallback: 4);
+        double seconds = args.Seconds(fallback: 4, encoder: target == "encoder");
         int threads = args.Int("--threads", 2, min: 1);
         int? iters = args.IntOrNull("--iters");
         if (iters < 1) throw new EmolinguaException($"bench: option --iters: {iters} must be at least 1");

@@ -15,7 +15,7 @@ public sealed class EmbedCommand : CliCommand
     public override int Run(CliArgs args)
     {
         var modelArg = args.Required("--model");
-        double seconds = args.Seconds();
+        double seconds = args.Seconds(encoder: true);
         var outPath = args.Required("--out");
         int batch = args.Int("--batch", 16, min: 1);
         var device = DeviceOption.Parse(args.Option("--device"));

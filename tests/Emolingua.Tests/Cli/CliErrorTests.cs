@@ -246,4 +246,15 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
         Assert.DoesNotContain("   at ", r.Err);
         AssertUntouched(output);
     }
+
+    [Theory]
+    [InlineData("1.01")] // 16160 samples -> 101 log-mel frames: conv2 (stride 2) cannot map them onto whole encoder positions
+    [InlineData("0.03")]
+    public void Embed_SecondsGivingAnOddFrameCount_IsRejectedUpFront(string seconds)
+    {
+        var output = ExistingOutput();
+        var r = CliHarness.RunChild("embed", "--model", Fixtures.TinyModel, "--seconds", seconds, "--out", output, Fixtures.Input("burst_4s.wav"));
+        AssertOneLineError(r, "--seconds", seconds);
+        AssertUntouched(output);
+    }
 }

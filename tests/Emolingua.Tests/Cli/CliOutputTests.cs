@@ -75,6 +75,17 @@ public class CliOutputTests
         }
     }
 
+    [Fact]
+    public void Embed_FractionalWindowOfWholePositions_IsAccepted()
+    {
+        // 1.5 s = 150 frames = 75 positions: accepted (only odd frame counts are refused).
+        using var dir = new TempDir();
+        var outPath = dir.File("emb.npy");
+        var r = CliHarness.RunInProcess("embed", "--model", Fixtures.TinyModel, "--seconds", "1.5", "--out", outPath, Fixtures.Input("burst_4s.wav"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Equal(new long[] { 1, 64 }, Npy.Read(outPath).Shape);
+    }
+
     [Theory]
     [InlineData("logmel b2 1s", new[] { "bench", "logmel", "--batch", "2", "--seconds", "1", "--iters", "1" })]
     [InlineData("encoder tiny train b1 1s", new[] { "bench", "encoder", "--size", "tiny", "--batch", "1", "--seconds", "1", "--mode", "train", "--iters", "1", "--warmup", "0" })]
