@@ -70,6 +70,30 @@ public sealed class CliArgs
 
     public double Double(string name, double fallback) => Parse(name, fallback, s => double.Parse(s, CultureInfo.InvariantCulture));
 
+    /// <summary>A window length in seconds: required unless <paramref name="fallback"/> is given, and within [0.025 (one FFT window), 30].</summary>
+    /// <param name="encoder">The window feeds the Whisper encoder, whose conv stride of 2 needs an even number of log-mel frames.</param>
+    public double Seconds(string name = "--seconds", double? fallback = null, bool encoder = false)
+    {
+        var s = Option(name);
+        if (s == null) return fallback ?? throw new EmolinguaException($"{CommandName}: missing required option {name}");
+        double seconds = ParseValue(name, s, v => double.Parse(v, CultureInfo.InvariantCulture));
+        if (!(seconds >= MinSeconds && seconds <= 30))
+            throw new EmolinguaException($"{CommandName}: option {name}: '{s}' must be between {MinSeconds} and 30 seconds");
+        if (encoder && Features.WhisperAudio.FramesFor(seconds) % 2 != 0)
+            throw new EmolinguaException($"{CommandName}: option {name}: '{s}' gives {Features.WhisperAudio.FramesFor(seconds)} log-mel frames; the encoder needs an even number (use a multiple of 0.02 s)");
+        return seconds;
+    }
+
+    public const double MinSeconds = 0.025;
+
+    /// <summary>An integer option that must be at least <paramref name="min"/>.</summary>
+    public int Int(string name, int fallback, int min)
+    {
+        int value = Int(name, fallback);
+        if (value < min) throw new EmolinguaException($"{CommandName}: option {name}: {value} must be at least {min}");
+        return value;
+    }
+
     private T Parse<T>(string name, T fallback, Func<string, T> parse)
     {
         var s = Option(name);

@@ -60,6 +60,9 @@ public static class Program
     private static string OneLine(Exception e)
     {
         string message = e is EmolinguaException || e.InnerException == null ? e.Message : $"{e.Message} ({e.InnerException.Message})";
+        // libtorch errors (TorchSharp ExternalException) append a native backtrace: keep only the check's message.
+        int backtrace = message.IndexOf("Exception raised from ", StringComparison.Ordinal);
+        if (backtrace > 0) message = message[..backtrace];
         return message.ReplaceLineEndings(" ").Trim();
     }
 

@@ -22,15 +22,15 @@ public sealed class BenchCommand : CliCommand
     public override int Run(CliArgs args)
     {
         string target = args.Subcommand() ?? throw new EmolinguaException("bench: say what to time: logmel or encoder");
-        int batch = args.Int("--batch", 8);
-        double seconds = args.Double("--seconds", 4);
-        int threads = args.Int("--threads", 2);
+        int batch = args.Int("--batch", 8, min: 1);
+        double seconds = args.Seconds(fallback: 4, encoder: target == "encoder");
+        int threads = args.Int("--threads", 2, min: 1);
         int? iters = args.IntOrNull("--iters");
-        int warmup = args.Int("--warmup", 2);
+        if (iters < 1) throw new EmolinguaException($"bench: option --iters: {iters} must be at least 1");
+        int warmup = args.Int("--warmup", 2, min: 0);
         string size = args.Option("--size") ?? "small";
         string mode = args.Option("--mode") ?? "forward";
         args.Positionals();
-        if (batch <= 0 || seconds <= 0 || threads <= 0) throw new EmolinguaException("bench: --batch, --seconds and --threads must be positive");
         torch.set_num_threads(threads);
         torch.random.manual_seed(0);
 

@@ -15,14 +15,12 @@ public sealed class EmbedCommand : CliCommand
     public override int Run(CliArgs args)
     {
         var modelArg = args.Required("--model");
-        double seconds = args.Double("--seconds", double.NaN);
-        if (double.IsNaN(seconds)) throw new EmolinguaException("embed: missing required option --seconds");
+        double seconds = args.Seconds(encoder: true);
         var outPath = args.Required("--out");
-        int batch = args.Int("--batch", 16);
+        int batch = args.Int("--batch", 16, min: 1);
         var device = DeviceOption.Parse(args.Option("--device"));
         var files = args.Positionals();
         if (files.Count == 0) throw new EmolinguaException("embed: give at least one AUDIO file");
-        if (seconds <= 0 || seconds > 30) throw new EmolinguaException($"embed: --seconds {seconds} must be in (0, 30]");
 
         var checkpoint = WhisperCheckpoint.Resolve(modelArg);
         using var encoder = checkpoint.LoadEncoder(WhisperAudio.PositionsFor(seconds), device);

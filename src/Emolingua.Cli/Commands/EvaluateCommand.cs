@@ -21,7 +21,8 @@ public sealed class EvaluateCommand : CliCommand
         var modelDir = ModelBundle.Locate(args.Required("--model"));
         var corpusArg = args.Required("--corpus");
         int? fold = args.IntOrNull("--fold");
-        int folds = args.Int("--folds", Folds.DefaultK);
+        if (fold < 1) throw new EmolinguaException($"evaluate: option --fold: {fold} must be at least 1 (folds are numbered from 1)");
+        int folds = args.Int("--folds", Folds.DefaultK, min: 1);
         bool embeddings = args.Flag("--embeddings");
         var outDir = args.Required("--out");
         var device = DeviceOption.Parse(args.Option("--device"));
@@ -31,6 +32,8 @@ public sealed class EvaluateCommand : CliCommand
         var corpus = Corpus.Open(corpusArg[..eq], corpusArg[(eq + 1)..]);
         if (!corpus.Labeled) throw new EmolinguaException(corpus.Root, $"{corpus.Kind} has no emotion labels to evaluate against");
         var utterances = fold is { } k ? TrainingData.TestFold(corpus, k, folds, Folds.DefaultSeed) : Corpus.Load(corpus);
+        if (!utterances.Any(u => u.Label != null))
+            throw new EmolinguaException(corpus.Root, $"no utterances labelled angry, happy, neutral or sad to evaluate{(fold is { } f0 ? $" in fold {f0}" : "")}");
 
         var info = ModelBundle.ReadInfo(modelDir);
         using var model = ModelBundle.Load(modelDir, device);

@@ -12,13 +12,11 @@ public sealed class FeaturesCommand : CliCommand
 
     public override int Run(CliArgs args)
     {
-        double seconds = args.Double("--seconds", double.NaN);
-        if (double.IsNaN(seconds)) throw new EmolinguaException("features: missing required option --seconds");
+        double seconds = args.Seconds();
         int nMels = args.Int("--n-mels", 80);
         var outPath = args.Required("--out");
         var files = args.Positionals();
         if (files.Count != 1) throw new EmolinguaException("features: give exactly one AUDIO file");
-        if (seconds <= 0 || seconds > 30) throw new EmolinguaException($"features: --seconds {seconds} must be in (0, 30]");
         if (nMels is not (80 or 128)) throw new EmolinguaException($"features: --n-mels {nMels}: 80 or 128");
         var samples = AudioFile.Read(files[0], WhisperAudio.SampleRate).Samples;
         var mel = WhisperLogMel.ComputeOne(samples, seconds, nMels);

@@ -45,7 +45,11 @@ public sealed class EmotionRecognizer : IDisposable
     public EmotionPrediction Predict(string audioPath) => Predict(new[] { audioPath })[0];
 
     public IReadOnlyList<EmotionPrediction> Predict(IReadOnlyList<string> audioPaths) =>
-        PredictClips(audioPaths.Select(p => AudioFile.Read(p, WhisperAudio.SampleRate).Samples).ToList());
+        PredictClips(audioPaths.Select(p =>
+        {
+            var samples = AudioFile.Read(p, WhisperAudio.SampleRate).Samples;
+            return samples.Length > 0 ? samples : throw new EmolinguaException(p, "empty audio (no samples)");
+        }).ToList());
 
     public EmotionPrediction Predict(ReadOnlySpan<float> samples, int sampleRate)
     {

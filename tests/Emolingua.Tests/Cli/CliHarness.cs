@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Emolingua.Cli;
+using Emolingua.Features;
+using Emolingua.Models;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Emolingua.Tests.Cli;
+
+public sealed record CliResult(int ExitCode, string Out, string Err)
+{
+    public string[] OutLines => Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    public string[] ErrLines => Err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
+
+/// <summary>Runs CLI commands in-process (console redirected; callers sit in a non-parallel collection) or as a child process.</summary>
+public static class CliHarness
+{
+    /// <summary>In-process through Program.Main, so argument dispatch and error reporting are the real ones.</summary>
+    public static CliResult RunInProcess(params string[] argv)
+    {
+        var (savedOut, savedErr) = (Console.Out, Console.Error);
+        var (o, e) = (new StringWriter(), new StringWriter());
+        Console.SetOut(o);
+        Console.SetError(e);
+        int code;
+        try { code = Program.Main(argv); }
+        finally { Console.SetOut(savedOut); Console.SetError(savedErr); }
+        return new CliResult(code, o.ToString(), e.ToString());
+    }
+
+    public static string CliDll { get; } = Path.Combine(AppContext.BaseDirectory, "Emolingua.Cli.dll");
+
+    /// <summary>The built CLI as a child process (dotnet Emolingua.Cli.dll ...).</summary>
+    public static CliResult RunChild(params string[] argv)
+    {
+        Assert.True(File.Exists(CliDll), $"{CliDll} not found beside the test assembly");
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
+        var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(CliDll);
+        foreach (var a in argv) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000)) { p.Kill(entireProcessTree: true); Assert.Fail("CLI timed out: " + string.Join(' ', argv)); }
+        return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>A tiny trained-model bundle (random weights, d_model 64, 1 layer) saved with ModelBundle.Save.</summary>
+    public static EmotionClassifier SaveTinyBundle(string folder, double seconds, int seed = 7)
+    {
+        random.manual_seed(seed);
+        var encoder = new WhisperEncoder(new WhisperConfig(64, 1, 4, 128), WhisperAudio.PositionsFor(seconds));
+        var model = new EmotionClassifier(encoder, 4, 32, 0.1);
+        // A random encoder's time-mean embedding is nearly the same for every input, so a random head gives the same
+        // probabilities everywhere. Centre and scale the head on a few calibration signals so that inputs are told apart.
+        model.eval();
+        using (no_grad())
+        {
+            using var scope = NewDisposeScope();
+            int n = WhisperAudio.SamplesFor(seconds);
+            var rng = new Random(seed);
+            var calibration = Enumerable.Range(0, 6).Select(i => Enumerable.Range(0, n).Select(t =>
+                (float)((i % 2 == 0 ? Math.Sin(2 * Math.PI * (150 + 120 * i) * t / 16000.0) : rng.NextDouble() * 2 - 1) * (0.05 + 0.1 * i))).ToArray()).ToList();
+            var embedding = encoder.Embed(WhisperLogMel.Compute(WhisperLogMel.Batch(calibration, seconds))); // [6, 64]
+            var mean = embedding.mean([0]);
+            var std = embedding.std(0) + 1e-6;
+            model.head.fc1.weight!.div_(std.unsqueeze(0));
+            model.head.fc1.bias!.copy_(-model.head.fc1.weight!.matmul(mean));
+            var hidden = functional.relu(model.head.fc1.forward(embedding));
+            var logits = model.head.fc2.forward(hidden);
+            model.head.fc2.weight!.mul_(1.5 / logits.std().item<float>());
+            model.head.fc2.bias!.zero_();
+        }
+        model.eval();
+        ModelBundle.Save(folder, model, seconds, "baseline");
+        return model;
+    }
+
+    /// <summary>Softmax probabilities of one exactly-window-long 16 kHz waveform, straight from the model.</summary>
+    public static float[] WindowProbabilities(EmotionClassifier model, float[] window, double seconds)
+    {
+        Assert.Equal(WhisperAudio.SamplesFor(seconds), window.Length);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var mel = WhisperLogMel.Compute(WhisperLogMel.Batch(new[] { window }, seconds), model.encoder.Config.NumMelBins);
+        return nn.functional.softmax(model.forward(mel), 1).data<float>().ToArray();
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Emolingua.Tests.Cli;
+
+[Collection("Console")]
+public class EvaluateCommandTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFixture>
+{
+    private static readonly string[] Labels = ["angry", "happy", "neutral", "sad"];
+
+    // EMO-DB names: speaker (2 digits), text code, emotion letter (W angry, F happy, N neutral, T sad; L boredom is dropped), version.
+    private static readonly string[] FourClass = ["03a01Wa", "03a02Fb", "03a07Na", "10b01Tc", "08a01Na", "08b02Ta", "09a04Wa", "09a05Fa", "10a05Fd"];
+    private static readonly string[] Dropped = ["03a04Lc"];
+    private static readonly HashSet<string> Male = ["03", "10"];
+
+    private static string Truth(string name) => name[5] switch { 'W' => "angry", 'F' => "happy", 'N' => "neutral", _ => "sad" };
+
+    [Fact]
+    public void Evaluate_WritesConsistentReports()
+    {
+        using var dir = new TempDir();
+        var root = Path.Combine(dir.Path, "emodb");
+        Directory.CreateDirectory(Path.Combine(root, "wav"));
+        int seed = 0;
+        foreach (var name in FourClass.Concat(Dropped))
+            TestWav.WritePcm16Mono(Path.Combine(root, "wav", name + ".wav"), TestWav.Voiced(1.0 + 0.1 * (seed % 3), 16000, ++seed), 16000);
+        var outDir = Path.Combine(dir.Path, "eval");
+
+        var r = CliHarness.RunInProcess("evaluate", "--model", Path.GetDirectoryName(bundle.Folder)!, "--corpus", "emodb=" + root, "--out", outDir);
+        Assert.True(r.ExitCode == 0, r.Err);
+        foreach (var f in new[] { "metrics.json", "confusion_matrix.json", "confusion_matrix.png", "gender.md", "predictions.csv" })
+            Assert.True(File.Exists(Path.Combine(outDir, f)), f + " missing");
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, File.ReadAllBytes(Path.Combine(outDir, "confusion_matrix.png"))[..8]);
+
+        // predictions.csv: one row per four-class file, truth from the file name.
+        var lines = File.ReadAllLines(Path.Combine(outDir, "predictions.csv"));
+        var header = lines[0].Split(',');
+        int iId = Array.IndexOf(header, "id"), iTruth = Array.IndexOf(header, "truth"), iPred = Array.IndexOf(header, "predicted");
+        Assert.True(iId >= 0 && iTruth >= 0 && iPred >= 0, lines[0]);
+        var rows = lines.Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')).ToList();
+        Assert.Equal(FourClass.Order(StringComparer.Ordinal), rows.Select(c => c[iId]).Order(StringComparer.Ordinal));
+        foreach (var c in rows) Assert.Equal(Truth(c[iId]), c[iTruth]);
+        foreach (var c in rows) Assert.Contains(c[iPred], Labels);
+        double csvAccuracy = rows.Count(c => c[iTruth] == c[iPred]) / (double)rows.Count;
+
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+        Assert.Equal(FourClass.Length, metrics.RootElement.GetProperty("n").GetInt32());
+        Assert.Equal(csvAccuracy, metrics.RootElement.GetProperty("accuracy").GetDouble(), 9);
+        Assert.Equal("baseline", metrics.RootElement.GetProperty("method").GetString());
+
+        using var cm = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "confusion_matrix.json")));
+        Assert.Equal(Labels, cm.RootElement.GetProperty("labels").EnumerateArray().Select(e => e.GetString()));
+        var matrix = cm.RootElement.GetProperty("matrix").EnumerateArray().Select(row => row.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
+        Assert.Equal(4, matrix.Length);
+        Assert.All(matrix, row => Assert.Equal(4, row.Length));
+        Assert.Equal(FourClass.Length, matrix.Sum(row => row.Sum()));
+        for (int t = 0; t < 4; t++)
+        {
+            Assert.Equal(FourClass.Count(n => Truth(n) == Labels[t]), matrix[t].Sum()); // rows are truth
+            for (int p = 0; p < 4; p++) Assert.Equal(rows.Count(c => c[iTruth] == Labels[t] && c[iPred] == Labels[p]), matrix[t][p]);
+        }
+
+        // gender.md: "| gender | accuracy | n |" with counts from the EMO-DB speaker list (03, 10 male; 08, 09 female).
+        var gender = File.ReadAllText(Path.Combine(outDir, "gender.md"));
+        int males = FourClass.Count(n => Male.Contains(n[..2]));
+        Assert.Matches(new Regex($@"\|\s*male\s*\|\s*[0-9.]+\s*\|\s*{males}\s*\|", RegexOptions.IgnoreCase), gender);
+        Assert.Matches(new Regex($@"\|\s*female\s*\|\s*[0-9.]+\s*\|\s*{FourClass.Length - males}\s*\|", RegexOptions.IgnoreCase), gender);
+
+        // stdout: one JSON summary line agreeing with metrics.json.
+        Assert.Single(r.OutLines);
+        using var summary = JsonDocument.Parse(r.OutLines[0]);
+        Assert.Equal(FourClass.Length, summary.RootElement.GetProperty("n").GetInt32());
+        Assert.Equal(csvAccuracy, summary.RootElement.GetProperty("accuracy").GetDouble(), 9);
+    }
+}
