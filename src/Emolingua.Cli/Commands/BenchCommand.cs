@@ -104,10 +104,16 @@ public sealed class BenchCommand : CliCommand
         return () =>
         {
             using var scope = NewDisposeScope();
+            var t0 = Stopwatch.GetTimestamp();
             optimizer.ZeroGrad();
             var loss = nn.functional.cross_entropy(model.forward(mel), labels);
+            var t1 = Stopwatch.GetTimestamp();
             loss.backward();
+            var t2 = Stopwatch.GetTimestamp();
             optimizer.StepOnce();
+            var t3 = Stopwatch.GetTimestamp();
+            if (Environment.GetEnvironmentVariable("EMOLINGUA_BENCH_PHASES") == "1")
+                Console.Error.WriteLine($"forward {Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds:0} ms, backward {Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds:0} ms, optimizer {Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds:0} ms");
         };
     }
 }
