@@ -5,6 +5,7 @@ using Emolingua.Models;
 using Emolingua.Util;
 using TorchSharp;
 using static TorchSharp.torch;
+using static Emolingua.Util.Scalars;
 
 namespace Emolingua.Cli.Commands;
 
@@ -70,7 +71,7 @@ public sealed class BenchCommand : CliCommand
 
     private static Action LogMelStep(int batch, double seconds)
     {
-        var waveforms = (randn(batch, WhisperAudio.SamplesFor(seconds)) * 0.1).DetachFromDisposeScope();
+        var waveforms = (randn(batch, WhisperAudio.SamplesFor(seconds)) * Held(0.1)).DetachFromDisposeScope();
         return () =>
         {
             using var scope = NewDisposeScope();

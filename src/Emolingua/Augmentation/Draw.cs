@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Emolingua.Util.Scalars;
 
 namespace Emolingua.Augmentation;
 
@@ -16,7 +17,7 @@ internal static class Draw
     {
         using var scope = torch.NewDisposeScope();
         var u = Uniform(g, shape, device);
-        return (u * (high - low) + low).MoveToOuterDisposeScope();
+        return (u * Held(high - low) + Held(low)).MoveToOuterDisposeScope();
     }
 
     /// <summary>N(0, 1) of the given shape and dtype.</summary>
@@ -27,7 +28,7 @@ internal static class Draw
     public static Tensor Applied(Generator g, long batch, double p, Device device)
     {
         using var scope = torch.NewDisposeScope();
-        return Uniform(g, new[] { batch }, device).lt(p).MoveToOuterDisposeScope();
+        return Uniform(g, new[] { batch }, device).lt(Held(p)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Host copy of a small tensor (one device sync).</summary>
@@ -44,7 +45,7 @@ internal static class Draw
     }
 
     /// <summary>Amplitude factor 10^(db/20) (torch has no Scalar^Tensor overload here).</summary>
-    public static Tensor DbToAmplitude(Tensor db) => torch.exp(db * (Math.Log(10) / 20));
+    public static Tensor DbToAmplitude(Tensor db) => torch.exp(db * Held(Math.Log(10) / 20));
 
     internal static void CheckProbability(double p)
     {

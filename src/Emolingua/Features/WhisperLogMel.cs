@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using TorchSharp;
 using static TorchSharp.torch;
+using static Emolingua.Util.Scalars;
 
 namespace Emolingua.Features;
 
@@ -47,9 +48,9 @@ public static class WhisperLogMel
         var frames = stft.shape[2] - 1;
         var power = stft.narrow(2, 0, frames).abs().square();                    // [B, 201, F]
         var mel = matmul(Filters(nMels, device), power);                         // [nMels, 201] @ [B, 201, F] → [B, nMels, F]
-        var log = mel.clamp_min(1e-10).log10();
+        var log = mel.clamp_min(Held(1e-10)).log10();
         var clipMax = log.amax(new long[] { 1, 2 }, keepdim: true);              // per clip, never per batch
-        var result = maximum(log, clipMax - 8.0).add_(4.0).div_(4.0);
+        var result = maximum(log, clipMax - Held(8.0)).add_(Held(4.0)).div_(Held(4.0));
         return result.MoveToOuterDisposeScope();
     }
 

@@ -3,6 +3,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 using F = TorchSharp.torch.nn.functional;
+using static Emolingua.Util.Scalars;
 
 namespace Emolingua.Models;
 
@@ -138,7 +139,7 @@ public sealed class WhisperEncoder : Module<Tensor, Tensor>
         {
             if (name.StartsWith("embed_positions")) continue;
             if (name.EndsWith("bias")) p.zero_();
-            else if (name.Contains("layer_norm")) p.fill_(1.0);
+            else if (name.Contains("layer_norm")) p.fill_(Held(1.0));
             else p.normal_(0, 0.02);
         }
         embed_positions.weight!.copy_(Sinusoids(Positions, Config.DModel));
@@ -150,8 +151,8 @@ public sealed class WhisperEncoder : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         double increment = Math.Log(10000) / (channels / 2 - 1);
-        var inv = exp(arange(channels / 2, dtype: ScalarType.Float64) * -increment);        // [C/2]
-        var scaled = arange(length, dtype: ScalarType.Float64).unsqueeze(1) * inv.unsqueeze(0); // [L, C/2]
+        var inv = exp(arange(Held((long)(channels / 2)), dtype: ScalarType.Float64) * Held(-increment)); // [C/2]
+        var scaled = arange(Held((long)length), dtype: ScalarType.Float64).unsqueeze(1) * inv.unsqueeze(0); // [L, C/2]
         return cat(new[] { sin(scaled), cos(scaled) }, 1).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static Emolingua.Util.Scalars;
 
 namespace Emolingua.Training;
 
@@ -42,17 +43,26 @@ public sealed class AdamWOptimizer : IDisposable
         double biasCorrection1 = 1 - Math.Pow(Beta1, Step);
         double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, Step));
         using var noGrad = no_grad();
+        // Per-step values, held for the loop (see Util.Scalars).
+        using var decay = Hold(1 - LearningRate * WeightDecay);
+        using var beta1 = Hold(Beta1);
+        using var oneMinusBeta1 = Hold(1 - Beta1);
+        using var beta2 = Hold(Beta2);
+        using var oneMinusBeta2 = Hold(1 - Beta2);
+        using var correction2 = Hold(biasCorrection2Sqrt);
+        using var epsilon = Hold(Epsilon);
+        using var stepSize = Hold(-LearningRate / biasCorrection1);
         foreach (var (name, p) in _parameters)
         {
             var g = p.grad;
             if (g is null) continue;
             using var scope = NewDisposeScope();
             var (m, v) = Moments(name, p);
-            p.mul_(1 - LearningRate * WeightDecay);
-            m.mul_(Beta1).add_(g, alpha: 1 - Beta1);
-            v.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
-            var denominator = v.sqrt().div_(biasCorrection2Sqrt).add_(Epsilon);
-            p.addcdiv_(m, denominator, value: -LearningRate / biasCorrection1);
+            p.mul_(decay);
+            m.mul_(beta1).add_(g, alpha: oneMinusBeta1);
+            v.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
+            var denominator = v.sqrt().div_(correction2).add_(epsilon);
+            p.addcdiv_(m, denominator, value: stepSize);
         }
     }
 

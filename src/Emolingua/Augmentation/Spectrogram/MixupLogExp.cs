@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Emolingua.Util.Scalars;
 
 namespace Emolingua.Augmentation.Spectrogram;
 
@@ -76,7 +77,7 @@ public sealed class MixupLogExp : IAugmentation, IStatefulAugmentation, IDisposa
         using var scope = torch.NewDisposeScope();
         long b = x.shape[0];
         var applied = Draw.Applied(generator, b, P, x.device);                                  // [B]
-        var alpha = Draw.Uniform(generator, new[] { b }, x.device) * Ratio;                     // [B]
+        var alpha = Draw.Uniform(generator, new[] { b }, x.device) * Held(Ratio);                     // [B]
         var pick = Draw.Uniform(generator, new[] { b }, x.device);                              // [B]
 
         Tensor result;
@@ -87,7 +88,7 @@ public sealed class MixupLogExp : IAugmentation, IStatefulAugmentation, IDisposa
         else
         {
             CheckCompatible(x);
-            var index = (pick * _count).floor().to(ScalarType.Int64).clamp_max(_count - 1);     // [B]
+            var index = (pick * Held((double)_count)).floor().to(ScalarType.Int64).clamp_max(Held(_count - 1));     // [B]
             var past = _bank!.index_select(0, index.to(_bank.device)).to(x.device);             // [B, F, T]
             var weight = torch.where(applied, alpha, torch.zeros_like(alpha));                   // [B]
             var mixed = Mix(x, past, weight, MixDomain);
@@ -110,13 +111,13 @@ public sealed class MixupLogExp : IAugmentation, IStatefulAugmentation, IDisposa
             case MixupDomain.WhisperLog10:
             {
                 const double ln10 = 2.302585092994046;
-                var px = torch.exp((x * 4 - 4) * ln10);                                         // power = 10^(4y−4)
-                var pz = torch.exp((z * 4 - 4) * ln10);
-                var mixed = ((1 - a) * px + a * pz).clamp_min(PowerFloor);
-                return ((torch.log10(mixed) + 4) / 4).MoveToOuterDisposeScope();
+                var px = torch.exp((x * Held(4.0) - Held(4.0)) * Held(ln10));                  // power = 10^(4y−4)
+                var pz = torch.exp((z * Held(4.0) - Held(4.0)) * Held(ln10));
+                var mixed = ((a.neg() + Held(1.0)) * px + a * pz).clamp_min(Held(PowerFloor));
+                return ((torch.log10(mixed) + Held(4.0)) / Held(4.0)).MoveToOuterDisposeScope();
             }
             case MixupDomain.NaturalLog:
-                return torch.log((1 - a) * torch.exp(x) + a * torch.exp(z) + Float32Eps).MoveToOuterDisposeScope();
+                return torch.log((a.neg() + Held(1.0)) * torch.exp(x) + a * torch.exp(z) + Held(Float32Eps)).MoveToOuterDisposeScope();
             default:
                 throw new ArgumentOutOfRangeException(nameof(domain), domain, null);
         }
@@ -151,7 +152,7 @@ public sealed class MixupLogExp : IAugmentation, IStatefulAugmentation, IDisposa
             rows = rows.narrow(0, b - Capacity, Capacity);
             b = Capacity;
         }
-        var index = (torch.arange(b, device: _bank.device) + _next).remainder(Capacity);       // [b]
+        var index = (torch.arange(Held(b), device: _bank.device) + Held(_next)).remainder(Held((long)Capacity));       // [b]
         _bank.index_copy_(0, index, rows.to(_bank.device));
         _next = (_next + b) % Capacity;
         _count = Math.Min(_count + b, Capacity);

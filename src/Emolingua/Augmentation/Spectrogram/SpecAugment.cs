@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Emolingua.Util.Scalars;
 
 namespace Emolingua.Augmentation.Spectrogram;
 
@@ -69,13 +70,13 @@ public sealed class SpecAugment : IAugmentation
     internal static Tensor Bands(Generator g, long batch, long size, long param, int count, Device device)
     {
         using var scope = torch.NewDisposeScope();
-        var positions = torch.arange(size, device: device).unsqueeze(0);                      // [1, size]
+        var positions = torch.arange(Held(size), device: device).unsqueeze(0);                      // [1, size]
         var mask = torch.zeros(new[] { batch, size }, dtype: ScalarType.Bool, device: device); // [B, size]
         for (int m = 0; m < count; m++)
         {
             // torchaudio mask_along_axis_iid: value = rand·param; min_value = rand·(size − value).
-            var value = Draw.Uniform(g, new[] { batch, 1L }, device).to(ScalarType.Float64) * param;            // [B, 1]
-            var minValue = Draw.Uniform(g, new[] { batch, 1L }, device).to(ScalarType.Float64) * (size - value);
+            var value = Draw.Uniform(g, new[] { batch, 1L }, device).to(ScalarType.Float64) * Held((double)param);            // [B, 1]
+            var minValue = Draw.Uniform(g, new[] { batch, 1L }, device).to(ScalarType.Float64) * (value.neg() + Held((double)size));
             var start = minValue.floor().to(ScalarType.Int64);
             var end = (minValue + value).floor().to(ScalarType.Int64);
             mask = mask.logical_or(positions.ge(start).logical_and(positions.lt(end)));

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Emolingua.Util.Scalars;
 
 namespace Emolingua.Augmentation.Spectrogram;
 
@@ -44,10 +45,10 @@ public sealed class SpectralStretch : IAugmentation
     {
         using var scope = torch.NewDisposeScope();
         long b = x.shape[0], nMels = x.shape[1], frames = x.shape[2];
-        var bins = torch.arange(nMels, dtype: ScalarType.Float32, device: x.device).unsqueeze(0);     // [1, F]
-        var source = (bins / factor.to(ScalarType.Float32)).clamp(0, nMels - 1);                      // [B, F]
+        var bins = torch.arange(Held(nMels), dtype: ScalarType.Float32, device: x.device).unsqueeze(0);     // [1, F]
+        var source = (bins / factor.to(ScalarType.Float32)).clamp(Held(0.0), Held((double)(nMels - 1)));                      // [B, F]
         var lower = source.floor().to(ScalarType.Int64);                                              // [B, F]
-        var upper = (lower + 1).clamp_max(nMels - 1);
+        var upper = (lower + Held(1L)).clamp_max(Held(nMels - 1));
         var weight = (source - lower.to(ScalarType.Float32)).to(x.dtype).unsqueeze(2);                // [B, F, 1]
         var lo = x.gather(1, lower.unsqueeze(2).expand(b, nMels, frames));                            // [B, F, T]
         var hi = x.gather(1, upper.unsqueeze(2).expand(b, nMels, frames));

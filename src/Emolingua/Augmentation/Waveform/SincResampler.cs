@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Emolingua.Util.Scalars;
 
 namespace Emolingua.Augmentation.Waveform;
 
@@ -41,14 +42,14 @@ internal static class SincResampler
         using var scope = torch.NewDisposeScope();
         double baseFreq = Math.Min(orig, target) * Rolloff;   // cut-off below the lower Nyquist (anti-aliasing)
         int width = (int)Math.Ceiling(LowpassFilterWidth * orig / baseFreq);
-        var idx = torch.arange(-width, width + orig, dtype: ScalarType.Float64, device: device).div(orig);   // [K]
-        var phase = torch.arange(0, -target, -1, dtype: ScalarType.Float64, device: device).div(target);     // [target]
-        var t = (phase.unsqueeze(1) + idx.unsqueeze(0)) * baseFreq;                                           // [target, K]
-        t = t.clamp(-LowpassFilterWidth, LowpassFilterWidth);
-        var window = torch.cos(t * (Math.PI / LowpassFilterWidth / 2)).square();
-        t = t * Math.PI;
-        var sinc = torch.where(t.eq(0), torch.ones_like(t), t.sin() / t);
-        var kernel = (sinc * window * (baseFreq / orig)).unsqueeze(1).to(dtype);               // [target, 1, K]
+        var idx = torch.arange(Held((long)-width), Held((long)(width + orig)), dtype: ScalarType.Float64, device: device).div(Held((double)orig));   // [K]
+        var phase = torch.arange(Held(0L), Held((long)-target), Held(-1L), dtype: ScalarType.Float64, device: device).div(Held((double)target));     // [target]
+        var t = (phase.unsqueeze(1) + idx.unsqueeze(0)) * Held(baseFreq);                                           // [target, K]
+        t = t.clamp(Held((double)-LowpassFilterWidth), Held((double)LowpassFilterWidth));
+        var window = torch.cos(t * Held(Math.PI / LowpassFilterWidth / 2)).square();
+        t = t * Held(Math.PI);
+        var sinc = torch.where(t.eq(Held(0.0)), torch.ones_like(t), t.sin() / t);
+        var kernel = (sinc * window * Held(baseFreq / orig)).unsqueeze(1).to(dtype);               // [target, 1, K]
         return (kernel.MoveToOuterDisposeScope(), width);
     }
 

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Emolingua.Util.Scalars;
 
 namespace Emolingua.Training.Objectives;
 
@@ -20,7 +21,7 @@ public static class ByolLoss
         using var scope = torch.NewDisposeScope();
         var p = nn.functional.normalize(prediction, p: 2, dim: -1);
         var z = nn.functional.normalize(target.detach(), p: 2, dim: -1);
-        return (2 - 2 * (p * z).sum(-1)).MoveToOuterDisposeScope();                  // [B]
+        return ((p * z).sum(-1) * Held(-2.0) + Held(2.0)).MoveToOuterDisposeScope();                  // [B]
     }
 
     /// <summary>

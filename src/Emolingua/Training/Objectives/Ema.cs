@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Emolingua.Util.Scalars;
 
 namespace Emolingua.Training.Objectives;
 
@@ -23,8 +24,10 @@ public static class Ema
         if (!(tau >= 0 && tau <= 1)) throw new ArgumentOutOfRangeException(nameof(tau), tau, "τ must be in [0, 1].");
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
+        using var tauScalar = Hold(tau);              // per-step values: held for the loop (see Util.Scalars)
+        using var oneMinusTau = Hold(1 - tau);
         foreach (var ((_, t), (_, o)) in Pair(target.named_parameters(), online.named_parameters(), "parameter"))
-            t.mul_(tau).add_(o.to(t.dtype, t.device), 1 - tau);
+            t.mul_(tauScalar).add_(o.to(t.dtype, t.device), oneMinusTau);
         if (!copyBuffers) return;
         foreach (var ((_, t), (_, o)) in Pair(target.named_buffers(), online.named_buffers(), "buffer"))
             t.copy_(o);

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Emolingua.Util.Scalars;
 
 namespace Emolingua.Training.Objectives;
 
@@ -22,6 +23,8 @@ public static class LambdaSchedule
     public static Tensor Mixed(Tensor crossEntropy, Tensor byol, double lambda)
     {
         using var scope = torch.NewDisposeScope();
-        return (crossEntropy * (1 - lambda) + byol * lambda).MoveToOuterDisposeScope();
+        using var weightCe = Hold(1 - lambda);   // per-step values, held for the call (see Util.Scalars)
+        using var weightByol = Hold(lambda);
+        return (crossEntropy * weightCe + byol * weightByol).MoveToOuterDisposeScope();
     }
 }

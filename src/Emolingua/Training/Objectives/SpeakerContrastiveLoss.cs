@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Emolingua.Util.Scalars;
 
 namespace Emolingua.Training.Objectives;
 
@@ -35,11 +36,11 @@ public static class SpeakerContrastiveLoss
         var (zn, same, eye) = Prepare(z, speakerIds, tau, out var scope);
         using (scope)
         {
-            var s = zn.mm(zn.t()) / tau;                                            // [N, N] cosine / τ
+            var s = zn.mm(zn.t()) / Held(tau);                                            // [N, N] cosine / τ
             var positive = same.logical_and(eye.logical_not());                     // [N, N] j ≠ i, same speaker
             var negative = same.logical_not();                                      // [N, N] other speaker
             var validPair = positive.logical_and(negative.any(1, keepdim: true));   // anchor must have a negative
-            var logDenominator = s.masked_fill(negative.logical_not(), MaskedLogit).logsumexp(1, keepdim: true); // [N, 1]
+            var logDenominator = s.masked_fill(negative.logical_not(), Held(MaskedLogit)).logsumexp(1, keepdim: true); // [N, 1]
             var pairLoss = logDenominator - s;                                      // [N, N] l_ij = −s_ij + log Σ_k
             return MeanOver(pairLoss, validPair, z).MoveToOuterDisposeScope();
         }
@@ -68,16 +69,16 @@ public static class SpeakerContrastiveLoss
         var (zn, same, eye) = Prepare(z, speakerIds, tau, out var scope);
         using (scope)
         {
-            var s = zn.mm(zn.t()) / tau;                                            // [N, N]
+            var s = zn.mm(zn.t()) / Held(tau);                                            // [N, N]
             var logits = s - s.max(1, keepdim: true).values.detach();               // row-max shift (value-neutral)
             var others = eye.logical_not();                                         // [N, N] a ≠ i
             var positive = same.logical_and(others);
             var expLogits = logits.exp() * others.to(logits.dtype);
-            var logProb = logits - (expLogits.sum(1, keepdim: true) + 1e-9).log();  // [N, N]
+            var logProb = logits - (expLogits.sum(1, keepdim: true) + Held(1e-9)).log();  // [N, N]
             var positives = positive.sum(1).to(logits.dtype);                       // [N] |P(i)|
-            var meanLogProbPos = logProb.masked_fill(positive.logical_not(), 0).sum(1) / positives.clamp_min(1);
+            var meanLogProbPos = logProb.masked_fill(positive.logical_not(), Held(0.0)).sum(1) / positives.clamp_min(Held(1.0));
             var anchorLoss = meanLogProbPos.neg().unsqueeze(1);                     // [N, 1]
-            return MeanOver(anchorLoss, positives.gt(0).unsqueeze(1), z).MoveToOuterDisposeScope();
+            return MeanOver(anchorLoss, positives.gt(Held(0.0)).unsqueeze(1), z).MoveToOuterDisposeScope();
         }
     }
 
@@ -110,8 +111,8 @@ public static class SpeakerContrastiveLoss
     private static Tensor MeanOver(Tensor values, Tensor valid, Tensor z)
     {
         long count = valid.sum().item<long>();
-        if (count == 0) return (z.sum() * 0).to(values.dtype);
+        if (count == 0) return (z.sum() * Held(0.0)).to(values.dtype);
         // where (not multiply) so masked entries cannot turn into NaN.
-        return torch.where(valid, values, torch.zeros_like(values)).sum() / count;
+        return torch.where(valid, values, torch.zeros_like(values)).sum() / Held((double)count);
     }
 }
