@@ -376,7 +376,8 @@ public sealed class ExperimentReport
         var p = Protocol;
         var facts = new List<string>();
         if (p.Recipe != null) facts.Add($"recipe `{p.Recipe}`");
-        if (p.Folds != null) facts.Add(p.Folds == 1 ? "1 fold" : $"{p.Folds} folds");
+        string? foldsRun = p.Extra?.GetValueOrDefault("folds_run")?.ToString();
+        if (p.Folds != null) facts.Add(foldsRun != null ? $"folds {foldsRun} of {p.Folds}" : p.Folds == 1 ? "1 fold" : $"{p.Folds} folds");
         if (p.Seeds is { Count: > 0 }) facts.Add("seeds " + string.Join(", ", p.Seeds.Select(s => s.ToString(Inv))));
         if (p.SplitHash != null) facts.Add($"split `{p.SplitHash}`");
         if (p.EmolinguaVersion != null) facts.Add($"Emolingua {p.EmolinguaVersion}");

@@ -95,6 +95,7 @@ public static class ExperimentRunner
         {
             Folds = exp.FoldCount, Seeds = exp.Seeds, Recipe = exp.Name, EmolinguaVersion = VersionInfo.Version,
             SplitHash = SplitHash(exp, tests.Keys, TestSet),
+            Extra = new() { ["folds_run"] = string.Join(", ", exp.Folds), ["fold_seed"] = exp.FoldSeed },
         };
         var report = ExperimentReport.Build(protocol, cells);
         report.Save(Path.Combine(outDir, "results.json"));

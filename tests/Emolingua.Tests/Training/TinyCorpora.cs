@@ -63,9 +63,13 @@ public static class TinyCorpora
     }
 
     /// <summary>A recipe for the tiny corpora: 1-s windows, a 64-wide one-layer encoder, short epochs.</summary>
-    public static Recipe Recipe(string method, params string[] overrides)
+    public static Recipe Recipe(string method, params string[] overrides) =>
+        Emolingua.Training.Recipe.FromJson(System.Text.Json.Nodes.JsonNode.Parse(RecipeJson(method))!, "test recipe", overrides);
+
+    /// <summary>The recipe text (for experiment recipes that name recipe files).</summary>
+    public static string RecipeJson(string method)
     {
-        var json = $$"""
+        return $$"""
         {
           "name": "test-{{method}}", "method": "{{method}}", "seed": 3,
           "model": { "dims": { "d_model": 64, "encoder_layers": 1, "encoder_attention_heads": 4, "encoder_ffn_dim": 128 },
@@ -80,7 +84,5 @@ public static class TinyCorpora
           "byol": { "projector_hidden": 64, "projection_dim": 32, "unlabeled_batch": 8, "mixup_memory": 32 }
         }
         """;
-        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!;
-        return Emolingua.Training.Recipe.FromJson(node, "test recipe", overrides);
     }
 }
