@@ -17,7 +17,7 @@ internal static class Draw
     {
         using var scope = torch.NewDisposeScope();
         var u = Uniform(g, shape, device);
-        return (u * Held(high - low) + Held(low)).MoveToOuterDisposeScope();
+        return (u * Held(high - low)).add(Held(low), One).MoveToOuterDisposeScope();
     }
 
     /// <summary>N(0, 1) of the given shape and dtype.</summary>

@@ -50,7 +50,7 @@ public static class WhisperLogMel
         var mel = matmul(Filters(nMels, device), power);                         // [nMels, 201] @ [B, 201, F] → [B, nMels, F]
         var log = mel.clamp_min(Held(1e-10)).log10();
         var clipMax = log.amax(new long[] { 1, 2 }, keepdim: true);              // per clip, never per batch
-        var result = maximum(log, clipMax - Held(8.0)).add_(Held(4.0)).div_(Held(4.0));
+        var result = maximum(log, clipMax - Held(8.0)).add_(Held(4.0), One).div_(Held(4.0));
         return result.MoveToOuterDisposeScope();
     }
 

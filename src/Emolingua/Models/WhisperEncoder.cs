@@ -63,8 +63,8 @@ public sealed class WhisperEncoderLayer : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.forward(self_attn_layer_norm.forward(x));
-        h = h + fc2.forward(F.gelu(fc1.forward(final_layer_norm.forward(h))));
+        var h = x.add(self_attn.forward(self_attn_layer_norm.forward(x)), One); // explicit alpha: see Util.Scalars
+        h = h.add(fc2.forward(F.gelu(fc1.forward(final_layer_norm.forward(h)))), One);
         return h.MoveToOuterDisposeScope();
     }
 }
@@ -112,7 +112,7 @@ public sealed class WhisperEncoder : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var x = F.gelu(conv1.forward(mel));
         x = F.gelu(conv2.forward(x));                               // [B, D, P]
-        x = x.permute(0, 2, 1) + embed_positions.weight!;           // [B, P, D]
+        x = x.permute(0, 2, 1).add(embed_positions.weight!, One);   // [B, P, D]
         foreach (var layer in layers) x = layer.forward(x);
         return layer_norm.forward(x).MoveToOuterDisposeScope();
     }

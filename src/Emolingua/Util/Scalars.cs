@@ -22,6 +22,12 @@ public static class Scalars
     /// <summary>An integer constant (keeps integer tensors integer), cached for the life of the process.</summary>
     public static Scalar Held(long value) => Longs.GetOrAdd(value, v => v.ToScalar());
 
+    /// <summary>
+    /// alpha = 1 for tensor additions: write <c>a.add(b, One)</c>, not <c>a + b</c>, because TorchSharp's
+    /// add(Tensor) forwards add(b, 1) with an unheld temporary Scalar.
+    /// </summary>
+    public static Scalar One => Held(1L);
+
     /// <summary>A value that changes every step: dispose it (with <c>using</c>) after the operation that reads it.</summary>
     public static Scalar Hold(double value) => value.ToScalar();
 }

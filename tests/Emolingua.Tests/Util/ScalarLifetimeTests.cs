@@ -28,11 +28,14 @@ public class ScalarLifetimeTests
         var found = ImplicitScalarCallers(typeof(ScalarLifetimeTests).Assembly.Location);
         Assert.Contains(found, m => m.EndsWith(nameof(UsesImplicitScalar)));
         Assert.Contains(found, m => m.EndsWith(nameof(UsesNumericOperator)));
+        Assert.Contains(found, m => m.EndsWith(nameof(UsesTensorSum)));
     }
 
     private static TorchSharp.Scalar UsesImplicitScalar() => 0.5;
 
     private static TorchSharp.torch.Tensor UsesNumericOperator(TorchSharp.torch.Tensor x) => x * 0.5;
+
+    private static TorchSharp.torch.Tensor UsesTensorSum(TorchSharp.torch.Tensor x) => x + x;
 
     internal static List<string> ImplicitScalarCallers(string assemblyPath)
     {
@@ -61,7 +64,11 @@ public class ScalarLifetimeTests
                     // Tensor's operators taking a plain number (x * 0.5) build the Scalar inside TorchSharp: same hazard.
                     bool numericOperator = parentName == "Tensor" && name is "op_Addition" or "op_Subtraction" or "op_Multiply" or "op_Division" or "op_Modulus"
                         && HasPrimitiveNumberParameter(md.GetBlobReader(member.Signature));
-                    if (implicitScalar || numericOperator)
+                    // add/add_ without alpha and every "+" on a Tensor: TorchSharp forwards add(other, 1), an unheld
+                    // temporary alpha (its sub calls libtorch directly and is safe).
+                    bool defaultAlpha = parentName == "Tensor"
+                        && (name is "add" or "add_" && ParameterCount(md.GetBlobReader(member.Signature)) == 1 || name == "op_Addition");
+                    if (implicitScalar || numericOperator || defaultAlpha)
                     {
                         result.Add($"{md.GetString(type.Namespace)}.{md.GetString(type.Name)}.{md.GetString(method.Name)}");
                         break;
@@ -70,6 +77,12 @@ public class ScalarLifetimeTests
             }
         }
         return result.Distinct().Order().ToList();
+    }
+
+    private static int ParameterCount(BlobReader blob)
+    {
+        blob.ReadByte();
+        return blob.ReadCompressedInteger();
     }
 
     /// <summary>Reads a method signature blob: true when a parameter is int32, int64, float32 or float64.</summary>

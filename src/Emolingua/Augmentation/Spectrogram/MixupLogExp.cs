@@ -113,11 +113,11 @@ public sealed class MixupLogExp : IAugmentation, IStatefulAugmentation, IDisposa
                 const double ln10 = 2.302585092994046;
                 var px = torch.exp((x * Held(4.0) - Held(4.0)) * Held(ln10));                  // power = 10^(4y−4)
                 var pz = torch.exp((z * Held(4.0) - Held(4.0)) * Held(ln10));
-                var mixed = ((a.neg() + Held(1.0)) * px + a * pz).clamp_min(Held(PowerFloor));
-                return ((torch.log10(mixed) + Held(4.0)) / Held(4.0)).MoveToOuterDisposeScope();
+                var mixed = (a.neg().add(Held(1.0), One) * px).add(a * pz, One).clamp_min(Held(PowerFloor));
+                return (torch.log10(mixed).add(Held(4.0), One) / Held(4.0)).MoveToOuterDisposeScope();
             }
             case MixupDomain.NaturalLog:
-                return torch.log((a.neg() + Held(1.0)) * torch.exp(x) + a * torch.exp(z) + Held(Float32Eps)).MoveToOuterDisposeScope();
+                return torch.log((a.neg().add(Held(1.0), One) * torch.exp(x)).add(a * torch.exp(z), One).add(Held(Float32Eps), One)).MoveToOuterDisposeScope();
             default:
                 throw new ArgumentOutOfRangeException(nameof(domain), domain, null);
         }
@@ -152,7 +152,7 @@ public sealed class MixupLogExp : IAugmentation, IStatefulAugmentation, IDisposa
             rows = rows.narrow(0, b - Capacity, Capacity);
             b = Capacity;
         }
-        var index = (torch.arange(Held(b), device: _bank.device) + Held(_next)).remainder(Held((long)Capacity));       // [b]
+        var index = torch.arange(Held(b), device: _bank.device).add(Held(_next), One).remainder(Held((long)Capacity));       // [b]
         _bank.index_copy_(0, index, rows.to(_bank.device));
         _next = (_next + b) % Capacity;
         _count = Math.Min(_count + b, Capacity);

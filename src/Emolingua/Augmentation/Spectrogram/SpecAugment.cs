@@ -76,9 +76,9 @@ public sealed class SpecAugment : IAugmentation
         {
             // torchaudio mask_along_axis_iid: value = rand·param; min_value = rand·(size − value).
             var value = Draw.Uniform(g, new[] { batch, 1L }, device).to(ScalarType.Float64) * Held((double)param);            // [B, 1]
-            var minValue = Draw.Uniform(g, new[] { batch, 1L }, device).to(ScalarType.Float64) * (value.neg() + Held((double)size));
+            var minValue = Draw.Uniform(g, new[] { batch, 1L }, device).to(ScalarType.Float64) * value.neg().add(Held((double)size), One);
             var start = minValue.floor().to(ScalarType.Int64);
-            var end = (minValue + value).floor().to(ScalarType.Int64);
+            var end = minValue.add(value, One).floor().to(ScalarType.Int64);
             mask = mask.logical_or(positions.ge(start).logical_and(positions.lt(end)));
         }
         return mask.MoveToOuterDisposeScope();

@@ -48,11 +48,11 @@ public sealed class SpectralStretch : IAugmentation
         var bins = torch.arange(Held(nMels), dtype: ScalarType.Float32, device: x.device).unsqueeze(0);     // [1, F]
         var source = (bins / factor.to(ScalarType.Float32)).clamp(Held(0.0), Held((double)(nMels - 1)));                      // [B, F]
         var lower = source.floor().to(ScalarType.Int64);                                              // [B, F]
-        var upper = (lower + Held(1L)).clamp_max(Held(nMels - 1));
+        var upper = lower.add(Held(1L), One).clamp_max(Held(nMels - 1));
         var weight = (source - lower.to(ScalarType.Float32)).to(x.dtype).unsqueeze(2);                // [B, F, 1]
         var lo = x.gather(1, lower.unsqueeze(2).expand(b, nMels, frames));                            // [B, F, T]
         var hi = x.gather(1, upper.unsqueeze(2).expand(b, nMels, frames));
-        return (lo + (hi - lo) * weight).MoveToOuterDisposeScope();
+        return lo.add((hi - lo) * weight, One).MoveToOuterDisposeScope();
     }
 
     public override string ToString() =>

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static Emolingua.Util.Scalars;
 
 namespace Emolingua.Augmentation.Waveform;
 
@@ -34,7 +35,7 @@ public sealed class GaussianNoiseSnr : IAugmentation
         var noise = Draw.Normal(generator, x.shape, x.dtype, x.device);                // [B, T]
         var rms = x.square().mean(new long[] { 1 }, keepdim: true).sqrt();              // [B, 1]
         var noiseRms = rms / Draw.DbToAmplitude(snrDb).to(x.dtype);               // [B, 1]
-        var noisy = x + noise * noiseRms;
+        var noisy = x.add(noise * noiseRms, One);
         return torch.where(applied.unsqueeze(1), noisy, x).MoveToOuterDisposeScope();
     }
 

@@ -44,7 +44,7 @@ internal static class SincResampler
         int width = (int)Math.Ceiling(LowpassFilterWidth * orig / baseFreq);
         var idx = torch.arange(Held((long)-width), Held((long)(width + orig)), dtype: ScalarType.Float64, device: device).div(Held((double)orig));   // [K]
         var phase = torch.arange(Held(0L), Held((long)-target), Held(-1L), dtype: ScalarType.Float64, device: device).div(Held((double)target));     // [target]
-        var t = (phase.unsqueeze(1) + idx.unsqueeze(0)) * Held(baseFreq);                                           // [target, K]
+        var t = phase.unsqueeze(1).add(idx.unsqueeze(0), One) * Held(baseFreq);                                           // [target, K]
         t = t.clamp(Held((double)-LowpassFilterWidth), Held((double)LowpassFilterWidth));
         var window = torch.cos(t * Held(Math.PI / LowpassFilterWidth / 2)).square();
         t = t * Held(Math.PI);

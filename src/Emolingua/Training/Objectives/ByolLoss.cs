@@ -21,7 +21,7 @@ public static class ByolLoss
         using var scope = torch.NewDisposeScope();
         var p = nn.functional.normalize(prediction, p: 2, dim: -1);
         var z = nn.functional.normalize(target.detach(), p: 2, dim: -1);
-        return ((p * z).sum(-1) * Held(-2.0) + Held(2.0)).MoveToOuterDisposeScope();                  // [B]
+        return ((p * z).sum(-1) * Held(-2.0)).add(Held(2.0), One).MoveToOuterDisposeScope();                  // [B]
     }
 
     /// <summary>
@@ -35,7 +35,7 @@ public static class ByolLoss
     public static Tensor Symmetric(Tensor onlinePred1, Tensor targetProj2, Tensor onlinePred2, Tensor targetProj1)
     {
         using var scope = torch.NewDisposeScope();
-        var perExample = Regression(onlinePred1, targetProj2) + Regression(onlinePred2, targetProj1);   // [B]
+        var perExample = Regression(onlinePred1, targetProj2).add(Regression(onlinePred2, targetProj1), One);   // [B]
         return perExample.mean().MoveToOuterDisposeScope();
     }
 }

@@ -25,6 +25,6 @@ public static class LambdaSchedule
         using var scope = torch.NewDisposeScope();
         using var weightCe = Hold(1 - lambda);   // per-step values, held for the call (see Util.Scalars)
         using var weightByol = Hold(lambda);
-        return (crossEntropy * weightCe + byol * weightByol).MoveToOuterDisposeScope();
+        return (crossEntropy * weightCe).add(byol * weightByol, One).MoveToOuterDisposeScope();
     }
 }

@@ -74,7 +74,7 @@ public static class SpeakerContrastiveLoss
             var others = eye.logical_not();                                         // [N, N] a ≠ i
             var positive = same.logical_and(others);
             var expLogits = logits.exp() * others.to(logits.dtype);
-            var logProb = logits - (expLogits.sum(1, keepdim: true) + Held(1e-9)).log();  // [N, N]
+            var logProb = logits - expLogits.sum(1, keepdim: true).add(Held(1e-9), One).log();  // [N, N]
             var positives = positive.sum(1).to(logits.dtype);                       // [N] |P(i)|
             var meanLogProbPos = logProb.masked_fill(positive.logical_not(), Held(0.0)).sum(1) / positives.clamp_min(Held(1.0));
             var anchorLoss = meanLogProbPos.neg().unsqueeze(1);                     // [N, 1]
