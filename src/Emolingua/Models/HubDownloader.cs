@@ -14,11 +14,11 @@ public sealed class HubDownloader
     private readonly string _endpoint;
     private readonly Action<string>? _log;
 
-    public HubDownloader(string? endpoint = null, HttpMessageHandler? handler = null, Action<string>? log = null)
+    public HubDownloader(string? endpoint = null, HttpMessageHandler? handler = null, Action<string>? log = null, TimeSpan? timeout = null)
     {
         _endpoint = (endpoint ?? Environment.GetEnvironmentVariable("HF_ENDPOINT") ?? "https://huggingface.co").TrimEnd('/');
         _http = handler == null ? new HttpClient() : new HttpClient(handler);
-        _http.Timeout = TimeSpan.FromMinutes(30);
+        _http.Timeout = timeout ?? TimeSpan.FromMinutes(30); // whisper-small is ~1 GB
         var token = Environment.GetEnvironmentVariable("HF_TOKEN");
         if (!string.IsNullOrEmpty(token)) _http.DefaultRequestHeaders.Authorization = new("Bearer", token);
         _log = log ?? (m => Console.Error.WriteLine(m));

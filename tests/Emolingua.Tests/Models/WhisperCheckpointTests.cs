@@ -149,6 +149,7 @@ public class HuggingFaceHubTests
     public void DownloadsIntoCacheFromLocalHubServer()
     {
         using var dir = new TempDir();
+        var fixtureFolder = Fixtures.TinyModel; // resolved here: a failure must not happen inside the server task
         int port = FreePort();
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
@@ -161,7 +162,7 @@ public class HuggingFaceHubTests
                 var ctx = listener.GetContext();
                 var path = ctx.Request.Url!.AbsolutePath;
                 lock (requests) requests.Add(path);
-                var file = Path.Combine(Fixtures.TinyModel, Path.GetFileName(path));
+                var file = Path.Combine(fixtureFolder, Path.GetFileName(path));
                 if (path.StartsWith("/acme/whisper-mini/resolve/main/") && File.Exists(file))
                 {
                     ctx.Response.Headers["X-Repo-Commit"] = "c0ffee";
@@ -176,7 +177,7 @@ public class HuggingFaceHubTests
         try
         {
             Environment.SetEnvironmentVariable("HF_HUB_CACHE", dir.Path);
-            var downloader = new HubDownloader($"http://127.0.0.1:{port}", log: _ => { });
+            var downloader = new HubDownloader($"http://127.0.0.1:{port}", log: _ => { }, timeout: TimeSpan.FromSeconds(30));
             var checkpoint = WhisperCheckpoint.Resolve("acme/whisper-mini", downloader);
             Assert.Equal(Path.Combine(dir.Path, "models--acme--whisper-mini", "snapshots", "c0ffee"), checkpoint.Folder);
             Assert.Equal("c0ffee", File.ReadAllText(Path.Combine(dir.Path, "models--acme--whisper-mini", "refs", "main")));
