@@ -7,6 +7,7 @@ using Emolingua.Models;
 using Emolingua.Training;
 using Emolingua.Training.Data;
 using Emolingua.Util;
+using Emolingua.Inference;
 
 namespace Emolingua.Cli.Commands;
 

@@ -8,6 +8,7 @@ using Emolingua.Training;
 using Emolingua.Training.Data;
 using Emolingua.Util;
 using TorchSharp;
+using Emolingua.Inference;
 
 namespace Emolingua.Experiments;
 

@@ -41,16 +41,13 @@ public sealed class StageContext
     /// <summary>Emotion metrics of a classifier on labelled utterances (windowed, probabilities averaged per clip).</summary>
     public Dictionary<string, double> EvaluateEmotion(EmotionClassifier model, IReadOnlyList<Utterance> utterances, double seconds)
     {
-        var clips = utterances.Select(u => Store.Get(u.Path)).ToList();
-        var output = WindowedPredictor.Predict(model, clips, seconds, Recipe.Training.EvalBatch);
-        var yTrue = utterances.Select(u => (int)u.Label!.Value).ToArray();
-        var yPred = output.Probabilities.Select(p => Array.IndexOf(p, p.Max())).ToArray();
-        double nll = output.Probabilities.Select((p, i) => -Math.Log(Math.Max(p[yTrue[i]], 1e-12))).Average();
+        var p = ZeroShotEvaluation.Run(model, seconds, utterances, Store, batchSize: Recipe.Training.EvalBatch);
+        double nll = p.Probabilities.Select((probs, i) => -Math.Log(Math.Max(probs[p.Truth[i]], 1e-12))).Average();
         return new Dictionary<string, double>
         {
-            ["accuracy"] = Metrics.Accuracy(yTrue, yPred),
-            ["macro_f1"] = Metrics.MacroF1(yTrue, yPred, Emotions.All.Count),
-            ["uar"] = Metrics.Uar(yTrue, yPred, Emotions.All.Count),
+            ["accuracy"] = Metrics.Accuracy(p.Truth, p.Predicted),
+            ["macro_f1"] = Metrics.MacroF1(p.Truth, p.Predicted, Emotions.All.Count),
+            ["uar"] = Metrics.Uar(p.Truth, p.Predicted, Emotions.All.Count),
             ["loss"] = nll,
         };
     }

@@ -2,12 +2,11 @@ using System.Globalization;
 using System.Text;
 using Emolingua.Corpora;
 using Emolingua.Evaluation;
-using Emolingua.Inference;
 using Emolingua.Models;
 using Emolingua.Training.Data;
 using Emolingua.Util;
 
-namespace Emolingua.Experiments;
+namespace Emolingua.Inference;
 
 /// <summary>A trained model's predictions on a corpus's test utterances, with what the report needs.</summary>
 public sealed record Predictions(IReadOnlyList<Utterance> Utterances, int[] Truth, int[] Predicted, float[][] Probabilities, float[][]? Embeddings)
