@@ -46,7 +46,7 @@ public static class WhisperLogMel
         var stft = torch.stft(x, WhisperAudio.NFft, WhisperAudio.HopLength, window: HannWindow(device),
             center: true, pad_mode: PaddingModes.Reflect, return_complex: true);  // [B, 201, 1 + N/160]
         var frames = stft.shape[2] - 1;
-        var power = stft.narrow(2, 0, frames).abs().square();                    // [B, 201, F]
+        var power = stft.narrow(2, 0, frames).abs().pow(Held(2.0));                    // [B, 201, F]
         var mel = matmul(Filters(nMels, device), power);                         // [nMels, 201] @ [B, 201, F] → [B, nMels, F]
         var log = mel.clamp_min(Held(1e-10)).log10();
         var clipMax = log.amax(new long[] { 1, 2 }, keepdim: true);              // per clip, never per batch

@@ -151,8 +151,8 @@ public sealed class WhisperEncoder : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         double increment = Math.Log(10000) / (channels / 2 - 1);
-        var inv = exp(arange(Held((long)(channels / 2)), dtype: ScalarType.Float64) * Held(-increment)); // [C/2]
-        var scaled = arange(Held((long)length), dtype: ScalarType.Float64).unsqueeze(1) * inv.unsqueeze(0); // [L, C/2]
+        var inv = exp(arange(Held(0L), Held((long)(channels / 2)), Held(1L), dtype: ScalarType.Float64) * Held(-increment)); // [C/2]
+        var scaled = arange(Held(0L), Held((long)length), Held(1L), dtype: ScalarType.Float64).unsqueeze(1) * inv.unsqueeze(0); // [L, C/2]
         return cat(new[] { sin(scaled), cos(scaled) }, 1).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 }

@@ -61,7 +61,7 @@ public sealed class AdamWOptimizer : IDisposable
             p.mul_(decay);
             m.mul_(beta1).add_(g, alpha: oneMinusBeta1);
             v.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
-            var denominator = v.sqrt().div_(correction2).add_(epsilon);
+            var denominator = v.sqrt().div_(correction2).add_(epsilon, One);
             p.addcdiv_(m, denominator, value: stepSize);
         }
     }

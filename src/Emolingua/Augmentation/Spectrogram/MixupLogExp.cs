@@ -152,7 +152,7 @@ public sealed class MixupLogExp : IAugmentation, IStatefulAugmentation, IDisposa
             rows = rows.narrow(0, b - Capacity, Capacity);
             b = Capacity;
         }
-        var index = torch.arange(Held(b), device: _bank.device).add(Held(_next), One).remainder(Held((long)Capacity));       // [b]
+        var index = torch.arange(Held(0L), Held(b), Held(1L), device: _bank.device).add(Held(_next), One).remainder(Held((long)Capacity));       // [b]
         _bank.index_copy_(0, index, rows.to(_bank.device));
         _next = (_next + b) % Capacity;
         _count = Math.Min(_count + b, Capacity);

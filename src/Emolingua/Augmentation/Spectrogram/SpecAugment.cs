@@ -70,7 +70,7 @@ public sealed class SpecAugment : IAugmentation
     internal static Tensor Bands(Generator g, long batch, long size, long param, int count, Device device)
     {
         using var scope = torch.NewDisposeScope();
-        var positions = torch.arange(Held(size), device: device).unsqueeze(0);                      // [1, size]
+        var positions = torch.arange(Held(0L), Held(size), Held(1L), device: device).unsqueeze(0);                      // [1, size]
         var mask = torch.zeros(new[] { batch, size }, dtype: ScalarType.Bool, device: device); // [B, size]
         for (int m = 0; m < count; m++)
         {

@@ -45,7 +45,7 @@ public sealed class SpectralStretch : IAugmentation
     {
         using var scope = torch.NewDisposeScope();
         long b = x.shape[0], nMels = x.shape[1], frames = x.shape[2];
-        var bins = torch.arange(Held(nMels), dtype: ScalarType.Float32, device: x.device).unsqueeze(0);     // [1, F]
+        var bins = torch.arange(Held(0L), Held(nMels), Held(1L), dtype: ScalarType.Float32, device: x.device).unsqueeze(0);     // [1, F]
         var source = (bins / factor.to(ScalarType.Float32)).clamp(Held(0.0), Held((double)(nMels - 1)));                      // [B, F]
         var lower = source.floor().to(ScalarType.Int64);                                              // [B, F]
         var upper = lower.add(Held(1L), One).clamp_max(Held(nMels - 1));

@@ -33,7 +33,7 @@ public sealed class GaussianNoiseSnr : IAugmentation
         var applied = Draw.Applied(generator, b, P, x.device);                         // [B]
         var snrDb = Draw.Uniform(generator, new[] { b, 1L }, MinDb, MaxDb, x.device);  // [B, 1]
         var noise = Draw.Normal(generator, x.shape, x.dtype, x.device);                // [B, T]
-        var rms = x.square().mean(new long[] { 1 }, keepdim: true).sqrt();              // [B, 1]
+        var rms = x.pow(Held(2.0)).mean(new long[] { 1 }, keepdim: true).sqrt();              // [B, 1]
         var noiseRms = rms / Draw.DbToAmplitude(snrDb).to(x.dtype);               // [B, 1]
         var noisy = x.add(noise * noiseRms, One);
         return torch.where(applied.unsqueeze(1), noisy, x).MoveToOuterDisposeScope();

@@ -42,11 +42,11 @@ internal static class SincResampler
         using var scope = torch.NewDisposeScope();
         double baseFreq = Math.Min(orig, target) * Rolloff;   // cut-off below the lower Nyquist (anti-aliasing)
         int width = (int)Math.Ceiling(LowpassFilterWidth * orig / baseFreq);
-        var idx = torch.arange(Held((long)-width), Held((long)(width + orig)), dtype: ScalarType.Float64, device: device).div(Held((double)orig));   // [K]
+        var idx = torch.arange(Held((long)-width), Held((long)(width + orig)), Held(1L), dtype: ScalarType.Float64, device: device).div(Held((double)orig));   // [K]
         var phase = torch.arange(Held(0L), Held((long)-target), Held(-1L), dtype: ScalarType.Float64, device: device).div(Held((double)target));     // [target]
         var t = phase.unsqueeze(1).add(idx.unsqueeze(0), One) * Held(baseFreq);                                           // [target, K]
         t = t.clamp(Held((double)-LowpassFilterWidth), Held((double)LowpassFilterWidth));
-        var window = torch.cos(t * Held(Math.PI / LowpassFilterWidth / 2)).square();
+        var window = torch.cos(t * Held(Math.PI / LowpassFilterWidth / 2)).pow(Held(2.0));
         t = t * Held(Math.PI);
         var sinc = torch.where(t.eq(Held(0.0)), torch.ones_like(t), t.sin() / t);
         var kernel = (sinc * window * Held(baseFreq / orig)).unsqueeze(1).to(dtype);               // [target, 1, K]
