@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Emolingua's commands and tests call out to, when they are missing.
 #   espeak-ng: speaks the stand-in corpora (synth, demo)   ffmpeg: MP3 encoding for the Common Voice stand-in,
-#   and decoding of formats other than WAV/MP3              sox: reference resampler used by the tests
+#   and decoding of formats other than WAV/MP3              sox, libsox-fmt-mp3: reference resampler and MP3 encoder
+#   used by the tests
 # Messages go to stderr so that commands printing JSON keep a clean stdout.
+# Extra package names given as arguments are installed too (test.sh passes the ones only the tests need).
 set -euo pipefail
-missing=()
-command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
-command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
-command -v sox >/dev/null 2>&1 || missing+=(sox)
 command -v dotnet >/dev/null 2>&1 || { echo "emolingua: the .NET 10 SDK is required (dotnet not found on PATH)" >&2; exit 1; }
+missing=()
+for pkg in espeak-ng ffmpeg sox libsox-fmt-mp3 "$@"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "emolingua: installing Debian packages: ${missing[*]}" >&2
 sudo=""

@@ -1,4 +1,4 @@
-"""Check the PyTorch twin against /work/shared/fixtures/whisper (or --fixtures DIR).
+"""Check the PyTorch twin against tests/fixtures/whisper (or --fixtures DIR).
 
 Prints the max abs diff for every expected .npy file and exits non-zero if any exceeds --tol.
 Usage: /usr/bin/python3 bench/pytorch/check_fixtures.py [--fixtures DIR] [--tol 1e-4]
@@ -27,7 +27,7 @@ def load_wav(path: str) -> np.ndarray:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--fixtures", default="/work/shared/fixtures/whisper")
+    ap.add_argument("--fixtures", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "fixtures", "whisper"))
     ap.add_argument("--tol", type=float, default=1e-4)
     args = ap.parse_args()
     torch.set_num_threads(2)

@@ -1,6 +1,9 @@
 namespace Emolingua.Tests;
 
-/// <summary>Locates ../shared/fixtures (beside the repository, as laid out for developers and CI).</summary>
+/// <summary>
+/// The Whisper parity fixtures in tests/fixtures/whisper (copied beside the test assembly by the project file), so a
+/// clone anywhere has them. tests/fixtures/whisper/README.md says where they come from and how to regenerate them.
+/// </summary>
 public static class Fixtures
 {
     public static string Root { get; } = Find();
@@ -12,14 +15,10 @@ public static class Fixtures
 
     private static string Find()
     {
-        var env = Environment.GetEnvironmentVariable("EMOLINGUA_FIXTURES");
-        if (!string.IsNullOrEmpty(env)) return env;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "fixtures");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException("shared/fixtures not found above " + AppContext.BaseDirectory + " (set EMOLINGUA_FIXTURES)");
+        var root = Path.Combine(AppContext.BaseDirectory, "fixtures");
+        if (!Directory.Exists(Path.Combine(root, "whisper")))
+            throw new DirectoryNotFoundException($"{root}: the test fixtures were not copied beside the test assembly (rebuild the test project)");
+        return root;
     }
 }
 
