@@ -1,11 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Evaluation;
 using Emolingua.Experiments;
 using Emolingua.Models;
 using Emolingua.Training;
-using Emolingua.Training.Data;
 using Emolingua.Util;
 using Emolingua.Inference;
 
@@ -37,8 +37,8 @@ public sealed class EvaluateCommand : CliCommand
             throw new EmolinguaException(corpus.Root, $"no utterances labelled angry, happy, neutral or sad to evaluate{(fold is { } f0 ? $" in fold {f0}" : "")}");
 
         var info = ModelBundle.ReadInfo(modelDir);
-        using var model = ModelBundle.Load(modelDir, device);
-        var preds = ZeroShotEvaluation.Run(model, info.Seconds, utterances, new WaveformStore(), embeddings);
+        using var engine = TorchEmotionEngine.Load(modelDir, device);
+        var preds = ZeroShotEvaluation.Run(engine, utterances, new WaveformStore(), embeddings);
         var cell = preds.ToCell(info.Method, corpus.Kind, fold ?? 0, 0, runDir: Path.GetFullPath(modelDir));
         var bootstrap = Metrics.Bootstrap(preds.Truth, preds.Predicted, 4);
         var perSpeaker = Metrics.AccuracyBySpeaker(preds.Truth, preds.Predicted, preds.Utterances.Select(u => u.Speaker).ToList());

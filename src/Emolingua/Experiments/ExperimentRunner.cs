@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Evaluation;
 using Emolingua.Models;
 using Emolingua.Training;
-using Emolingua.Training.Data;
 using Emolingua.Util;
 using TorchSharp;
 using Emolingua.Inference;
@@ -67,12 +67,12 @@ public static class ExperimentRunner
                     try
                     {
                         TrainRun.Execute(recipe, new TrainRun.Options(runDir, o.DataDir, o.Device, Resume: true, log, Store: store)); // decoded audio shared by every run
-                        using var model = ModelBundle.Load(Path.Combine(runDir, "model"), o.Device);
+                        using var engine = TorchEmotionEngine.Load(runDir, o.Device, recipe.Training.EvalBatch);
                         var runCells = new List<Cell>();
                         foreach (var kind in kinds)
                         {
-                            var preds = ZeroShotEvaluation.Run(model, recipe.Model.Seconds, TestSet(kind, fold), store,
-                                embeddings: exp.Tsne.Enabled && fold == exp.Tsne.Fold && seed == exp.Tsne.Seed, batchSize: recipe.Training.EvalBatch);
+                            var preds = ZeroShotEvaluation.Run(engine, TestSet(kind, fold), store,
+                                embeddings: exp.Tsne.Enabled && fold == exp.Tsne.Fold && seed == exp.Tsne.Seed);
                             var evalDir = Path.Combine(runDir, "eval", kind);
                             Directory.CreateDirectory(evalDir);
                             preds.SaveCsv(Path.Combine(evalDir, "predictions.csv"));

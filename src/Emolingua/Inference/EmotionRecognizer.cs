@@ -1,46 +1,50 @@
 using Emolingua.Audio;
-using Emolingua.Corpora;
 using Emolingua.Features;
-using Emolingua.Models;
 using Emolingua.Util;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Emolingua.Inference;
 
-/// <summary>One clip's result: the most probable label and every class's probability (angry, happy, neutral, sad).</summary>
-public sealed record EmotionPrediction(string Label, IReadOnlyDictionary<string, float> Probabilities);
+/// <summary>One window of a clip: its time range in the clip (seconds), most probable label and class probabilities.</summary>
+public sealed record WindowPrediction(double StartSeconds, double EndSeconds, string Label, IReadOnlyDictionary<string, float> Probabilities);
+
+/// <summary>
+/// One clip's result: the most probable label and every class's probability (the windows' probabilities averaged),
+/// the clip's duration, and one segment per window (a clip no longer than the window has one segment).
+/// </summary>
+public sealed record EmotionPrediction(string Label, IReadOnlyDictionary<string, float> Probabilities)
+{
+    public double DurationSeconds { get; init; }
+    public IReadOnlyList<WindowPrediction> Segments { get; init; } = [];
+}
 
 /// <summary>
 /// The library API for .NET callers: load a trained model once, then predict from a file or from samples at any
-/// sample rate. Thread-safe (calls are serialised: libtorch modules are not safe for concurrent forward passes
-/// from several threads); dispose to free the native memory.
+/// sample rate. Long clips are read as S-second windows with 50 % overlap (<see cref="AudioWindows"/>) and the
+/// windows' probabilities averaged. Thread-safe (calls are serialised: neither libtorch modules nor the engines'
+/// buffers are safe for concurrent use); dispose to free the native memory.
 /// <code>
 /// using var recognizer = EmotionRecognizer.Load("runs/baseline/fold1-seed0");
-/// var p = recognizer.Predict("clip.wav");   // p.Label, p.Probabilities["sad"]
+/// var p = recognizer.Predict("clip.wav");   // p.Label, p.Probabilities["sad"], p.Segments
 /// </code>
 /// </summary>
 public sealed class EmotionRecognizer : IDisposable
 {
-    private readonly EmotionClassifier _model;
+    private readonly IEmotionEngine _engine;
     private readonly object _gate = new();
     private bool _disposed;
 
-    public double Seconds { get; }
-    public string Method { get; }
-    public IReadOnlyList<string> Labels { get; }
+    public double Seconds => _engine.Seconds;
+    public string Method => _engine.Method;
+    public IReadOnlyList<string> Labels => _engine.Labels;
+    /// <summary>"torch" or "onnx".</summary>
+    public string Engine => _engine.Name;
 
-    private EmotionRecognizer(EmotionClassifier model, ModelBundle.Info info)
-    {
-        _model = model; Seconds = info.Seconds; Method = info.Method; Labels = info.Labels;
-    }
+    /// <summary>Wraps an engine; the recognizer disposes it.</summary>
+    public EmotionRecognizer(IEmotionEngine engine) => _engine = engine;
 
     /// <param name="path">A run folder (holding model/) or a model folder.</param>
-    public static EmotionRecognizer Load(string path, Device? device = null)
-    {
-        var folder = ModelBundle.Locate(path);
-        return new EmotionRecognizer(ModelBundle.Load(folder, device), ModelBundle.ReadInfo(folder));
-    }
+    public static EmotionRecognizer Load(string path, Device? device = null) => new(TorchEmotionEngine.Load(path, device));
 
     public EmotionPrediction Predict(string audioPath) => Predict(new[] { audioPath })[0];
 
@@ -58,19 +62,33 @@ public sealed class EmotionRecognizer : IDisposable
         return PredictClips(new[] { clip })[0];
     }
 
-    private IReadOnlyList<EmotionPrediction> PredictClips(IReadOnlyList<float[]> clips)
+    /// <summary>Predictions for 16 kHz mono clips, in order.</summary>
+    public IReadOnlyList<EmotionPrediction> PredictClips(IReadOnlyList<float[]> clips)
     {
         foreach (var c in clips)
             if (c.Length == 0) throw new EmolinguaException("predict: empty audio (no samples)");
+        var windows = AudioWindows.Plan(clips, WhisperAudio.SamplesFor(Seconds));
+        float[][] probabilities;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var output = WindowedPredictor.Predict(_model, clips, Seconds);
-            return output.Probabilities.Select(p => new EmotionPrediction(
-                Labels[Array.IndexOf(p, p.Max())],
-                Labels.Select((l, i) => (l, p[i])).ToDictionary(x => x.l, x => x.Item2))).ToList();
+            probabilities = _engine.Classify(windows.Select(w => w.Samples).ToList()).Probabilities;
         }
+        var perClip = AudioWindows.MeanByClip(windows, probabilities, clips.Count);
+        var windowsByClip = windows.Select((w, i) => (w, i)).ToLookup(x => x.w.Clip);
+        return clips.Select((clip, c) => Prediction(perClip[c]) with
+        {
+            DurationSeconds = clip.Length / (double)WhisperAudio.SampleRate,
+            Segments = windowsByClip[c].Select(x =>
+            {
+                var p = Prediction(probabilities[x.i]);
+                return new WindowPrediction(x.w.Start / (double)WhisperAudio.SampleRate, (x.w.Start + x.w.Length) / (double)WhisperAudio.SampleRate, p.Label, p.Probabilities);
+            }).ToList(),
+        }).ToList();
     }
+
+    private EmotionPrediction Prediction(float[] p) =>
+        new(Labels[Array.IndexOf(p, p.Max())], Labels.Select((l, i) => (l, p[i])).ToDictionary(x => x.l, x => x.Item2));
 
     public void Dispose()
     {
@@ -78,7 +96,7 @@ public sealed class EmotionRecognizer : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
-            _model.Dispose();
+            _engine.Dispose();
         }
     }
 }

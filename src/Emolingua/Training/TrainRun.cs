@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Emolingua.Audio;
 using Emolingua.Features;
 using Emolingua.Models;
 using Emolingua.Training.Data;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Emolingua.Inference;
 using Emolingua.Models;
-using Emolingua.Training.Data;
+using Emolingua.Features;
 
 namespace Emolingua.Tests.Cli;
 
@@ -71,7 +71,7 @@ public class PredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFi
     [InlineData(40000, new[] { 0, 8000, 16000, 24000 })]
     [InlineData(40001, new[] { 0, 8000, 16000, 24000, 24001 })]
     public void WindowStarts_HandComputed(int length, int[] expected) =>
-        Assert.Equal(expected, Crops.WindowStarts(length, Window));
+        Assert.Equal(expected, AudioWindows.Starts(length, Window));
 
     [Fact]
     public void PredictJson_OneObjectPerFile_ProbabilitiesSumToOne_LabelIsArgmax()
@@ -106,7 +106,7 @@ public class PredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFi
         var path = WriteWav(dir, "long.wav", Varied(2.5, 5));
         var clip = TestWav.ReadPcm16Mono(path);
         int[] starts = [0, 8000, 16000, 24000];
-        Assert.Equal(starts, Crops.WindowStarts(clip.Length, Window));
+        Assert.Equal(starts, AudioWindows.Starts(clip.Length, Window));
         using var recognizer = EmotionRecognizer.Load(Path.GetDirectoryName(bundle.Folder)!);
         var actual = Ordered(recognizer.Predict(path));
         var expected = ReferenceProbabilities(clip, starts);
@@ -114,6 +114,29 @@ public class PredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFi
         // The windows must disagree, or "mean of windows" could not be told from "first window".
         var first = ReferenceProbabilities(clip, [0]);
         Assert.True(Enumerable.Range(0, 4).Max(k => MathF.Abs(first[k] - expected[k])) > 1e-3, $"windows give the same probabilities: test is vacuous: {string.Join(",", first)} vs {string.Join(",", expected)}");
+    }
+
+    [Fact]
+    public void LongClip_OneSegmentPerWindow_WithItsTimeRangeAndOwnProbabilities()
+    {
+        using var dir = new TempDir();
+        var path = WriteWav(dir, "long.wav", Varied(2.5, 6));
+        var clip = TestWav.ReadPcm16Mono(path);
+        using var recognizer = EmotionRecognizer.Load(Path.GetDirectoryName(bundle.Folder)!);
+        var p = recognizer.Predict(path);
+        Assert.Equal(2.5, p.DurationSeconds, 6);
+        // Hand-computed windows of a 2.5 s clip with a 1 s window and 0.5 s hop: the last one ends at the clip's end.
+        Assert.Equal(new[] { (0.0, 1.0), (0.5, 1.5), (1.0, 2.0), (1.5, 2.5) }, p.Segments.Select(s => (s.StartSeconds, s.EndSeconds)));
+        foreach (var s in p.Segments)
+        {
+            var expected = ReferenceProbabilities(clip, [(int)(s.StartSeconds * 16000)]);
+            var actual = Ordered(new EmotionPrediction(s.Label, s.Probabilities));
+            for (int k = 0; k < 4; k++) Assert.InRange(actual[k], expected[k] - 1e-5, expected[k] + 1e-5);
+            Assert.Equal(Labels[Array.IndexOf(expected, expected.Max())], s.Label);
+        }
+        // A clip shorter than the window: one segment covering exactly the audio (not the padding).
+        var shortClip = recognizer.Predict(Varied(0.6, 7), 16000);
+        Assert.Equal((0.0, 0.6), (shortClip.Segments.Single().StartSeconds, Math.Round(shortClip.Segments.Single().EndSeconds, 6)));
     }
 
     /// <summary>A band-limited signal (harmonics below 2 kHz) sampled at <paramref name="rate"/>.</summary>

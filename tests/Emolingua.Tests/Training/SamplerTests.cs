@@ -1,4 +1,5 @@
 using Emolingua.Corpora;
+using Emolingua.Features;
 using Emolingua.Training.Data;
 using Emolingua.Util;
 
@@ -114,8 +115,8 @@ public class SamplerTests
             Assert.Equal(Enumerable.Range((int)crop[0], 30).Select(i => (float)i), crop); // a contiguous slice
         }
         Assert.Equal(new[] { 1f, 2f, 0f, 0f }, Crops.Random(new[] { 1f, 2f }, 4, rng)); // short: padded at the end
-        Assert.Equal(new List<int> { 0, 15, 30, 45, 60, 70 }, Crops.WindowStarts(100, 30));
-        Assert.Equal(new List<int> { 0 }, Crops.WindowStarts(30, 30));
-        Assert.Equal(new List<int> { 0, 1 }, Crops.WindowStarts(31, 30));
+        Assert.Equal(new List<int> { 0, 15, 30, 45, 60, 70 }, AudioWindows.Starts(100, 30));
+        Assert.Equal(new List<int> { 0 }, AudioWindows.Starts(30, 30));
+        Assert.Equal(new List<int> { 0, 1 }, AudioWindows.Starts(31, 30));
     }
 }

@@ -1,7 +1,7 @@
+using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Evaluation;
 using Emolingua.Features;
-using Emolingua.Inference;
 using Emolingua.Models;
 using Emolingua.Training.Data;
 using TorchSharp;
@@ -41,13 +41,16 @@ public sealed class StageContext
     /// <summary>Emotion metrics of a classifier on labelled utterances (windowed, probabilities averaged per clip).</summary>
     public Dictionary<string, double> EvaluateEmotion(EmotionClassifier model, IReadOnlyList<Utterance> utterances, double seconds)
     {
-        var p = ZeroShotEvaluation.Run(model, seconds, utterances, Store, batchSize: Recipe.Training.EvalBatch);
-        double nll = p.Probabilities.Select((probs, i) => -Math.Log(Math.Max(probs[p.Truth[i]], 1e-12))).Average();
+        var labelled = utterances.Where(u => u.Label != null).ToList();
+        var (probabilities, _) = model.ClassifyClips(labelled.Select(u => Store.Get(u.Path)).ToList(), seconds, Recipe.Training.EvalBatch);
+        var truth = labelled.Select(u => (int)u.Label!.Value).ToArray();
+        var predicted = probabilities.Select(p => Array.IndexOf(p, p.Max())).ToArray();
+        double nll = probabilities.Select((probs, i) => -Math.Log(Math.Max(probs[truth[i]], 1e-12))).Average();
         return new Dictionary<string, double>
         {
-            ["accuracy"] = Metrics.Accuracy(p.Truth, p.Predicted),
-            ["macro_f1"] = Metrics.MacroF1(p.Truth, p.Predicted, Emotions.All.Count),
-            ["uar"] = Metrics.Uar(p.Truth, p.Predicted, Emotions.All.Count),
+            ["accuracy"] = Metrics.Accuracy(truth, predicted),
+            ["macro_f1"] = Metrics.MacroF1(truth, predicted, Emotions.All.Count),
+            ["uar"] = Metrics.Uar(truth, predicted, Emotions.All.Count),
             ["loss"] = nll,
         };
     }

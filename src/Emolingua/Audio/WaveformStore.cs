@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using Emolingua.Audio;
 using Emolingua.Features;
 
-namespace Emolingua.Training.Data;
+namespace Emolingua.Audio;
 
 /// <summary>
 /// 16 kHz mono waveforms by file path, decoded and resampled once. Keeps a bounded in-memory cache (least recently

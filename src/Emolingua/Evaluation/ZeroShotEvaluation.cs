@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Text;
+using Emolingua.Audio;
 using Emolingua.Corpora;
-using Emolingua.Evaluation;
-using Emolingua.Models;
-using Emolingua.Training.Data;
+using Emolingua.Features;
+using Emolingua.Inference;
 using Emolingua.Util;
 
-namespace Emolingua.Inference;
+namespace Emolingua.Evaluation;
 
 /// <summary>A trained model's predictions on a corpus's test utterances, with what the report needs.</summary>
 public sealed record Predictions(IReadOnlyList<Utterance> Utterances, int[] Truth, int[] Predicted, float[][] Probabilities, float[][]? Embeddings)
@@ -36,15 +36,16 @@ public sealed record Predictions(IReadOnlyList<Utterance> Utterances, int[] Trut
 
 public static class ZeroShotEvaluation
 {
-    /// <summary>Runs <paramref name="model"/> on labelled utterances (windowed; probabilities averaged per clip).</summary>
-    public static Predictions Run(EmotionClassifier model, double seconds, IReadOnlyList<Utterance> utterances, WaveformStore store,
-        bool embeddings = false, int batchSize = 32)
+    /// <summary>Runs a model on labelled utterances (windowed as <see cref="AudioWindows"/>; probabilities averaged per clip).</summary>
+    public static Predictions Run(IEmotionEngine engine, IReadOnlyList<Utterance> utterances, WaveformStore store, bool embeddings = false)
     {
         var labelled = utterances.Where(u => u.Label != null).ToList();
         if (labelled.Count == 0) throw new EmolinguaException("evaluation: no labelled utterances to evaluate");
-        var output = WindowedPredictor.Predict(model, labelled.Select(u => store.Get(u.Path)).ToList(), seconds, batchSize, embeddings);
+        var windows = AudioWindows.Plan(labelled.Select(u => store.Get(u.Path)).ToList(), WhisperAudio.SamplesFor(engine.Seconds));
+        var (probs, emb) = engine.Classify(windows.Select(w => w.Samples).ToList(), embeddings);
+        var probabilities = AudioWindows.MeanByClip(windows, probs, labelled.Count);
         var truth = labelled.Select(u => (int)u.Label!.Value).ToArray();
-        var predicted = output.Probabilities.Select(p => Array.IndexOf(p, p.Max())).ToArray();
-        return new Predictions(labelled, truth, predicted, output.Probabilities, output.Embeddings);
+        var predicted = probabilities.Select(p => Array.IndexOf(p, p.Max())).ToArray();
+        return new Predictions(labelled, truth, predicted, probabilities, emb == null ? null : AudioWindows.MeanByClip(windows, emb, labelled.Count));
     }
 }

@@ -1,0 +1,51 @@
+namespace Emolingua.Features;
+
+/// <summary>
+/// How a whole clip is read by a model with an S-second input: S-second windows with 50 % overlap, the last one
+/// ending at the clip's end; a clip of at most S seconds is one window, zero-padded at the end. Evaluation,
+/// validation and prediction all read clips this way and average the windows' outputs per clip.
+/// </summary>
+public static class AudioWindows
+{
+    /// <summary>One window of one clip: <see cref="Samples"/> always holds exactly the window length.</summary>
+    public sealed record Window(int Clip, int Start, int Length, float[] Samples);
+
+    /// <summary>Window start offsets covering the clip: hop = window / 2; a short clip has one window at 0.</summary>
+    public static List<int> Starts(int length, int windowSamples)
+    {
+        var starts = new List<int> { 0 };
+        if (length <= windowSamples) return starts;
+        int hop = windowSamples / 2;
+        for (int s = hop; s + windowSamples < length; s += hop) starts.Add(s);
+        starts.Add(length - windowSamples); // the last window ends at the clip's end
+        return starts.Distinct().ToList();
+    }
+
+    /// <summary>Every window of every clip, in clip order. <see cref="Window.Length"/> is the audio it covers (before padding).</summary>
+    public static List<Window> Plan(IReadOnlyList<float[]> clips, int windowSamples)
+    {
+        var windows = new List<Window>();
+        for (int c = 0; c < clips.Count; c++)
+            foreach (int start in Starts(clips[c].Length, windowSamples))
+                windows.Add(new Window(c, start, Math.Min(windowSamples, clips[c].Length - start),
+                    WhisperLogMel.CropOrPad(clips[c].AsSpan(start), windowSamples)));
+        return windows;
+    }
+
+    /// <summary>The windows' rows averaged per clip (in double precision): [windows][k] → [clips][k].</summary>
+    public static float[][] MeanByClip(IReadOnlyList<Window> windows, IReadOnlyList<float[]> rows, int clipCount)
+    {
+        if (windows.Count != rows.Count) throw new ArgumentException($"{windows.Count} windows but {rows.Count} rows");
+        int width = rows.Count == 0 ? 0 : rows[0].Length;
+        var sums = new double[clipCount][];
+        var counts = new int[clipCount];
+        for (int c = 0; c < clipCount; c++) sums[c] = new double[width];
+        for (int i = 0; i < windows.Count; i++)
+        {
+            int c = windows[i].Clip;
+            counts[c]++;
+            for (int k = 0; k < width; k++) sums[c][k] += rows[i][k];
+        }
+        return sums.Select((s, c) => s.Select(v => (float)(v / Math.Max(1, counts[c]))).ToArray()).ToArray();
+    }
+}

@@ -1,0 +1,39 @@
+using Emolingua.Models;
+using static TorchSharp.torch;
+
+namespace Emolingua.Inference;
+
+/// <summary>A model folder (or a classifier in memory) run through TorchSharp.</summary>
+public sealed class TorchEmotionEngine : IEmotionEngine
+{
+    private readonly bool _ownsModel;
+
+    public EmotionClassifier Model { get; }
+    public string Name => "torch";
+    public double Seconds { get; }
+    public string Method { get; }
+    public IReadOnlyList<string> Labels { get; }
+    public int BatchSize { get; }
+
+    /// <param name="ownsModel">Dispose the model with the engine.</param>
+    public TorchEmotionEngine(EmotionClassifier model, double seconds, string method, IReadOnlyList<string> labels, int batchSize = 32, bool ownsModel = false)
+    {
+        Model = model; Seconds = seconds; Method = method; Labels = labels; BatchSize = batchSize; _ownsModel = ownsModel;
+    }
+
+    /// <param name="folder">A run folder (holding model/) or a model folder.</param>
+    public static TorchEmotionEngine Load(string folder, Device? device = null, int batchSize = 32)
+    {
+        var modelDir = ModelBundle.Locate(folder);
+        var info = ModelBundle.ReadInfo(modelDir);
+        return new TorchEmotionEngine(ModelBundle.Load(modelDir, device), info.Seconds, info.Method, info.Labels, batchSize, ownsModel: true);
+    }
+
+    public (float[][] Probabilities, float[][]? Embeddings) Classify(IReadOnlyList<float[]> windows, bool embeddings = false) =>
+        Model.ClassifyWindows(windows, BatchSize, embeddings);
+
+    public void Dispose()
+    {
+        if (_ownsModel) Model.Dispose();
+    }
+}
