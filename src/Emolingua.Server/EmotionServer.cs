@@ -58,8 +58,6 @@ public static class EmotionServer
 
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Emolingua.Server");
-        var uploads = Directory.CreateTempSubdirectory("emolingua-serve-").FullName;
-        app.Lifetime.ApplicationStopped.Register(() => { try { Directory.Delete(uploads, recursive: true); } catch (IOException) { } });
         app.Lifetime.ApplicationStarted.Register(() => log.LogInformation(
             "Serving {Model}: {Engine} engine, method {Method}, {Window} s windows, labels {Labels}; limits: {MaxUploadMb} MB upload, {MaxSeconds} s audio, {MaxConcurrent} at once, queue {Queue}",
             options.Model, recognizer.Engine, recognizer.Method, recognizer.Seconds, string.Join(",", recognizer.Labels),
@@ -99,7 +97,7 @@ public static class EmotionServer
             }
             try
             {
-                using var upload = await SpooledUpload.ReadAsync(context.Request, uploads, options.MaxUploadBytes, context.RequestAborted);
+                using var upload = await SpooledUpload.ReadAsync(context.Request, options.MaxUploadBytes, context.RequestAborted);
                 await ticket.WaitTurnAsync(context.RequestAborted);
                 var prediction = predictor.Predict(upload.Path);
                 return Results.Json(ApiResponses.Prediction(prediction, recognizer.Labels), ApiResponses.Json);

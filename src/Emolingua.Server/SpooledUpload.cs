@@ -18,10 +18,10 @@ internal sealed class SpooledUpload : IDisposable
     private SpooledUpload(string path, long length) { Path = path; Length = length; }
 
     /// <summary>Throws <see cref="ApiError"/> 413 past <paramref name="maxBytes"/> of request body, 400 for no audio.</summary>
-    public static async Task<SpooledUpload> ReadAsync(HttpRequest request, string folder, long maxBytes, CancellationToken cancel)
+    public static async Task<SpooledUpload> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancel)
     {
         if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
-        var path = System.IO.Path.Combine(folder, "upload-" + Guid.NewGuid().ToString("N"));
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "emolingua-upload-" + Guid.NewGuid().ToString("N"));
         try
         {
             long length;
@@ -69,6 +69,6 @@ internal sealed class SpooledUpload : IDisposable
     public void Dispose()
     {
         try { File.Delete(Path); }
-        catch (IOException) { } // the temporary folder is removed when the server stops
+        catch (IOException) { } // a file left behind is in the temporary folder, named emolingua-upload-*
     }
 }

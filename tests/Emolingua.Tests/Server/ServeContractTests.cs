@@ -277,6 +277,7 @@ public class ServeContractTests(ServeFixture serve) : IClassFixture<ServeFixture
         var body = File.ReadAllBytes(serve.Wav("cut.wav", TestWav.Voiced(1.0, 16000, 7)));
         using (HeldUpload.Begin(serve.Server.BaseUri, body, 1000)) await serve.Server.WaitForHealthAsync(waiting: 1);
         await serve.Server.WaitForHealthAsync(waiting: 0);
+        Assert.Empty(serve.Server.TemporaryFiles); // the half-received upload was deleted
         var (status, _, _) = await PostAsync(new ByteArrayContent(body));
         Assert.Equal(HttpStatusCode.OK, status);
     }

@@ -16,9 +16,9 @@ public class ServeLifecycleTests(TinyBundleFixture bundle) : IClassFixture<TinyB
     [InlineData("--max-concurrent", "0", "--max-concurrent: 0 must be at least 1")]
     [InlineData("--queue", "-1", "--queue: -1 must be at least 0")]
     [InlineData("--max-upload-mb", "0", "--max-upload-mb: 0 must be positive")]
-    [InlineData("--max-seconds", "abc", "--max-seconds: 'abc' is not a valid double")]
+    [InlineData("--max-seconds", "abc", "--max-seconds: 'abc' is not a valid number")]
     [InlineData("--host", "example.org", "--host: 'example.org' must be an IP address")]
-    [InlineData("--colour", "red", "unknown option --colour")]
+    [InlineData("--colour", "red", "'--colour'")]
     public void BadOption_OneErrorLine_NonZeroExit(string option, string value, string message)
     {
         var r = CliHarness.RunInProcess("serve", "--model", RunDir, option, value);

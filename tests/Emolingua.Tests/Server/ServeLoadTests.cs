@@ -93,6 +93,7 @@ public class ServeLoadTests(TinyBundleFixture bundle, ITestOutputHelper output) 
 
         Assert.True(peakRss - rssBefore < MaxGrowthBytes, $"server memory grew by {(peakRss - rssBefore) >> 20} MB under load\n{report}");
         await server.WaitForHealthAsync(waiting: 0);
+        Assert.Empty(server.TemporaryFiles); // every spooled upload was deleted
     }
 
     /// <summary>What is wrong with one answer, or null: a 200 needs a label, a 503 a JSON error and Retry-After.</summary>

@@ -20,14 +20,22 @@ public sealed partial class ServerProcess : IDisposable
     public Uri BaseUri { get; private set; } = new("http://127.0.0.1/");
     public int Pid => _process.Id;
 
-    private ServerProcess(Process process) => _process = process;
+    private readonly TempDir _temp;
+
+    private ServerProcess(Process process, TempDir temp) { _process = process; _temp = temp; }
+
+    /// <summary>The spooled uploads in the server's temporary folder (its TMPDIR, which also holds .NET's diagnostics socket).</summary>
+    public string[] TemporaryFiles => Directory.GetFiles(_temp.Path, "emolingua-upload-*");
 
     /// <param name="serveArguments">Everything after "serve" except the port.</param>
     public static ServerProcess Start(params string[] serveArguments)
     {
-        var process = Process.Start(CliHarness.ChildStartInfo(["serve", .. serveArguments, "--port", "0"]))!;
+        var temp = new TempDir();
+        var start = CliHarness.ChildStartInfo(["serve", .. serveArguments, "--port", "0"]);
+        start.Environment["TMPDIR"] = temp.Path; // uploads are spooled here: a test can see that none is left behind
+        var process = Process.Start(start)!;
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var server = new ServerProcess(process);
+        var server = new ServerProcess(process, temp);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data == null) return;
@@ -43,6 +51,7 @@ public sealed partial class ServerProcess : IDisposable
         {
             bool running = !process.HasExited;
             if (running) process.Kill(entireProcessTree: true);
+            temp.Dispose();
             Assert.Fail($"serve did not start ({(running ? "timed out" : $"exit code {process.ExitCode}")}): {server.StandardError}\n{string.Join('\n', server.Log)}");
         }
         server.BaseUri = listening.Task.Result;
@@ -109,6 +118,7 @@ public sealed partial class ServerProcess : IDisposable
         // Only this process, by its handle: the one the test started.
         if (!_process.HasExited) { _process.Kill(entireProcessTree: true); _process.WaitForExit(10_000); }
         _process.Dispose();
+        _temp.Dispose();
     }
 }
 
