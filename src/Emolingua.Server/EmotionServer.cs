@@ -99,7 +99,10 @@ public static class EmotionServer
             {
                 using var upload = await SpooledUpload.ReadAsync(context.Request, options.MaxUploadBytes, context.RequestAborted);
                 await ticket.WaitTurnAsync(context.RequestAborted);
-                var prediction = predictor.Predict(upload.Path);
+                // Decoding and the model are seconds of CPU work: a thread of their own, so that the pool's few threads
+                // (one per core) stay free to answer health checks, uploads and 503s meanwhile.
+                var prediction = await Task.Factory.StartNew(() => predictor.Predict(upload.Path), context.RequestAborted,
+                    TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 return Results.Json(ApiResponses.Prediction(prediction, recognizer.Labels), ApiResponses.Json);
             }
             catch (ApiError e)
