@@ -173,6 +173,31 @@ public class ServePageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
     }
 
     [Fact]
+    public async Task DroppedFile_IsAnalysedLikeAChosenOne()
+    {
+        OpenPage();
+        var path = browser.Files.File("dropped.wav");
+        TestWav.WritePcm16Mono(path, PredictTests.Varied(1.3, 43), 16000);
+        var bytes = File.ReadAllBytes(path);
+        string before = Driver.FindElement(By.Id("result-meta")).Text;
+        // What a browser does when a file is dropped: a drop event whose DataTransfer holds the file.
+        Script("""
+            const bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], 'dropped.wav', { type: 'audio/wav' }));
+            const zone = document.getElementById('drop-zone');
+            zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+            zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+            """, Convert.ToBase64String(bytes));
+        WaitForResult(before);
+        var api = await ApiPredictAsync(bytes);
+        Assert.Equal(api.GetProperty("label").GetString(), Driver.FindElement(By.Id("predicted-label")).GetAttribute("data-label"));
+        // 1.3 s with 1 s windows: starts 0 and 0.3 s (the last window ends at the clip's end).
+        Assert.StartsWith("1.3 s of audio, 2 windows", Driver.FindElement(By.Id("result-meta")).Text);
+        Assert.Equal("Analysed dropped.wav.", Driver.FindElement(By.Id("status")).Text);
+    }
+
+    [Fact]
     public void Controls_AreLabelled_AndReachedByTheKeyboardInOrder()
     {
         OpenPage();
