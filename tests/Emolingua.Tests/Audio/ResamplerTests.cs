@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Emolingua.Audio;
 using Xunit.Abstractions;
 using static Emolingua.Tests.Audio.AudioTestTools;
