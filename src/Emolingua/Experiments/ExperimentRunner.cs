@@ -4,6 +4,7 @@ using System.Text.Json;
 using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Evaluation;
+using Emolingua.Features;
 using Emolingua.Models;
 using Emolingua.Training;
 using Emolingua.Util;
@@ -19,7 +20,8 @@ namespace Emolingua.Experiments;
 /// </summary>
 public static class ExperimentRunner
 {
-    public sealed record Options(string OutDir, string? DataDir, torch.Device Device, bool Resume, Action<string>? Log = null);
+    public sealed record Options(string OutDir, string? DataDir, torch.Device Device, bool Resume, Action<string>? Log = null,
+        IProgress<TrainingProgress>? Progress = null);
 
     public static ExperimentReport Run(ExperimentRecipe exp, Options o)
     {
@@ -45,7 +47,7 @@ public static class ExperimentRunner
         }
 
         var cells = new List<Cell>();
-        var store = new WaveformStore();
+        var store = new WaveformStore(WhisperAudio.SampleRate);
         int total = exp.Runs.Count * exp.Folds.Count * exp.Seeds.Count, done = 0;
         foreach (var fold in exp.Folds)
             foreach (var seed in exp.Seeds)
@@ -57,7 +59,7 @@ public static class ExperimentRunner
                     var kinds = entry.Evaluate.Where(tests.ContainsKey).ToList();
                     if (File.Exists(cellsPath))
                     {
-                        cells.AddRange(JsonSerializer.Deserialize<List<Cell>>(File.ReadAllText(cellsPath), ExperimentReport.JsonOptions) ?? new());
+                        cells.AddRange(JsonSerializer.Deserialize<List<Cell>>(File.ReadAllText(cellsPath), Json.Indented) ?? new());
                         log($"[{done}/{total}] {entry.Column} fold {fold} seed {seed}: done earlier");
                         continue;
                     }
@@ -66,23 +68,19 @@ public static class ExperimentRunner
                     string? variant = entry.Column != recipe.Method ? entry.Column : null;
                     try
                     {
-                        TrainRun.Execute(recipe, new TrainRun.Options(runDir, o.DataDir, o.Device, Resume: true, log, Store: store)); // decoded audio shared by every run
+                        TrainRun.Execute(recipe, new TrainRun.Options(runDir, o.DataDir, o.Device, Resume: true, log, Store: store, Progress: o.Progress)); // decoded audio shared by every run
                         using var engine = TorchEmotionEngine.Load(runDir, o.Device, recipe.Training.EvalBatch);
                         var runCells = new List<Cell>();
                         foreach (var kind in kinds)
                         {
                             var preds = ZeroShotEvaluation.Run(engine, TestSet(kind, fold), store,
                                 embeddings: exp.Tsne.Enabled && fold == exp.Tsne.Fold && seed == exp.Tsne.Seed);
-                            var evalDir = Path.Combine(runDir, "eval", kind);
-                            Directory.CreateDirectory(evalDir);
-                            preds.SaveCsv(Path.Combine(evalDir, "predictions.csv"));
-                            if (preds.Embeddings is { } e)
-                                Npy.WriteFloat32(Path.Combine(evalDir, "embeddings.npy"), e.SelectMany(r => r).ToArray(), e.Length, e[0].Length);
-                            var cell = preds.ToCell(recipe.Method, kind, fold, seed, variant, Path.GetRelativePath(outDir, runDir));
+                            var cell = EvaluationResult.Of(preds, recipe.Method, kind, fold, seed, variant, Path.GetRelativePath(outDir, runDir)).Cell;
+                            EvaluationWriter.SavePredictions(Path.Combine(runDir, "eval", kind), preds);
                             runCells.Add(cell);
                             log($"    {kind}: accuracy {cell.Accuracy:0.000}, macro F1 {cell.MacroF1:0.000}, UAR {cell.Uar:0.000} (n = {cell.Count})");
                         }
-                        AtomicFile.WriteAllText(cellsPath, JsonSerializer.Serialize(runCells, ExperimentReport.JsonOptions));
+                        Json.Save(cellsPath, runCells);
                         cells.AddRange(runCells);
                     }
                     catch (EmolinguaException e)
@@ -101,7 +99,7 @@ public static class ExperimentRunner
         var report = ExperimentReport.Build(protocol, cells);
         report.Save(Path.Combine(outDir, "results.json"));
         var figures = Plot(report, exp, outDir, tests.Keys.ToList(), log);
-        report.SaveMarkdown(Path.Combine(outDir, "report.md"), figures, $"Emolingua results: {exp.Name}");
+        ReportTables.SaveMarkdown(report, Path.Combine(outDir, "report.md"), figures, $"Emolingua results: {exp.Name}");
         return report;
     }
 
