@@ -26,11 +26,12 @@ public sealed record TrainingProgress(string Stage, long Step, long TotalSteps, 
 /// The one training loop. Per step: fresh per-step seeds (dropout and augmentation draw from (seed, stage, step), so a
 /// resumed run replays exactly what an uninterrupted run computes), inputs from the prefetcher, loss, backward, AdamW,
 /// the stage's after-step hook (EMA). Per epoch: validation, early stopping, best export, and an atomic checkpoint of
-/// model, optimizer, extra state and the metrics.jsonl length, from which <c>--resume</c> continues.
+/// model, optimizer, extra state and the metrics.jsonl length, from which <c>--resume</c> continues. Every logged number
+/// goes to metrics.jsonl and to TensorBoard event files beside it (<see cref="MetricsLog"/>).
 /// </summary>
 public sealed class Trainer
 {
-    private readonly string _runDir;
+    private readonly MetricsLog _metrics;
     private readonly Action<string> _log;
 
     private readonly Action<string, long>? _afterStep;
@@ -40,7 +41,7 @@ public sealed class Trainer
     /// <param name="progress">Told the step, loss and speed after every step (the library draws nothing itself).</param>
     public Trainer(string runDir, Action<string>? log = null, Action<string, long>? afterStep = null, IProgress<TrainingProgress>? progress = null)
     {
-        _runDir = runDir;
+        _metrics = new MetricsLog(runDir);
         _log = log ?? (m => Console.Error.WriteLine(m));
         _afterStep = afterStep;
         _progress = progress;
@@ -61,8 +62,6 @@ public sealed class Trainer
         public Dictionary<string, double>? LastValues { get; set; }
     }
 
-    public string MetricsPath => Path.Combine(_runDir, "metrics.jsonl");
-
     /// <param name="stageDir">Holds state/ (resume point) and best/ (the stage's export at its best validation).</param>
     /// <param name="metricsStartBytes">Length of metrics.jsonl when this stage began (earlier stages' lines).</param>
     public StageResult Run<TInputs>(TrainingStage<TInputs> stage, string stageDir, StageOptions o, long metricsStartBytes)
@@ -75,7 +74,7 @@ public sealed class Trainer
         using var optimizer = new AdamWOptimizer(stage.TrainableParameters, o.LearningRate, weightDecay: o.WeightDecay);
 
         var state = File.Exists(Path.Combine(statePath, "trainer.json")) ? LoadCheckpoint(stage, optimizer, statePath) : new CheckpointState { MetricsBytes = metricsStartBytes };
-        TruncateMetrics(state.MetricsBytes);
+        _metrics.TruncateTo(state.MetricsBytes);
         long totalSteps = (long)o.StepsPerEpoch * o.MaxEpochs;
         if (state.Finished)
         {
@@ -122,7 +121,7 @@ public sealed class Trainer
                 foreach (var (k, v) in window) line[k] = Math.Round(v / windowCount, 6);
                 line["steps_per_s"] = Math.Round(stepsPerSecond, 3);
                 line["input_wait_fraction"] = Math.Round(inputWait / watch.Elapsed, 4);
-                AppendMetrics(line);
+                _metrics.Append(line);
                 lastLoss = window["loss"] / windowCount;
                 window.Clear(); windowCount = 0;
             }
@@ -161,7 +160,7 @@ public sealed class Trainer
         }
         else state.BadEpochs++;
         line["best"] = improved;
-        AppendMetrics(line);
+        _metrics.Append(line);
         if (validation != null && state.BadEpochs >= o.Patience)
         {
             state.Finished = true;
@@ -172,22 +171,9 @@ public sealed class Trainer
         SaveCheckpoint(stage, optimizer, state, statePath);
     }
 
-    private void AppendMetrics(JsonObject line)
-    {
-        File.AppendAllText(MetricsPath, Json.Text(line, indented: false) + "\n");
-    }
-
-    /// <summary>Drops metrics lines written after the checkpoint being resumed, so the file equals an uninterrupted run's.</summary>
-    private void TruncateMetrics(long bytes)
-    {
-        if (!File.Exists(MetricsPath)) { File.WriteAllText(MetricsPath, ""); return; }
-        using var f = new FileStream(MetricsPath, FileMode.Open, FileAccess.Write);
-        if (f.Length > bytes) f.SetLength(bytes);
-    }
-
     private void SaveCheckpoint(TrainingStage stage, AdamWOptimizer optimizer, CheckpointState state, string statePath)
     {
-        state.MetricsBytes = new FileInfo(MetricsPath).Length;
+        state.MetricsBytes = _metrics.Length;
         state.OptimizerStep = optimizer.Step;
         var model = StateDict.ToFloat32(stage.StateModule);
         var optimizerState = optimizer.StateTensors();
