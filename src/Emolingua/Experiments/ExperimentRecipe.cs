@@ -54,7 +54,7 @@ public sealed class ExperimentRecipe
     {
         if (!File.Exists(path)) throw new EmolinguaException(path, "experiment recipe not found");
         ExperimentRecipe r;
-        try { r = JsonSerializer.Deserialize<ExperimentRecipe>(File.ReadAllText(path), Training.Recipe.JsonOptions) ?? new(); }
+        try { r = JsonSerializer.Deserialize<ExperimentRecipe>(File.ReadAllText(path), Json.SnakeCase) ?? new(); }
         catch (JsonException e) { throw new EmolinguaException(path, $"experiment recipe: {e.Message}"); }
         r.SourcePath = Path.GetFullPath(path);
         r.Folder = Path.GetDirectoryName(r.SourcePath)!;
@@ -69,11 +69,11 @@ public sealed class ExperimentRecipe
     public Recipe TrainingRecipe(RunEntry entry, int fold, int seed)
     {
         var path = Path.Combine(Folder, entry.Recipe);
-        var overrides = entry.Set.Select(kv => $"{kv.Key}={kv.Value?.ToJsonString() ?? "null"}").ToList();
-        overrides.Add($"data.fold={fold}");
-        overrides.Add($"data.folds={FoldCount}");
-        overrides.Add($"data.fold_seed={FoldSeed}");
-        overrides.Add($"seed={seed}");
+        var overrides = entry.Set.Select(kv => RecipeOverride.Of(kv.Key, kv.Value)).ToList();
+        overrides.Add(RecipeOverride.Of("data.fold", fold));
+        overrides.Add(RecipeOverride.Of("data.folds", FoldCount));
+        overrides.Add(RecipeOverride.Of("data.fold_seed", FoldSeed));
+        overrides.Add(RecipeOverride.Of("seed", seed));
         return Training.Recipe.Load(path, overrides);
     }
 
