@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Restores, builds and runs every Emolingua test. Installs the Debian packages the tests call (espeak-ng, ffmpeg, sox).
+# Restores, builds and runs every Emolingua test. Installs the Debian packages the tests call (espeak-ng, ffmpeg, sox,
+# and slurm-wlm + munge for the Slurm tests, which start their own cluster with scripts/slurm-local.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
-"$root/scripts/ensure-deps.sh"
+"$root/scripts/ensure-deps.sh" slurm-wlm munge
 echo "test.sh: restoring and building (Release)..."
 dotnet build Emolingua.slnx -c Release -nologo -v quiet
 echo "test.sh: running tests..."

@@ -18,8 +18,9 @@ namespace Emolingua.Training;
 /// </summary>
 public static class TrainRun
 {
+    /// <param name="Stop">Requests a checkpoint and a <see cref="TrainingInterruptedException"/> (a scheduler's signal).</param>
     public sealed record Options(string RunDir, string? DataDir, Device Device, bool Resume, Action<string>? Log = null, Action<string, long>? AfterStep = null,
-        WaveformStore? Store = null);
+        WaveformStore? Store = null, CancellationToken Stop = default);
 
     public static JsonObject Execute(Recipe recipe, Options o)
     {
@@ -41,7 +42,8 @@ public static class TrainRun
         foreach (var note in data.Notes) log($"data: {note}");
         var cache = recipe.Data.Cache is { } cacheRoot ? TrainingData.ResolveRoot(cacheRoot, o.DataDir) : null;
         var ctx = new StageContext { Recipe = recipe, Data = data, Store = o.Store ?? new WaveformStore(cache), Device = o.Device };
-        var trainer = new Trainer(runDir, log, o.AfterStep);
+        if (recipe.Training.Threads is int threads) torch.set_num_threads(threads);
+        var trainer = new Trainer(runDir, log, o.AfterStep, o.Stop);
         var t = recipe.Training;
         var stageOptions = new StageOptions(recipe.Seed, t.LearningRate, t.WeightDecay, t.StepsPerEpoch, t.MaxEpochs, t.Patience, t.LogEvery, t.Prefetch);
         var stagesDir = Path.Combine(runDir, "stages");

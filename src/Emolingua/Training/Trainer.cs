@@ -21,7 +21,10 @@ public sealed record StageResult(string Stage, long Steps, int Epochs, long Best
 /// The one training loop. Per step: fresh per-step seeds (dropout and augmentation draw from (seed, stage, step), so a
 /// resumed run replays exactly what an uninterrupted run computes), inputs from the prefetcher, loss, backward, AdamW,
 /// the stage's after-step hook (EMA). Per epoch: validation, early stopping, best export, and an atomic checkpoint of
-/// model, optimizer, extra state and the metrics.jsonl length, from which <c>--resume</c> continues.
+/// model, optimizer, extra state and the metrics.jsonl length, from which <c>--resume</c> continues. When a stop is
+/// requested (a scheduler's signal), the current step is finished, a checkpoint of that step is written (with the
+/// partial logging window, so metrics.jsonl continues as if uninterrupted) and <see cref="TrainingInterruptedException"/>
+/// is thrown.
 /// </summary>
 public sealed class Trainer
 {
@@ -29,13 +32,16 @@ public sealed class Trainer
     private readonly Action<string> _log;
 
     private readonly Action<string, long>? _afterStep;
+    private readonly CancellationToken _stop;
 
     /// <param name="afterStep">Called with (stage, step) after every completed step (progress hooks; tests use it to simulate a crash).</param>
-    public Trainer(string runDir, Action<string>? log = null, Action<string, long>? afterStep = null)
+    /// <param name="stop">Requests a checkpoint of the current step and a <see cref="TrainingInterruptedException"/>.</param>
+    public Trainer(string runDir, Action<string>? log = null, Action<string, long>? afterStep = null, CancellationToken stop = default)
     {
         _runDir = runDir;
         _log = log ?? (m => Console.Error.WriteLine(m));
         _afterStep = afterStep;
+        _stop = stop;
     }
 
     public string MetricsPath => Path.Combine(_runDir, "metrics.jsonl");
@@ -53,6 +59,9 @@ public sealed class Trainer
         public long OptimizerStep { get; set; }
         public Dictionary<string, double>? BestValues { get; set; }
         public Dictionary<string, double>? LastValues { get; set; }
+        /// <summary>Sums of the step logs since the last metrics line (a checkpoint between log steps keeps them).</summary>
+        public Dictionary<string, double>? LogWindow { get; set; }
+        public int LogWindowCount { get; set; }
     }
 
     /// <param name="stageDir">Holds state/ (resume point) and best/ (the stage's export at its best validation).</param>
@@ -81,9 +90,10 @@ public sealed class Trainer
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         var watch = Stopwatch.StartNew();
         long stepsThisSession = 0;
-        var window = new Dictionary<string, double>();
+        var window = state.LogWindow ?? new Dictionary<string, double>();
         var inputWait = TimeSpan.Zero; // time the training thread waited for decoded inputs (the pipeline's visible cost)
-        int windowCount = 0;
+        int windowCount = state.LogWindowCount;
+        bool checkpointed = true; // the state on disk (or a fresh start) is the current step
 
         console.Progress()
             .AutoClear(false)
@@ -95,6 +105,17 @@ public sealed class Trainer
                 task.Value = state.Step;
                 while (state.Step < totalSteps && !state.Finished)
                 {
+                    if (_stop.IsCancellationRequested)
+                    {
+                        if (!checkpointed)
+                        {
+                            state.LogWindow = new Dictionary<string, double>(window);
+                            state.LogWindowCount = windowCount;
+                            SaveCheckpoint(stage, optimizer, state, statePath);
+                        }
+                        _log($"{stage.Name}: stopped at step {state.Step} (checkpoint written; resume continues from here)");
+                        throw new TrainingInterruptedException(stage.Name, state.Step);
+                    }
                     long step = state.Step;
                     torch.random.manual_seed((long)(StepRandom.Mix((ulong)o.Seed, StepRandom.Hash(stage.Name), (ulong)step) & 0x7FFFFFFFFFFFFFFF));
                     var waitStart = watch.Elapsed;
@@ -126,8 +147,14 @@ public sealed class Trainer
                         task.Description = $"{stage.Name} loss {window["loss"] / windowCount:0.0000} lr {o.LearningRate:0.0e+0} {stepsPerSecond:0.00} steps/s";
                         window.Clear(); windowCount = 0;
                     }
+                    checkpointed = false;
                     if (state.Step % o.StepsPerEpoch == 0 || state.Step == totalSteps)
+                    {
+                        state.LogWindow = new Dictionary<string, double>(window);
+                        state.LogWindowCount = windowCount;
                         EndEpoch(stage, o, state, optimizer, statePath, bestPath, totalSteps);
+                        checkpointed = true;
+                    }
                     _afterStep?.Invoke(stage.Name, state.Step);
                 }
                 task.StopTask();
@@ -230,4 +257,12 @@ public sealed class Trainer
 
     private static StageResult Result(TrainingStage stage, CheckpointState s) =>
         new(stage.Name, s.Step, s.Epoch, s.BestStep, s.StoppedEarly, s.BestValues, s.LastValues);
+}
+
+/// <summary>Training stopped on request after writing a checkpoint of <see cref="Step"/>; resuming continues from there.</summary>
+public sealed class TrainingInterruptedException(string stage, long step)
+    : OperationCanceledException($"{stage}: training stopped at step {step} on request (checkpoint written)")
+{
+    public string Stage { get; } = stage;
+    public long Step { get; } = step;
 }

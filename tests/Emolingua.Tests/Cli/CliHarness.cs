@@ -32,13 +32,18 @@ public static class CliHarness
     public static string CliDll { get; } = Path.Combine(AppContext.BaseDirectory, "Emolingua.Cli.dll");
 
     /// <summary>The built CLI as a child process (dotnet Emolingua.Cli.dll ...).</summary>
-    public static CliResult RunChild(params string[] argv)
+    public static CliResult RunChild(params string[] argv) => RunChild(new Dictionary<string, string?>(), argv);
+
+    /// <summary>The built CLI as a child process with environment changes (a null value removes the variable).</summary>
+    public static CliResult RunChild(IReadOnlyDictionary<string, string?> environment, params string[] argv)
     {
         Assert.True(File.Exists(CliDll), $"{CliDll} not found beside the test assembly");
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
         var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(CliDll);
         foreach (var a in argv) psi.ArgumentList.Add(a);
+        foreach (var (name, value) in environment)
+            if (value == null) psi.Environment.Remove(name); else psi.Environment[name] = value;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
