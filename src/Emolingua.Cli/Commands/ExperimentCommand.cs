@@ -8,7 +8,8 @@ public sealed class ExperimentCommand : CliCommand
     public override string Name => "experiment";
     public override string Usage =>
         "RECIPE.json --out DIR [--data DIR] [--device cpu|cuda] [--resume] [--slurm [--wait] [--max-parallel K] [--partition P] " +
-        "[--time D-HH:MM:SS] [--cpus-per-task N] [--mem SIZE] [--gpus-per-task N] [--sbatch-arg=ARG]...] | status DIR [--json] | run-cell DIR --cell N | report DIR";
+        "[--time D-HH:MM:SS] [--cpus-per-task N] [--mem SIZE] [--gpus-per-task N] [--sbatch-arg=ARG]...] | status DIR [--json] | " +
+        "plan RECIPE.json --out DIR [--data DIR] [--device cpu|cuda] | run-cell DIR --cell N | report DIR";
     public override string Summary => "Run a grid (methods x test corpora x folds x seeds) here or as a Slurm job array; writes results.json, report.md and plots/.";
 
     public override int Run(CliArgs args)
@@ -20,6 +21,8 @@ public sealed class ExperimentCommand : CliCommand
             case "run-cell": return RunCell(args);
             case "report": return Report(args);
         }
+        bool planOnly = first == "plan";
+        if (planOnly) first = null;
         var outDir = args.Required("--out");
         var dataDir = args.Option("--data");
         var deviceName = args.Option("--device") ?? "cpu";
@@ -31,7 +34,7 @@ public sealed class ExperimentCommand : CliCommand
             GpusPerTask: Positive(args, "--gpus-per-task"), SbatchArgs: args.Options("--sbatch-arg"));
         var positionals = args.Positionals();
         if (first != null) positionals.Insert(0, first);
-        if (positionals.Count != 1) throw new EmolinguaException("experiment: give exactly one RECIPE.json (or status DIR, run-cell DIR --cell N, report DIR)");
+        if (positionals.Count != 1) throw new EmolinguaException("experiment: give exactly one RECIPE.json (or status DIR, plan RECIPE.json, run-cell DIR --cell N, report DIR)");
         var o = slurmOptions;
         if (!slurm && (o.Wait || o.MaxParallel != null || o.Partition != null || o.Time != null || o.CpusPerTask != null || o.Mem != null
                        || o.GpusPerTask != null || o.SbatchArgs!.Count > 0))
@@ -39,6 +42,16 @@ public sealed class ExperimentCommand : CliCommand
         if (dataDir != null && !Directory.Exists(dataDir)) throw new EmolinguaException(dataDir, "--data folder not found");
         var recipe = ExperimentRecipe.Load(positionals[0]);
 
+        if (planOnly)
+        {
+            if (slurm) throw new EmolinguaException("experiment plan: --slurm submits a grid; plan only writes its cells.json");
+            if (deviceName is not ("cpu" or "cuda")) throw new EmolinguaException($"--device '{deviceName}': cpu or cuda");
+            var plan = ExperimentPlan.Create(recipe, outDir, dataDir, deviceName);
+            Directory.CreateDirectory(plan.OutDir);
+            plan.Save();
+            Console.WriteLine($"{plan.PathIn}: {plan.Cells.Count} cells (0..{plan.Cells.Count - 1}); run each with ./emolingua experiment run-cell {outDir} --cell N, then ./emolingua experiment report {outDir}");
+            return 0;
+        }
         if (slurm)
         {
             if (deviceName is not ("cpu" or "cuda")) throw new EmolinguaException($"--device '{deviceName}': cpu or cuda");

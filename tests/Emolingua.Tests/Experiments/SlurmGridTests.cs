@@ -136,7 +136,7 @@ public class SlurmGridTests
         var deadline = Stopwatch.StartNew();
         while (_cluster.Tool("squeue", "-h", "-j", reportJob, "-o", "%T").Trim() is { Length: > 0 } state && state != "COMPLETED")
         {
-            Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(3), $"report job still {state}");
+            Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(10), $"report job still {state}");
             Thread.Sleep(500);
         }
 
@@ -162,7 +162,7 @@ public class SlurmGridTests
         var watch = Stopwatch.StartNew();
         while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Any(l => l.Contains($"\"step\":{step},"))))
         {
-            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(2), $"training did not reach step {step}");
+            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(10), $"training did not reach step {step}");
             Thread.Sleep(50);
         }
     }
@@ -173,7 +173,7 @@ public class SlurmGridTests
         var watch = Stopwatch.StartNew();
         while (_cluster.Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() != "PENDING")
         {
-            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(1), $"{job} was not requeued");
+            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(5), $"{job} was not requeued");
             Thread.Sleep(100);
         }
         _cluster.Tool("scontrol", "update", $"JobId={job}", "StartTime=now");
@@ -238,6 +238,43 @@ public class SlurmGridTests
         Assert.Equal(new[] { "[0,1]", "[1]" }, jobs.Select(j => j!["cells"]!.ToJsonString()));
         results = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!;
         Assert.All(results["cells"]!.AsArray(), c => Assert.Equal("ok", c!["status"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void ALockIsStaleExactlyWhenSlurmSaysItsJobDoesNotRun()
+    {
+        using var dir = new TempDir();
+        var runDir = dir.File("run");
+        Directory.CreateDirectory(runDir);
+        var me = CellOwner.Current();
+        void Lock(string job) => File.WriteAllText(Path.Combine(runDir, "cell.lock"),
+            $$"""{"host":"another-node","pid":1,"pid_start":1,"job":"{{job}}","started":"2026-01-01T00:00:00Z"}""");
+
+        // A running job's task holds the cell, on whichever node it runs.
+        var job = _cluster.Tool("sbatch", "--parsable", "--array=0", "-o", "/dev/null", "--wrap", "sleep 120").Trim() + "_0";
+        var watch = Stopwatch.StartNew();
+        while (_cluster.Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() != "RUNNING")
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(5), $"{job} did not start");
+            Thread.Sleep(100);
+        }
+        Lock(job);
+        Assert.Null(CellClaim.TryAcquire(runDir, me, new SlurmCommands(), out var holder));
+        Assert.Equal(job, holder!.Job);
+
+        // Once Slurm says it ended, the lock is stale.
+        _cluster.Tool("scancel", job);
+        watch.Restart();
+        while (_cluster.Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() is "RUNNING" or "COMPLETING")
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(5), $"{job} did not end");
+            Thread.Sleep(100);
+        }
+        using (var claim = CellClaim.TryAcquire(runDir, me, new SlurmCommands(), out _)) Assert.NotNull(claim);
+
+        // A job the cluster never heard of (or has forgotten) holds nothing.
+        Lock("987654_3");
+        using (var claim = CellClaim.TryAcquire(runDir, me, new SlurmCommands(), out _)) Assert.NotNull(claim);
     }
 
     [Fact]
