@@ -16,7 +16,7 @@ public static class CellTask
 {
     public const int SigUsr1 = 10; // Linux
 
-    /// <returns>The exit code: 0 done (or nothing to do), 1 failed, 128+signal when stopped by a signal.</returns>
+    /// <returns>The exit code: 0 done (or nothing to do), 1 failed, 128 + the signal's number when stopped by one.</returns>
     public static int Run(string outDir, int index, Action<string> log)
     {
         var plan = ExperimentPlan.Load(outDir);
@@ -41,12 +41,18 @@ public static class CellTask
             torch.set_num_threads(cpus);
 
         using var stop = new CancellationTokenSource();
-        int signal = 0;
+        int signal = 0; // the first signal's number
         void OnSignal(PosixSignalContext context)
         {
             context.Cancel = true; // keep running until the checkpoint is written
-            if (Interlocked.CompareExchange(ref signal, (int)context.Signal, 0) == 0)
-                log($"cell {cell.Index}: received signal {SignalName(context.Signal)}; checkpointing and stopping");
+            var (number, name) = context.Signal switch
+            {
+                PosixSignal.SIGTERM => (15, "SIGTERM"),
+                PosixSignal.SIGINT => (2, "SIGINT"),
+                _ => (SigUsr1, "USR1"),
+            };
+            if (Interlocked.CompareExchange(ref signal, number, 0) == 0)
+                log($"cell {cell.Index}: received signal {name}; checkpointing and stopping");
             stop.Cancel();
         }
         using var usr1 = PosixSignalRegistration.Create((PosixSignal)SigUsr1, OnSignal);
@@ -72,7 +78,7 @@ public static class CellTask
                     slurm.Requeue(owner.Job);
                     log($"cell {cell.Index}: requeued Slurm job {owner.Job}");
                 }
-                return 128 + (signal != 0 ? (PosixSignalNumber(signal)) : 15);
+                return 128 + signal;
             default:
                 return 1;
         }
@@ -81,13 +87,4 @@ public static class CellTask
     /// <summary>The recipe's decoded-audio cache folder (data.cache), shared by every task; null when unset.</summary>
     private static string? CacheFolder(Recipe recipe, string? dataDir) =>
         recipe.Data.Cache is { } cache ? TrainingData.ResolveRoot(cache, dataDir) : null;
-
-    private static int PosixSignalNumber(int signal) => signal switch
-    {
-        (int)PosixSignal.SIGTERM => 15,
-        (int)PosixSignal.SIGINT => 2,
-        _ => signal > 0 ? signal : 15,
-    };
-
-    private static string SignalName(PosixSignal s) => (int)s == SigUsr1 ? "USR1" : s.ToString();
 }
