@@ -1,110 +1,150 @@
+using System.CommandLine;
+using Emolingua.Evaluation;
 using Emolingua.Experiments;
 using Emolingua.Util;
+using TorchSharp;
 
 namespace Emolingua.Cli.Commands;
 
+/// <summary>
+/// <c>experiment RECIPE.json</c> runs a grid here, or with <c>--slurm</c> as a Slurm job array (Experiments.SlurmGrid);
+/// <c>status</c>, <c>plan</c>, <c>run-cell</c> and <c>report</c> are the grid's steps one at a time.
+/// </summary>
 public sealed class ExperimentCommand : CliCommand
 {
-    public override string Name => "experiment";
-    public override string Usage =>
-        "RECIPE.json --out DIR [--data DIR] [--device cpu|cuda] [--resume] [--slurm [--wait] [--max-parallel K] [--partition P] " +
-        "[--time D-HH:MM:SS] [--cpus-per-task N] [--mem SIZE] [--gpus-per-task N] [--sbatch-arg=ARG]...] | status DIR [--json] | " +
-        "plan RECIPE.json --out DIR [--data DIR] [--device cpu|cuda] | run-cell DIR --cell N | report DIR";
-    public override string Summary => "Run a grid (methods x test corpora x folds x seeds) here or as a Slurm job array; writes results.json, report.md and plots/.";
-
-    public override int Run(CliArgs args)
+    private readonly Argument<string> _recipe = new("RECIPE.json") { Description = "the experiment recipe" };
+    private readonly Option<string> _out = CliOptions.RequiredPath("--out", "DIR", "cells.json, runs/, results.json, report.md and plots/ go here");
+    private readonly Option<string?> _data = CliOptions.OptionalPath("--data", "DIR", "the folder the recipe's corpus roots are relative to");
+    private readonly Option<string> _device = DeviceName();
+    private readonly Option<bool> _resume = CliOptions.Flag("--resume", "continue a grid that stopped (with --slurm: submit its unfinished cells)");
+    private readonly Option<bool> _slurm = CliOptions.Flag("--slurm", "submit the grid to Slurm: one array task per training run, then a report job");
+    private readonly Option<bool> _wait = CliOptions.Flag("--wait", "--slurm: block until the report job has ended; fail naming failed cells");
+    private readonly Option<int?> _maxParallel = CliOptions.OptionalInt("--max-parallel", "--slurm: at most K array tasks at a time (%K)", min: 1);
+    private readonly Option<string?> _partition = new("--partition") { HelpName = "P", Description = "--slurm: the partition" };
+    private readonly Option<string?> _time = new("--time") { HelpName = "D-HH:MM:SS", Description = "--slurm: time limit per task" };
+    private readonly Option<int?> _cpus = CliOptions.OptionalInt("--cpus-per-task", "--slurm: CPUs per task (default: the recipes' training.threads, else 1)", min: 1);
+    private readonly Option<string?> _mem = new("--mem") { HelpName = "SIZE", Description = "--slurm: memory per task (e.g. 16G)" };
+    private readonly Option<int?> _gpus = CliOptions.OptionalInt("--gpus-per-task", "--slurm: GPUs per task (default 1 with --device cuda)", min: 1);
+    private readonly Option<string[]> _sbatchArgs = new("--sbatch-arg")
     {
-        var first = args.Subcommand();
-        switch (first)
-        {
-            case "status": return Status(args);
-            case "run-cell": return RunCell(args);
-            case "report": return Report(args);
-        }
-        bool planOnly = first == "plan";
-        if (planOnly) first = null;
-        var outDir = args.Required("--out");
-        var dataDir = args.Option("--data");
-        var deviceName = args.Option("--device") ?? "cpu";
-        bool resume = args.Flag("--resume");
-        bool slurm = args.Flag("--slurm");
-        var slurmOptions = new SlurmGrid.Options(
-            Wait: args.Flag("--wait"), MaxParallel: Positive(args, "--max-parallel"), Partition: args.Option("--partition"),
-            Time: args.Option("--time"), CpusPerTask: Positive(args, "--cpus-per-task"), Mem: args.Option("--mem"),
-            GpusPerTask: Positive(args, "--gpus-per-task"), SbatchArgs: args.Options("--sbatch-arg"));
-        var positionals = args.Positionals();
-        if (first != null) positionals.Insert(0, first);
-        if (positionals.Count != 1) throw new EmolinguaException("experiment: give exactly one RECIPE.json (or status DIR, plan RECIPE.json, run-cell DIR --cell N, report DIR)");
-        var o = slurmOptions;
-        if (!slurm && (o.Wait || o.MaxParallel != null || o.Partition != null || o.Time != null || o.CpusPerTask != null || o.Mem != null
-                       || o.GpusPerTask != null || o.SbatchArgs!.Count > 0))
-            throw new EmolinguaException("experiment: --wait, --max-parallel, --partition, --time, --cpus-per-task, --mem, --gpus-per-task and --sbatch-arg need --slurm");
-        if (dataDir != null && !Directory.Exists(dataDir)) throw new EmolinguaException(dataDir, "--data folder not found");
-        var recipe = ExperimentRecipe.Load(positionals[0]);
+        HelpName = "ARG", Description = "--slurm: another sbatch option, written --sbatch-arg=--account=lab (repeatable)",
+        AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [],
+    };
 
-        if (planOnly)
+    public ExperimentCommand() : base("experiment", "Run a grid (methods x test corpora x folds x seeds) here or as a Slurm job array; writes results.json, report.md and plots/.")
+    {
+        Add(_recipe);
+        foreach (var option in new Option[] { _out, _data, _device, _resume, _slurm, _wait, _maxParallel, _partition, _time, _cpus, _mem, _gpus, _sbatchArgs })
+            Add(option);
+        Validators.Add(r =>
         {
-            if (slurm) throw new EmolinguaException("experiment plan: --slurm submits a grid; plan only writes its cells.json");
-            if (deviceName is not ("cpu" or "cuda")) throw new EmolinguaException($"--device '{deviceName}': cpu or cuda");
-            var plan = ExperimentPlan.Create(recipe, outDir, dataDir, deviceName);
+            if (r.GetValue(_slurm)) return;
+            var slurmOnly = new Option[] { _wait, _maxParallel, _partition, _time, _cpus, _mem, _gpus, _sbatchArgs }
+                .Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+            if (slurmOnly.Count > 0) r.AddError($"{string.Join(", ", slurmOnly)} {(slurmOnly.Count == 1 ? "needs" : "need")} --slurm");
+        });
+        Add(StatusCommand());
+        Add(PlanCommand());
+        Add(RunCellCommand());
+        Add(ReportCommand());
+    }
+
+    protected override int Run(ParseResult parsed)
+    {
+        var outDir = parsed.GetValue(_out)!;
+        var dataDir = DataDir(parsed, _data);
+        var recipe = ExperimentRecipe.Load(parsed.GetValue(_recipe)!);
+        string device = parsed.GetValue(_device)!;
+        bool resume = parsed.GetValue(_resume);
+        ExperimentReport? report;
+        if (parsed.GetValue(_slurm))
+        {
+            var options = new SlurmGrid.Options(parsed.GetValue(_wait), parsed.GetValue(_maxParallel), parsed.GetValue(_partition), parsed.GetValue(_time),
+                parsed.GetValue(_cpus), parsed.GetValue(_mem), parsed.GetValue(_gpus), parsed.GetValue(_sbatchArgs));
+            // The device is checked where the cells run (a login node often has no GPU).
+            report = SlurmGrid.Submit(recipe, outDir, dataDir, device, resume, options, Launcher(), Console.WriteLine, Console.Error.WriteLine);
+        }
+        else report = ExperimentRunner.Run(recipe, new ExperimentRunner.Options(outDir, dataDir, LocalDevice(device), resume));
+        if (report != null) PrintResults(report, outDir);
+        return 0;
+    }
+
+    private static Command StatusCommand()
+    {
+        var dir = new Argument<string>("DIR") { Description = "the experiment folder" };
+        var json = CliOptions.Flag("--json", "print JSON");
+        var command = new Command("status", "Cells total / done / running / pending / failed, with Slurm job and task ids, logs and errors (read from DIR).") { dir, json };
+        command.SetAction(parsed =>
+        {
+            var status = ExperimentStatus.Read(parsed.GetValue(dir)!, new SlurmCommands());
+            Console.Write(parsed.GetValue(json) ? status.ToJson() + "\n" : status.RenderText());
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command PlanCommand()
+    {
+        var recipe = new Argument<string>("RECIPE.json") { Description = "the experiment recipe" };
+        var outDir = CliOptions.RequiredPath("--out", "DIR", "cells.json is written here");
+        var data = CliOptions.OptionalPath("--data", "DIR", "the folder the recipe's corpus roots are relative to");
+        var device = DeviceName();
+        var command = new Command("plan", "Write the grid's cell list (DIR/cells.json) for run-cell and report, e.g. from another scheduler.") { recipe, outDir, data, device };
+        command.SetAction(parsed =>
+        {
+            var plan = ExperimentPlan.Create(ExperimentRecipe.Load(parsed.GetValue(recipe)!), parsed.GetValue(outDir)!, DataDir(parsed, data), parsed.GetValue(device)!);
             Directory.CreateDirectory(plan.OutDir);
             plan.Save();
-            Console.WriteLine($"{plan.PathIn}: {plan.Cells.Count} cells (0..{plan.Cells.Count - 1}); run each with ./emolingua experiment run-cell {outDir} --cell N, then ./emolingua experiment report {outDir}");
+            Console.WriteLine($"{plan.PathIn}: {plan.Cells.Count} cells (0..{plan.Cells.Count - 1}); run each with ./emolingua experiment run-cell {parsed.GetValue(outDir)} --cell N, then ./emolingua experiment report {parsed.GetValue(outDir)}");
             return 0;
-        }
-        if (slurm)
+        });
+        return command;
+    }
+
+    private static Command RunCellCommand()
+    {
+        var dir = new Argument<string>("DIR") { Description = "the experiment folder (holding cells.json)" };
+        var cell = new Option<int>("--cell") { Required = true, HelpName = "N", Description = "the cell to train and evaluate (a Slurm array task's index)" };
+        var command = new Command("run-cell", "Train and evaluate one cell of a planned grid (what each Slurm array task runs); checkpoints and stops on USR1/TERM.") { dir, cell };
+        command.SetAction(parsed => CellTask.Run(parsed.GetValue(dir)!, parsed.GetValue(cell), Console.Error.WriteLine));
+        return command;
+    }
+
+    private static Command ReportCommand()
+    {
+        var dir = new Argument<string>("DIR") { Description = "the experiment folder" };
+        var command = new Command("report", "Write results.json, report.md and plots/ from every cell of DIR (unfinished cells count as failed).") { dir };
+        command.SetAction(parsed =>
         {
-            if (deviceName is not ("cpu" or "cuda")) throw new EmolinguaException($"--device '{deviceName}': cpu or cuda");
-            var submitted = SlurmGrid.Submit(recipe, outDir, dataDir, deviceName, resume, slurmOptions, Launcher(), Console.WriteLine, Console.Error.WriteLine);
-            if (submitted != null) PrintResults(submitted, outDir);
+            PrintResults(ExperimentReporter.Write(parsed.GetValue(dir)!, Console.Error.WriteLine), parsed.GetValue(dir)!);
             return 0;
-        }
-        var report = ExperimentRunner.Run(recipe, new ExperimentRunner.Options(outDir, dataDir, DeviceOption.Parse(deviceName), resume));
-        PrintResults(report, outDir);
-        return 0;
+        });
+        return command;
     }
 
-    private static int Status(CliArgs args)
+    private static Option<string> DeviceName()
     {
-        bool json = args.Flag("--json");
-        var dir = Single(args, "status DIR");
-        var status = ExperimentStatus.Read(dir, new SlurmCommands());
-        Console.Write(json ? status.ToJson() + "\n" : status.RenderText());
-        return 0;
+        var option = new Option<string>("--device") { HelpName = "cpu|cuda", Description = "where the cells train", DefaultValueFactory = _ => "cpu" };
+        option.AcceptOnlyFromAmong("cpu", "cuda");
+        return option;
     }
 
-    private static int RunCell(CliArgs args)
+    private static torch.Device LocalDevice(string name) =>
+        name == "cpu" ? torch.CPU
+        : torch.cuda.is_available() ? torch.CUDA
+        : throw new EmolinguaException("--device cuda: CUDA is not available (this build uses the CPU libtorch; rebuild with -p:EmolinguaCuda=true on a CUDA machine)");
+
+    private static string? DataDir(ParseResult parsed, Option<string?> option)
     {
-        int cell = args.IntOrNull("--cell") ?? throw new EmolinguaException("experiment run-cell: missing required option --cell");
-        var dir = Single(args, "run-cell DIR --cell N");
-        return CellTask.Run(dir, cell, Console.Error.WriteLine);
+        var dataDir = parsed.GetValue(option);
+        if (dataDir != null && !Directory.Exists(dataDir)) throw new EmolinguaException(dataDir, "--data folder not found");
+        return dataDir;
     }
 
-    private static int Report(CliArgs args)
-    {
-        var dir = Single(args, "report DIR");
-        PrintResults(ExperimentReporter.Write(dir, Console.Error.WriteLine), dir);
-        return 0;
-    }
-
-    private static void PrintResults(Evaluation.ExperimentReport report, string outDir)
+    private static void PrintResults(ExperimentReport report, string outDir)
     {
         Console.WriteLine(report.RenderTable1Text());
         Console.WriteLine($"results: {Path.Combine(outDir, "results.json")}, report: {Path.Combine(outDir, "report.md")}");
-    }
-
-    private static string Single(CliArgs args, string usage)
-    {
-        var positionals = args.Positionals();
-        if (positionals.Count != 1) throw new EmolinguaException($"experiment {usage}: give exactly one experiment folder");
-        return positionals[0];
-    }
-
-    private static int? Positive(CliArgs args, string name)
-    {
-        var value = args.IntOrNull(name);
-        if (value is < 1) throw new EmolinguaException($"experiment: option {name}: {value} must be at least 1");
-        return value;
     }
 
     /// <summary>How a compute node starts this CLI: the dotnet host running this process, and Emolingua.Cli.dll.</summary>

@@ -71,8 +71,7 @@ public static class ExperimentReporter
                 if (!File.Exists(npy)) continue;
                 var a = Npy.Read(npy);
                 int n = (int)a.Shape[0], d = (int)a.Shape[1];
-                var labels = File.ReadLines(Path.Combine(evalDir, "predictions.csv")).Skip(1)
-                    .Select(l => Array.IndexOf(Predictions.Labels, l.Split(',')[4])).ToList();
+                var labels = Predictions.ReadTruth(Path.Combine(evalDir, "predictions.csv"));
                 var rows = Enumerable.Range(0, n).Select(i => a.Data.AsSpan(i * d, d).ToArray()).ToArray();
                 if (n > exp.Tsne.MaxPoints) { rows = rows[..exp.Tsne.MaxPoints]; labels = labels.Take(exp.Tsne.MaxPoints).ToList(); }
                 sets.Add(new EmbeddingSet(Methods.DisplayName(cell.Column), rows, labels));

@@ -312,6 +312,11 @@ public class SlurmGridTests
         Assert.Contains("invalid partition specified: no-such-partition", line);
         Assert.False(File.Exists(Path.Combine(partition, "cells.json")));
 
+        // Slurm options without --slurm are a parse error.
+        r = CliHarness.RunInProcess("experiment", grid, "--out", work.File("local"), "--wait", "--sbatch-arg=--qos=high");
+        Assert.Equal("error: experiment: --wait, --sbatch-arg need --slurm (see ./emolingua help experiment)", Assert.Single(r.ErrLines));
+        Assert.False(Directory.Exists(work.File("local")));
+
         Assert.Equal(queueBefore, _cluster.Tool("squeue", "-h", "-t", "all", "-o", "%i"));
     }
 }
