@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Restores, builds and runs every Emolingua test. Installs the Debian packages the tests call (espeak-ng, ffmpeg, sox,
-# and for the page tests chromium with chromium-driver).
+# and for the page tests chromium with chromium-driver; slurm-wlm + munge for the Slurm tests, which start their own
+# cluster with scripts/slurm-local.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
-"$root/scripts/ensure-deps.sh" chromium chromium-driver
+"$root/scripts/ensure-deps.sh" chromium chromium-driver slurm-wlm munge
 echo "test.sh: restoring and building (Release)..."
 dotnet build Emolingua.slnx -c Release -nologo -v quiet
 echo "test.sh: running tests..."

@@ -11,8 +11,8 @@ namespace Emolingua.Experiments;
 /// <summary>
 /// Runs one grid cell: trains its model into the cell's run folder (resuming a checkpoint when there is one), evaluates
 /// it on each test corpus (eval/CORPUS/predictions.csv), and writes the cell's results as RUN_DIR/cells.json last
-/// (atomically): that file's presence means the cell is done. A failure is recorded in RUN_DIR/attempt.json instead.
-/// Writes nothing outside the run folder.
+/// (atomically): that file's presence means the cell is done. RUN_DIR/cell.lock guards the cell while it runs;
+/// RUN_DIR/attempt.json records how the last attempt ended. Writes nothing outside the run folder.
 /// </summary>
 public static class CellRunner
 {
@@ -29,20 +29,53 @@ public static class CellRunner
         return File.Exists(path) ? JsonSerializer.Deserialize<List<Cell>>(File.ReadAllText(path), Json.Indented) ?? new() : null;
     }
 
-    /// <summary>Trains and evaluates the cell; on a user-facing failure records it and returns failed results.</summary>
-    public static List<Cell> Run(ExperimentPlan plan, ExperimentRecipe exp, GridCell cell, ExperimentTestSets tests, WaveformStore store,
-        torch.Device device, Action<string> log, IProgress<TrainingProgress>? progress = null)
+    public enum Outcome
+    {
+        /// <summary>Trained, evaluated, cells.json written.</summary>
+        Done,
+        /// <summary>cells.json was already there: nothing was run.</summary>
+        AlreadyDone,
+        /// <summary>A user-facing error, recorded in attempt.json.</summary>
+        Failed,
+        /// <summary>Another live process holds the cell's lock: nothing was run.</summary>
+        Held,
+        /// <summary>Stopped on request after a checkpoint; running the cell again resumes it.</summary>
+        Interrupted,
+    }
+
+    public sealed record CellResult(Outcome Outcome, List<Cell> Cells, string? Message = null);
+
+    /// <summary>
+    /// Claims the cell (RUN_DIR/cell.lock), trains and evaluates it, and records the attempt. A finished cell is never
+    /// run again, and a cell another live process holds is left alone. A user-facing failure is recorded and returned.
+    /// </summary>
+    /// <param name="owner">Who runs it (default: this process, with its Slurm job if any).</param>
+    /// <param name="stop">A stop request (scheduler signal): training checkpoints its current step and the cell ends Interrupted.</param>
+    public static CellResult Run(ExperimentPlan plan, ExperimentRecipe exp, GridCell cell, ExperimentTestSets tests, WaveformStore store,
+        torch.Device device, Action<string> log, CellOwner? owner = null, SlurmCommands? slurm = null, CancellationToken stop = default,
+        IProgress<TrainingProgress>? progress = null)
     {
         var runDir = plan.RunDir(cell);
+        if (ReadResult(plan, cell) is { } earlier) return new CellResult(Outcome.AlreadyDone, earlier);
+        owner ??= CellOwner.Current();
+        using var claim = CellClaim.TryAcquire(runDir, owner, slurm ?? new SlurmCommands(), out var holder);
+        if (claim == null)
+        {
+            var message = $"cell {cell.Index} ({cell.Describe()}) is being run by {holder?.ToString() ?? "another process"} ({CellClaim.PathOf(runDir)}); not running it twice";
+            log("    " + message);
+            return new CellResult(Outcome.Held, FailedCells(cell, message), message);
+        }
+        if (ReadResult(plan, cell) is { } finished) return new CellResult(Outcome.AlreadyDone, finished); // finished while we claimed
         var recipe = exp.TrainingRecipe(exp.Runs[cell.Entry], cell.Fold, cell.Seed);
         try
         {
             CellAttempt.Clear(runDir);
-            TrainRun.Execute(recipe, new TrainRun.Options(runDir, plan.DataDir, device, Resume: true, log, Store: store, Progress: progress)); // decoded audio shared by every run
+            TrainRun.Execute(recipe, new TrainRun.Options(runDir, plan.DataDir, device, Resume: true, log, Store: store, Progress: progress, Stop: stop)); // decoded audio shared by every run
             using var engine = TorchEmotionEngine.Load(runDir, device, recipe.Training.EvalBatch);
             var runCells = new List<Cell>();
             foreach (var kind in cell.Evaluate)
             {
+                stop.ThrowIfCancellationRequested();
                 var preds = ZeroShotEvaluation.Run(engine, tests.Get(kind, cell.Fold), store,
                     embeddings: exp.Tsne.Enabled && cell.Fold == exp.Tsne.Fold && cell.Seed == exp.Tsne.Seed);
                 var result = EvaluationResult.Of(preds, cell.Method, kind, cell.Fold, cell.Seed, cell.Variant, cell.RunDir).Cell;
@@ -50,20 +83,34 @@ public static class CellRunner
                 runCells.Add(result);
                 log($"    {kind}: accuracy {result.Accuracy:0.000}, macro F1 {result.MacroF1:0.000}, UAR {result.Uar:0.000} (n = {result.Count})");
             }
+            CellAttempt.Record(runDir, CellAttempt.StateDone, owner);
             Json.Save(ResultPath(plan, cell), runCells);
-            return runCells;
+            return new CellResult(Outcome.Done, runCells);
         }
         catch (EmolinguaException e)
         {
             log($"    failed: {e.Message}");
-            CellAttempt.RecordFailure(runDir, e.Message);
-            return FailedCells(cell, e.Message);
+            CellAttempt.Record(runDir, CellAttempt.StateFailed, owner, e.Message);
+            return new CellResult(Outcome.Failed, FailedCells(cell, e.Message), e.Message);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            var message = $"cell {cell.Index} stopped on request; running it again resumes from its checkpoint";
+            log("    " + message);
+            CellAttempt.Record(runDir, CellAttempt.StateInterrupted, owner, message);
+            return new CellResult(Outcome.Interrupted, FailedCells(cell, message), message);
+        }
+        catch (Exception e)
+        {
+            // Anything else still ends the process (as before); the record says why.
+            CellAttempt.Record(runDir, CellAttempt.StateFailed, owner, e.Message.ReplaceLineEndings(" "));
+            throw;
         }
     }
 
     /// <summary>What the report shows for a cell: its results, else its recorded failure, else "did not finish".</summary>
     public static List<Cell> Collect(ExperimentPlan plan, GridCell cell) =>
-        ReadResult(plan, cell) ?? FailedCells(cell, CellAttempt.Read(plan.RunDir(cell))?.Error ?? "did not finish");
+        ReadResult(plan, cell) ?? FailedCells(cell, CellAttempt.Read(plan.RunDir(cell)) is { State: CellAttempt.StateFailed, Error: { } error } ? error : "did not finish");
 
     private static List<Cell> FailedCells(GridCell cell, string error) =>
         cell.Evaluate.Select(k => Cell.Failed(cell.Method, k, cell.Fold, cell.Seed, error, cell.Variant, cell.RunDir)).ToList();

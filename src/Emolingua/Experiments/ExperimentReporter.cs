@@ -13,6 +13,14 @@ namespace Emolingua.Experiments;
 /// </summary>
 public static class ExperimentReporter
 {
+    /// <summary><c>experiment report DIR</c>: the report of a planned grid, from its folder alone.</summary>
+    public static ExperimentReport Write(string outDir, Action<string> log)
+    {
+        var plan = ExperimentPlan.Load(outDir);
+        var exp = plan.LoadRecipe();
+        return Write(plan, exp, new ExperimentTestSets(exp, plan.DataDir), log);
+    }
+
     public static ExperimentReport Write(ExperimentPlan plan, ExperimentRecipe exp, ExperimentTestSets tests, Action<string> log)
     {
         var cells = plan.Cells.SelectMany(c => CellRunner.Collect(plan, c)).ToList();

@@ -31,6 +31,7 @@ public static class ExperimentRunner
         var plan = ExperimentPlan.Create(exp, outDir, o.DataDir, o.Device.type == DeviceType.CUDA ? "cuda" : "cpu");
         plan.Save();
         var store = new WaveformStore(WhisperAudio.SampleRate);
+        var slurm = new SlurmCommands();
         foreach (var cell in plan.Cells)
         {
             var step = $"[{cell.Index + 1}/{plan.Cells.Count}]";
@@ -40,7 +41,7 @@ public static class ExperimentRunner
                 continue;
             }
             log($"{step} {cell.Describe()}: training");
-            CellRunner.Run(plan, exp, cell, tests, store, o.Device, log, o.Progress);
+            CellRunner.Run(plan, exp, cell, tests, store, o.Device, log, slurm: slurm, progress: o.Progress);
         }
         return ExperimentReporter.Write(plan, exp, tests, log);
     }

@@ -90,6 +90,9 @@ public sealed class Recipe
         public int LogEvery { get; set; } = 10;
         public int Prefetch { get; set; } = 3;
         public int EvalBatch { get; set; } = 32;
+        /// <summary>libtorch CPU threads for the run; null = libtorch's default (every core). Results depend on it, and
+        /// <c>experiment --slurm</c> asks for this many CPUs per task.</summary>
+        public int? Threads { get; set; }
     }
 
     public sealed class AugmentSection
@@ -155,6 +158,7 @@ public sealed class Recipe
             throw new EmolinguaException(source, $"model.seconds {Model.Seconds} gives {Features.WhisperAudio.FramesFor(Model.Seconds)} log-mel frames; the encoder's stride-2 convolution needs an even number (use a multiple of 0.02 s)");
         if (Training.BatchSize <= 0 || Training.StepsPerEpoch <= 0 || Training.MaxEpochs <= 0)
             throw new EmolinguaException(source, "training: batch_size, steps_per_epoch and max_epochs must be positive");
+        if (Training.Threads is < 1) throw new EmolinguaException(source, $"training.threads {Training.Threads} must be at least 1 (or null for libtorch's default)");
         if (Training.Metric is not ("uar" or "accuracy" or "macro_f1" or "loss"))
             throw new EmolinguaException(source, $"training.metric '{Training.Metric}' (uar, accuracy, macro_f1, loss)");
         if (Data.English.Count == 0) throw new EmolinguaException(source, "data.english: at least one labelled English corpus");

@@ -20,8 +20,9 @@ namespace Emolingua.Training;
 public static class TrainRun
 {
     /// <param name="Progress">Told every step of every stage (the CLI draws a progress bar from it).</param>
+    /// <param name="Stop">Requests a checkpoint and a <see cref="TrainingInterruptedException"/> (a scheduler's signal).</param>
     public sealed record Options(string RunDir, string? DataDir, Device Device, bool Resume, Action<string>? Log = null, Action<string, long>? AfterStep = null,
-        WaveformStore? Store = null, IProgress<TrainingProgress>? Progress = null);
+        WaveformStore? Store = null, IProgress<TrainingProgress>? Progress = null, CancellationToken Stop = default);
 
     public static JsonObject Execute(Recipe recipe, Options o)
     {
@@ -47,7 +48,8 @@ public static class TrainRun
             Data = data, Store = o.Store ?? new WaveformStore(WhisperAudio.SampleRate, cache), Device = o.Device, Seed = recipe.Seed,
             EvalBatch = recipe.Training.EvalBatch, Provenance = new RunProvenance(recipe.Name, recipe.Seed, recipe.Data.Fold),
         };
-        var trainer = new Trainer(runDir, log, o.AfterStep, o.Progress);
+        if (recipe.Training.Threads is int threads) torch.set_num_threads(threads);
+        var trainer = new Trainer(runDir, log, o.AfterStep, o.Progress, o.Stop);
         var t = recipe.Training;
         var m = recipe.Model;
         var stageOptions = new StageOptions(recipe.Seed, t.LearningRate, t.WeightDecay, t.StepsPerEpoch, t.MaxEpochs, t.Patience, t.LogEvery, t.Prefetch);

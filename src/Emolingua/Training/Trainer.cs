@@ -27,7 +27,10 @@ public sealed record TrainingProgress(string Stage, long Step, long TotalSteps, 
 /// resumed run replays exactly what an uninterrupted run computes), inputs from the prefetcher, loss, backward, AdamW,
 /// the stage's after-step hook (EMA). Per epoch: validation, early stopping, best export, and an atomic checkpoint of
 /// model, optimizer, extra state and the metrics.jsonl length, from which <c>--resume</c> continues. Every logged number
-/// goes to metrics.jsonl and to TensorBoard event files beside it (<see cref="MetricsLog"/>).
+/// goes to metrics.jsonl and to TensorBoard event files beside it (<see cref="MetricsLog"/>). When a stop is
+/// requested (a scheduler's signal), the current step is finished, a checkpoint of that step is written (with the
+/// partial logging window, so metrics.jsonl continues as if uninterrupted) and <see cref="TrainingInterruptedException"/>
+/// is thrown.
 /// </summary>
 public sealed class Trainer
 {
@@ -36,15 +39,19 @@ public sealed class Trainer
 
     private readonly Action<string, long>? _afterStep;
     private readonly IProgress<TrainingProgress>? _progress;
+    private readonly CancellationToken _stop;
 
     /// <param name="afterStep">Called with (stage, step) after every completed step (tests use it to simulate a crash).</param>
     /// <param name="progress">Told the step, loss and speed after every step (the library draws nothing itself).</param>
-    public Trainer(string runDir, Action<string>? log = null, Action<string, long>? afterStep = null, IProgress<TrainingProgress>? progress = null)
+    /// <param name="stop">Requests a checkpoint of the current step and a <see cref="TrainingInterruptedException"/>.</param>
+    public Trainer(string runDir, Action<string>? log = null, Action<string, long>? afterStep = null, IProgress<TrainingProgress>? progress = null,
+        CancellationToken stop = default)
     {
         _metrics = new MetricsLog(runDir);
         _log = log ?? (m => Console.Error.WriteLine(m));
         _afterStep = afterStep;
         _progress = progress;
+        _stop = stop;
     }
 
     private sealed class CheckpointState
@@ -60,6 +67,9 @@ public sealed class Trainer
         public long OptimizerStep { get; set; }
         public Dictionary<string, double>? BestValues { get; set; }
         public Dictionary<string, double>? LastValues { get; set; }
+        /// <summary>Sums of the step logs since the last metrics line (a checkpoint between log steps keeps them).</summary>
+        public Dictionary<string, double>? LogWindow { get; set; }
+        public int LogWindowCount { get; set; }
     }
 
     /// <param name="stageDir">Holds state/ (resume point) and best/ (the stage's export at its best validation).</param>
@@ -87,14 +97,26 @@ public sealed class Trainer
         using var prefetcher = new Prefetcher<TInputs>(stage.Prepare, state.Step, totalSteps, o.Prefetch);
         var watch = Stopwatch.StartNew();
         long stepsThisSession = 0;
-        var window = new Dictionary<string, double>();
+        var window = state.LogWindow ?? new Dictionary<string, double>();
         var inputWait = TimeSpan.Zero; // time the training thread waited for decoded inputs (the pipeline's visible cost)
-        int windowCount = 0;
+        int windowCount = state.LogWindowCount;
         double? lastLoss = null;
         double stepsPerSecond = 0;
+        bool checkpointed = true; // the state on disk (or a fresh start) is the current step
 
         while (state.Step < totalSteps && !state.Finished)
         {
+            if (_stop.IsCancellationRequested)
+            {
+                if (!checkpointed)
+                {
+                    state.LogWindow = new Dictionary<string, double>(window);
+                    state.LogWindowCount = windowCount;
+                    SaveCheckpoint(stage, optimizer, state, statePath);
+                }
+                _log($"{stage.Name}: stopped at step {state.Step} (checkpoint written; resume continues from here)");
+                throw new TrainingInterruptedException(stage.Name, state.Step);
+            }
             long step = state.Step;
             torch.random.manual_seed((long)(StepRandom.Mix((ulong)o.Seed, StepRandom.Hash(stage.Name), (ulong)step) & 0x7FFFFFFFFFFFFFFF));
             var waitStart = watch.Elapsed;
@@ -125,8 +147,14 @@ public sealed class Trainer
                 lastLoss = window["loss"] / windowCount;
                 window.Clear(); windowCount = 0;
             }
+            checkpointed = false;
             if (state.Step % o.StepsPerEpoch == 0 || state.Step == totalSteps)
+            {
+                state.LogWindow = new Dictionary<string, double>(window);
+                state.LogWindowCount = windowCount;
                 EndEpoch(stage, o, state, optimizer, statePath, bestPath, totalSteps);
+                checkpointed = true;
+            }
             _progress?.Report(new TrainingProgress(stage.Name, state.Step, totalSteps, lastLoss, o.LearningRate, stepsPerSecond, false));
             _afterStep?.Invoke(stage.Name, state.Step);
         }
@@ -201,4 +229,12 @@ public sealed class Trainer
 
     private static StageResult Result(TrainingStage stage, CheckpointState s) =>
         new(stage.Name, s.Step, s.Epoch, s.BestStep, s.StoppedEarly, s.BestValues, s.LastValues);
+}
+
+/// <summary>Training stopped on request after writing a checkpoint of <see cref="Step"/>; resuming continues from there.</summary>
+public sealed class TrainingInterruptedException(string stage, long step)
+    : OperationCanceledException($"{stage}: training stopped at step {step} on request (checkpoint written)")
+{
+    public string Stage { get; } = stage;
+    public long Step { get; } = step;
 }

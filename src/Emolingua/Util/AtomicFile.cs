@@ -1,16 +1,20 @@
 namespace Emolingua.Util;
 
-/// <summary>Writes files so that a reader (or a crash) never sees half of one: write to a temp file, then rename.</summary>
+/// <summary>
+/// Writes files so that a reader (or a crash) never sees half of one: write to a temp file, then rename. The temp name
+/// is unique per call, so concurrent writers of the same file (threads of one process, or tasks on several hosts of a
+/// shared file system, where PIDs repeat) never write into each other's temp file; the last rename wins whole.
+/// </summary>
 public static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = full + $".tmp-{Environment.ProcessId}";
+        string tmp = full + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
         try
         {
-            using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);

@@ -32,9 +32,12 @@ public static class CliHarness
     public static string CliDll { get; } = Path.Combine(AppContext.BaseDirectory, "Emolingua.Cli.dll");
 
     /// <summary>The built CLI as a child process (dotnet Emolingua.Cli.dll ...).</summary>
-    public static CliResult RunChild(params string[] argv)
+    public static CliResult RunChild(params string[] argv) => RunChild(new Dictionary<string, string?>(), argv);
+
+    /// <summary>The built CLI as a child process with environment changes (a null value removes the variable).</summary>
+    public static CliResult RunChild(IReadOnlyDictionary<string, string?> environment, params string[] argv)
     {
-        using var p = Process.Start(ChildStartInfo(argv))!;
+        using var p = Process.Start(ChildStartInfo(environment, argv))!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(120_000)) { p.Kill(entireProcessTree: true); Assert.Fail("CLI timed out: " + string.Join(' ', argv)); }
@@ -42,13 +45,18 @@ public static class CliHarness
     }
 
     /// <summary>How to start the built CLI as a child process, output redirected (for commands that keep running, such as serve).</summary>
-    public static ProcessStartInfo ChildStartInfo(params string[] argv)
+    public static ProcessStartInfo ChildStartInfo(params string[] argv) => ChildStartInfo(new Dictionary<string, string?>(), argv);
+
+    /// <summary>As <see cref="ChildStartInfo(string[])"/>, with environment changes (a null value removes the variable).</summary>
+    public static ProcessStartInfo ChildStartInfo(IReadOnlyDictionary<string, string?> environment, params string[] argv)
     {
         Assert.True(File.Exists(CliDll), $"{CliDll} not found beside the test assembly");
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
         var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(CliDll);
         foreach (var a in argv) psi.ArgumentList.Add(a);
+        foreach (var (name, value) in environment)
+            if (value == null) psi.Environment.Remove(name); else psi.Environment[name] = value;
         return psi;
     }
 

@@ -86,6 +86,33 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
         Assert.Equal(MetricLines(straight.Path).Select(Strip), MetricLines(crashed.Path).Select(Strip));
     }
 
+    [Theory]
+    [InlineData("baseline", "baseline", 5)]    // mid-epoch 2, two steps into a three-step logging window
+    [InlineData("baseline", "baseline", 4)]    // at an epoch end, one step into a logging window
+    [InlineData("byol", "byol", 7)]
+    public void AStopRequestCheckpointsTheCurrentStepAndResumesExactly(string method, string stage, long step)
+    {
+        using var straight = new TempDir();
+        using var stopped = new TempDir();
+        var recipe = TinyCorpora.Recipe(method, "training.log_every=3"); // windows straddle the epoch ends (4 steps)
+        Train(recipe, straight.Path);
+
+        using var stop = new CancellationTokenSource();
+        var e = Assert.Throws<TrainingInterruptedException>(() => TrainRun.Execute(recipe, new TrainRun.Options(stopped.Path, _data.Root, CPU, false, Log: _ => { },
+            AfterStep: (s, k) => { if (s == stage && k == step) stop.Cancel(); }, Stop: stop.Token)));
+        Assert.Equal(step, e.Step);
+        // The checkpoint is of the step the stop arrived at, not of the last epoch end.
+        var trainer = JsonNode.Parse(File.ReadAllText(Path.Combine(stopped.Path, "stages", stage, "state", "trainer.json")))!;
+        Assert.Equal(step, trainer["step"]!.GetValue<long>());
+        Train(recipe, stopped.Path, resume: true);
+
+        Assert.Equal(File.ReadAllText(Path.Combine(straight.Path, "summary.json")), File.ReadAllText(Path.Combine(stopped.Path, "summary.json")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight.Path, "model", "model.safetensors")),
+                     File.ReadAllBytes(Path.Combine(stopped.Path, "model", "model.safetensors")));
+        static string Strip(JsonObject l) { l.Remove("steps_per_s"); l.Remove("input_wait_fraction"); return l.ToJsonString(); }
+        Assert.Equal(MetricLines(straight.Path).Select(Strip), MetricLines(stopped.Path).Select(Strip));
+    }
+
     [Fact]
     public void StartingOverAnExistingRunWithoutResumeIsRefused()
     {

@@ -1,0 +1,166 @@
+using Emolingua.Util;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Emolingua.Experiments;
+
+/// <summary>
+/// <c>experiment status DIR</c>: each cell done, running, pending or failed, with its Slurm job and task, read from
+/// DIR (cells.json, each run folder's cells.json / cell.lock / attempt.json, slurm/jobs.json), so it works after the
+/// cluster has forgotten the jobs. Slurm, when it answers, only decides whether a lock's owner still runs and
+/// whether a cell's task is still queued.
+/// </summary>
+public sealed class ExperimentStatus
+{
+    public const string Done = "done";
+    public const string Running = "running";
+    public const string Pending = "pending";
+    public const string Failed = "failed";
+
+    public sealed class CellState
+    {
+        [JsonPropertyName("cell")] public int Cell { get; set; }
+        [JsonPropertyName("column")] public string Column { get; set; } = "";
+        [JsonPropertyName("tag")] public string? Tag { get; set; }
+        [JsonPropertyName("fold")] public int Fold { get; set; }
+        [JsonPropertyName("seed")] public int Seed { get; set; }
+        [JsonPropertyName("run_dir")] public string RunDir { get; set; } = "";
+        [JsonPropertyName("state")] public string State { get; set; } = Pending;
+        /// <summary>Slurm job id ("ARRAY_TASK") of the task that ran, runs or will run the cell.</summary>
+        [JsonPropertyName("job")] public string? Job { get; set; }
+        [JsonPropertyName("slurm_state")] public string? SlurmState { get; set; }
+        [JsonPropertyName("host")] public string? Host { get; set; }
+        /// <summary>The task's log file (absolute), when there is one.</summary>
+        [JsonPropertyName("log")] public string? Log { get; set; }
+        [JsonPropertyName("error")] public string? Error { get; set; }
+
+        [JsonIgnore] public string Describe => $"{Column}{(Tag is { } t ? $" ({t})" : "")} fold {Fold} seed {Seed}";
+
+        /// <summary>The array task id, from the job id.</summary>
+        [JsonPropertyName("task")] public int? Task => Job is { } j && j.IndexOf('_') is var u and > 0 && int.TryParse(j[(u + 1)..], out int t) ? t : null;
+    }
+
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+    [JsonPropertyName("dir")] public string Dir { get; set; } = "";
+    [JsonPropertyName("total")] public int Total { get; set; }
+    [JsonPropertyName("done")] public int DoneCount { get; set; }
+    [JsonPropertyName("running")] public int RunningCount { get; set; }
+    [JsonPropertyName("pending")] public int PendingCount { get; set; }
+    [JsonPropertyName("failed")] public int FailedCount { get; set; }
+    [JsonPropertyName("report_job")] public string? ReportJob { get; set; }
+    [JsonPropertyName("results")] public string? Results { get; set; }
+    /// <summary>False when Slurm could not be asked (states then come from the files alone).</summary>
+    [JsonPropertyName("slurm_answered")] public bool SlurmAnswered { get; set; }
+    [JsonPropertyName("cells")] public List<CellState> Cells { get; set; } = new();
+
+    public static ExperimentStatus Read(string outDir, SlurmCommands slurm)
+    {
+        var plan = ExperimentPlan.Load(outDir);
+        var jobs = SlurmGrid.ReadJobs(plan.OutDir);
+        var latest = jobs.LatestJobByCell();
+        var owners = plan.Cells.ToDictionary(c => c.Index, c => CellClaim.ReadOwner(plan.RunDir(c)));
+        var attempts = plan.Cells.ToDictionary(c => c.Index, c => CellAttempt.Read(plan.RunDir(c)));
+
+        // One squeue call for every job the files mention.
+        var arrayJobs = latest.Values.Concat(owners.Values.Select(o => o?.Job)).Concat(attempts.Values.Select(a => a?.Owner?.Job))
+            .Where(j => j != null).Select(j => j!.Split('_')[0]).ToHashSet();
+        var report = jobs.Submissions.LastOrDefault()?.ReportJob;
+        if (report != null) arrayJobs.Add(report);
+        bool answered = arrayJobs.Count > 0 && SlurmCommands.Find("squeue") != null && slurm.Run("scontrol", ["ping"]).ExitCode == 0;
+        var states = answered ? slurm.JobStates(arrayJobs) : new Dictionary<string, string>();
+        (bool, string?) Probe(string job) => (answered, states.GetValueOrDefault(job));
+
+        var status = new ExperimentStatus { Name = plan.Name, Dir = plan.OutDir, Total = plan.Cells.Count, SlurmAnswered = answered, ReportJob = report };
+        foreach (var cell in plan.Cells)
+        {
+            var s = new CellState { Cell = cell.Index, Column = cell.Column, Tag = cell.Tag, Fold = cell.Fold, Seed = cell.Seed, RunDir = cell.RunDir };
+            var owner = owners[cell.Index];
+            var attempt = attempts[cell.Index];
+            latest.TryGetValue(cell.Index, out var submittedJob);
+            if (CellRunner.IsDone(plan, cell))
+            {
+                s.State = Done;
+                Describe(s, attempt?.Owner, submittedJob);
+            }
+            else if (owner != null)
+            {
+                Describe(s, owner, submittedJob);
+                if (owner.IsAlive(Probe)) s.State = Running;
+                else if (owner.Job != null && states.GetValueOrDefault(owner.Job) is "PENDING" or "REQUEUED" or "REQUEUE_HOLD") s.State = Pending; // requeued
+                else
+                {
+                    s.State = Failed;
+                    s.Error = "the task ended without a result or a recorded error (killed: time limit, memory, node failure?); see its log";
+                }
+            }
+            else if (attempt is { State: CellAttempt.StateFailed })
+            {
+                s.State = Failed;
+                s.Error = attempt.Error;
+                Describe(s, attempt.Owner, submittedJob);
+            }
+            else
+            {
+                s.State = Pending;
+                Describe(s, attempt?.Owner, submittedJob);
+                if (attempt is { State: CellAttempt.StateInterrupted }) s.Error = attempt.Error;
+            }
+            if (s.Job != null && states.TryGetValue(s.Job, out var slurmState)) s.SlurmState = slurmState;
+            s.Log ??= File.Exists(Path.Combine(plan.OutDir, SlurmGrid.CellLogRelative(cell.Index))) ? Path.Combine(plan.OutDir, SlurmGrid.CellLogRelative(cell.Index)) : null;
+            status.Cells.Add(s);
+        }
+        status.DoneCount = status.Cells.Count(c => c.State == Done);
+        status.RunningCount = status.Cells.Count(c => c.State == Running);
+        status.PendingCount = status.Cells.Count(c => c.State == Pending);
+        status.FailedCount = status.Cells.Count(c => c.State == Failed);
+        var results = Path.Combine(plan.OutDir, "results.json");
+        status.Results = File.Exists(results) ? results : null;
+        return status;
+
+        void Describe(CellState s, CellOwner? o, string? submitted)
+        {
+            // The task that last worked on the cell, else the one submitted for it.
+            s.Job = o?.Job ?? submitted;
+            s.Host = o?.Host;
+            if (o?.Log != null) s.Log = Path.Combine(plan.OutDir, o.Log);
+        }
+    }
+
+    /// <summary>Counts from the files alone (no Slurm call), for progress lines.</summary>
+    public static string QuickCounts(ExperimentPlan plan)
+    {
+        int done = 0, running = 0, failed = 0;
+        foreach (var c in plan.Cells)
+        {
+            if (CellRunner.IsDone(plan, c)) done++;
+            else if (File.Exists(CellClaim.PathOf(plan.RunDir(c)))) running++;
+            else if (CellAttempt.Read(plan.RunDir(c)) is { State: CellAttempt.StateFailed }) failed++;
+        }
+        return $"{done}/{plan.Cells.Count} cells done, {running} running, {failed} failed";
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json.Indented);
+
+    public string RenderText()
+    {
+        var sb = new StringBuilder();
+        sb.Append($"experiment '{Name}' in {Dir}: {Total} cells: {DoneCount} done, {RunningCount} running, {PendingCount} pending, {FailedCount} failed\n");
+        int w = Math.Max(6, Cells.Count == 0 ? 6 : Cells.Max(c => c.Column.Length + (c.Tag?.Length + 3 ?? 0)));
+        sb.Append($"{"cell",4}  {"state",-8} {"column".PadRight(w)} {"fold",4} {"seed",4}  {"job",-12} {"host",-12} log\n");
+        foreach (var c in Cells)
+        {
+            var column = c.Column + (c.Tag is { } t ? $" ({t})" : "");
+            sb.Append($"{c.Cell,4}  {c.State,-8} {column.PadRight(w)} {c.Fold,4} {c.Seed,4}  {(c.Job ?? "-") + (c.SlurmState is { } st && c.State != Done ? $" {st}" : ""),-12} {c.Host ?? "-",-12} {c.Log ?? "-"}\n");
+            if (c.State == Failed && c.Error != null) sb.Append($"      error: {c.Error}\n");
+        }
+        if (ReportJob != null) sb.Append($"report job: {ReportJob}\n");
+        sb.Append(Results != null ? $"results: {Results}\n" : "results: not written yet\n");
+        if (!SlurmAnswered && Cells.Any(c => c.Job != null)) sb.Append("(Slurm did not answer: states come from the files alone)\n");
+        var failed = Cells.Where(c => c.State == Failed).Select(c => c.Cell).ToList();
+        if (failed.Count > 0)
+            sb.Append($"resubmit the failed cells: rerun the same ./emolingua experiment ... --slurm command with --resume " +
+                      $"(or sbatch --array={SlurmGrid.ArraySpec(failed)} {Path.Combine(Dir, SlurmGrid.CellsScript)}, then the report)\n");
+        return sb.ToString();
+    }
+}
