@@ -49,6 +49,8 @@ public sealed class EvaluateCommand : CliCommand
         metrics["corpus_root"] = corpus.Root;
         metrics["bootstrap_95"] = JsonSerializer.SerializeToNode(bootstrap, ExperimentReport.JsonOptions);
         metrics["speaker_accuracy"] = JsonSerializer.SerializeToNode(perSpeaker, ExperimentReport.JsonOptions);
+        var calibration = preds.Calibration();
+        metrics["calibration"] = JsonSerializer.SerializeToNode(calibration, ExperimentReport.JsonOptions);
         metrics["protocol"] = new JsonObject
         {
             ["label_map"] = new JsonArray(Predictions.Labels.Select(l => (JsonNode)l).ToArray()), ["fold"] = fold, ["folds"] = folds,
@@ -64,7 +66,8 @@ public sealed class EvaluateCommand : CliCommand
         AtomicFile.WriteAllText(Path.Combine(outDir, "gender.md"), gender);
         preds.SaveCsv(Path.Combine(outDir, "predictions.csv"));
         if (preds.Embeddings is { } e) Npy.WriteFloat32(Path.Combine(outDir, "embeddings.npy"), e.SelectMany(r => r).ToArray(), e.Length, e[0].Length);
-        Console.WriteLine(new JsonObject { ["corpus"] = corpus.Kind, ["n"] = cell.Count, ["accuracy"] = cell.Accuracy, ["macro_f1"] = cell.MacroF1, ["uar"] = cell.Uar }.ToJsonString());
+        Console.WriteLine(new JsonObject { ["corpus"] = corpus.Kind, ["n"] = cell.Count, ["accuracy"] = cell.Accuracy, ["macro_f1"] = cell.MacroF1, ["uar"] = cell.Uar,
+            ["temperature"] = calibration.Temperature, ["ece_before"] = Math.Round(calibration.EceBefore, 6), ["ece_after"] = Math.Round(calibration.EceAfter, 6) }.ToJsonString());
         return 0;
     }
 }

@@ -34,16 +34,22 @@ public static class CliHarness
     /// <summary>The built CLI as a child process (dotnet Emolingua.Cli.dll ...).</summary>
     public static CliResult RunChild(params string[] argv)
     {
+        using var p = StartChild(argv);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000)) { p.Kill(entireProcessTree: true); Assert.Fail("CLI timed out: " + string.Join(' ', argv)); }
+        return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts the built CLI as a child process with stdout and stderr redirected; the caller reads or kills it.</summary>
+    public static Process StartChild(params string[] argv)
+    {
         Assert.True(File.Exists(CliDll), $"{CliDll} not found beside the test assembly");
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
         var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(CliDll);
         foreach (var a in argv) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000)) { p.Kill(entireProcessTree: true); Assert.Fail("CLI timed out: " + string.Join(' ', argv)); }
-        return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
+        return Process.Start(psi)!;
     }
 
     /// <summary>A tiny trained-model bundle (random weights, d_model 64, 1 layer) saved with ModelBundle.Save.</summary>
@@ -75,6 +81,16 @@ public static class CliHarness
         model.eval();
         ModelBundle.Save(folder, model, seconds, "baseline");
         return model;
+    }
+
+    /// <summary>The head's logits of one exactly-window-long 16 kHz waveform, straight from the model.</summary>
+    public static float[] WindowLogits(EmotionClassifier model, float[] window, double seconds)
+    {
+        Assert.Equal(WhisperAudio.SamplesFor(seconds), window.Length);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var mel = WhisperLogMel.Compute(WhisperLogMel.Batch(new[] { window }, seconds), model.encoder.Config.NumMelBins);
+        return model.forward(mel).data<float>().ToArray();
     }
 
     /// <summary>Softmax probabilities of one exactly-window-long 16 kHz waveform, straight from the model.</summary>
