@@ -1,36 +1,74 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Emolingua.Inference;
 using Emolingua.Util;
+using Spectre.Console;
 
 namespace Emolingua.Cli.Commands;
 
 public sealed class PredictCommand : CliCommand
 {
+    /// <summary>Exit status of <c>predict --out</c> when the CSV holds at least one file recorded with an error.</summary>
+    public const int SomeFilesFailed = 3;
+
     public override string Name => "predict";
-    public override string Usage => "--model RUN_DIR [--json] [--device cpu|cuda] AUDIO...";
-    public override string Summary => "Predict the emotion of audio files (long files: overlapping windows, probabilities averaged).";
+    public override string Usage => "--model RUN_DIR [--json] [--segments] [--min-confidence P] [--device cpu|cuda] INPUT...  |  " +
+        "--model RUN_DIR INPUT... --out predictions.csv [--resume] [--segments] [--jobs N] [--min-confidence P]";
+    public override string Summary => "Predict the emotion of audio files, folders or lists (long files: overlapping windows, probabilities averaged); --out: a resumable CSV.";
 
     public override int Run(CliArgs args)
     {
         var modelDir = args.Required("--model");
         bool json = args.Flag("--json");
+        bool segments = args.Flag("--segments");
+        bool resume = args.Flag("--resume");
+        var outPath = args.Option("--out");
+        int jobs = args.Int("--jobs", 2, min: 1);
+        double minConfidence = args.Double("--min-confidence", 0);
+        if (!(minConfidence is >= 0 and <= 1)) throw new EmolinguaException($"predict: option --min-confidence: {minConfidence} must be between 0 and 1");
         var device = DeviceOption.Parse(args.Option("--device"));
-        var files = args.Positionals();
-        if (files.Count == 0) throw new EmolinguaException("predict: give at least one AUDIO file");
+        var inputs = args.Positionals();
+        if (inputs.Count == 0) throw new EmolinguaException("predict: give at least one INPUT (audio file, folder or list)");
+        if (outPath == null && resume) throw new EmolinguaException("predict: --resume continues a CSV: give it with --out");
+        if (outPath != null && json) throw new EmolinguaException("predict: --json prints to the console; with --out the results go to the CSV");
+        var files = PredictionInputs.Expand(inputs);
+        if (files.Count == 0) throw new EmolinguaException($"predict: no audio files in {string.Join(", ", inputs)}");
+
         using var recognizer = EmotionRecognizer.Load(modelDir, device);
+        if (outPath != null) return PredictToCsv(recognizer, files, new BatchOptions { OutPath = outPath, Resume = resume, Segments = segments, Jobs = jobs, MinConfidence = minConfidence });
+
         foreach (var file in files)
         {
             var p = recognizer.Predict(file);
-            if (json)
-            {
-                var probabilities = new JsonObject();
-                foreach (var l in recognizer.Labels) probabilities[l] = Math.Round(p.Probabilities[l], 6);
-                Console.WriteLine(new JsonObject { ["path"] = file, ["label"] = p.Label, ["probabilities"] = probabilities }.ToJsonString());
-            }
+            if (json) Console.WriteLine(PredictionText.Json(file, p, recognizer.Labels, minConfidence, segments).ToJsonString());
             else
-                Console.WriteLine($"{file}\t{p.Label}\t" + string.Join("  ", recognizer.Labels.Select(l => $"{l} {p.Probabilities[l].ToString("0.000", CultureInfo.InvariantCulture)}")));
+            {
+                Console.WriteLine(PredictionText.Line(file, p, recognizer.Labels, minConfidence));
+                if (segments) foreach (var line in PredictionText.Timeline(p, minConfidence)) Console.WriteLine(line);
+            }
         }
         return 0;
+    }
+
+    /// <summary>The batch, with a progress bar (files, files/s, ETA) on stderr; the exit status says whether any file failed.</summary>
+    private static int PredictToCsv(EmotionRecognizer recognizer, IReadOnlyList<string> files, BatchOptions options)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        BatchSummary? summary = null;
+        console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                ProgressTask? task = null;
+                summary = BatchPrediction.Run(recognizer, files, options, p =>
+                {
+                    task ??= ctx.AddTask("predict", maxValue: Math.Max(1, p.Pending));
+                    task.Value = p.Done;
+                    task.Description = $"predict {p.Done}/{p.Pending} files, {p.FilesPerSecond:0.0} files/s" + (p.Failed > 0 ? $", {p.Failed} failed" : "");
+                });
+                task?.StopTask();
+            });
+        var s = summary!;
+        Console.Error.WriteLine($"predict: {s.Predicted} files predicted, {s.Skipped} already in {options.OutPath}, {s.Failed} failed (see the error column)");
+        return s.Failed > 0 ? SomeFilesFailed : 0;
     }
 }
