@@ -48,27 +48,48 @@ public sealed class PredictCommand : CliCommand
         return 0;
     }
 
-    /// <summary>The batch, with a progress bar (files, files/s, ETA) on stderr; the exit status says whether any file failed.</summary>
+    /// <summary>
+    /// The batch, with a progress bar (files, files/s, ETA) on stderr, or a plain progress line every 5 s when stderr is
+    /// not a terminal (logs of batch jobs); the exit status says whether any file failed.
+    /// </summary>
     private static int PredictToCsv(EmotionRecognizer recognizer, IReadOnlyList<string> files, BatchOptions options)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        BatchSummary? summary = null;
-        console.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx =>
+        BatchSummary summary;
+        if (Console.IsErrorRedirected)
+        {
+            var lastLine = DateTime.MinValue;
+            summary = BatchPrediction.Run(recognizer, files, options, p =>
             {
-                ProgressTask? task = null;
-                summary = BatchPrediction.Run(recognizer, files, options, p =>
-                {
-                    task ??= ctx.AddTask("predict", maxValue: Math.Max(1, p.Pending));
-                    task.Value = p.Done;
-                    task.Description = $"predict {p.Done}/{p.Pending} files, {p.FilesPerSecond:0.0} files/s" + (p.Failed > 0 ? $", {p.Failed} failed" : "");
-                });
-                task?.StopTask();
+                if (p.Done < p.Pending && DateTime.UtcNow - lastLine < TimeSpan.FromSeconds(5)) return;
+                lastLine = DateTime.UtcNow;
+                Console.Error.WriteLine(Describe(p) + (p.Done < p.Pending && p.FilesPerSecond > 0 ? $", ETA {TimeSpan.FromSeconds(Math.Ceiling((p.Pending - p.Done) / p.FilesPerSecond)):c}" : ""));
             });
-        var s = summary!;
-        Console.Error.WriteLine($"predict: {s.Predicted} files predicted, {s.Skipped} already in {options.OutPath}, {s.Failed} failed (see the error column)");
-        return s.Failed > 0 ? SomeFilesFailed : 0;
+        }
+        else
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            BatchSummary? result = null;
+            console.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(ctx =>
+                {
+                    ProgressTask? task = null;
+                    result = BatchPrediction.Run(recognizer, files, options, p =>
+                    {
+                        task ??= ctx.AddTask("predict", maxValue: Math.Max(1, p.Pending));
+                        task.Value = p.Done;
+                        task.Description = Describe(p);
+                    });
+                    task?.StopTask();
+                });
+            summary = result!;
+        }
+        Console.Error.WriteLine($"predict: {summary.Predicted} files predicted, {summary.Skipped} already in {options.OutPath}, {summary.Failed} failed" +
+            (summary.Failed > 0 ? " (see the error column)" : ""));
+        return summary.Failed > 0 ? SomeFilesFailed : 0;
     }
+
+    private static string Describe(BatchProgress p) =>
+        FormattableString.Invariant($"predict {p.Done}/{p.Pending} files, {p.FilesPerSecond:0.0} files/s") + (p.Failed > 0 ? $", {p.Failed} failed" : "");
 }
