@@ -86,7 +86,8 @@ public sealed class PredictCommand : CliCommand
             summary = result!;
         }
         Console.Error.WriteLine($"predict: {summary.Predicted} files predicted, {summary.Skipped} already in {options.OutPath}, {summary.Failed} failed" +
-            (summary.Failed > 0 ? " (see the error column)" : ""));
+            (summary.Failed > 0 ? " (see the error column)" : "") +
+            FormattableString.Invariant($"; {summary.Seconds:0.0} s, inference waited for decoding {100 * summary.InputWaitFraction:0.0} % of it"));
         return summary.Failed > 0 ? SomeFilesFailed : 0;
     }
 

@@ -30,7 +30,8 @@ public sealed record BatchProgress(int Done, int Pending, int Failed, double Fil
 /// <param name="Skipped">Files already in the CSV (resume).</param>
 /// <param name="Predicted">Files predicted in this run.</param>
 /// <param name="Failed">Files recorded with an error, in this run and (resume) earlier ones.</param>
-public sealed record BatchSummary(int Files, int Skipped, int Predicted, int Failed);
+/// <param name="InputWaitFraction">The share of the run's wall time inference spent waiting for decoded audio (high: raise --jobs).</param>
+public sealed record BatchSummary(int Files, int Skipped, int Predicted, int Failed, double Seconds, double InputWaitFraction);
 
 /// <summary>
 /// Predicts many files into a CSV (<see cref="PredictionCsv"/>). Decoding (file reading, MP3/ffmpeg, resampling) runs
@@ -71,19 +72,27 @@ public static class BatchPrediction
 
         int done = 0, failed = 0;
         var watch = Stopwatch.StartNew();
+        var inputWait = TimeSpan.Zero;
         progress?.Invoke(new BatchProgress(0, pending.Count, 0, 0));
         try
         {
             var batch = new List<Decoded>();
-            while (Next(queue.Reader) is { } first)
+            Decoded? Take()
+            {
+                var waitStart = watch.Elapsed;
+                var decoded = Next(queue.Reader)?.GetAwaiter().GetResult();
+                inputWait += watch.Elapsed - waitStart;
+                return decoded;
+            }
+            while (Take() is { } first)
             {
                 batch.Clear();
-                batch.Add(first.GetAwaiter().GetResult());
-                int windows = WindowCount(batch[0], windowSamples);
-                while (windows < o.BatchWindows && Next(queue.Reader) is { } next)
+                batch.Add(first);
+                int windows = WindowCount(first, windowSamples);
+                while (windows < o.BatchWindows && Take() is { } next)
                 {
-                    batch.Add(next.GetAwaiter().GetResult());
-                    windows += WindowCount(batch[^1], windowSamples);
+                    batch.Add(next);
+                    windows += WindowCount(next, windowSamples);
                 }
                 var rows = new List<string[]>();
                 foreach (var (file, prediction, error) in Predict(recognizer, batch))
@@ -101,7 +110,8 @@ public static class BatchPrediction
             cancel.Cancel();
             try { producer.GetAwaiter().GetResult(); } catch (OperationCanceledException) { }
         }
-        return new BatchSummary(files.Count, files.Count - pending.Count, done - failed, failed + csv.FailedEarlier);
+        return new BatchSummary(files.Count, files.Count - pending.Count, done - failed, failed + csv.FailedEarlier,
+            watch.Elapsed.TotalSeconds, inputWait.TotalSeconds / Math.Max(watch.Elapsed.TotalSeconds, 1e-9));
     }
 
     private static Task<Decoded>? Next(ChannelReader<Task<Decoded>> reader)
