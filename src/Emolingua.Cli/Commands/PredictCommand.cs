@@ -1,6 +1,8 @@
+using System.CommandLine;
 using Emolingua.Inference;
 using Emolingua.Util;
 using Spectre.Console;
+using static TorchSharp.torch;
 
 namespace Emolingua.Cli.Commands;
 
@@ -9,32 +11,55 @@ public sealed class PredictCommand : CliCommand
     /// <summary>Exit status of <c>predict --out</c> when the CSV holds at least one file recorded with an error.</summary>
     public const int SomeFilesFailed = 3;
 
-    public override string Name => "predict";
-    public override string Usage => "--model RUN_DIR [--json] [--segments] [--min-confidence P] [--device cpu|cuda] INPUT...  |  " +
-        "--model RUN_DIR INPUT... --out predictions.csv [--resume] [--segments] [--jobs N] [--min-confidence P]";
-    public override string Summary => "Predict the emotion of audio files, folders or lists (long files: overlapping windows, probabilities averaged); --out: a resumable CSV.";
+    private readonly Option<string> _model = CliOptions.RequiredPath("--model", "RUN_DIR", "a training run or its model/ folder");
+    private readonly Option<bool> _json = CliOptions.Flag("--json", "one JSON object per file instead of a tab-separated line");
+    private readonly Option<bool> _segments = CliOptions.Flag("--segments", "a timeline per file on the console; with --out, one CSV row per window");
+    private readonly Option<double> _minConfidence = CliOptions.Double("--min-confidence", 0, "label a clip 'uncertain' when its top probability is below this (0 to 1)");
+    private readonly Option<string?> _out = CliOptions.OptionalPath("--out", "FILE.csv", "write one CSV row per file (or window) instead of printing; see the README for its columns");
+    private readonly Option<bool> _resume = CliOptions.Flag("--resume", "with --out: continue the CSV, skipping the files already in it");
+    private readonly Option<int> _jobs = CliOptions.Int("--jobs", 2, "with --out: threads decoding audio ahead of inference", min: 1);
+    private readonly Option<Device> _device = CliOptions.Device();
+    private readonly Argument<string[]> _inputs = new("INPUT") { Arity = ArgumentArity.OneOrMore, Description = "audio files, folders (searched recursively) or lists of paths (text, or a manifest .csv/.jsonl with a path column)" };
 
-    public override int Run(CliArgs args)
+    public PredictCommand() : base("predict", "Predict the emotion of audio files, folders or lists (long files: overlapping windows, probabilities averaged); --out: a resumable CSV.")
     {
-        var modelDir = args.Required("--model");
-        bool json = args.Flag("--json");
-        bool segments = args.Flag("--segments");
-        bool resume = args.Flag("--resume");
-        var outPath = args.Option("--out");
-        int jobs = args.Int("--jobs", 2, min: 1);
-        double minConfidence = args.Double("--min-confidence", 0);
-        if (!(minConfidence is >= 0 and <= 1)) throw new EmolinguaException($"predict: option --min-confidence: {minConfidence} must be between 0 and 1");
-        var device = DeviceOption.Parse(args.Option("--device"));
-        var inputs = args.Positionals();
-        if (inputs.Count == 0) throw new EmolinguaException("predict: give at least one INPUT (audio file, folder or list)");
-        if (outPath == null && resume) throw new EmolinguaException("predict: --resume continues a CSV: give it with --out");
-        if (outPath != null && json) throw new EmolinguaException("predict: --json prints to the console; with --out the results go to the CSV");
+        _minConfidence.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is not (>= 0 and <= 1)) r.AddError($"option --min-confidence: {r.Tokens[0].Value} must be between 0 and 1");
+        });
+        Add(_model);
+        Add(_json);
+        Add(_segments);
+        Add(_minConfidence);
+        Add(_out);
+        Add(_resume);
+        Add(_jobs);
+        Add(_device);
+        Add(_inputs);
+        Validators.Add(r =>
+        {
+            bool toCsv = r.GetValue(_out) != null;
+            if (!toCsv && r.GetValue(_resume)) r.AddError("--resume continues a CSV: give it with --out");
+            if (toCsv && r.GetValue(_json)) r.AddError("--json prints to the console; with --out the results go to the CSV");
+        });
+    }
+
+    protected override int Run(ParseResult parsed)
+    {
+        var inputs = parsed.GetValue(_inputs)!;
         var files = PredictionInputs.Expand(inputs);
         if (files.Count == 0) throw new EmolinguaException($"predict: no audio files in {string.Join(", ", inputs)}");
+        bool segments = parsed.GetValue(_segments);
+        double minConfidence = parsed.GetValue(_minConfidence);
 
-        using var recognizer = EmotionRecognizer.Load(modelDir, device);
-        if (outPath != null) return PredictToCsv(recognizer, files, new BatchOptions { OutPath = outPath, Resume = resume, Segments = segments, Jobs = jobs, MinConfidence = minConfidence });
+        using var recognizer = EmotionRecognizer.Load(parsed.GetValue(_model)!, parsed.GetValue(_device)!);
+        if (parsed.GetValue(_out) is { } outPath)
+            return PredictToCsv(recognizer, files, new BatchOptions
+            {
+                OutPath = outPath, Resume = parsed.GetValue(_resume), Segments = segments, Jobs = parsed.GetValue(_jobs), MinConfidence = minConfidence,
+            });
 
+        bool json = parsed.GetValue(_json);
         foreach (var file in files)
         {
             var p = recognizer.Predict(file);

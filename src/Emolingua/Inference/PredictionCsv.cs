@@ -32,7 +32,7 @@ public sealed class PredictionCsv : IDisposable
         _writer = CsvWriter.Create(stream, Options);
     }
 
-    private static readonly CsvWriterOptions Options = new() { NewLine = "\n", FormatProvider = CultureInfo.InvariantCulture };
+    private static readonly CsvWriterOptions Options = CsvWriterOptions.Default with { NewLine = "\n" };
 
     public static IReadOnlyList<string> Columns(IReadOnlyList<string> labels, bool segments) =>
         ["path", .. segments ? new[] { "start_s", "end_s" } : [], "label", .. labels.Select(l => "p_" + l), "duration_s", "error"];
@@ -51,16 +51,7 @@ public sealed class PredictionCsv : IDisposable
         var done = new HashSet<string>(StringComparer.Ordinal);
         int failed = 0;
         if (exists) failed = Repair(path, header, segments, done);
-        else
-        {
-            using var buffer = new MemoryStream();
-            using (var w = CsvWriter.Create(buffer, Options, leaveOpen: true))
-            {
-                foreach (var h in header) w.WriteField(h);
-                w.EndRecord();
-            }
-            AtomicFile.WriteAllBytes(path, buffer.ToArray());
-        }
+        else CsvFiles.Write(path, header, []); // the header alone, atomically: a kill never leaves half of it
         return new PredictionCsv(path, header, segments, done, failed);
     }
 
@@ -75,8 +66,9 @@ public sealed class PredictionCsv : IDisposable
             length = stream.Length;
             stream.Position = length - 1;
             endsWithNewline = stream.ReadByte() == '\n';
-            stream.Position = 0;
-            using var reader = CsvReader.Create(stream, new CsvReaderOptions { Separator = ',', HasHeader = true }, leaveOpen: true);
+        }
+        using (var reader = CsvFiles.Open(path))
+        {
             var columns = reader.Headers.ToList();
             if (!columns.SequenceEqual(header))
                 throw new EmolinguaException(path, $"has the columns {string.Join(",", columns)}, not {string.Join(",", header)} " +

@@ -65,11 +65,13 @@ public static class PredictionInputs
         if (extension is ".csv" || Manifest.IsJsonLines(list))
         {
             var paths = new List<string>();
-            foreach (var (line, row) in Manifest.ReadRows(list))
+            int record = 0;
+            foreach (var row in Manifest.ReadRows(list))
             {
+                record++;
                 string? path = null;
                 if (row == null || !row.TryGetValue("path", out path) || path.Trim().Length == 0)
-                    throw new EmolinguaException(list, $"line {line}: {(row == null ? "not a valid row" : "no path")}");
+                    throw new EmolinguaException(list, $"record {record}: {(row == null ? "not a valid row" : "no path")}");
                 paths.Add(Resolve(path.Trim()));
             }
             return paths;
