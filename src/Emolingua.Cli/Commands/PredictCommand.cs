@@ -23,6 +23,7 @@ public sealed class PredictCommand : CliCommand
 
     public PredictCommand() : base("predict", "Predict the emotion of audio files, folders or lists (long files: overlapping windows, probabilities averaged); --out: a resumable CSV.")
     {
+        _minConfidence.HelpName = "P";
         _minConfidence.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<double>() is not (>= 0 and <= 1)) r.AddError($"option --min-confidence: {r.Tokens[0].Value} must be between 0 and 1");
