@@ -1,43 +1,122 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Emolingua.Inference;
 using Emolingua.Util;
+using Spectre.Console;
 using static TorchSharp.torch;
 
 namespace Emolingua.Cli.Commands;
 
 public sealed class PredictCommand : CliCommand
 {
+    /// <summary>Exit status of <c>predict --out</c> when the CSV holds at least one file recorded with an error.</summary>
+    public const int SomeFilesFailed = 3;
+
     private readonly Option<string> _model = CliOptions.RequiredPath("--model", "RUN_DIR", "a training run or its model/ folder");
     private readonly Option<bool> _json = CliOptions.Flag("--json", "one JSON object per file instead of a tab-separated line");
+    private readonly Option<bool> _segments = CliOptions.Flag("--segments", "a timeline per file on the console; with --out, one CSV row per window");
+    private readonly Option<double> _minConfidence = CliOptions.Double("--min-confidence", 0, "label a clip 'uncertain' when its top probability is below this (0 to 1)");
+    private readonly Option<string?> _out = CliOptions.OptionalPath("--out", "FILE.csv", "write one CSV row per file (or window) instead of printing; see the README for its columns");
+    private readonly Option<bool> _resume = CliOptions.Flag("--resume", "with --out: continue the CSV, skipping the files already in it");
+    private readonly Option<int> _jobs = CliOptions.Int("--jobs", 2, "with --out: threads decoding audio ahead of inference", min: 1);
     private readonly Option<Device> _device = CliOptions.Device();
-    private readonly Argument<string[]> _audio = new("AUDIO") { Arity = ArgumentArity.OneOrMore, Description = "audio files" };
+    private readonly Argument<string[]> _inputs = new("INPUT") { Arity = ArgumentArity.OneOrMore, Description = "audio files, folders (searched recursively) or lists of paths (text, or a manifest .csv/.jsonl with a path column)" };
 
-    public PredictCommand() : base("predict", "Predict the emotion of audio files (long files: overlapping windows, probabilities averaged).")
+    public PredictCommand() : base("predict", "Predict the emotion of audio files, folders or lists (long files: overlapping windows, probabilities averaged); --out: a resumable CSV.")
     {
+        _minConfidence.HelpName = "P";
+        _minConfidence.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is not (>= 0 and <= 1)) r.AddError($"option --min-confidence: {r.Tokens[0].Value} must be between 0 and 1");
+        });
         Add(_model);
         Add(_json);
+        Add(_segments);
+        Add(_minConfidence);
+        Add(_out);
+        Add(_resume);
+        Add(_jobs);
         Add(_device);
-        Add(_audio);
+        Add(_inputs);
+        Validators.Add(r =>
+        {
+            bool toCsv = r.GetValue(_out) != null;
+            if (!toCsv && r.GetValue(_resume)) r.AddError("--resume continues a CSV: give it with --out");
+            if (toCsv && r.GetValue(_json)) r.AddError("--json prints to the console; with --out the results go to the CSV");
+        });
     }
 
     protected override int Run(ParseResult parsed)
     {
-        bool json = parsed.GetValue(_json);
+        var inputs = parsed.GetValue(_inputs)!;
+        var files = PredictionInputs.Expand(inputs);
+        if (files.Count == 0) throw new EmolinguaException($"predict: no audio files in {string.Join(", ", inputs)}");
+        bool segments = parsed.GetValue(_segments);
+        double minConfidence = parsed.GetValue(_minConfidence);
+
         using var recognizer = EmotionRecognizer.Load(parsed.GetValue(_model)!, parsed.GetValue(_device)!);
-        foreach (var file in parsed.GetValue(_audio)!)
+        if (parsed.GetValue(_out) is { } outPath)
+            return PredictToCsv(recognizer, files, new BatchOptions
+            {
+                OutPath = outPath, Resume = parsed.GetValue(_resume), Segments = segments, Jobs = parsed.GetValue(_jobs), MinConfidence = minConfidence,
+            });
+
+        bool json = parsed.GetValue(_json);
+        foreach (var file in files)
         {
             var p = recognizer.Predict(file);
-            if (json)
-            {
-                var probabilities = new JsonObject();
-                foreach (var l in recognizer.Labels) probabilities[l] = Math.Round(p.Probabilities[l], 6);
-                Console.WriteLine(Json.Text(new JsonObject { ["path"] = file, ["label"] = p.Label, ["probabilities"] = probabilities }, indented: false));
-            }
+            if (json) Console.WriteLine(Json.Text(PredictionText.Json(file, p, recognizer.Labels, minConfidence, segments), indented: false));
             else
-                Console.WriteLine($"{file}\t{p.Label}\t" + string.Join("  ", recognizer.Labels.Select(l => $"{l} {p.Probabilities[l].ToString("0.000", CultureInfo.InvariantCulture)}")));
+            {
+                Console.WriteLine(PredictionText.Line(file, p, recognizer.Labels, minConfidence));
+                if (segments) foreach (var line in PredictionText.Timeline(p, minConfidence)) Console.WriteLine(line);
+            }
         }
         return 0;
     }
+
+    /// <summary>
+    /// The batch, with a progress bar (files, files/s, ETA) on stderr, or a plain progress line every 5 s when stderr is
+    /// not a terminal (logs of batch jobs); the exit status says whether any file failed.
+    /// </summary>
+    private static int PredictToCsv(EmotionRecognizer recognizer, IReadOnlyList<string> files, BatchOptions options)
+    {
+        BatchSummary summary;
+        if (Console.IsErrorRedirected)
+        {
+            var lastLine = DateTime.MinValue;
+            summary = BatchPrediction.Run(recognizer, files, options, p =>
+            {
+                if (p.Done < p.Pending && DateTime.UtcNow - lastLine < TimeSpan.FromSeconds(5)) return;
+                lastLine = DateTime.UtcNow;
+                Console.Error.WriteLine(Describe(p) + (p.Done < p.Pending && p.FilesPerSecond > 0 ? $", ETA {TimeSpan.FromSeconds(Math.Ceiling((p.Pending - p.Done) / p.FilesPerSecond)):c}" : ""));
+            });
+        }
+        else
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            BatchSummary? result = null;
+            console.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(ctx =>
+                {
+                    ProgressTask? task = null;
+                    result = BatchPrediction.Run(recognizer, files, options, p =>
+                    {
+                        task ??= ctx.AddTask("predict", maxValue: Math.Max(1, p.Pending));
+                        task.Value = p.Done;
+                        task.Description = Describe(p);
+                    });
+                    task?.StopTask();
+                });
+            summary = result!;
+        }
+        Console.Error.WriteLine($"predict: {summary.Predicted} files predicted, {summary.Skipped} already in {options.OutPath}, {summary.Failed} failed" +
+            (summary.Failed > 0 ? " (see the error column)" : "") +
+            FormattableString.Invariant($"; {summary.Seconds:0.0} s, inference waited for decoding {100 * summary.InputWaitFraction:0.0} % of it"));
+        return summary.Failed > 0 ? SomeFilesFailed : 0;
+    }
+
+    private static string Describe(BatchProgress p) =>
+        FormattableString.Invariant($"predict {p.Done}/{p.Pending} files, {p.FilesPerSecond:0.0} files/s") + (p.Failed > 0 ? $", {p.Failed} failed" : "");
 }

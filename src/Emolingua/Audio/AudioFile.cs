@@ -46,6 +46,35 @@ public static class AudioFile
         };
     }
 
+    /// <summary>File extensions taken as audio when a folder is searched for clips (besides files recognised by content).</summary>
+    public static readonly IReadOnlySet<string> AudioExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ".wav", ".wave", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".aif", ".aiff", ".aifc", ".caf",
+        ".wma", ".webm", ".mka", ".wv", ".ape", ".amr",
+    };
+
+    /// <summary>
+    /// Whether a file is audio by its extension or by its first bytes (RIFF/WAVE, an ID3 tag or MPEG frames at the start,
+    /// FLAC, Ogg, MP4, AIFF, CAF, WavPack, APE, Matroska, ADTS). Unreadable files are not.
+    /// </summary>
+    public static bool LooksLikeAudio(string path)
+    {
+        if (AudioExtensions.Contains(Path.GetExtension(path))) return true;
+        Span<byte> head = stackalloc byte[64];
+        int n;
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            n = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        head = head[..n];
+        if (WavReader.HasRiffMagic(head) && n >= 12 && head.Slice(8, 4).SequenceEqual("WAVE"u8)) return true;
+        if (head.StartsWith("ID3"u8)) return true;
+        if (Mp3FrameHeader.Parse(head) != null) return true; // an MPEG audio frame header right at the start
+        return SniffOtherFormat(head) != "";
+    }
+
     private static Waveform ReadWithFfmpeg(string path, string what, string? searchPath) =>
         FfmpegDecoder.Read(path, RequireTool("ffmpeg", path, what, searchPath));
 

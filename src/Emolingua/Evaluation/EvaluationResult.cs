@@ -13,9 +13,16 @@ public sealed record EvaluationResult(Predictions Predictions, Cell Cell)
     public static EvaluationResult Of(Predictions predictions, string method, string corpus, int fold, int seed, string? variant = null, string? runDir = null) =>
         new(predictions, predictions.ToCell(method, corpus, fold, seed, variant, runDir));
 
-    /// <summary>The headline numbers as one JSON line: corpus, n, accuracy, macro F1, UAR.</summary>
-    public JsonObject Summary() =>
-        new() { ["corpus"] = Cell.Corpus, ["n"] = Cell.Count, ["accuracy"] = Cell.Accuracy, ["macro_f1"] = Cell.MacroF1, ["uar"] = Cell.Uar };
+    /// <summary>The headline numbers as one JSON line: corpus, n, accuracy, macro F1, UAR, the model's temperature and ECE before and after it.</summary>
+    public JsonObject Summary()
+    {
+        var calibration = Predictions.Calibration();
+        return new()
+        {
+            ["corpus"] = Cell.Corpus, ["n"] = Cell.Count, ["accuracy"] = Cell.Accuracy, ["macro_f1"] = Cell.MacroF1, ["uar"] = Cell.Uar,
+            ["temperature"] = calibration.Temperature, ["ece_before"] = Math.Round(calibration.EceBefore, 6), ["ece_after"] = Math.Round(calibration.EceAfter, 6),
+        };
+    }
 }
 
 /// <summary>Where an evaluation's data came from, for metrics.json's provenance fields.</summary>
@@ -48,6 +55,7 @@ public static class EvaluationWriter
         metrics["bootstrap_95"] = JsonSerializer.SerializeToNode(Metrics.Bootstrap(preds.Truth, preds.Predicted, labels.Length), Json.Indented);
         metrics["speaker_accuracy"] = JsonSerializer.SerializeToNode(
             Metrics.AccuracyBySpeaker(preds.Truth, preds.Predicted, preds.Utterances.Select(u => u.Speaker).ToList()), Json.Indented);
+        metrics["calibration"] = JsonSerializer.SerializeToNode(preds.Calibration(), Json.Indented);
         metrics["protocol"] = new JsonObject
         {
             ["label_map"] = LabelArray(), ["fold"] = source.Fold, ["folds"] = source.Folds,

@@ -1,16 +1,42 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Features;
 using Emolingua.Inference;
+using Emolingua.Models;
 using Emolingua.Util;
 
 namespace Emolingua.Evaluation;
 
-/// <summary>A trained model's predictions on a corpus's test utterances, with what the report needs.</summary>
+/// <summary>How well a model's confidences match its accuracy on a test set, before and after temperature scaling.</summary>
+public sealed record CalibrationMetrics(
+    [property: JsonPropertyName("temperature")] double Temperature, [property: JsonPropertyName("ece_bins")] int Bins,
+    [property: JsonPropertyName("ece_before")] double EceBefore, [property: JsonPropertyName("ece_after")] double EceAfter,
+    [property: JsonPropertyName("nll_before")] double NllBefore, [property: JsonPropertyName("nll_after")] double NllAfter);
+
+/// <summary>
+/// A trained model's predictions on a corpus's test utterances, with what the report needs. <see cref="Probabilities"/>
+/// are the engine's calibrated ones; <see cref="UncalibratedProbabilities"/> the same at T = 1.
+/// </summary>
 public sealed record Predictions(IReadOnlyList<Utterance> Utterances, int[] Truth, int[] Predicted, float[][] Probabilities, float[][]? Embeddings)
 {
     public static readonly string[] Labels = Emotions.All.Select(e => e.Name()).ToArray();
+
+    /// <summary>The engine's calibration temperature.</summary>
+    public double Temperature { get; init; } = 1;
+
+    /// <summary>Per-clip probabilities without temperature scaling (the mean of the windows' softmax(logits)).</summary>
+    public float[][]? UncalibratedProbabilities { get; init; }
+
+    /// <summary>Expected calibration error (<see cref="TemperatureScaling.EceBins"/> equal-width bins) and NLL, at T = 1 and at the model's T.</summary>
+    public CalibrationMetrics Calibration()
+    {
+        var before = UncalibratedProbabilities ?? Probabilities;
+        double Nll(float[][] p) => p.Select((row, i) => -Math.Log(Math.Max(row[Truth[i]], 1e-12))).Average();
+        return new CalibrationMetrics(Temperature, TemperatureScaling.EceBins,
+            TemperatureScaling.ExpectedCalibrationError(before, Truth), TemperatureScaling.ExpectedCalibrationError(Probabilities, Truth), Nll(before), Nll(Probabilities));
+    }
 
     public Cell ToCell(string method, string corpus, int fold, int seed, string? variant = null, string? runDir = null) =>
         Cell.FromPredictions(method, corpus, fold, seed, Truth, Predicted, Labels,
@@ -49,6 +75,12 @@ public static class ZeroShotEvaluation
         var probabilities = AudioWindows.MeanByClip(windows, probs, labelled.Count);
         var truth = labelled.Select(u => (int)u.Label!.Value).ToArray();
         var predicted = probabilities.Select(p => Array.IndexOf(p, p.Max())).ToArray();
-        return new Predictions(labelled, truth, predicted, probabilities, emb == null ? null : AudioWindows.MeanByClip(windows, emb, labelled.Count));
+        // The engine reports calibrated probabilities only; the uncalibrated ones follow exactly from them (ECE before/after).
+        var uncalibrated = engine.Temperature == 1 ? probabilities
+            : AudioWindows.MeanByClip(windows, probs.Select(p => TemperatureScaling.Rescale(p, engine.Temperature, 1)).ToList(), labelled.Count);
+        return new Predictions(labelled, truth, predicted, probabilities, emb == null ? null : AudioWindows.MeanByClip(windows, emb, labelled.Count))
+        {
+            Temperature = engine.Temperature, UncalibratedProbabilities = uncalibrated,
+        };
     }
 }

@@ -6,14 +6,30 @@ using static TorchSharp.torch;
 namespace Emolingua.Inference;
 
 /// <summary>One window of a clip: its time range in the clip (seconds), most probable label and class probabilities.</summary>
-public sealed record WindowPrediction(double StartSeconds, double EndSeconds, string Label, IReadOnlyDictionary<string, float> Probabilities);
+public sealed record WindowPrediction(double StartSeconds, double EndSeconds, string Label, IReadOnlyDictionary<string, float> Probabilities)
+{
+    /// <summary>The probability of <see cref="Label"/>.</summary>
+    public float Confidence => Probabilities[Label];
+
+    /// <summary><see cref="Label"/>, or <see cref="EmotionPrediction.Uncertain"/> when <see cref="Confidence"/> is below <paramref name="minConfidence"/>.</summary>
+    public string LabelAt(double minConfidence) => Confidence < minConfidence ? EmotionPrediction.Uncertain : Label;
+}
 
 /// <summary>
-/// One clip's result: the most probable label and every class's probability (the windows' probabilities averaged),
-/// the clip's duration, and one segment per window (a clip no longer than the window has one segment).
+/// One clip's result: the most probable label and every class's calibrated probability (the windows' probabilities
+/// averaged), the clip's duration, and one segment per window (a clip no longer than the window has one segment).
 /// </summary>
 public sealed record EmotionPrediction(string Label, IReadOnlyDictionary<string, float> Probabilities)
 {
+    /// <summary>The label given instead of a class when the top probability is below a caller's threshold.</summary>
+    public const string Uncertain = "uncertain";
+
+    /// <summary>The probability of <see cref="Label"/>.</summary>
+    public float Confidence => Probabilities[Label];
+
+    /// <summary><see cref="Label"/>, or <see cref="Uncertain"/> when <see cref="Confidence"/> is below <paramref name="minConfidence"/>.</summary>
+    public string LabelAt(double minConfidence) => Confidence < minConfidence ? Uncertain : Label;
+
     public double DurationSeconds { get; init; }
     public IReadOnlyList<WindowPrediction> Segments { get; init; } = [];
 }
@@ -39,6 +55,8 @@ public sealed class EmotionRecognizer : IDisposable
     public IReadOnlyList<string> Labels => _engine.Labels;
     /// <summary>"torch" or "onnx".</summary>
     public string Engine => _engine.Name;
+    /// <summary>The calibration temperature T: every probability is softmax(logits / T) (1 for a model without calibration.json).</summary>
+    public double Temperature => _engine.Temperature;
 
     /// <summary>Wraps an engine; the recognizer disposes it.</summary>
     public EmotionRecognizer(IEmotionEngine engine) => _engine = engine;

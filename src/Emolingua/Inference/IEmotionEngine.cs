@@ -19,6 +19,16 @@ public interface IEmotionEngine : IDisposable
     /// <summary>Class names in output order.</summary>
     IReadOnlyList<string> Labels { get; }
 
-    /// <summary>Probabilities [N][classes] and, when asked, pooled embeddings [N][D] of the windows. Not thread-safe.</summary>
+    /// <summary>
+    /// The calibration temperature T of the model (<c>ModelBundle.Info.Temperature</c>: calibration.json in the model
+    /// folder, 1 without it). <see cref="Classify"/> returns softmax(logits / T): an engine applies it itself (an exported
+    /// graph bakes the division in), so every caller gets calibrated probabilities.
+    /// </summary>
+    double Temperature { get; }
+
+    /// <summary>
+    /// Calibrated probabilities softmax(logits / <see cref="Temperature"/>) [N][classes] and, when asked, pooled
+    /// embeddings [N][D] of the windows. Not thread-safe.
+    /// </summary>
     (float[][] Probabilities, float[][]? Embeddings) Classify(IReadOnlyList<float[]> windows, bool embeddings = false);
 }

@@ -1,4 +1,5 @@
 using Emolingua.Features;
+using Emolingua.Util;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -65,24 +66,37 @@ public sealed class EmotionClassifier : Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Class probabilities [N][classes] (and pooled embeddings [N][D] when asked) of 16 kHz windows of one length
-    /// that gives this encoder's log-mel frame count (S seconds: S·16000 samples), in batches of <paramref name="batchSize"/>, without gradients. Training mode is
-    /// restored afterwards (validation calls this mid-training).
+    /// Class probabilities softmax(logits / <paramref name="temperature"/>) [N][classes] (and pooled embeddings [N][D]
+    /// when asked) of 16 kHz windows of one length that gives this encoder's log-mel frame count (S seconds: S·16000
+    /// samples), in batches of <paramref name="batchSize"/>, without gradients. Training mode is restored afterwards
+    /// (validation calls this mid-training).
     /// </summary>
-    public (float[][] Probabilities, float[][]? Embeddings) ClassifyWindows(IReadOnlyList<float[]> windows, int batchSize = 32, bool embeddings = false)
+    /// <param name="temperature">The calibration temperature (<see cref="TemperatureScaling"/>); 1 gives the plain softmax.</param>
+    public (float[][] Probabilities, float[][]? Embeddings) ClassifyWindows(IReadOnlyList<float[]> windows, int batchSize = 32, bool embeddings = false, double temperature = 1)
+    {
+        if (!(temperature > 0) || !double.IsFinite(temperature)) throw new ArgumentOutOfRangeException(nameof(temperature), "the temperature must be a positive number");
+        return RunWindows(windows, batchSize, embeddings, temperature);
+    }
+
+    /// <summary>The head's logits [N][classes] of windows as <see cref="ClassifyWindows"/> reads them (temperature scaling is fitted on these).</summary>
+    public float[][] WindowLogits(IReadOnlyList<float[]> windows, int batchSize = 32) => RunWindows(windows, batchSize, false, null).Outputs;
+
+    /// <param name="temperature">null: the logits themselves; otherwise softmax(logits / T).</param>
+    private (float[][] Outputs, float[][]? Embeddings) RunWindows(IReadOnlyList<float[]> windows, int batchSize, bool embeddings, double? temperature)
     {
         int samples = windows.Count == 0 ? 0 : windows[0].Length;
         if (windows.Count > 0 && samples / WhisperAudio.HopLength != encoder.Frames)
             throw new ArgumentException($"windows of {samples} samples give {samples / WhisperAudio.HopLength} log-mel frames; this encoder reads {encoder.Frames}");
         int classes = (int)head.fc2.out_features, dim = encoder.Config.DModel;
         var device = encoder.conv1.weight!.device;
-        var probabilities = new float[windows.Count][];
+        var outputs = new float[windows.Count][];
         var pooled = embeddings ? new float[windows.Count][] : null;
         bool wasTraining = training;
         eval();
         try
         {
             using var noGrad = no_grad();
+            using var temperatureScalar = Scalars.Hold(temperature ?? 1);
             for (int start = 0; start < windows.Count; start += batchSize)
             {
                 using var scope = NewDisposeScope();
@@ -95,12 +109,13 @@ public sealed class EmotionClassifier : Module<Tensor, Tensor>
                     windows[start + i].CopyTo(flat, i * samples);
                 }
                 var mel = WhisperLogMel.Compute(tensor(flat, new long[] { b, samples }, device: device), encoder.Config.NumMelBins); // [b, n_mels, frames]
-                var (embedding, logits) = ForwardWithEmbedding(mel);
-                var probs = functional.softmax(logits, 1).cpu().data<float>().ToArray();   // [b, classes]
-                var emb = embeddings ? embedding.cpu().data<float>().ToArray() : null;       // [b, D]
+                var (embedding, logits) = ForwardWithEmbedding(mel);                                                              // [b, D], [b, classes]
+                var output = temperature == null ? logits : functional.softmax(logits.div(temperatureScalar), 1);              // [b, classes]
+                var values = output.cpu().data<float>().ToArray();
+                var emb = embeddings ? embedding.cpu().data<float>().ToArray() : null;                                           // [b, D]
                 for (int i = 0; i < b; i++)
                 {
-                    probabilities[start + i] = probs.AsSpan(i * classes, classes).ToArray();
+                    outputs[start + i] = values.AsSpan(i * classes, classes).ToArray();
                     if (emb != null) pooled![start + i] = emb.AsSpan(i * dim, dim).ToArray();
                 }
             }
@@ -109,7 +124,7 @@ public sealed class EmotionClassifier : Module<Tensor, Tensor>
         {
             if (wasTraining) train();
         }
-        return (probabilities, pooled);
+        return (outputs, pooled);
     }
 
     /// <summary>Whole clips read as windows (<see cref="AudioWindows"/>), window probabilities and embeddings averaged per clip.</summary>

@@ -10,13 +10,49 @@ namespace Emolingua.Models;
 /// <summary>
 /// A trained emotion model on disk, the <c>model/</c> folder of a run: config.json (encoder dims, head, method,
 /// window), model.safetensors (encoder.* and head.* in float32), labels.json (class order) and features.json
-/// (the log-mel settings). Written atomically (a new folder swapped in), so a reader never sees half a model.
+/// (the log-mel settings), and calibration.json (the temperature fitted at the end of training; a folder without it,
+/// such as one written before calibration existed, has T = 1). Written atomically (a new folder swapped in), so a
+/// reader never sees half a model.
 /// </summary>
 public static class ModelBundle
 {
     public const string Format = "emolingua-emotion-model";
+    public const string CalibrationFile = "calibration.json";
 
-    public sealed record Info(WhisperConfig Whisper, double Seconds, int HeadHidden, double Dropout, string Method, string[] Labels);
+    public sealed record Info(WhisperConfig Whisper, double Seconds, int HeadHidden, double Dropout, string Method, string[] Labels)
+    {
+        /// <summary>
+        /// The calibration temperature T from calibration.json (1 without it). Every engine reports softmax(logits / T),
+        /// so an exported graph divides its logits by this value.
+        /// </summary>
+        public double Temperature { get; init; } = 1;
+    }
+
+    /// <summary>Writes calibration.json into a model folder (or the temporary folder of one being written).</summary>
+    public static void WriteCalibration(string folder, TemperatureScaling.Fit fit, string fittedOn)
+    {
+        var json = new JsonObject
+        {
+            ["method"] = "temperature_scaling", ["temperature"] = Math.Round(fit.Temperature, 6), ["fitted_on"] = fittedOn,
+            ["n"] = fit.Clips, ["windows"] = fit.Windows, ["nll_before"] = Math.Round(fit.NllBefore, 6), ["nll_after"] = Math.Round(fit.NllAfter, 6),
+            ["ece_before"] = Math.Round(fit.EceBefore, 6), ["ece_after"] = Math.Round(fit.EceAfter, 6), ["ece_bins"] = TemperatureScaling.EceBins,
+        };
+        AtomicFile.WriteAllText(Path.Combine(folder, CalibrationFile), json.ToJsonString(new() { WriteIndented = true }));
+    }
+
+    /// <summary>T from a model folder's calibration.json; 1 when the folder has none.</summary>
+    public static double ReadTemperature(string folder)
+    {
+        var path = Path.Combine(folder, CalibrationFile);
+        if (!File.Exists(path)) return 1;
+        double? t;
+        try { t = JsonNode.Parse(File.ReadAllText(path))?["temperature"]?.GetValue<double>(); }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            throw new EmolinguaException(path, $"not a valid calibration file ({e.Message.Split('.')[0]})");
+        }
+        return t is { } v && double.IsFinite(v) && v > 0 ? v : throw new EmolinguaException(path, "\"temperature\" must be a positive number");
+    }
 
     public static void Save(string folder, EmotionClassifier model, double seconds, string method, JsonObject? provenance = null)
     {
@@ -69,7 +105,8 @@ public static class ModelBundle
             if (!labels.SequenceEqual(Emotions.All.Select(e => e.Name())))
                 throw new EmolinguaException(Path.Combine(folder, "labels.json"), $"labels [{string.Join(", ", labels)}] differ from angry, happy, neutral, sad");
             return new Info(whisper, node["seconds"]!.GetValue<double>(), node["head"]!["hidden"]!.GetValue<int>(),
-                node["head"]!["dropout"]!.GetValue<double>(), node["method"]?.GetValue<string>() ?? "unknown", labels);
+                node["head"]!["dropout"]!.GetValue<double>(), node["method"]?.GetValue<string>() ?? "unknown", labels)
+            { Temperature = ReadTemperature(folder) };
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
         {

@@ -97,14 +97,38 @@ public static class TrainRun
                 throw new EmolinguaException(recipe.Name, $"unknown method '{recipe.Method}' (baseline, contrastive or byol)");
         }
 
-        // The deliverable: the final stage's best-validation model, copied into RUN_DIR/model.
+        // The deliverable: the final stage's best-validation model, copied into RUN_DIR/model with its calibration.
+        var calibration = FitCalibration(finalBest, recipe.Model.Seconds, ctx, log);
         AtomicFolder.Write(Path.Combine(runDir, "model"), tmp =>
         {
             foreach (var f in Directory.GetFiles(finalBest)) File.Copy(f, Path.Combine(tmp, Path.GetFileName(f)));
+            if (calibration != null) ModelBundle.WriteCalibration(tmp, calibration, "english_validation");
         });
         var summary = Summary(recipe, results);
         Json.Save(Path.Combine(runDir, "summary.json"), summary);
         return summary;
+    }
+
+    /// <summary>
+    /// Temperature scaling of the final best model on the English validation set (every window's logits, clips scored
+    /// by the mean of their windows' probabilities); null when the run has no labelled validation set (then T = 1).
+    /// </summary>
+    private static TemperatureScaling.Fit? FitCalibration(string bestFolder, double seconds, StageContext ctx, Action<string> log)
+    {
+        var validation = ctx.Data.EnglishValidation.Where(u => u.Label != null).ToList();
+        if (validation.Count == 0)
+        {
+            log("calibration: no labelled English validation set; the model keeps T = 1");
+            return null;
+        }
+        using var model = ModelBundle.Load(bestFolder, ctx.Device);
+        var windows = AudioWindows.Plan(validation.Select(u => ctx.Store.Get(u.Path)).ToList(), WhisperAudio.SamplesFor(seconds));
+        var logits = model.WindowLogits(windows.Select(w => w.Samples).ToList(), ctx.EvalBatch); // [windows][classes]
+        var byClip = windows.Select((w, i) => (w.Clip, Logits: logits[i])).GroupBy(x => x.Clip).OrderBy(g => g.Key)
+            .Select(g => (IReadOnlyList<float[]>)g.Select(x => x.Logits).ToList()).ToList();
+        var fit = TemperatureScaling.FitTemperature(byClip, validation.Select(u => (int)u.Label!.Value).ToList());
+        log($"calibration: temperature {fit.Temperature:0.000} on {fit.Clips} English validation clips; NLL {fit.NllBefore:0.0000} -> {fit.NllAfter:0.0000}, ECE {fit.EceBefore:0.0000} -> {fit.EceAfter:0.0000}");
+        return fit;
     }
 
     /// <summary>The recipe's encoder: its Whisper weights, or a seeded random initialisation of its size or dims.</summary>

@@ -44,6 +44,9 @@ public static class CliHarness
         return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>Starts the built CLI as a child process with stdout and stderr redirected; the caller reads or kills it.</summary>
+    public static Process StartChild(params string[] argv) => Process.Start(ChildStartInfo(argv))!;
+
     /// <summary>How to start the built CLI as a child process, output redirected (for commands that keep running, such as serve).</summary>
     public static ProcessStartInfo ChildStartInfo(params string[] argv) => ChildStartInfo(new Dictionary<string, string?>(), argv);
 
@@ -89,6 +92,16 @@ public static class CliHarness
         model.eval();
         ModelBundle.Save(folder, model, seconds, "baseline");
         return model;
+    }
+
+    /// <summary>The head's logits of one exactly-window-long 16 kHz waveform, straight from the model.</summary>
+    public static float[] WindowLogits(EmotionClassifier model, float[] window, double seconds)
+    {
+        Assert.Equal(WhisperAudio.SamplesFor(seconds), window.Length);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var mel = WhisperLogMel.Compute(WhisperLogMel.Batch(new[] { window }, seconds), model.encoder.Config.NumMelBins);
+        return model.forward(mel).data<float>().ToArray();
     }
 
     /// <summary>Softmax probabilities of one exactly-window-long 16 kHz waveform, straight from the model.</summary>

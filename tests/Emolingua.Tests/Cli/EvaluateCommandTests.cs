@@ -15,15 +15,77 @@ public class EvaluateCommandTests(TinyBundleFixture bundle) : IClassFixture<Tiny
 
     private static string Truth(string name) => name[5] switch { 'W' => "angry", 'F' => "happy", 'N' => "neutral", _ => "sad" };
 
-    [Fact]
-    public void Evaluate_WritesConsistentReports()
+    private static string WriteEmoDb(TempDir dir)
     {
-        using var dir = new TempDir();
         var root = Path.Combine(dir.Path, "emodb");
         Directory.CreateDirectory(Path.Combine(root, "wav"));
         int seed = 0;
         foreach (var name in FourClass.Concat(Dropped))
             TestWav.WritePcm16Mono(Path.Combine(root, "wav", name + ".wav"), TestWav.Voiced(1.0 + 0.1 * (seed % 3), 16000, ++seed), 16000);
+        return root;
+    }
+
+    /// <summary>predictions.csv rows as (truth index, probabilities).</summary>
+    private static List<(int Truth, float[] P)> ReadPredictions(string outDir)
+    {
+        var lines = File.ReadAllLines(Path.Combine(outDir, "predictions.csv"));
+        var header = lines[0].Split(',');
+        int iTruth = Array.IndexOf(header, "truth");
+        var columns = Labels.Select(l => Array.IndexOf(header, "p_" + l)).ToArray();
+        return lines.Skip(1).Where(l => l.Length > 0).Select(l => l.Split(','))
+            .Select(c => (Array.IndexOf(Labels, c[iTruth]), columns.Select(i => float.Parse(c[i], System.Globalization.CultureInfo.InvariantCulture)).ToArray())).ToList();
+    }
+
+    /// <summary>ECE as Guo et al. define it, written out here independently: 15 bins (i/15, (i+1)/15] of the top probability.</summary>
+    private static double Ece(List<(int Truth, float[] P)> rows)
+    {
+        double ece = 0;
+        for (int b = 0; b < 15; b++)
+        {
+            var inBin = rows.Where(r => r.P.Max() > b / 15.0 && r.P.Max() <= (b + 1) / 15.0).ToList();
+            if (inBin.Count == 0) continue;
+            double accuracy = inBin.Count(r => Array.IndexOf(r.P, r.P.Max()) == r.Truth) / (double)inBin.Count;
+            ece += inBin.Count / (double)rows.Count * Math.Abs(accuracy - inBin.Average(r => (double)r.P.Max()));
+        }
+        return ece;
+    }
+
+    [Fact]
+    public void Evaluate_ReportsEceBeforeAndAfterTheModelsTemperature()
+    {
+        using var dir = new TempDir();
+        var root = WriteEmoDb(dir);
+        var calibrated = Path.Combine(dir.Path, "calibrated");
+        Directory.CreateDirectory(calibrated);
+        foreach (var f in Directory.GetFiles(bundle.Folder)) File.Copy(f, Path.Combine(calibrated, Path.GetFileName(f)));
+        File.WriteAllText(Path.Combine(calibrated, "calibration.json"), "{\"temperature\": 0.4}");
+
+        var plainOut = Path.Combine(dir.Path, "plain");
+        var calibratedOut = Path.Combine(dir.Path, "eval");
+        Assert.Equal(0, CliHarness.RunInProcess("evaluate", "--model", bundle.Folder, "--corpus", "emodb=" + root, "--out", plainOut).ExitCode);
+        var r = CliHarness.RunInProcess("evaluate", "--model", calibrated, "--corpus", "emodb=" + root, "--out", calibratedOut);
+        Assert.True(r.ExitCode == 0, r.Err);
+
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(calibratedOut, "metrics.json")));
+        var c = metrics.RootElement.GetProperty("calibration");
+        Assert.Equal(0.4, c.GetProperty("temperature").GetDouble());
+        Assert.Equal(15, c.GetProperty("ece_bins").GetInt32());
+        // After: the ECE of the probabilities this run wrote; before: the ECE of the same model run without calibration.
+        double after = Ece(ReadPredictions(calibratedOut)), before = Ece(ReadPredictions(plainOut));
+        Assert.Equal(after, c.GetProperty("ece_after").GetDouble(), 4);
+        Assert.Equal(before, c.GetProperty("ece_before").GetDouble(), 4);
+        Assert.True(Math.Abs(after - before) > 1e-3, $"T = 0.4 must change the ECE ({before} vs {after}), or the test is vacuous");
+        using var plain = JsonDocument.Parse(File.ReadAllText(Path.Combine(plainOut, "metrics.json")));
+        var p = plain.RootElement.GetProperty("calibration");
+        Assert.Equal(1.0, p.GetProperty("temperature").GetDouble());
+        Assert.Equal(p.GetProperty("ece_before").GetDouble(), p.GetProperty("ece_after").GetDouble());
+    }
+
+    [Fact]
+    public void Evaluate_WritesConsistentReports()
+    {
+        using var dir = new TempDir();
+        var root = WriteEmoDb(dir);
         var outDir = Path.Combine(dir.Path, "eval");
 
         var r = CliHarness.RunInProcess("evaluate", "--model", Path.GetDirectoryName(bundle.Folder)!, "--corpus", "emodb=" + root, "--out", outDir);

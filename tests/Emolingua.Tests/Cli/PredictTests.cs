@@ -131,6 +131,45 @@ public class PredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFi
         Assert.Equal((0.0, 0.6), (shortClip.Segments.Single().StartSeconds, Math.Round(shortClip.Segments.Single().EndSeconds, 6)));
     }
 
+    [Fact]
+    public void CalibratedModel_ReportsSoftmaxOfLogitsOverT_InTheApiAndTheCli()
+    {
+        using var dir = new TempDir();
+        const double t = 2.5;
+        var modelDir = Path.Combine(dir.Path, "calibrated");
+        Directory.CreateDirectory(modelDir);
+        foreach (var f in Directory.GetFiles(bundle.Folder)) File.Copy(f, Path.Combine(modelDir, Path.GetFileName(f)));
+        File.WriteAllText(Path.Combine(modelDir, "calibration.json"), $"{{\"method\": \"temperature_scaling\", \"temperature\": {t}}}");
+        var path = WriteWav(dir, "long.wav", Varied(2.5, 31));
+        var clip = TestWav.ReadPcm16Mono(path);
+
+        // Independent reference: each window's logits from the model, divided by T, softmax in double, averaged.
+        var expected = new double[4];
+        foreach (int s in new[] { 0, 8000, 16000, 24000 })
+        {
+            var z = CliHarness.WindowLogits(bundle.Model, clip[s..(s + Window)], TinyBundleFixture.Seconds).Select(v => v / t).ToArray();
+            var e = z.Select(v => Math.Exp(v - z.Max())).ToArray();
+            for (int k = 0; k < 4; k++) expected[k] += e[k] / e.Sum() / 4;
+        }
+        using (var recognizer = EmotionRecognizer.Load(modelDir))
+        {
+            Assert.Equal(t, recognizer.Temperature);
+            var actual = Ordered(recognizer.Predict(path));
+            for (int k = 0; k < 4; k++) Assert.InRange(actual[k], expected[k] - 1e-5, expected[k] + 1e-5);
+        }
+        var uncalibrated = ReferenceProbabilities(clip, [0, 8000, 16000, 24000]);
+        Assert.True(Enumerable.Range(0, 4).Max(k => Math.Abs(uncalibrated[k] - expected[k])) > 1e-2, "T = 2.5 must change the probabilities, or the test is vacuous");
+
+        var r = CliHarness.RunInProcess("predict", "--model", modelDir, "--json", path);
+        Assert.True(r.ExitCode == 0, r.Err);
+        using var doc = JsonDocument.Parse(r.OutLines.Single());
+        for (int k = 0; k < 4; k++)
+            Assert.InRange(doc.RootElement.GetProperty("probabilities").GetProperty(Labels[k]).GetDouble(), expected[k] - 1e-5, expected[k] + 1e-5);
+        // A model folder without calibration.json keeps T = 1 (runs trained before calibration existed).
+        using var plain = EmotionRecognizer.Load(bundle.Folder);
+        Assert.Equal(1.0, plain.Temperature);
+    }
+
     /// <summary>A band-limited signal (harmonics below 2 kHz) sampled at <paramref name="rate"/>.</summary>
     private static float[] Clean(double seconds, int rate)
     {

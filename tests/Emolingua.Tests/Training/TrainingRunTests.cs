@@ -39,7 +39,7 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
     {
         using var run = new TempDir();
         var summary = Train(TinyCorpora.Recipe(method), run.Path);
-        foreach (var f in new[] { "recipe.json", "metrics.jsonl", "summary.json", "model/config.json", "model/model.safetensors", "model/labels.json", "model/features.json" })
+        foreach (var f in new[] { "recipe.json", "metrics.jsonl", "summary.json", "model/config.json", "model/model.safetensors", "model/labels.json", "model/features.json", "model/calibration.json" })
             Assert.True(File.Exists(Path.Combine(run.Path, f)), $"missing {f}");
         Assert.Equal(method, summary["method"]!.GetValue<string>());
         Assert.Equal(3, summary["seed"]!.GetValue<int>());
@@ -54,6 +54,13 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
         var p = recognizer.Predict(Path.Combine(_data.Root, "en", "s1_0_angry_0.wav"));
         Assert.Equal(1.0, p.Probabilities.Values.Sum(), 4);
         Assert.Equal(method, recognizer.Method);
+
+        // Temperature scaling fitted on the English validation set: what predict applies is what calibration.json says.
+        var calibration = JsonNode.Parse(File.ReadAllText(Path.Combine(run.Path, "model", "calibration.json")))!;
+        Assert.Equal(calibration["temperature"]!.GetValue<double>(), recognizer.Temperature);
+        Assert.InRange(recognizer.Temperature, TemperatureScaling.MinTemperature, TemperatureScaling.MaxTemperature);
+        Assert.True(calibration["nll_after"]!.GetValue<double>() <= calibration["nll_before"]!.GetValue<double>() + 1e-9, calibration.ToJsonString());
+        Assert.True(calibration["n"]!.GetValue<int>() > 0);
     }
 
     public static TheoryData<string, string, long> CrashPoints() => new()
@@ -81,6 +88,7 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
         Assert.Equal(File.ReadAllText(Path.Combine(straight.Path, "summary.json")), File.ReadAllText(Path.Combine(crashed.Path, "summary.json")));
         Assert.Equal(File.ReadAllBytes(Path.Combine(straight.Path, "model", "model.safetensors")),
                      File.ReadAllBytes(Path.Combine(crashed.Path, "model", "model.safetensors")));
+        Assert.Equal(File.ReadAllText(Path.Combine(straight.Path, "model", "calibration.json")), File.ReadAllText(Path.Combine(crashed.Path, "model", "calibration.json")));
         // metrics.jsonl holds the same lines (wall-clock speed aside): nothing lost, nothing repeated.
         static string Strip(JsonObject l) { l.Remove("steps_per_s"); l.Remove("input_wait_fraction"); return l.ToJsonString(); }
         Assert.Equal(MetricLines(straight.Path).Select(Strip), MetricLines(crashed.Path).Select(Strip));

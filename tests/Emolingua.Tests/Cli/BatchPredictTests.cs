@@ -1,0 +1,300 @@
+using System.Globalization;
+using System.Text;
+using Emolingua.Cli.Commands;
+using Emolingua.Inference;
+
+namespace Emolingua.Tests.Cli;
+
+/// <summary><c>predict --out</c>: inputs (folders, lists, manifests), CSV rows, failures, resume after a kill, segments, --min-confidence.</summary>
+[Collection("Console")]
+public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFixture>
+{
+    private static readonly string[] Labels = ["angry", "happy", "neutral", "sad"];
+    private static readonly string[] FileColumns = ["path", "label", "p_angry", "p_happy", "p_neutral", "p_sad", "duration_s", "error"];
+    private static readonly string[] SegmentColumns = ["path", "start_s", "end_s", "label", "p_angry", "p_happy", "p_neutral", "p_sad", "duration_s", "error"];
+
+    private string Model => Path.GetDirectoryName(bundle.Folder)!;
+
+    private static string Wav(string path, double seconds, int seed)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var x = TestWav.Voiced(seconds, 16000, seed);
+        var rng = new Random(seed);
+        double gain = 0.2 + 2 * rng.NextDouble(); // different levels and noise, so the files get different probabilities
+        for (int i = 0; i < x.Length; i++) x[i] = (float)Math.Clamp(gain * x[i] + 0.05 * seed % 3 * (rng.NextDouble() - 0.5), -1, 1);
+        TestWav.WritePcm16Mono(path, x, 16000);
+        return path;
+    }
+
+    /// <summary>An RFC 4180 reader for one-line records, written here so the CSV is checked independently of CsvHelper.</summary>
+    private static List<string[]> ReadCsv(string path)
+    {
+        var rows = new List<string[]>();
+        foreach (var line in File.ReadAllText(path).Split('\n'))
+        {
+            if (line.Length == 0) continue;
+            var fields = new List<string>();
+            var field = new StringBuilder();
+            bool quoted = false;
+            for (int i = 0; i < line.Length; i++)
+            {
+                char c = line[i];
+                if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
+                else if (c == '"') quoted = !quoted;
+                else if (c == ',' && !quoted) { fields.Add(field.ToString()); field.Clear(); }
+                else field.Append(c);
+            }
+            fields.Add(field.ToString());
+            rows.Add(fields.ToArray());
+        }
+        return rows;
+    }
+
+    private static float[] Probabilities(string[] row, string[] header) =>
+        Labels.Select(l => float.Parse(row[Array.IndexOf(header, "p_" + l)], CultureInfo.InvariantCulture)).ToArray();
+
+    private static float[] Ordered(IReadOnlyDictionary<string, float> p) => Labels.Select(l => p[l]).ToArray();
+
+    /// <summary>
+    /// Within 5e-5: libtorch rounds differently when a window is classified in a batch of another size (the CSV run batches
+    /// several files; the reference predicts one file at a time), measured up to about 1e-5 here. A wrong window or file
+    /// would be off by 1e-2 or more.
+    /// </summary>
+    private static void AssertClose(float[] expected, float[] actual, double tolerance = 5e-5)
+    {
+        for (int k = 0; k < expected.Length; k++) Assert.InRange(actual[k], expected[k] - tolerance, expected[k] + tolerance);
+    }
+
+    [Fact]
+    public void Folders_Lists_Manifests_OneRowPerFile_AsTheRecognizerPredicts()
+    {
+        using var dir = new TempDir();
+        var a = Wav(Path.Combine(dir.Path, "clips", "a.wav"), 1.3, 1);
+        var b = Wav(Path.Combine(dir.Path, "clips", "sub", "b.wav"), 0.7, 2);
+        var noExtension = Path.Combine(dir.Path, "clips", "sub", "deeper", "recording");
+        Wav(noExtension + ".wav", 2.2, 3);
+        File.Move(noExtension + ".wav", noExtension); // audio by content
+        File.WriteAllText(Path.Combine(dir.Path, "clips", "notes.txt"), "not audio\n"); // skipped in a folder
+        var c = Wav(Path.Combine(dir.Path, "other", "c.wav"), 1.0, 4);
+        var d = Wav(Path.Combine(dir.Path, "other", "d.wav"), 1.6, 5);
+        var e = Wav(Path.Combine(dir.Path, "other", "e.wav"), 0.9, 6);
+        var list = Path.Combine(dir.Path, "other", "list.txt");
+        File.WriteAllText(list, "# clips to label\nc.wav\n\n" + a + "\n");                 // relative to the list; a is a duplicate
+        var manifest = Path.Combine(dir.Path, "other", "manifest.csv");
+        File.WriteAllText(manifest, "path,label\nd.wav,sad\ne.wav,\n");
+
+        var csv = Path.Combine(dir.Path, "out", "predictions.csv");
+        var r = CliHarness.RunInProcess("predict", "--model", Model, Path.Combine(dir.Path, "clips"), list, manifest, "--out", csv);
+        Assert.True(r.ExitCode == 0, r.Err);
+
+        var rows = ReadCsv(csv);
+        Assert.Equal(FileColumns, rows[0]);
+        string[] expectedOrder = [a, b, noExtension, c, d, e]; // the folder sorted by path, then the list, then the manifest
+        Assert.Equal(expectedOrder.Select(Path.GetFullPath), rows.Skip(1).Select(row => Path.GetFullPath(row[0])));
+        using var recognizer = EmotionRecognizer.Load(Model);
+        foreach (var row in rows.Skip(1))
+        {
+            var p = recognizer.Predict(row[0]);
+            AssertClose(Ordered(p.Probabilities), Probabilities(row, FileColumns));
+            Assert.Equal(p.Label, row[1]);
+            Assert.Equal(TestWav.ReadPcm16Mono(row[0]).Length / 16000.0, double.Parse(row[6], CultureInfo.InvariantCulture), 3);
+            Assert.Equal("", row[7]);
+        }
+        Assert.NotEqual(rows[1][2], rows[2][2]); // files are told apart
+    }
+
+    [Fact]
+    public void AFailingFile_GetsItsErrorRow_TheOthersArePredicted_ExitStatusSaysSo()
+    {
+        using var dir = new TempDir();
+        var good1 = Wav(dir.File("good1.wav"), 1.2, 7);
+        var text = dir.File("text.wav");
+        File.WriteAllText(text, "this is text, not audio\n");
+        var empty = dir.File("empty.wav");
+        TestWav.WritePcm16Mono(empty, [], 16000);
+        var missing = dir.File("missing.wav");
+        var good2 = Wav(dir.File("good2.wav"), 0.8, 8);
+        var list = dir.File("batch.txt");
+        File.WriteAllLines(list, [good1, text, empty, missing, good2]);
+
+        var csv = dir.File("predictions.csv");
+        var r = CliHarness.RunInProcess("predict", "--model", Model, list, "--out", csv);
+        Assert.Equal(PredictCommand.SomeFilesFailed, r.ExitCode);
+        Assert.Contains("3 failed", r.Err);
+        var rows = ReadCsv(csv).Skip(1).ToDictionary(row => row[0]);
+        Assert.Equal(5, rows.Count);
+        foreach (var bad in new[] { text, empty, missing })
+        {
+            Assert.NotEqual("", rows[bad][7]);
+            Assert.All(rows[bad][1..7], field => Assert.Equal("", field));
+        }
+        Assert.Contains("empty", rows[empty][7]);
+        Assert.Contains("not found", rows[missing][7]);
+        using var recognizer = EmotionRecognizer.Load(Model);
+        foreach (var good in new[] { good1, good2 })
+        {
+            Assert.Equal("", rows[good][7]);
+            AssertClose(Ordered(recognizer.Predict(good).Probabilities), Probabilities(rows[good], FileColumns));
+        }
+
+        // Every file fine: exit status 0.
+        var fine = dir.File("fine.csv");
+        Assert.Equal(0, CliHarness.RunInProcess("predict", "--model", Model, good1, good2, "--out", fine).ExitCode);
+    }
+
+    [Fact]
+    public void ResumeAfterAKill_EveryFileOnce_RowsEqualAnUninterruptedRun()
+    {
+        using var dir = new TempDir();
+        // Long clips (39 windows each) so that the run is still going when it is killed.
+        var files = Enumerable.Range(0, 12).Select(i => Wav(Path.Combine(dir.Path, "clips", $"clip{i:00}.wav"), 20, 100 + i)).ToList();
+        var folder = Path.Combine(dir.Path, "clips");
+        var straight = dir.File("straight.csv");
+        Assert.Equal(0, CliHarness.RunInProcess("predict", "--model", Model, folder, "--out", straight).ExitCode);
+
+        var killed = dir.File("killed.csv");
+        using (var child = CliHarness.StartChild("predict", "--model", Model, folder, "--out", killed, "--jobs", "2"))
+        {
+            _ = child.StandardOutput.ReadToEndAsync();
+            _ = child.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (DataLines(killed) < 2 && !child.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(10);
+            Assert.False(child.HasExited, "the run finished before it could be killed: the test would prove nothing");
+            child.Kill(entireProcessTree: true);
+            child.WaitForExit();
+        }
+        int before = DataLines(killed);
+        Assert.InRange(before, 2, files.Count - 1);
+        File.AppendAllText(killed, files[before] + ",sad,0.12"); // a torn last line, as a kill in the middle of a write leaves
+
+        var r = CliHarness.RunInProcess("predict", "--model", Model, folder, "--out", killed, "--resume");
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains($"{before} already in", r.Err);
+        AssertSameRows(ReadCsv(straight), ReadCsv(killed), FileColumns); // every file once, in order, with the same results
+
+        // Without --resume an existing CSV is refused and left as it is.
+        var bytes = File.ReadAllBytes(killed);
+        var refused = CliHarness.RunInProcess("predict", "--model", Model, folder, "--out", killed);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("--resume", refused.Err);
+        Assert.Equal(bytes, File.ReadAllBytes(killed));
+    }
+
+    /// <summary>Equal rows, probabilities as <see cref="AssertClose"/> (a resumed run's batches start elsewhere).</summary>
+    private static void AssertSameRows(List<string[]> expected, List<string[]> actual, string[] header)
+    {
+        Assert.Equal(expected.Select(row => row[0]), actual.Select(row => row[0]));
+        var probabilityColumns = Labels.Select(l => Array.IndexOf(header, "p_" + l)).ToHashSet();
+        for (int i = 1; i < expected.Count; i++)
+        {
+            AssertClose(Probabilities(expected[i], header), Probabilities(actual[i], header));
+            for (int c = 0; c < header.Length; c++)
+                if (!probabilityColumns.Contains(c)) Assert.Equal(expected[i][c], actual[i][c]);
+        }
+    }
+
+    private static int DataLines(string csv)
+    {
+        if (!File.Exists(csv)) return 0;
+        using var stream = new FileStream(csv, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return Math.Max(0, reader.ReadToEnd().Count(c => c == '\n') - 1);
+    }
+
+    [Fact]
+    public void Segments_OneRowPerWindow_AsTheRecognizersSegments_AndResumeRedoesAPartFile()
+    {
+        using var dir = new TempDir();
+        var files = new[] { Wav(dir.File("long.wav"), 2.5, 21), Wav(dir.File("short.wav"), 0.6, 22), Wav(dir.File("mid.wav"), 1.7, 23) };
+        var csv = dir.File("segments.csv");
+        var r = CliHarness.RunInProcess(["predict", "--model", Model, "--segments", "--out", csv, .. files]);
+        Assert.True(r.ExitCode == 0, r.Err);
+        var rows = ReadCsv(csv);
+        Assert.Equal(SegmentColumns, rows[0]);
+        using var recognizer = EmotionRecognizer.Load(Model);
+        var expected = files.SelectMany(f =>
+        {
+            var p = recognizer.Predict(f);
+            return p.Segments.Select(s => (Path: f, s, p.DurationSeconds));
+        }).ToList();
+        Assert.Equal(4 + 1 + 3, expected.Count); // hand-counted windows of 2.5, 0.6 and 1.7 s with a 1 s window and 0.5 s hop
+        Assert.Equal(expected.Count, rows.Count - 1);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            var row = rows[i + 1];
+            Assert.Equal(expected[i].Path, row[0]);
+            Assert.Equal(expected[i].s.StartSeconds, double.Parse(row[1], CultureInfo.InvariantCulture), 3);
+            Assert.Equal(expected[i].s.EndSeconds, double.Parse(row[2], CultureInfo.InvariantCulture), 3);
+            Assert.Equal(expected[i].s.Label, row[3]);
+            AssertClose(Ordered(expected[i].s.Probabilities), Probabilities(row, SegmentColumns));
+            Assert.Equal(expected[i].DurationSeconds, double.Parse(row[8], CultureInfo.InvariantCulture), 3);
+        }
+
+        // A run killed between two rows of long.wav's windows: resume predicts that file again, whole.
+        var complete = File.ReadAllText(csv);
+        var lines = complete.Split('\n');
+        File.WriteAllText(csv, string.Join('\n', lines.Take(3)) + "\n"); // header + 2 of long.wav's 4 windows
+        Assert.Equal(0, CliHarness.RunInProcess(["predict", "--model", Model, "--segments", "--out", csv, "--resume", .. files]).ExitCode);
+        AssertSameRows(rows, ReadCsv(csv), SegmentColumns);
+        complete = File.ReadAllText(csv);
+
+        // Resuming with the other row layout is refused.
+        var refused = CliHarness.RunInProcess(["predict", "--model", Model, "--out", csv, "--resume", .. files]);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("columns", refused.Err);
+        Assert.Equal(complete, File.ReadAllText(csv));
+    }
+
+    [Fact]
+    public void Segments_OnTheConsole_ATimelineOfTimeRangesLabelsAndConfidences()
+    {
+        using var dir = new TempDir();
+        var path = Wav(dir.File("long.wav"), 2.5, 31);
+        var r = CliHarness.RunInProcess("predict", "--model", Model, "--segments", path);
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.StartsWith(path + "\t", r.OutLines[0]);
+        using var recognizer = EmotionRecognizer.Load(Model);
+        var segments = recognizer.Predict(path).Segments;
+        // Expected lines, built from the segments: consecutive windows with one label form one line.
+        var expected = new List<string>();
+        for (int i = 0; i < segments.Count;)
+        {
+            int j = i;
+            while (j + 1 < segments.Count && segments[j + 1].Label == segments[i].Label) j++;
+            double mean = segments.Skip(i).Take(j - i + 1).Average(s => s.Probabilities[s.Label]);
+            expected.Add($"{Clock(segments[i].StartSeconds)}-{Clock(segments[j].EndSeconds)} {segments[i].Label} {mean.ToString("0.00", CultureInfo.InvariantCulture)}");
+            i = j + 1;
+        }
+        Assert.Equal(expected, r.OutLines.Skip(1).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+    }
+
+    private static string Clock(double seconds) => $"{(int)(seconds / 60)}:{seconds % 60:00.0}".Replace(',', '.');
+
+    [Fact]
+    public void MinConfidence_LabelsUncertainBelowTheThreshold()
+    {
+        using var dir = new TempDir();
+        var files = Enumerable.Range(0, 8).Select(i => Wav(dir.File($"c{i}.wav"), 0.8 + 0.2 * i, 40 + i)).ToArray();
+        using var recognizer = EmotionRecognizer.Load(Model);
+        var top = files.Select(f => recognizer.Predict(f).Probabilities.Values.Max()).ToArray();
+        Assert.True(top.Max() - top.Min() > 0.02, $"top probabilities {string.Join(", ", top)} too close to split");
+        double threshold = (top.Min() + top.Max()) / 2;
+
+        var csv = dir.File("p.csv");
+        var r = CliHarness.RunInProcess(["predict", "--model", Model, "--out", csv, "--min-confidence", threshold.ToString(CultureInfo.InvariantCulture), .. files]);
+        Assert.True(r.ExitCode == 0, r.Err);
+        var rows = ReadCsv(csv).Skip(1).ToList();
+        for (int i = 0; i < files.Length; i++)
+        {
+            var p = Probabilities(rows[i], FileColumns);
+            string argmax = Labels[Array.IndexOf(p, p.Max())];
+            Assert.Equal(top[i] < threshold ? "uncertain" : argmax, rows[i][1]);
+        }
+        Assert.Contains(rows, row => row[1] == "uncertain");
+        Assert.Contains(rows, row => row[1] != "uncertain");
+
+        var console = CliHarness.RunInProcess(["predict", "--model", Model, "--min-confidence", threshold.ToString(CultureInfo.InvariantCulture), .. files]);
+        Assert.Equal(rows.Select(row => row[1]), console.OutLines.Select(l => l.Split('\t')[1]));
+        Assert.NotEqual(0, CliHarness.RunInProcess("predict", "--model", Model, "--min-confidence", "1.5", files[0]).ExitCode);
+    }
+}
