@@ -14,11 +14,20 @@ public static class Methods
     public const string Byol = "byol";
     public static readonly IReadOnlyList<string> All = [Baseline, Contrastive, Byol];
 
+    /// <summary>Table 1's reference columns, which need no Whisper model (see ReferenceScores and the acoustic baseline).</summary>
+    public const string Chance = "chance";
+    public const string Majority = "majority";
+    public const string Acoustic = "acoustic";
+    public static readonly IReadOnlyList<string> References = [Chance, Majority, Acoustic];
+
     public static string DisplayName(string column) => column switch
     {
         Baseline => "Baseline",
         Contrastive => "Contrastive",
         Byol => "BYOL",
+        Chance => "Chance",
+        Majority => "Majority",
+        Acoustic => "Acoustic",
         _ => column,
     };
 }
@@ -173,6 +182,8 @@ public sealed class ExperimentReport
     [JsonPropertyName("protocol")] public Protocol Protocol { get; set; } = new();
     [JsonPropertyName("results")] public List<ResultSummary> Results { get; set; } = [];
     [JsonPropertyName("cells")] public List<Cell> Cells { get; set; } = [];
+    /// <summary>Few-shot curves, one entry per column × corpus × k (k = 0 is the zero-shot result); null when not run.</summary>
+    [JsonPropertyName("few_shot")] public List<FewShotSummary>? FewShot { get; set; }
 
     /// <summary>Aggregates the successful cells per (column, corpus); failed cells are kept in "cells" and counted.</summary>
     public static ExperimentReport Build(Protocol protocol, IEnumerable<Cell> cells)
@@ -180,7 +191,8 @@ public sealed class ExperimentReport
         var all = cells.ToList();
         foreach (var c in all)
         {
-            if (!Methods.All.Contains(c.Method)) throw new ArgumentException($"cell method '{c.Method}' is not one of {string.Join(", ", Methods.All)}");
+            if (!Methods.All.Contains(c.Method) && !Methods.References.Contains(c.Method))
+                throw new ArgumentException($"cell method '{c.Method}' is not one of {string.Join(", ", Methods.All.Concat(Methods.References))}");
             if (string.IsNullOrEmpty(c.Corpus)) throw new ArgumentException("cell without a corpus");
             if (c.IsOk && (c.Accuracy is null || c.MacroF1 is null || c.Uar is null))
                 throw new ArgumentException($"cell {c.Column}/{c.Corpus} fold {c.Fold} seed {c.Seed} is ok but lacks metrics");
@@ -228,9 +240,15 @@ public sealed class ExperimentReport
 
     // ---------------------------------------------------------------- layout helpers
 
-    /// <summary>Columns: Baseline, Contrastive, BYOL always (missing → "–"), then ablation variants in first-seen order.</summary>
+    /// <summary>
+    /// Columns: Baseline, Contrastive, BYOL always (missing → "–"), then ablation variants in first-seen order, then the
+    /// reference columns that have results (chance, majority, acoustic).
+    /// </summary>
     public IReadOnlyList<string> Columns() =>
-        Methods.All.Concat(Results.Select(r => r.Column).Where(c => !Methods.All.Contains(c)).Distinct()).ToList();
+        Methods.All
+            .Concat(Results.Select(r => r.Column).Where(c => !Methods.All.Contains(c) && !Methods.References.Contains(c)).Distinct())
+            .Concat(Methods.References.Where(m => Results.Any(r => r.Column == m)))
+            .ToList();
 
     /// <summary>Corpora with results: the paper's order first, then others in first-seen order.</summary>
     public IReadOnlyList<string> Corpora()
@@ -390,6 +408,17 @@ public sealed class ExperimentReport
         sb.AppendLine();
         sb.AppendLine(RenderTable1Markdown());
         sb.AppendLine("Best mean per row in bold; std is the sample std over runs; – = not run.");
+        var references = Columns().Where(Methods.References.Contains).ToList();
+        if (references.Count > 0)
+        {
+            var notes = new Dictionary<string, string>
+            {
+                [Methods.Chance] = "Chance = the expected score of guessing uniformly at random",
+                [Methods.Majority] = "Majority = always the most frequent class of the English training set",
+                [Methods.Acoustic] = "Acoustic = a class-balanced logistic regression on 31 utterance functionals of pitch, energy, voicing and spectral shape, trained on the English training set",
+            };
+            sb.AppendLine(string.Join("; ", references.Select(r => notes[r])) + " (one run per fold; see the README).");
+        }
         sb.AppendLine();
         sb.AppendLine("## Table 2: confusion-matrix difference, Contrastive − Baseline");
         sb.AppendLine();
@@ -399,6 +428,14 @@ public sealed class ExperimentReport
         sb.AppendLine("## Accuracy by gender (§4.1)");
         sb.AppendLine();
         sb.AppendLine(RenderGenderTableMarkdown());
+        if (FewShot is { Count: > 0 } fewShot)
+        {
+            sb.AppendLine($"## Few-shot adaptation: UAR against labelled clips per class ({string.Join(", ", fewShot.Select(f => f.Mode).Distinct())} mode)");
+            sb.AppendLine();
+            sb.AppendLine(FewShotCurves.RenderMarkdown(fewShot, Corpora().Concat(fewShot.Select(f => f.Corpus)).Distinct().ToList()));
+            sb.AppendLine("k shots per class from the corpus's training folds (never a test-fold speaker); mean (sample std) over folds, seeds and draws; k = 0 is the zero-shot result of Table 1. Accuracy and macro F1 are in results.json \"few_shot\".");
+            sb.AppendLine();
+        }
         var figs = figures?.ToList();
         if (figs is { Count: > 0 })
         {

@@ -45,6 +45,7 @@ public static class ExperimentRunner
         }
 
         var cells = new List<Cell>();
+        var fewShotCells = new List<FewShotCell>();
         var store = new WaveformStore();
         int total = exp.Runs.Count * exp.Folds.Count * exp.Seeds.Count, done = 0;
         foreach (var fold in exp.Folds)
@@ -55,15 +56,24 @@ public static class ExperimentRunner
                     var runDir = Path.Combine(outDir, "runs", ExperimentRecipe.RunName(entry, fold, seed));
                     var cellsPath = Path.Combine(runDir, "cells.json");
                     var kinds = entry.Evaluate.Where(tests.ContainsKey).ToList();
+                    var recipe = exp.TrainingRecipe(entry, fold, seed);
+                    string? variant = entry.Column != recipe.Method ? entry.Column : null;
+                    var fewShotModel = new FewShotExperiment.Model(runDir, recipe, recipe.Method, variant, fold, seed, Path.GetRelativePath(outDir, runDir));
+                    var fewShotKinds = exp.FewShot is { } fewShot ? kinds.Where(k => fewShot.Covers(tests[k])).ToList() : [];
                     if (File.Exists(cellsPath))
                     {
-                        cells.AddRange(JsonSerializer.Deserialize<List<Cell>>(File.ReadAllText(cellsPath), ExperimentReport.JsonOptions) ?? new());
+                        var earlier = JsonSerializer.Deserialize<List<Cell>>(File.ReadAllText(cellsPath), ExperimentReport.JsonOptions) ?? new();
+                        cells.AddRange(earlier);
                         log($"[{done}/{total}] {entry.Column} fold {fold} seed {seed}: done earlier");
+                        if (fewShotKinds.Count > 0 && earlier.All(c => c.IsOk))
+                        {
+                            using var trained = TorchEmotionEngine.Load(runDir, o.Device, recipe.Training.EvalBatch);
+                            foreach (var kind in fewShotKinds)
+                                fewShotCells.AddRange(FewShotExperiment.Run(exp.FewShot!, fewShotModel, trained, tests[kind], TestSet(kind, fold), exp.FoldCount, exp.FoldSeed, store, o.Device, log));
+                        }
                         continue;
                     }
                     log($"[{done}/{total}] {entry.Column}{(entry.Tag is { } t ? $" ({t})" : "")} fold {fold} seed {seed}: training");
-                    var recipe = exp.TrainingRecipe(entry, fold, seed);
-                    string? variant = entry.Column != recipe.Method ? entry.Column : null;
                     try
                     {
                         TrainRun.Execute(recipe, new TrainRun.Options(runDir, o.DataDir, o.Device, Resume: true, log, Store: store)); // decoded audio shared by every run
@@ -82,6 +92,8 @@ public static class ExperimentRunner
                             runCells.Add(cell);
                             log($"    {kind}: accuracy {cell.Accuracy:0.000}, macro F1 {cell.MacroF1:0.000}, UAR {cell.Uar:0.000} (n = {cell.Count})");
                         }
+                        foreach (var kind in fewShotKinds)
+                            fewShotCells.AddRange(FewShotExperiment.Run(exp.FewShot!, fewShotModel, engine, tests[kind], TestSet(kind, fold), exp.FoldCount, exp.FoldSeed, store, o.Device, log));
                         AtomicFile.WriteAllText(cellsPath, JsonSerializer.Serialize(runCells, ExperimentReport.JsonOptions));
                         cells.AddRange(runCells);
                     }
@@ -98,7 +110,9 @@ public static class ExperimentRunner
             SplitHash = SplitHash(exp, tests.Keys, TestSet),
             Extra = new() { ["folds_run"] = string.Join(", ", exp.Folds), ["fold_seed"] = exp.FoldSeed },
         };
+        cells.AddRange(ReferenceBaselines.Run(exp, exp.References, o.DataDir, tests, TestSet, store, outDir, log));
         var report = ExperimentReport.Build(protocol, cells);
+        if (exp.FewShot != null) report.FewShot = FewShotCurves.Build(fewShotCells, report.Results);
         report.Save(Path.Combine(outDir, "results.json"));
         var figures = Plot(report, exp, outDir, tests.Keys.ToList(), log);
         report.SaveMarkdown(Path.Combine(outDir, "report.md"), figures, $"Emolingua results: {exp.Name}");
@@ -120,7 +134,13 @@ public static class ExperimentRunner
         var plots = Path.Combine(outDir, "plots");
         Directory.CreateDirectory(plots);
         var figures = new List<FigureLink>();
-        foreach (var r in report.Results.Where(r => r.ConfusionMatrixMean != null))
+        foreach (var kind in report.FewShot?.Select(f => f.Corpus).Distinct() ?? [])
+        {
+            var file = $"fewshot_{kind}.png";
+            FewShotCurves.SavePlot(Path.Combine(plots, file), report.FewShot!, kind, Predictions.Labels.Length);
+            figures.Add(new FigureLink($"Few-shot adaptation on {CorpusNames.DisplayName(kind)}: UAR against labelled clips per class", "plots/" + file, Embed: true));
+        }
+        foreach (var r in report.Results.Where(r => r.ConfusionMatrixMean != null && r.Method != Methods.Majority))
         {
             var file = $"confusion_{r.Column.Replace(':', '-')}_{r.Corpus}.png";
             EvaluationPlots.SaveConfusionMatrix(Path.Combine(plots, file), r.ConfusionMatrixMean!, Predictions.Labels,

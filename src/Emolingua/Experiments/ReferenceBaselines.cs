@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Emolingua.Audio;
+using Emolingua.Corpora;
+using Emolingua.Evaluation;
+using Emolingua.Features.Acoustic;
+using Emolingua.Models;
+using Emolingua.Training;
+using Emolingua.Training.Acoustic;
+using Emolingua.Util;
+
+namespace Emolingua.Experiments;
+
+/// <summary>
+/// Table 1's reference columns for every fold of the grid: <c>chance</c> and <c>majority</c>
+/// (<see cref="ReferenceScores"/>) and <c>acoustic</c> (<see cref="AcousticFeatures"/> into a logistic regression
+/// trained on the fold's English training set, <see cref="AcousticTraining"/>), each evaluated on every test corpus's
+/// fold. The English data are those of the grid's Baseline entry (else its first entry) for that fold. They draw
+/// nothing at random, so there is one run per fold, recorded as seed 0. Files: OUT/reference/features.csv (every
+/// clip's functionals, a cache), OUT/reference/foldK/cells.json (done: skipped on resume), foldK/acoustic/model.json
+/// and foldK/acoustic/eval/CORPUS/predictions.csv.
+/// </summary>
+public static class ReferenceBaselines
+{
+    public const int Seed = 0;
+
+    public static List<Cell> Run(ExperimentRecipe exp, IReadOnlyList<string> methods, string? dataDir, IReadOnlyDictionary<string, ICorpus> tests,
+        Func<string, int, List<Utterance>> testSet, WaveformStore store, string outDir, Action<string> log)
+    {
+        var cells = new List<Cell>();
+        if (methods.Count == 0 || tests.Count == 0) return cells;
+        var entry = exp.Runs.FirstOrDefault(r => r.Column == Methods.Baseline) ?? exp.Runs[0];
+        var features = new FeatureCache(Path.Combine(outDir, "reference", "features.csv"), store);
+        foreach (var fold in exp.Folds)
+        {
+            var foldDir = Path.Combine(outDir, "reference", $"fold{fold}");
+            var cellsPath = Path.Combine(foldDir, "cells.json");
+            if (File.Exists(cellsPath))
+            {
+                cells.AddRange(JsonSerializer.Deserialize<List<Cell>>(File.ReadAllText(cellsPath), ExperimentReport.JsonOptions) ?? []);
+                log($"reference rows, fold {fold}: done earlier");
+                continue;
+            }
+            var english = TrainingData.Load(exp.TrainingRecipe(entry, fold, exp.Seeds[0]), dataDir, needEnglish: true, needUnlabeled: false).EnglishTrain
+                .Where(u => u.Label != null).ToList();
+            var englishLabels = english.Select(u => (int)u.Label!.Value).ToArray();
+            int majority = ReferenceScores.MajorityClass(englishLabels, Predictions.Labels.Length);
+            AcousticClassifier? acoustic = null;
+            if (methods.Contains(Methods.Acoustic))
+            {
+                log($"reference rows, fold {fold}: acoustic features of {english.Count} English training clips");
+                acoustic = AcousticTraining.Train(features.Get(english), englishLabels, Predictions.Labels);
+                acoustic.Save(Path.Combine(foldDir, "acoustic", "model.json"));
+            }
+            var foldCells = new List<Cell>();
+            foreach (var (kind, _) in tests)
+            {
+                var test = testSet(kind, fold).Where(u => u.Label != null).ToList();
+                if (test.Count == 0) continue;
+                var truth = test.Select(u => (int)u.Label!.Value).ToArray();
+                var genders = test.Select(u => u.Gender.ToString().ToLowerInvariant()).ToList();
+                var runDir = Path.GetRelativePath(outDir, foldDir);
+                if (methods.Contains(Methods.Chance))
+                    foldCells.Add(Tagged(ReferenceScores.Chance(kind, fold, Seed, truth, Predictions.Labels, genders), runDir));
+                if (methods.Contains(Methods.Majority))
+                    foldCells.Add(Cell.FromPredictions(Methods.Majority, kind, fold, Seed, truth, Enumerable.Repeat(majority, truth.Length).ToArray(),
+                        Predictions.Labels, genders, runDir: runDir));
+                if (acoustic != null)
+                {
+                    var probabilities = features.Get(test).Select(f => acoustic.Probabilities(f).Select(p => (float)p).ToArray()).ToArray();
+                    var predicted = probabilities.Select(p => Array.IndexOf(p, p.Max())).ToArray();
+                    var preds = new Predictions(test, truth, predicted, probabilities, null);
+                    preds.SaveCsv(Path.Combine(CreatedDirectory(foldDir, "acoustic", "eval", kind), "predictions.csv"));
+                    foldCells.Add(preds.ToCell(Methods.Acoustic, kind, fold, Seed, runDir: Path.Combine(runDir, "acoustic")));
+                }
+                foreach (var c in foldCells.Where(c => c.Corpus == kind))
+                    log($"    {c.Method} on {kind}: accuracy {c.Accuracy:0.000}, macro F1 {c.MacroF1:0.000}, UAR {c.Uar:0.000} (n = {c.Count})");
+            }
+            Directory.CreateDirectory(foldDir);
+            AtomicFile.WriteAllText(cellsPath, JsonSerializer.Serialize(foldCells, ExperimentReport.JsonOptions));
+            cells.AddRange(foldCells);
+        }
+        return cells;
+    }
+
+    private static Cell Tagged(Cell c, string runDir) { c.RunDir = runDir; return c; }
+
+    private static string CreatedDirectory(params string[] parts)
+    {
+        var dir = Path.Combine(parts);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>Functionals by audio path: computed once (two threads), kept in a CSV a person can open.</summary>
+    private sealed class FeatureCache
+    {
+        private readonly string _path;
+        private readonly WaveformStore _store;
+        private readonly Dictionary<string, double[]> _byPath = new(StringComparer.Ordinal);
+
+        public FeatureCache(string path, WaveformStore store)
+        {
+            _path = path;
+            _store = store;
+            if (!File.Exists(path)) return;
+            var lines = File.ReadAllLines(path);
+            if (lines.Length == 0 || lines[0] != Header) return; // another feature set: computed again
+            int n = AcousticFeatures.Names.Count;
+            foreach (var line in lines.Skip(1))
+            {
+                // n numbers, then the path quoted as CSV (it may hold commas).
+                var fields = line.Split(',', n + 1);
+                if (fields.Length != n + 1) continue;
+                var quoted = fields[n];
+                _byPath[quoted[1..^1].Replace("\"\"", "\"")] = fields[..n].Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            }
+        }
+
+        private static string Header => string.Join(",", AcousticFeatures.Names) + ",path";
+
+        public List<double[]> Get(IReadOnlyList<Utterance> clips)
+        {
+            var missing = clips.Select(u => u.Path).Where(p => !_byPath.ContainsKey(p)).Distinct().ToList();
+            if (missing.Count > 0)
+            {
+                var computed = new ConcurrentDictionary<string, double[]>(StringComparer.Ordinal);
+                Parallel.ForEach(missing, new ParallelOptions { MaxDegreeOfParallelism = 2 }, p => computed[p] = AcousticFeatures.Extract(_store.Get(p)));
+                foreach (var (p, f) in computed) _byPath[p] = f;
+                var sb = new StringBuilder(Header).Append('\n');
+                foreach (var (p, f) in _byPath.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                    sb.AppendJoin(',', f.Select(v => v.ToString("R", CultureInfo.InvariantCulture))).Append(",\"").Append(p.Replace("\"", "\"\"")).Append("\"\n");
+                AtomicFile.WriteAllText(_path, sb.ToString());
+            }
+            return clips.Select(u => _byPath[u.Path]).ToList();
+        }
+    }
+}
