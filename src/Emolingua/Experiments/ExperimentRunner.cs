@@ -68,8 +68,7 @@ public static class ExperimentRunner
                         if (fewShotKinds.Count > 0 && earlier.All(c => c.IsOk))
                         {
                             using var trained = TorchEmotionEngine.Load(runDir, o.Device, recipe.Training.EvalBatch);
-                            foreach (var kind in fewShotKinds)
-                                fewShotCells.AddRange(FewShotExperiment.Run(exp.FewShot!, fewShotModel, trained, tests[kind], TestSet(kind, fold), exp.FoldCount, exp.FoldSeed, store, o.Device, log));
+                            fewShotCells.AddRange(FewShot(exp, fewShotModel, trained, fewShotKinds, tests, TestSet, store, o.Device, log));
                         }
                         continue;
                     }
@@ -92,10 +91,9 @@ public static class ExperimentRunner
                             runCells.Add(cell);
                             log($"    {kind}: accuracy {cell.Accuracy:0.000}, macro F1 {cell.MacroF1:0.000}, UAR {cell.Uar:0.000} (n = {cell.Count})");
                         }
-                        foreach (var kind in fewShotKinds)
-                            fewShotCells.AddRange(FewShotExperiment.Run(exp.FewShot!, fewShotModel, engine, tests[kind], TestSet(kind, fold), exp.FoldCount, exp.FoldSeed, store, o.Device, log));
                         AtomicFile.WriteAllText(cellsPath, JsonSerializer.Serialize(runCells, ExperimentReport.JsonOptions));
                         cells.AddRange(runCells);
+                        fewShotCells.AddRange(FewShot(exp, fewShotModel, engine, fewShotKinds, tests, TestSet, store, o.Device, log));
                     }
                     catch (EmolinguaException e)
                     {
@@ -117,6 +115,19 @@ public static class ExperimentRunner
         var figures = Plot(report, exp, outDir, tests.Keys.ToList(), log);
         report.SaveMarkdown(Path.Combine(outDir, "report.md"), figures, $"Emolingua results: {exp.Name}");
         return report;
+    }
+
+    /// <summary>A trained model's few-shot cells; a failure is logged and leaves the model's zero-shot results standing.</summary>
+    private static List<FewShotCell> FewShot(ExperimentRecipe exp, FewShotExperiment.Model model, TorchEmotionEngine engine, List<string> kinds,
+        Dictionary<string, ICorpus> tests, Func<string, int, List<Utterance>> testSet, WaveformStore store, torch.Device device, Action<string> log)
+    {
+        var cells = new List<FewShotCell>();
+        foreach (var kind in kinds)
+        {
+            try { cells.AddRange(FewShotExperiment.Run(exp.FewShot!, model, engine, tests[kind], testSet(kind, model.Fold), exp.FoldCount, exp.FoldSeed, store, device, log)); }
+            catch (EmolinguaException e) { log($"    few-shot {kind} failed: {e.Message}"); }
+        }
+        return cells;
     }
 
     /// <summary>A hash of every (corpus, fold) test set's sorted utterance ids: equal hashes mean identical splits.</summary>

@@ -34,6 +34,7 @@ public static class FewShotExperiment
         if (File.Exists(cellsPath))
             return JsonSerializer.Deserialize<List<FewShotCell>>(File.ReadAllText(cellsPath), ExperimentReport.JsonOptions) ?? [];
         Directory.CreateDirectory(dir);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var pool = FewShotDraws.Pool(corpus, model.Fold, folds, foldSeed);
         var test = testSet.Where(u => u.Label != null).ToList();
         var testIds = test.Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
@@ -79,8 +80,8 @@ public static class FewShotExperiment
                     cells.Add(FewShotCell.From(preds.ToCell(model.Method, corpus.Kind, model.Fold, model.Seed, model.Variant, model.RelativeRunDir), k, draw, section.Mode, shots.Count));
                 }
         }
-        foreach (var g in cells.GroupBy(c => c.K))
-            log($"    few-shot {corpus.Kind} k = {g.Key}: UAR {g.Average(c => c.Uar):0.000} over {g.Count()} draws");
+        log($"    few-shot {corpus.Kind} ({section.Mode}, {watch.Elapsed.TotalSeconds:0.0} s): UAR " +
+            string.Join(", ", cells.GroupBy(c => c.K).Select(g => $"k = {g.Key} {g.Average(c => c.Uar):0.000}")) + $" (mean of {section.Draws} draws)");
         AtomicFile.WriteAllText(cellsPath, JsonSerializer.Serialize(cells, ExperimentReport.JsonOptions));
         return cells;
     }

@@ -1,5 +1,6 @@
 using Emolingua.Features.Acoustic;
 using Emolingua.Models;
+using Emolingua.Util;
 
 namespace Emolingua.Training.Acoustic;
 
@@ -26,6 +27,9 @@ public static class AcousticTraining
             return std > 1e-12 ? std : 1; // a constant feature stays at 0 after centring
         }).ToArray();
         var z = features.Select(r => r.Select((v, j) => (v - mean[j]) / scale[j]).ToArray()).ToList();
+        var missing = classNames.Where((_, c) => !labels.Contains(c)).ToList();
+        if (missing.Count > 0)
+            throw new EmolinguaException($"acoustic baseline: no English training clips of {string.Join(", ", missing)} (class-balanced training needs every class)");
         var weights = LogisticRegression.BalancedWeights(labels, classNames.Count);
         var fit = LogisticRegression.Train(z, labels, classNames.Count, InverseRegularisation, weights);
         return new AcousticClassifier
