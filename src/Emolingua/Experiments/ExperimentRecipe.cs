@@ -52,6 +52,8 @@ public sealed class ExperimentRecipe
     }
 
     public string Folder { get; private set; } = ".";
+    /// <summary>The file this recipe was loaded from (absolute).</summary>
+    public string SourcePath { get; private set; } = "";
 
     public static ExperimentRecipe Load(string path)
     {
@@ -59,7 +61,8 @@ public sealed class ExperimentRecipe
         ExperimentRecipe r;
         try { r = JsonSerializer.Deserialize<ExperimentRecipe>(File.ReadAllText(path), Training.Recipe.JsonOptions) ?? new(); }
         catch (JsonException e) { throw new EmolinguaException(path, $"experiment recipe: {e.Message}"); }
-        r.Folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        r.SourcePath = Path.GetFullPath(path);
+        r.Folder = Path.GetDirectoryName(r.SourcePath)!;
         if (r.Runs.Count == 0) throw new EmolinguaException(path, "no runs");
         foreach (var run in r.Runs)
             foreach (var kind in run.Evaluate)

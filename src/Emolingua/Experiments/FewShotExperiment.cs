@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Emolingua.Audio;
 using Emolingua.Corpora;
@@ -26,13 +25,21 @@ public static class FewShotExperiment
 {
     public sealed record Model(string RunDir, Recipe Recipe, string Method, string? Variant, int Fold, int Seed, string RelativeRunDir);
 
+    private static string Folder(string runDir, string kind) => Path.Combine(runDir, "few-shot", kind);
+
+    /// <summary>The finished few-shot cells of a run on a corpus, or null when they are not there.</summary>
+    public static List<FewShotCell>? Read(string runDir, string kind)
+    {
+        var path = Path.Combine(Folder(runDir, kind), "cells.json");
+        return File.Exists(path) ? JsonSerializer.Deserialize<List<FewShotCell>>(File.ReadAllText(path), ExperimentReport.JsonOptions) ?? [] : null;
+    }
+
     public static List<FewShotCell> Run(FewShotSection section, Model model, TorchEmotionEngine engine, ICorpus corpus,
         IReadOnlyList<Utterance> testSet, int folds, int foldSeed, WaveformStore store, Device device, Action<string> log)
     {
-        var dir = Path.Combine(model.RunDir, "few-shot", corpus.Kind);
+        if (Read(model.RunDir, corpus.Kind) is { } done) return done;
+        var dir = Folder(model.RunDir, corpus.Kind);
         var cellsPath = Path.Combine(dir, "cells.json");
-        if (File.Exists(cellsPath))
-            return JsonSerializer.Deserialize<List<FewShotCell>>(File.ReadAllText(cellsPath), ExperimentReport.JsonOptions) ?? [];
         Directory.CreateDirectory(dir);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var pool = FewShotDraws.Pool(corpus, model.Fold, folds, foldSeed);
@@ -113,7 +120,12 @@ public static class FewShotExperiment
         {
             var a = Npy.Read(npy);
             int d = (int)a.Shape[1];
-            var ids = File.ReadLines(index).Skip(1).Select(l => l[..l.LastIndexOf(',')]).ToList();
+            var ids = new List<string>();
+            using (var csv = CsvFiles.Open(index))
+            {
+                int id = CsvFiles.Column(csv, "utterance_id");
+                while (csv.Read()) ids.Add(CsvFiles.Field(csv, id));
+            }
             var cached = ids.ToHashSet(StringComparer.Ordinal);
             if (ids.Count == a.Shape[0] && clips.All(u => cached.Contains(u.Id)))
                 return new Embedded(Enumerable.Range(0, ids.Count).Select(i => a.Data.AsSpan(i * d, d).ToArray()).ToArray(), RowsOf(ids));
@@ -121,10 +133,9 @@ public static class FewShotExperiment
         log($"    few-shot {kind}: embedding {clips.Count} clips (cached in {Path.GetRelativePath(Path.GetDirectoryName(Path.GetDirectoryName(dir)!)!, dir)})");
         var plan = AudioWindows.Plan(clips.Select(u => store.Get(u.Path)).ToList(), WhisperAudio.SamplesFor(engine.Seconds));
         var embeddings = engine.Classify(plan.Select(w => w.Samples).ToList(), embeddings: true).Embeddings!;
-        var csv = new StringBuilder("utterance_id,window_start\n");
-        foreach (var w in plan) csv.Append(clips[w.Clip].Id).Append(',').Append(w.Start.ToString(CultureInfo.InvariantCulture)).Append('\n');
         Npy.WriteFloat32(npy, embeddings.SelectMany(e => e).ToArray(), embeddings.Length, embeddings[0].Length);
-        AtomicFile.WriteAllText(index, csv.ToString());
+        CsvFiles.Write(index, ["utterance_id", "window_start"],
+            plan.Select(w => (IReadOnlyList<string>)[clips[w.Clip].Id, w.Start.ToString(CultureInfo.InvariantCulture)]));
         return new Embedded(embeddings, RowsOf(plan.Select(w => clips[w.Clip].Id).ToList()));
     }
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Emolingua.Audio;
 using Emolingua.Corpora;
@@ -26,11 +25,11 @@ public static class ReferenceBaselines
 {
     public const int Seed = 0;
 
-    public static List<Cell> Run(ExperimentRecipe exp, IReadOnlyList<string> methods, string? dataDir, IReadOnlyDictionary<string, ICorpus> tests,
-        Func<string, int, List<Utterance>> testSet, WaveformStore store, string outDir, Action<string> log)
+    public static List<Cell> Run(ExperimentRecipe exp, IReadOnlyList<string> methods, string? dataDir, ExperimentTestSets tests,
+        WaveformStore store, string outDir, Action<string> log)
     {
         var cells = new List<Cell>();
-        if (methods.Count == 0 || tests.Count == 0) return cells;
+        if (methods.Count == 0 || tests.Kinds.Count == 0) return cells;
         var entry = exp.Runs.FirstOrDefault(r => r.Column == Methods.Baseline) ?? exp.Runs[0];
         var features = new FeatureCache(Path.Combine(outDir, "reference", "features.csv"), store);
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -46,21 +45,21 @@ public static class ReferenceBaselines
             }
             try
             {
-                cells.AddRange(RunFold(exp, methods, dataDir, tests, testSet, features, entry, fold, foldDir, cellsPath, outDir, log));
+                cells.AddRange(RunFold(exp, methods, dataDir, tests, features, entry, fold, foldDir, cellsPath, outDir, log));
                 log($"reference rows, fold {fold}: done ({watch.Elapsed.TotalSeconds:0.0} s so far)");
             }
             catch (EmolinguaException e)
             {
                 // Not cached: a later run retries (e.g. once the English data are complete).
                 log($"reference rows, fold {fold} failed: {e.Message}");
-                cells.AddRange(tests.Keys.SelectMany(kind => methods.Select(m => Cell.Failed(m, kind, fold, Seed, e.Message))));
+                cells.AddRange(tests.Kinds.SelectMany(kind => methods.Select(m => Cell.Failed(m, kind, fold, Seed, e.Message))));
             }
         }
         return cells;
     }
 
-    private static List<Cell> RunFold(ExperimentRecipe exp, IReadOnlyList<string> methods, string? dataDir, IReadOnlyDictionary<string, ICorpus> tests,
-        Func<string, int, List<Utterance>> testSet, FeatureCache features, ExperimentRecipe.RunEntry entry, int fold, string foldDir, string cellsPath,
+    private static List<Cell> RunFold(ExperimentRecipe exp, IReadOnlyList<string> methods, string? dataDir, ExperimentTestSets tests,
+        FeatureCache features, ExperimentRecipe.RunEntry entry, int fold, string foldDir, string cellsPath,
         string outDir, Action<string> log)
     {
         var english = TrainingData.Load(exp.TrainingRecipe(entry, fold, exp.Seeds[0]), dataDir, needEnglish: true, needUnlabeled: false).EnglishTrain
@@ -75,9 +74,9 @@ public static class ReferenceBaselines
             acoustic.Save(Path.Combine(foldDir, "acoustic", "model.json"));
         }
         var foldCells = new List<Cell>();
-        foreach (var (kind, _) in tests)
+        foreach (var kind in tests.Kinds)
         {
-            var test = testSet(kind, fold).Where(u => u.Label != null).ToList();
+            var test = tests.Get(kind, fold).Where(u => u.Label != null).ToList();
             if (test.Count == 0) continue;
             var truth = test.Select(u => (int)u.Label!.Value).ToArray();
             var genders = test.Select(u => u.Gender.ToString().ToLowerInvariant()).ToList();
@@ -124,20 +123,13 @@ public static class ReferenceBaselines
             _path = path;
             _store = store;
             if (!File.Exists(path)) return;
-            var lines = File.ReadAllLines(path);
-            if (lines.Length == 0 || lines[0] != Header) return; // another feature set: computed again
-            int n = AcousticFeatures.Names.Count;
-            foreach (var line in lines.Skip(1))
-            {
-                // n numbers, then the path quoted as CSV (it may hold commas).
-                var fields = line.Split(',', n + 1);
-                if (fields.Length != n + 1) continue;
-                var quoted = fields[n];
-                _byPath[quoted[1..^1].Replace("\"\"", "\"")] = fields[..n].Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-            }
+            using var csv = CsvFiles.Open(path);
+            var columns = AcousticFeatures.Names.Select(n => CsvFiles.Column(csv, n)).ToArray();
+            int clip = CsvFiles.Column(csv, "path");
+            if (clip < 0 || columns.Any(c => c < 0)) return; // another feature set: computed again
+            while (csv.Read())
+                _byPath[CsvFiles.Field(csv, clip)] = columns.Select(c => double.Parse(CsvFiles.Field(csv, c), CultureInfo.InvariantCulture)).ToArray();
         }
-
-        private static string Header => string.Join(",", AcousticFeatures.Names) + ",path";
 
         public List<double[]> Get(IReadOnlyList<Utterance> clips)
         {
@@ -147,10 +139,8 @@ public static class ReferenceBaselines
                 var computed = new ConcurrentDictionary<string, double[]>(StringComparer.Ordinal);
                 Parallel.ForEach(missing, new ParallelOptions { MaxDegreeOfParallelism = 2 }, p => computed[p] = AcousticFeatures.Extract(_store.Get(p)));
                 foreach (var (p, f) in computed) _byPath[p] = f;
-                var sb = new StringBuilder(Header).Append('\n');
-                foreach (var (p, f) in _byPath.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                    sb.AppendJoin(',', f.Select(v => v.ToString("R", CultureInfo.InvariantCulture))).Append(",\"").Append(p.Replace("\"", "\"\"")).Append("\"\n");
-                AtomicFile.WriteAllText(_path, sb.ToString());
+                CsvFiles.Write(_path, [.. AcousticFeatures.Names, "path"], _byPath.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                    .Select(kv => (IReadOnlyList<string>)[.. kv.Value.Select(v => v.ToString("R", CultureInfo.InvariantCulture)), kv.Key]));
             }
             return clips.Select(u => _byPath[u.Path]).ToList();
         }
