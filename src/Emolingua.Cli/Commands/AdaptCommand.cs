@@ -12,8 +12,9 @@ public sealed class AdaptCommand : CliCommand
     private readonly Option<int> _shots = new("--shots")
     {
         Required = true, HelpName = "K", Description = "labelled clips per class",
-        CustomParser = r => int.TryParse(r.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out int k) && k >= 1
-            ? k : Refuse(r, $"option --shots: '{r.Tokens[0].Value}' must be a whole number of at least 1"),
+        CustomParser = r => r.Tokens.Count == 0 ? 0 // the parser reports the missing value
+            : int.TryParse(r.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out int k) && k >= 1 ? k
+            : Refuse(r, $"option --shots: '{r.Tokens[0].Value}' must be a whole number of at least 1"),
     };
     private readonly Option<int?> _fold = CliOptions.OptionalInt("--fold", "draw only from the folds other than this one (to evaluate on it afterwards)", min: 1);
     private readonly Option<int> _folds = CliOptions.Int("--folds", Folds.DefaultK, "how many speaker folds the corpus is dealt into", min: 1);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Emolingua.Evaluation;
 using Emolingua.Experiments;
 using Emolingua.Util;
 using static TorchSharp.torch;
@@ -30,6 +31,7 @@ public sealed class ExperimentCommand : CliCommand
         var report = ExperimentRunner.Run(ExperimentRecipe.Load(parsed.GetValue(_recipe)!),
             new ExperimentRunner.Options(outDir, dataDir, parsed.GetValue(_device)!, parsed.GetValue(_resume)));
         Console.WriteLine(report.RenderTable1Text());
+        if (report.FewShot is { Count: > 0 } fewShot) Console.WriteLine(FewShotCurves.RenderText(fewShot, report.Corpora()));
         Console.WriteLine($"results: {Path.Combine(outDir, "results.json")}, report: {Path.Combine(outDir, "report.md")}");
         return 0;
     }

@@ -91,25 +91,54 @@ public static class FewShotCurves
         return result;
     }
 
-    /// <summary>Rows corpus × column, columns k (k = 0 is zero-shot): UAR mean (std).</summary>
-    public static string RenderMarkdown(IReadOnlyList<FewShotSummary> summaries, IReadOnlyList<string> corpusOrder)
+    /// <summary>The table's header and rows: corpus (first row of its group only), column, UAR mean (std) per k.</summary>
+    private static (List<string> Header, List<List<string>> Rows) Table(IReadOnlyList<FewShotSummary> summaries, IReadOnlyList<string> corpusOrder)
     {
-        if (summaries.Count == 0) return "_No few-shot results._\n";
         var ks = summaries.Select(s => s.K).Distinct().Order().ToList();
-        var sb = new StringBuilder();
-        sb.AppendLine("| Corpus | Method | " + string.Join(" | ", ks.Select(k => k == 0 ? "k = 0 (zero-shot)" : $"k = {k}")) + " |");
-        sb.AppendLine("|---|---|" + string.Concat(ks.Select(_ => "---|")));
+        var header = new List<string> { "Corpus", "Method" };
+        header.AddRange(ks.Select(k => k == 0 ? "k = 0 (zero-shot)" : $"k = {k}"));
+        var rows = new List<List<string>>();
         foreach (var corpus in corpusOrder)
         {
             bool firstRow = true;
             foreach (var column in summaries.Where(s => s.Corpus == corpus).Select(s => s.Column).Distinct())
             {
-                var cells = ks.Select(k => summaries.FirstOrDefault(s => s.Corpus == corpus && s.Column == column && s.K == k) is { } s
-                    ? $"{s.Uar.Mean.ToString("0.000", Inv)} ({s.Uar.Std.ToString("0.000", Inv)})" : "–");
-                sb.AppendLine($"| {(firstRow ? CorpusNames.DisplayName(corpus) : "")} | {Methods.DisplayName(column)} | {string.Join(" | ", cells)} |");
+                var row = new List<string> { firstRow ? CorpusNames.DisplayName(corpus) : "", Methods.DisplayName(column) };
+                row.AddRange(ks.Select(k => summaries.FirstOrDefault(s => s.Corpus == corpus && s.Column == column && s.K == k) is { } s
+                    ? $"{s.Uar.Mean.ToString("0.000", Inv)} ({s.Uar.Std.ToString("0.000", Inv)})" : "–"));
+                rows.Add(row);
                 firstRow = false;
             }
         }
+        return (header, rows);
+    }
+
+    /// <summary>Rows corpus × column, columns k (k = 0 is zero-shot): UAR mean (std).</summary>
+    public static string RenderMarkdown(IReadOnlyList<FewShotSummary> summaries, IReadOnlyList<string> corpusOrder)
+    {
+        if (summaries.Count == 0) return "_No few-shot results._\n";
+        var (header, rows) = Table(summaries, corpusOrder);
+        var sb = new StringBuilder();
+        sb.AppendLine("| " + string.Join(" | ", header) + " |");
+        sb.AppendLine("|---|---|" + string.Concat(header.Skip(2).Select(_ => "---|")));
+        foreach (var row in rows) sb.AppendLine("| " + string.Join(" | ", row) + " |");
+        return sb.ToString();
+    }
+
+    /// <summary>The same table as plain text for the console.</summary>
+    public static string RenderText(IReadOnlyList<FewShotSummary> summaries, IReadOnlyList<string> corpusOrder)
+    {
+        var (header, rows) = Table(summaries, corpusOrder);
+        var lines = new List<List<string>> { header };
+        lines.AddRange(rows);
+        var widths = Enumerable.Range(0, header.Count).Select(i => lines.Max(l => l[i].Length)).ToArray();
+        var sb = new StringBuilder();
+        for (int r = 0; r < lines.Count; r++)
+        {
+            sb.AppendLine(string.Join("  ", lines[r].Select((t, i) => i < 2 ? t.PadRight(widths[i]) : t.PadLeft(widths[i]))).TrimEnd());
+            if (r == 0) sb.AppendLine(new string('-', widths.Sum() + 2 * (widths.Length - 1)));
+        }
+        sb.AppendLine("UAR, mean (sample std) over folds, seeds and draws; k = labelled clips per class; k = 0 is zero-shot");
         return sb.ToString();
     }
 

@@ -58,18 +58,21 @@ public static class FewShotExperiment
             var testRows = test.Select(u => windows.Rows[u.Id]).ToList();
             var testEmbeddings = testRows.SelectMany(r => r).Select(i => windows.Embeddings[i]).ToList();
             var testClip = testRows.SelectMany((r, clip) => r.Select(_ => clip)).ToArray();
-            foreach (var k in section.K)
-                for (int draw = 0; draw < section.Draws; draw++)
-                {
-                    var shots = FewShotDraws.Draw(pool, k, section.Seed, corpus.Kind, model.Fold, draw);
-                    var rows = shots.SelectMany((u, clip) => windows.Rows[u.Id].Select(i => (Row: i, Clip: clip))).ToList();
-                    int headSeed = unchecked((int)StepRandom.Mix((ulong)model.Seed, (ulong)k, (ulong)draw));
-                    using var head = HeadAdaptation.Adapt(engine.Model.head, rows.Select(r => windows.Embeddings[r.Row]).ToList(),
-                        rows.Select(r => (int)shots[r.Clip].Label!.Value).ToList(), rows.Select(r => r.Clip).ToList(), section.Head, headSeed);
-                    var perWindow = HeadAdaptation.Probabilities(head, testEmbeddings);
-                    var probabilities = MeanByClip(perWindow, testClip, test.Count);
-                    cells.Add(Evaluate(model, corpus, test, probabilities, k, draw, section.Mode, shots.Count));
-                }
+            var draws = section.K.SelectMany(k => Enumerable.Range(0, section.Draws).Select(draw =>
+                (K: k, Draw: draw, Shots: FewShotDraws.Draw(pool, k, section.Seed, corpus.Kind, model.Fold, draw)))).ToList();
+            var sets = draws.Select(d =>
+            {
+                var rows = d.Shots.SelectMany((u, clip) => windows.Rows[u.Id].Select(i => (Row: i, Clip: clip))).ToList();
+                return new ShotEmbeddings(rows.Select(r => windows.Embeddings[r.Row]).ToList(),
+                    rows.Select(r => (int)d.Shots[r.Clip].Label!.Value).ToList(), rows.Select(r => r.Clip).ToList());
+            }).ToList();
+            var heads = HeadAdaptation.Adapt(engine.Model.head, sets, section.Head, model.Seed);
+            for (int i = 0; i < draws.Count; i++)
+            {
+                using var head = heads[i];
+                var probabilities = MeanByClip(HeadAdaptation.Probabilities(head, testEmbeddings), testClip, test.Count);
+                cells.Add(Evaluate(model, corpus, test, probabilities, draws[i].K, draws[i].Draw, section.Mode, draws[i].Shots.Count));
+            }
         }
         else
         {
@@ -130,9 +133,10 @@ public static class FewShotExperiment
             if (ids.Count == a.Shape[0] && clips.All(u => cached.Contains(u.Id)))
                 return new Embedded(Enumerable.Range(0, ids.Count).Select(i => a.Data.AsSpan(i * d, d).ToArray()).ToArray(), RowsOf(ids));
         }
-        log($"    few-shot {kind}: embedding {clips.Count} clips (cached in {Path.GetRelativePath(Path.GetDirectoryName(Path.GetDirectoryName(dir)!)!, dir)})");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var plan = AudioWindows.Plan(clips.Select(u => store.Get(u.Path)).ToList(), WhisperAudio.SamplesFor(engine.Seconds));
         var embeddings = engine.Classify(plan.Select(w => w.Samples).ToList(), embeddings: true).Embeddings!;
+        log($"    few-shot {kind}: embedded {clips.Count} clips ({plan.Count} windows) in {watch.Elapsed.TotalSeconds:0.0} s, cached in {Path.GetRelativePath(Path.GetDirectoryName(Path.GetDirectoryName(dir)!)!, dir)}");
         Npy.WriteFloat32(npy, embeddings.SelectMany(e => e).ToArray(), embeddings.Length, embeddings[0].Length);
         CsvFiles.Write(index, ["utterance_id", "window_start"],
             plan.Select(w => (IReadOnlyList<string>)[clips[w.Clip].Id, w.Start.ToString(CultureInfo.InvariantCulture)]));

@@ -43,6 +43,9 @@ public class FewShotCurvesTests
         Assert.Contains("| EMO-DB (German) | Baseline | 0.300 (0.050) | 0.550 (0.129) | 0.850 (0.071) |", md);
         Assert.Contains("|  | BYOL | 0.300 (0.050) | 0.500 (0.000) | – |", md);
 
+        var text = FewShotCurves.RenderText(curves, ["emodb"]).Split('\n');
+        Assert.Contains(text, l => l.StartsWith("EMO-DB (German)  Baseline") && l.Contains("0.550 (0.129)") && l.EndsWith("0.850 (0.071)"));
+
         using var dir = new TempDir();
         FewShotCurves.SavePlot(dir.File("curve.png"), curves, "emodb", 4, 720, 480);
         PlotTests.AssertPng(dir.File("curve.png"), 720, 480);

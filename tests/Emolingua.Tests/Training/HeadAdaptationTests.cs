@@ -34,6 +34,8 @@ public class HeadAdaptationTests
         return p.Select((row, i) => Array.IndexOf(row, row.Max()) == y[i] ? 1.0 : 0.0).Average();
     }
 
+    private static ShotEmbeddings Shots(List<float[]> x, List<int> y) => new(x, y, Enumerable.Range(0, x.Count).ToList());
+
     [Fact]
     public void FiveShotsPerClassSeparateHeldOutEmbeddings()
     {
@@ -43,17 +45,39 @@ public class HeadAdaptationTests
         double before = Accuracy(english, test, testY);
         var (shots, shotY) = Sample(5, seed: 1);
         var englishWeights = english.fc2.weight!.data<float>().ToArray();
-        using var adapted = HeadAdaptation.Adapt(english, shots, shotY, Enumerable.Range(0, shots.Count).ToList(),
-            new HeadOptions(Steps: 200, LearningRate: 1e-2), seed: 0);
+        var options = new HeadOptions(Steps: 200, LearningRate: 1e-2);
+        using var adapted = HeadAdaptation.Adapt(english, Shots(shots, shotY), options, seed: 0);
         // A random head is near chance; 20 shots of a separable problem give every held-out point.
         Assert.InRange(before, 0, 0.6);
         Assert.Equal(1.0, Accuracy(adapted, test, testY));
         Assert.Equal(englishWeights, english.fc2.weight!.data<float>().ToArray()); // the source head is untouched
         Assert.False(adapted.training);
         // Same seed, same head.
-        using var again = HeadAdaptation.Adapt(english, shots, shotY, Enumerable.Range(0, shots.Count).ToList(),
-            new HeadOptions(Steps: 200, LearningRate: 1e-2), seed: 0);
+        using var again = HeadAdaptation.Adapt(english, Shots(shots, shotY), options, seed: 0);
         Assert.Equal(adapted.fc2.weight!.data<float>().ToArray(), again.fc2.weight!.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void HeadsTrainedTogetherEqualHeadsTrainedAlone()
+    {
+        // Without dropout nothing is random, so each head of a joint run must match its own run (sets of different sizes).
+        random.manual_seed(12);
+        using var english = new ClassificationHead(8, 16, 4, 0.0);
+        var sets = new[] { 1, 3, 5 }.Select(k => { var (x, y) = Sample(k, seed: 10 + k); return Shots(x, y); }).ToList();
+        var options = new HeadOptions(Steps: 30, LearningRate: 1e-2);
+        var together = HeadAdaptation.Adapt(english, sets, options, seed: 0);
+        for (int i = 0; i < sets.Count; i++)
+        {
+            using var alone = HeadAdaptation.Adapt(english, sets[i], options, seed: 0);
+            foreach (var (name, t) in alone.state_dict())
+            {
+                var a = t.data<float>().ToArray();
+                var b = together[i].state_dict()[name].data<float>().ToArray();
+                Assert.Equal(a.Length, b.Length);
+                for (int j = 0; j < a.Length; j++) Assert.True(Math.Abs(a[j] - b[j]) < 1e-5, $"set {i} {name}[{j}]: {a[j]} alone, {b[j]} together");
+            }
+            together[i].Dispose();
+        }
     }
 
     [Fact]

@@ -69,7 +69,7 @@ public static class Adaptation
             var clips = shots.Select(u => store.Get(u.Path)).ToList();
             var windows = WindowEmbeddings.Of(clips, info.Seconds, w => model.ClassifyWindows(w, 32, embeddings: true).Embeddings!);
             var labels = windows.Clips.Select(c => (int)shots[c].Label!.Value).ToArray();
-            using var head = HeadAdaptation.Adapt(model.head, windows.Embeddings, labels, windows.Clips, o.Head ?? new HeadOptions(), o.Seed);
+            using var head = HeadAdaptation.Adapt(model.head, new ShotEmbeddings(windows.Embeddings, labels, windows.Clips), o.Head ?? new HeadOptions(), o.Seed);
             using (no_grad())
             {
                 var adapted = head.state_dict();
