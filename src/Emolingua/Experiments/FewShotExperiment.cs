@@ -18,7 +18,7 @@ namespace Emolingua.Experiments;
 /// drawn from the corpus's training folds (<see cref="FewShotDraws"/>), the model adapted (head or full) and the
 /// adapted model evaluated on the test fold through <see cref="Predictions.ToCell"/>. Everything lives under
 /// RUN_DIR/few-shot/CORPUS/: cells.json (done: skipped on resume), and in head mode the cached window embeddings of
-/// the corpus's labelled clips (embeddings.npy [windows, D] with windows.csv: utterance id and window start), in full
+/// the clips some draw uses and of the test fold (embeddings.npy [windows, D] with windows.csv: utterance id and window start), in full
 /// mode one adapted run folder per k and draw.
 /// </summary>
 public static class FewShotExperiment
@@ -54,12 +54,14 @@ public static class FewShotExperiment
         var cells = new List<FewShotCell>();
         if (section.Mode == Adaptation.HeadMode)
         {
-            var windows = CachedEmbeddings(dir, pool.Concat(test).ToList(), engine, store, log, corpus.Kind);
+            var draws = section.K.SelectMany(k => Enumerable.Range(0, section.Draws).Select(draw =>
+                (K: k, Draw: draw, Shots: FewShotDraws.Draw(pool, k, section.Seed, corpus.Kind, model.Fold, draw)))).ToList();
+            // Only the clips some draw uses, and the test fold, are embedded.
+            var needed = draws.SelectMany(d => d.Shots).Concat(test).DistinctBy(u => u.Id).OrderBy(u => u.Id, StringComparer.Ordinal).ToList();
+            var windows = CachedEmbeddings(dir, needed, engine, store, log, corpus.Kind);
             var testRows = test.Select(u => windows.Rows[u.Id]).ToList();
             var testEmbeddings = testRows.SelectMany(r => r).Select(i => windows.Embeddings[i]).ToList();
             var testClip = testRows.SelectMany((r, clip) => r.Select(_ => clip)).ToArray();
-            var draws = section.K.SelectMany(k => Enumerable.Range(0, section.Draws).Select(draw =>
-                (K: k, Draw: draw, Shots: FewShotDraws.Draw(pool, k, section.Seed, corpus.Kind, model.Fold, draw)))).ToList();
             var sets = draws.Select(d =>
             {
                 var rows = d.Shots.SelectMany((u, clip) => windows.Rows[u.Id].Select(i => (Row: i, Clip: clip))).ToList();

@@ -87,10 +87,16 @@ public class FewShotGridTests : IClassFixture<TrainingRunTests.Data>
             }
             Assert.All(curve.Skip(1), f => Assert.Equal(4, f!["runs"]!.GetValue<int>()));
         }
-        // The window embeddings of every labelled clip (80 clips of 1.2 s: 2 one-second windows each) are cached per model.
+        // The window embeddings (clips of 1.2 s: 2 one-second windows each) of the test fold (Session1's 16 clips) and of
+        // the drawn clips (at most 3 per class in each of 2 draws) are cached per model.
         var cache = Path.Combine(output.Path, "runs", "baseline", "fold1-seed0", "few-shot", "manifest");
-        Assert.Equal(new long[] { 160, 64 }, Emolingua.Util.Npy.Read(Path.Combine(cache, "embeddings.npy")).Shape);
-        Assert.Equal(161, File.ReadLines(Path.Combine(cache, "windows.csv")).Count());
+        var windowIds = File.ReadLines(Path.Combine(cache, "windows.csv")).Skip(1).Select(l => l.Split(',')[0]).ToList();
+        var session1 = Emolingua.Corpora.Corpus.Load(Emolingua.Corpora.Corpus.Open("manifest", Path.Combine(_data.Root, "english.csv")))
+            .Where(u => u.Session == "Session1").Select(u => u.Id).ToList();
+        Assert.Subset(windowIds.ToHashSet(), session1.ToHashSet());
+        Assert.InRange(windowIds.Distinct().Count(), 16 + 4 * 3, 16 + 4 * 3 * 2);
+        Assert.All(windowIds.GroupBy(i => i), g => Assert.Equal(2, g.Count()));
+        Assert.Equal(new long[] { windowIds.Count, 64 }, Emolingua.Util.Npy.Read(Path.Combine(cache, "embeddings.npy")).Shape);
 
         var md = File.ReadAllText(Path.Combine(output.Path, "report.md"));
         Assert.Contains("| Chance | Majority | Acoustic |", md);
