@@ -48,6 +48,11 @@ public sealed class DemoCommand : CliCommand
         Console.WriteLine();
         Console.WriteLine("Table 1 (demo: stand-in corpora, tiny encoder; mean (std) over folds x seeds)");
         Console.WriteLine(ReportTables.Table1Text(report));
+        if (report.FewShot is { Count: > 0 } fewShot)
+        {
+            Console.WriteLine($"Few-shot adaptation ({string.Join(", ", fewShot.Select(f => f.Mode).Distinct())} mode; k labelled clips per class from the target corpus's training folds)");
+            Console.WriteLine(FewShotCurves.RenderText(fewShot, report.Corpora()));
+        }
         Console.WriteLine($"report: {Path.Combine(outDir, "report.md")}   results: {Path.Combine(outDir, "results.json")}   plots: {Path.Combine(outDir, "plots")}");
         Console.WriteLine($"trained models: {Path.Combine(outDir, "runs")} (try ./emolingua predict --model {Path.Combine(outDir, "runs", "baseline", "fold1-seed0")} AUDIO.wav)");
         Console.WriteLine($"demo wall time: {watch.Elapsed.TotalMinutes:0.0} min");

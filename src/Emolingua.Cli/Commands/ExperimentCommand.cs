@@ -148,6 +148,7 @@ public sealed class ExperimentCommand : CliCommand
     private static void PrintResults(ExperimentReport report, string outDir)
     {
         Console.WriteLine(ReportTables.Table1Text(report));
+        if (report.FewShot is { Count: > 0 } fewShot) Console.WriteLine(FewShotCurves.RenderText(fewShot, report.Corpora()));
         Console.WriteLine($"results: {Path.Combine(outDir, "results.json")}, report: {Path.Combine(outDir, "report.md")}");
     }
 

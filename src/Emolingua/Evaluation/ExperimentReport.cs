@@ -51,6 +51,8 @@ public sealed class ExperimentReport
     [JsonPropertyName("protocol")] public Protocol Protocol { get; set; } = new();
     [JsonPropertyName("results")] public List<ResultSummary> Results { get; set; } = [];
     [JsonPropertyName("cells")] public List<Cell> Cells { get; set; } = [];
+    /// <summary>Few-shot curves, one entry per column × corpus × k (k = 0 is the zero-shot result); null when not run.</summary>
+    [JsonPropertyName("few_shot")] public List<FewShotSummary>? FewShot { get; set; }
 
     /// <summary>Aggregates the successful cells per (column, corpus); failed cells are kept in "cells" and counted.</summary>
     public static ExperimentReport Build(Protocol protocol, IEnumerable<Cell> cells)
@@ -58,7 +60,8 @@ public sealed class ExperimentReport
         var all = cells.ToList();
         foreach (var c in all)
         {
-            if (!Methods.All.Contains(c.Method)) throw new ArgumentException($"cell method '{c.Method}' is not one of {string.Join(", ", Methods.All)}");
+            if (!Methods.All.Contains(c.Method) && !Methods.References.Contains(c.Method))
+                throw new ArgumentException($"cell method '{c.Method}' is not one of {string.Join(", ", Methods.All.Concat(Methods.References))}");
             if (string.IsNullOrEmpty(c.Corpus)) throw new ArgumentException("cell without a corpus");
             if (c.IsOk && (c.Accuracy is null || c.MacroF1 is null || c.Uar is null))
                 throw new ArgumentException($"cell {c.Column}/{c.Corpus} fold {c.Fold} seed {c.Seed} is ok but lacks metrics");
@@ -66,9 +69,15 @@ public sealed class ExperimentReport
         return new ExperimentReport { Protocol = protocol, Results = Aggregation.Summarize(all), Cells = all };
     }
 
-    /// <summary>Columns: Baseline, Contrastive, BYOL always (missing → "–"), then ablation variants in first-seen order.</summary>
+    /// <summary>
+    /// Columns: Baseline, Contrastive, BYOL always (missing → "–"), then ablation variants in first-seen order, then the
+    /// reference columns that have results (chance, majority, acoustic).
+    /// </summary>
     public IReadOnlyList<string> Columns() =>
-        Methods.All.Concat(Results.Select(r => r.Column).Where(c => !Methods.All.Contains(c)).Distinct()).ToList();
+        Methods.All
+            .Concat(Results.Select(r => r.Column).Where(c => !Methods.All.Contains(c) && !Methods.References.Contains(c)).Distinct())
+            .Concat(Methods.References.Where(m => Results.Any(r => r.Column == m)))
+            .ToList();
 
     /// <summary>Corpora with results: the paper's order first, then others in first-seen order.</summary>
     public IReadOnlyList<string> Corpora()

@@ -8,11 +8,20 @@ public static class Methods
     public const string Byol = "byol";
     public static readonly IReadOnlyList<string> All = [Baseline, Contrastive, Byol];
 
+    /// <summary>Table 1's reference columns, which need no Whisper model (see ReferenceScores and the acoustic baseline).</summary>
+    public const string Chance = "chance";
+    public const string Majority = "majority";
+    public const string Acoustic = "acoustic";
+    public static readonly IReadOnlyList<string> References = [Chance, Majority, Acoustic];
+
     public static string DisplayName(string column) => column switch
     {
         Baseline => "Baseline",
         Contrastive => "Contrastive",
         Byol => "BYOL",
+        Chance => "Chance",
+        Majority => "Majority",
+        Acoustic => "Acoustic",
         _ => column,
     };
 }

@@ -158,6 +158,17 @@ public static class ReportTables
         sb.AppendLine();
         sb.AppendLine(Table1Markdown(report));
         sb.AppendLine("Best mean per row in bold; std is the sample std over runs; – = not run.");
+        var references = report.Columns().Where(Methods.References.Contains).ToList();
+        if (references.Count > 0)
+        {
+            var notes = new Dictionary<string, string>
+            {
+                [Methods.Chance] = "Chance = the expected score of guessing uniformly at random",
+                [Methods.Majority] = "Majority = always the most frequent class of the English training set",
+                [Methods.Acoustic] = "Acoustic = a class-balanced logistic regression on 31 utterance functionals of pitch, energy, voicing and spectral shape, trained on the English training set",
+            };
+            sb.AppendLine(string.Join("; ", references.Select(r => notes[r])) + " (one run per fold; see the README).");
+        }
         sb.AppendLine();
         sb.AppendLine("## Table 2: confusion-matrix difference, Contrastive − Baseline");
         sb.AppendLine();
@@ -167,6 +178,14 @@ public static class ReportTables
         sb.AppendLine("## Accuracy by gender (§4.1)");
         sb.AppendLine();
         sb.AppendLine(GenderTableMarkdown(report));
+        if (report.FewShot is { Count: > 0 } fewShot)
+        {
+            sb.AppendLine($"## Few-shot adaptation: UAR against labelled clips per class ({string.Join(", ", fewShot.Select(f => f.Mode).Distinct())} mode)");
+            sb.AppendLine();
+            sb.AppendLine(FewShotCurves.RenderMarkdown(fewShot, report.Corpora().Concat(fewShot.Select(f => f.Corpus)).Distinct().ToList()));
+            sb.AppendLine("k shots per class from the corpus's training folds (never a test-fold speaker); mean (sample std) over folds, seeds and draws; k = 0 is the zero-shot result of Table 1. Accuracy and macro F1 are in results.json \"few_shot\".");
+            sb.AppendLine();
+        }
         var figs = figures?.ToList();
         if (figs is { Count: > 0 })
         {

@@ -83,6 +83,7 @@ public static class CellRunner
                 runCells.Add(result);
                 log($"    {kind}: accuracy {result.Accuracy:0.000}, macro F1 {result.MacroF1:0.000}, UAR {result.Uar:0.000} (n = {result.Count})");
             }
+            RunFewShot(plan, exp, cell, recipe, engine, tests, store, device, log);
             CellAttempt.Record(runDir, CellAttempt.StateDone, owner);
             Json.Save(ResultPath(plan, cell), runCells);
             return new CellResult(Outcome.Done, runCells);
@@ -107,6 +108,40 @@ public static class CellRunner
             throw;
         }
     }
+
+    /// <summary>The test corpora of the cell that get few-shot curves (none without a few_shot section).</summary>
+    public static List<string> FewShotCorpora(ExperimentRecipe exp, GridCell cell, ExperimentTestSets tests) =>
+        exp.FewShot is { } fewShot ? cell.Evaluate.Where(k => fewShot.Covers(tests.CorpusOf(k))).ToList() : [];
+
+    /// <summary>
+    /// For a cell finished before its recipe gained a few_shot section (or before a corpus was added to it): runs the
+    /// few-shot adaptations it lacks. Nothing happens when they are all there or the cell failed.
+    /// </summary>
+    public static void CompleteFewShot(ExperimentPlan plan, ExperimentRecipe exp, GridCell cell, ExperimentTestSets tests, WaveformStore store,
+        torch.Device device, Action<string> log)
+    {
+        var runDir = plan.RunDir(cell);
+        if (FewShotCorpora(exp, cell, tests).All(k => FewShotExperiment.Read(runDir, k) != null) || ReadResult(plan, cell)?.All(c => c.IsOk) != true) return;
+        var recipe = exp.TrainingRecipe(exp.Runs[cell.Entry], cell.Fold, cell.Seed);
+        using var engine = TorchEmotionEngine.Load(runDir, device, recipe.Training.EvalBatch);
+        RunFewShot(plan, exp, cell, recipe, engine, tests, store, device, log);
+    }
+
+    /// <summary>The cell's few-shot cells on each corpus (cached per corpus); a failure is logged and leaves the zero-shot results standing.</summary>
+    private static void RunFewShot(ExperimentPlan plan, ExperimentRecipe exp, GridCell cell, Recipe recipe, TorchEmotionEngine engine,
+        ExperimentTestSets tests, WaveformStore store, torch.Device device, Action<string> log)
+    {
+        var model = new FewShotExperiment.Model(plan.RunDir(cell), recipe, cell.Method, cell.Variant, cell.Fold, cell.Seed, cell.RunDir);
+        foreach (var kind in FewShotCorpora(exp, cell, tests))
+        {
+            try { FewShotExperiment.Run(exp.FewShot!, model, engine, tests.CorpusOf(kind), tests.Get(kind, cell.Fold), exp.FoldCount, exp.FoldSeed, store, device, log); }
+            catch (EmolinguaException e) { log($"    few-shot {kind} failed: {e.Message}"); }
+        }
+    }
+
+    /// <summary>The few-shot cells of every finished model of the plan.</summary>
+    public static List<FewShotCell> CollectFewShot(ExperimentPlan plan, ExperimentRecipe exp, ExperimentTestSets tests) =>
+        plan.Cells.SelectMany(c => FewShotCorpora(exp, c, tests).SelectMany(k => FewShotExperiment.Read(plan.RunDir(c), k) ?? [])).ToList();
 
     /// <summary>What the report shows for a cell: its results, else its recorded failure, else "did not finish".</summary>
     public static List<Cell> Collect(ExperimentPlan plan, GridCell cell) =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Emolingua.Evaluation;
 using Emolingua.Training;
 using Emolingua.Util;
 
@@ -21,6 +22,10 @@ public sealed class ExperimentRecipe
     public List<Recipe.CorpusRef> TestCorpora { get; set; } = new();
     public List<RunEntry> Runs { get; set; } = new();
     public TsneSection Tsne { get; set; } = new();
+    /// <summary>Table 1's reference columns: any of chance, majority, acoustic (all by default; [] for none).</summary>
+    public List<string> References { get; set; } = [.. Methods.References];
+    /// <summary>Few-shot adaptation curves; null (absent) = none.</summary>
+    public FewShotSection? FewShot { get; set; }
 
     public sealed class RunEntry
     {
@@ -63,6 +68,10 @@ public sealed class ExperimentRecipe
             foreach (var kind in run.Evaluate)
                 if (r.TestCorpora.All(c => c.Kind != kind))
                     throw new EmolinguaException(path, $"run '{run.Column}' evaluates '{kind}', which test_corpora does not list");
+        foreach (var reference in r.References)
+            if (!Methods.References.Contains(reference))
+                throw new EmolinguaException(path, $"references: '{reference}' is not one of {string.Join(", ", Methods.References)}");
+        r.FewShot?.Validate(path, r.TestCorpora.Select(c => c.Kind));
         return r;
     }
 

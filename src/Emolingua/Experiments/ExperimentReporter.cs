@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using Emolingua.Features;
+using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Evaluation;
 using Emolingua.Util;
@@ -8,7 +10,8 @@ namespace Emolingua.Experiments;
 
 /// <summary>
 /// The grid's report: every cell's results (a cell that did not finish counts as failed) aggregated into
-/// OUT/results.json, OUT/report.md and OUT/plots/. Reads only the plan and the run folders, so it can run in a
+/// OUT/results.json, OUT/report.md and OUT/plots/, with Table 1's reference rows (computed here, cached under
+/// OUT/reference/) and the few-shot curves. Reads only the plan, the run folders and the corpora, so it can run in a
 /// process of its own after the cells (the Slurm report job).
 /// </summary>
 public static class ExperimentReporter
@@ -24,6 +27,7 @@ public static class ExperimentReporter
     public static ExperimentReport Write(ExperimentPlan plan, ExperimentRecipe exp, ExperimentTestSets tests, Action<string> log)
     {
         var cells = plan.Cells.SelectMany(c => CellRunner.Collect(plan, c)).ToList();
+        cells.AddRange(ReferenceBaselines.Run(exp, exp.References, plan.DataDir, tests, new WaveformStore(WhisperAudio.SampleRate), plan.OutDir, log));
         var protocol = new Protocol
         {
             Folds = exp.FoldCount, Seeds = exp.Seeds, Recipe = exp.Name, EmolinguaVersion = VersionInfo.Version,
@@ -31,6 +35,7 @@ public static class ExperimentReporter
             Extra = new() { ["folds_run"] = string.Join(", ", exp.Folds), ["fold_seed"] = exp.FoldSeed },
         };
         var report = ExperimentReport.Build(protocol, cells);
+        if (exp.FewShot != null) report.FewShot = FewShotCurves.Build(CellRunner.CollectFewShot(plan, exp, tests), report.Results);
         report.Save(Path.Combine(plan.OutDir, "results.json"));
         var figures = Plot(report, exp, plan.OutDir, tests.Kinds.ToList(), log);
         ReportTables.SaveMarkdown(report, Path.Combine(plan.OutDir, "report.md"), figures, $"Emolingua results: {exp.Name}");
@@ -52,7 +57,14 @@ public static class ExperimentReporter
         var plots = Path.Combine(outDir, "plots");
         Directory.CreateDirectory(plots);
         var figures = new List<FigureLink>();
-        foreach (var r in report.Results.Where(r => r.ConfusionMatrixMean != null))
+        foreach (var kind in report.FewShot?.Select(f => f.Corpus).Distinct() ?? [])
+        {
+            var file = $"fewshot_{kind}.png";
+            FewShotCurves.SavePlot(Path.Combine(plots, file), report.FewShot!, kind, Predictions.Labels.Length);
+            figures.Add(new FigureLink($"Few-shot adaptation on {CorpusNames.DisplayName(kind)}: UAR against labelled clips per class", "plots/" + file, Embed: true));
+        }
+        // Majority's matrix is one column by construction; chance has none.
+        foreach (var r in report.Results.Where(r => r.ConfusionMatrixMean != null && r.Method != Methods.Majority))
         {
             var file = $"confusion_{r.Column.Replace(':', '-')}_{r.Corpus}.png";
             EvaluationPlots.SaveConfusionMatrix(Path.Combine(plots, file), r.ConfusionMatrixMean!, Predictions.Labels,

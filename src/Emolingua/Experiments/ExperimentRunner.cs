@@ -38,6 +38,7 @@ public static class ExperimentRunner
             if (CellRunner.IsDone(plan, cell))
             {
                 log($"{step} {cell.Column} fold {cell.Fold} seed {cell.Seed}: done earlier");
+                CellRunner.CompleteFewShot(plan, exp, cell, tests, store, o.Device, log);
                 continue;
             }
             log($"{step} {cell.Describe()}: training");

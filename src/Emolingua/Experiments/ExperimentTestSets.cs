@@ -27,6 +27,8 @@ public sealed class ExperimentTestSets
     /// <summary>The present test corpora, in the recipe's order.</summary>
     public IReadOnlyCollection<string> Kinds => _corpora.Keys;
 
+    public ICorpus CorpusOf(string kind) => _corpora[kind];
+
     public List<Utterance> Get(string kind, int fold)
     {
         if (!_sets.TryGetValue((kind, fold), out var set))

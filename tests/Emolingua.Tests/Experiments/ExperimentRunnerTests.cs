@@ -33,6 +33,7 @@ public class ExperimentRunnerTests : IClassFixture<TrainingRunTests.Data>
                 new JsonObject { ["column"] = "contrastive:target", ["recipe"] = "contrastive.json", ["evaluate"] = new JsonArray("manifest"),
                                  ["set"] = new JsonObject { ["training.max_epochs"] = 1 } }),
             ["tsne"] = new JsonObject { ["enabled"] = true, ["fold"] = 1, ["seed"] = 0, ["perplexity"] = 5 },
+            ["references"] = new JsonArray(), // the reference rows are FewShotGridTests' subject
         };
         var path = Path.Combine(folder, "grid.json");
         File.WriteAllText(path, grid.ToJsonString());

@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text.Json;
+using Emolingua.Audio;
+using Emolingua.Corpora;
+using Emolingua.Evaluation;
+using Emolingua.Features;
+using Emolingua.Inference;
+using Emolingua.Training;
+using Emolingua.Training.Data;
+using Emolingua.Training.FewShot;
+using Emolingua.Util;
+using static TorchSharp.torch;
+
+namespace Emolingua.Experiments;
+
+/// <summary>
+/// The few-shot cells of one trained model (a grid run) on one corpus and fold: for each k and draw, the shots are
+/// drawn from the corpus's training folds (<see cref="FewShotDraws"/>), the model adapted (head or full) and the
+/// adapted model evaluated on the test fold through <see cref="Predictions.ToCell"/>. Everything lives under
+/// RUN_DIR/few-shot/CORPUS/: cells.json (done: skipped on resume), and in head mode the cached window embeddings of
+/// the clips some draw uses and of the test fold (embeddings.npy [windows, D] with windows.csv: utterance id and window start), in full
+/// mode one adapted run folder per k and draw.
+/// </summary>
+public static class FewShotExperiment
+{
+    public sealed record Model(string RunDir, Recipe Recipe, string Method, string? Variant, int Fold, int Seed, string RelativeRunDir);
+
+    private static string Folder(string runDir, string kind) => Path.Combine(runDir, "few-shot", kind);
+
+    /// <summary>The finished few-shot cells of a run on a corpus, or null when they are not there.</summary>
+    public static List<FewShotCell>? Read(string runDir, string kind)
+    {
+        var path = Path.Combine(Folder(runDir, kind), "cells.json");
+        return File.Exists(path) ? JsonSerializer.Deserialize<List<FewShotCell>>(File.ReadAllText(path), Json.Indented) ?? [] : null;
+    }
+
+    public static List<FewShotCell> Run(FewShotSection section, Model model, TorchEmotionEngine engine, ICorpus corpus,
+        IReadOnlyList<Utterance> testSet, int folds, int foldSeed, WaveformStore store, Device device, Action<string> log)
+    {
+        if (Read(model.RunDir, corpus.Kind) is { } done) return done;
+        var dir = Folder(model.RunDir, corpus.Kind);
+        var cellsPath = Path.Combine(dir, "cells.json");
+        Directory.CreateDirectory(dir);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var pool = FewShotDraws.Pool(corpus, model.Fold, folds, foldSeed);
+        var test = testSet.Where(u => u.Label != null).ToList();
+        var testIds = test.Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
+        if (pool.Any(u => testIds.Contains(u.Id)))
+            throw new EmolinguaException(corpus.Root, $"fold {model.Fold}: a test utterance is in the few-shot pool"); // guards the split's contract
+        foreach (var k in section.K)
+            foreach (var c in FewShotDraws.ShortClasses(pool, k))
+                log($"    few-shot {corpus.Kind} k = {k}: fewer than {k} '{c}' clips in the training folds; draws take all of them");
+
+        var cells = new List<FewShotCell>();
+        if (section.Mode == Adaptation.HeadMode)
+        {
+            var draws = section.K.SelectMany(k => Enumerable.Range(0, section.Draws).Select(draw =>
+                (K: k, Draw: draw, Shots: FewShotDraws.Draw(pool, k, section.Seed, corpus.Kind, model.Fold, draw)))).ToList();
+            // Only the clips some draw uses, and the test fold, are embedded.
+            var needed = draws.SelectMany(d => d.Shots).Concat(test).DistinctBy(u => u.Id).OrderBy(u => u.Id, StringComparer.Ordinal).ToList();
+            var windows = CachedEmbeddings(dir, needed, engine, store, log, corpus.Kind);
+            var testRows = test.Select(u => windows.Rows[u.Id]).ToList();
+            var testEmbeddings = testRows.SelectMany(r => r).Select(i => windows.Embeddings[i]).ToList();
+            var testClip = testRows.SelectMany((r, clip) => r.Select(_ => clip)).ToArray();
+            var sets = draws.Select(d =>
+            {
+                var rows = d.Shots.SelectMany((u, clip) => windows.Rows[u.Id].Select(i => (Row: i, Clip: clip))).ToList();
+                return new ShotEmbeddings(rows.Select(r => windows.Embeddings[r.Row]).ToList(),
+                    rows.Select(r => (int)d.Shots[r.Clip].Label!.Value).ToList(), rows.Select(r => r.Clip).ToList());
+            }).ToList();
+            var heads = HeadAdaptation.Adapt(engine.Model.head, sets, section.Head, model.Seed);
+            for (int i = 0; i < draws.Count; i++)
+            {
+                using var head = heads[i];
+                var probabilities = MeanByClip(HeadAdaptation.Probabilities(head, testEmbeddings), testClip, test.Count);
+                cells.Add(Evaluate(model, corpus, test, probabilities, draws[i].K, draws[i].Draw, section.Mode, draws[i].Shots.Count));
+            }
+        }
+        else
+        {
+            var modelDir = Path.Combine(model.RunDir, "model");
+            foreach (var k in section.K)
+                for (int draw = 0; draw < section.Draws; draw++)
+                {
+                    var shots = FewShotDraws.Draw(pool, k, section.Seed, corpus.Kind, model.Fold, draw);
+                    var work = Path.Combine(dir, $"k{k}-draw{draw}");
+                    log($"    few-shot {corpus.Kind}: full adaptation, k = {k}, draw {draw}");
+                    if (!File.Exists(Path.Combine(work, "model", "config.json")))
+                        FullAdaptation.Run(modelDir, model.Recipe, shots, section.Steps, model.Seed, work, device, store, log);
+                    using var adapted = TorchEmotionEngine.Load(work, device, model.Recipe.Training.EvalBatch);
+                    var preds = ZeroShotEvaluation.Run(adapted, test, store);
+                    cells.Add(FewShotCell.From(preds.ToCell(model.Method, corpus.Kind, model.Fold, model.Seed, model.Variant, model.RelativeRunDir), k, draw, section.Mode, shots.Count));
+                }
+        }
+        log($"    few-shot {corpus.Kind} ({section.Mode}, {watch.Elapsed.TotalSeconds:0.0} s): UAR " +
+            string.Join(", ", cells.GroupBy(c => c.K).Select(g => $"k = {g.Key} {g.Average(c => c.Uar):0.000}")) + $" (mean of {section.Draws} draws)");
+        AtomicFile.WriteAllText(cellsPath, JsonSerializer.Serialize(cells, Json.Indented));
+        return cells;
+    }
+
+    private static FewShotCell Evaluate(Model model, ICorpus corpus, List<Utterance> test, float[][] probabilities, int k, int draw, string mode, int shots)
+    {
+        var truth = test.Select(u => (int)u.Label!.Value).ToArray();
+        var predicted = probabilities.Select(p => Array.IndexOf(p, p.Max())).ToArray();
+        var cell = new Predictions(test, truth, predicted, probabilities, null)
+            .ToCell(model.Method, corpus.Kind, model.Fold, model.Seed, model.Variant, model.RelativeRunDir);
+        return FewShotCell.From(cell, k, draw, mode, shots);
+    }
+
+    /// <summary>Window probabilities averaged per clip, as <see cref="ZeroShotEvaluation"/> does (only the clip index matters).</summary>
+    private static float[][] MeanByClip(float[][] perWindow, int[] clips, int clipCount)
+    {
+        var windows = clips.Select(c => new AudioWindows.Window(c, 0, 0, [])).ToList();
+        return AudioWindows.MeanByClip(windows, perWindow, clipCount);
+    }
+
+    private sealed record Embedded(float[][] Embeddings, Dictionary<string, List<int>> Rows);
+
+    /// <summary>Window embeddings of the clips, read from the cache when it covers them, else computed and cached.</summary>
+    private static Embedded CachedEmbeddings(string dir, IReadOnlyList<Utterance> clips, TorchEmotionEngine engine, WaveformStore store, Action<string> log, string kind)
+    {
+        var npy = Path.Combine(dir, "embeddings.npy");
+        var index = Path.Combine(dir, "windows.csv");
+        if (File.Exists(npy) && File.Exists(index))
+        {
+            var a = Npy.Read(npy);
+            int d = (int)a.Shape[1];
+            var ids = new List<string>();
+            using (var csv = CsvFiles.Open(index))
+            {
+                int id = CsvFiles.Column(csv, "utterance_id");
+                while (csv.Read()) ids.Add(CsvFiles.Field(csv, id));
+            }
+            var cached = ids.ToHashSet(StringComparer.Ordinal);
+            if (ids.Count == a.Shape[0] && clips.All(u => cached.Contains(u.Id)))
+                return new Embedded(Enumerable.Range(0, ids.Count).Select(i => a.Data.AsSpan(i * d, d).ToArray()).ToArray(), RowsOf(ids));
+        }
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var plan = AudioWindows.Plan(clips.Select(u => store.Get(u.Path)).ToList(), WhisperAudio.SamplesFor(engine.Seconds));
+        var embeddings = engine.Classify(plan.Select(w => w.Samples).ToList(), embeddings: true).Embeddings!;
+        log($"    few-shot {kind}: embedded {clips.Count} clips ({plan.Count} windows) in {watch.Elapsed.TotalSeconds:0.0} s, cached in {Path.GetRelativePath(Path.GetDirectoryName(Path.GetDirectoryName(dir)!)!, dir)}");
+        Npy.WriteFloat32(npy, embeddings.SelectMany(e => e).ToArray(), embeddings.Length, embeddings[0].Length);
+        CsvFiles.Write(index, ["utterance_id", "window_start"],
+            plan.Select(w => (IReadOnlyList<string>)[clips[w.Clip].Id, w.Start.ToString(CultureInfo.InvariantCulture)]));
+        return new Embedded(embeddings, RowsOf(plan.Select(w => clips[w.Clip].Id).ToList()));
+    }
+
+    private static Dictionary<string, List<int>> RowsOf(IReadOnlyList<string> ids)
+    {
+        var rows = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (int i = 0; i < ids.Count; i++)
+        {
+            if (!rows.TryGetValue(ids[i], out var list)) rows[ids[i]] = list = [];
+            list.Add(i);
+        }
+        return rows;
+    }
+}

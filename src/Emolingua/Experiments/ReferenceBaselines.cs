@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using Emolingua.Features;
+using Emolingua.Audio;
+using Emolingua.Corpora;
+using Emolingua.Evaluation;
+using Emolingua.Features.Acoustic;
+using Emolingua.Models;
+using Emolingua.Training;
+using Emolingua.Training.Acoustic;
+using Emolingua.Util;
+
+namespace Emolingua.Experiments;
+
+/// <summary>
+/// Table 1's reference columns for every fold of the grid: <c>chance</c> and <c>majority</c>
+/// (<see cref="ReferenceScores"/>) and <c>acoustic</c> (<see cref="AcousticFeatures"/> into a logistic regression
+/// trained on the fold's English training set, <see cref="AcousticTraining"/>), each evaluated on every test corpus's
+/// fold. The English data are those of the grid's Baseline entry (else its first entry) for that fold. They draw
+/// nothing at random, so there is one run per fold, recorded as seed 0. Files: OUT/reference/features.csv (every
+/// clip's functionals, a cache), OUT/reference/foldK/cells.json (done: skipped on resume), foldK/acoustic/model.json
+/// and foldK/acoustic/eval/CORPUS/predictions.csv.
+/// </summary>
+public static class ReferenceBaselines
+{
+    public const int Seed = 0;
+
+    public static List<Cell> Run(ExperimentRecipe exp, IReadOnlyList<string> methods, string? dataDir, ExperimentTestSets tests,
+        WaveformStore store, string outDir, Action<string> log)
+    {
+        var cells = new List<Cell>();
+        if (methods.Count == 0 || tests.Kinds.Count == 0) return cells;
+        var entry = exp.Runs.FirstOrDefault(r => r.Column == Methods.Baseline) ?? exp.Runs[0];
+        var features = new FeatureCache(Path.Combine(outDir, "reference", "features.csv"), store);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var fold in exp.Folds)
+        {
+            var foldDir = Path.Combine(outDir, "reference", $"fold{fold}");
+            var cellsPath = Path.Combine(foldDir, "cells.json");
+            if (File.Exists(cellsPath))
+            {
+                cells.AddRange(JsonSerializer.Deserialize<List<Cell>>(File.ReadAllText(cellsPath), Json.Indented) ?? []);
+                log($"reference rows, fold {fold}: done earlier");
+                continue;
+            }
+            try
+            {
+                cells.AddRange(RunFold(exp, methods, dataDir, tests, features, entry, fold, foldDir, cellsPath, outDir, log));
+                log($"reference rows, fold {fold}: done ({watch.Elapsed.TotalSeconds:0.0} s so far)");
+            }
+            catch (EmolinguaException e)
+            {
+                // Not cached: a later run retries (e.g. once the English data are complete).
+                log($"reference rows, fold {fold} failed: {e.Message}");
+                cells.AddRange(tests.Kinds.SelectMany(kind => methods.Select(m => Cell.Failed(m, kind, fold, Seed, e.Message))));
+            }
+        }
+        return cells;
+    }
+
+    private static List<Cell> RunFold(ExperimentRecipe exp, IReadOnlyList<string> methods, string? dataDir, ExperimentTestSets tests,
+        FeatureCache features, ExperimentRecipe.RunEntry entry, int fold, string foldDir, string cellsPath,
+        string outDir, Action<string> log)
+    {
+        var english = TrainingData.Load(exp.TrainingRecipe(entry, fold, exp.Seeds[0]), dataDir, needEnglish: true, needUnlabeled: false).EnglishTrain
+            .Where(u => u.Label != null).ToList();
+        var englishLabels = english.Select(u => (int)u.Label!.Value).ToArray();
+        int majority = ReferenceScores.MajorityClass(englishLabels, Predictions.Labels.Length);
+        AcousticClassifier? acoustic = null;
+        if (methods.Contains(Methods.Acoustic))
+        {
+            log($"reference rows, fold {fold}: acoustic features of {english.Count} English training clips");
+            acoustic = AcousticTraining.Train(features.Get(english), englishLabels, Predictions.Labels);
+            acoustic.Save(Path.Combine(foldDir, "acoustic", "model.json"));
+        }
+        var foldCells = new List<Cell>();
+        foreach (var kind in tests.Kinds)
+        {
+            var test = tests.Get(kind, fold).Where(u => u.Label != null).ToList();
+            if (test.Count == 0) continue;
+            var truth = test.Select(u => (int)u.Label!.Value).ToArray();
+            var genders = test.Select(u => u.Gender.ToString().ToLowerInvariant()).ToList();
+            var runDir = Path.GetRelativePath(outDir, foldDir);
+            if (methods.Contains(Methods.Chance))
+                foldCells.Add(Tagged(ReferenceScores.Chance(kind, fold, Seed, truth, Predictions.Labels, genders), runDir));
+            if (methods.Contains(Methods.Majority))
+                foldCells.Add(Cell.FromPredictions(Methods.Majority, kind, fold, Seed, truth, Enumerable.Repeat(majority, truth.Length).ToArray(),
+                    Predictions.Labels, genders, runDir: runDir));
+            if (acoustic != null)
+            {
+                var probabilities = features.Get(test).Select(f => acoustic.Probabilities(f).Select(p => (float)p).ToArray()).ToArray();
+                var predicted = probabilities.Select(p => Array.IndexOf(p, p.Max())).ToArray();
+                var preds = new Predictions(test, truth, predicted, probabilities, null);
+                preds.SaveCsv(Path.Combine(CreatedDirectory(foldDir, "acoustic", "eval", kind), "predictions.csv"));
+                foldCells.Add(preds.ToCell(Methods.Acoustic, kind, fold, Seed, runDir: Path.Combine(runDir, "acoustic")));
+            }
+            foreach (var c in foldCells.Where(c => c.Corpus == kind))
+                log($"    {c.Method} on {kind}: accuracy {c.Accuracy:0.000}, macro F1 {c.MacroF1:0.000}, UAR {c.Uar:0.000} (n = {c.Count})");
+        }
+        Directory.CreateDirectory(foldDir);
+        AtomicFile.WriteAllText(cellsPath, JsonSerializer.Serialize(foldCells, Json.Indented));
+        return foldCells;
+    }
+
+    private static Cell Tagged(Cell c, string runDir) { c.RunDir = runDir; return c; }
+
+    private static string CreatedDirectory(params string[] parts)
+    {
+        var dir = Path.Combine(parts);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>Functionals by audio path: computed once (two threads), kept in a CSV a person can open.</summary>
+    private sealed class FeatureCache
+    {
+        private readonly string _path;
+        private readonly WaveformStore _store;
+        private readonly Dictionary<string, double[]> _byPath = new(StringComparer.Ordinal);
+
+        public FeatureCache(string path, WaveformStore store)
+        {
+            _path = path;
+            _store = store;
+            if (!File.Exists(path)) return;
+            using var csv = CsvFiles.Open(path);
+            var columns = AcousticFeatures.Names.Select(n => CsvFiles.Column(csv, n)).ToArray();
+            int clip = CsvFiles.Column(csv, "path");
+            if (clip < 0 || columns.Any(c => c < 0)) return; // another feature set: computed again
+            while (csv.Read())
+                _byPath[CsvFiles.Field(csv, clip)] = columns.Select(c => double.Parse(CsvFiles.Field(csv, c), CultureInfo.InvariantCulture)).ToArray();
+        }
+
+        public List<double[]> Get(IReadOnlyList<Utterance> clips)
+        {
+            var missing = clips.Select(u => u.Path).Where(p => !_byPath.ContainsKey(p)).Distinct().ToList();
+            if (missing.Count > 0)
+            {
+                var computed = new ConcurrentDictionary<string, double[]>(StringComparer.Ordinal);
+                Parallel.ForEach(missing, new ParallelOptions { MaxDegreeOfParallelism = 2 }, p => computed[p] = AcousticFeatures.Extract(_store.Get(p)));
+                foreach (var (p, f) in computed) _byPath[p] = f;
+                CsvFiles.Write(_path, [.. AcousticFeatures.Names, "path"], _byPath.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                    .Select(kv => (IReadOnlyList<string>)[.. kv.Value.Select(v => v.ToString("R", CultureInfo.InvariantCulture)), kv.Key]));
+            }
+            return clips.Select(u => _byPath[u.Path]).ToList();
+        }
+    }
+}
