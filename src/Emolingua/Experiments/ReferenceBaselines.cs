@@ -138,7 +138,12 @@ public static class ReferenceBaselines
             if (missing.Count > 0)
             {
                 var computed = new ConcurrentDictionary<string, double[]>(StringComparer.Ordinal);
-                Parallel.ForEach(missing, new ParallelOptions { MaxDegreeOfParallelism = 2 }, p => computed[p] = AcousticFeatures.Extract(_store.Get(p)));
+                try { Parallel.ForEach(missing, new ParallelOptions { MaxDegreeOfParallelism = 2 }, p => computed[p] = AcousticFeatures.Extract(_store.Get(p))); }
+                catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is EmolinguaException) is { } bad)
+                {
+                    // An unreadable clip fails its fold's reference rows with the clip's own message, not the wrapper's.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(bad);
+                }
                 foreach (var (p, f) in computed) _byPath[p] = f;
                 CsvFiles.Write(_path, [.. AcousticFeatures.Names, "path"], _byPath.OrderBy(kv => kv.Key, StringComparer.Ordinal)
                     .Select(kv => (IReadOnlyList<string>)[.. kv.Value.Select(v => v.ToString("R", CultureInfo.InvariantCulture)), kv.Key]));

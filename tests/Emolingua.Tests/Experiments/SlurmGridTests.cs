@@ -223,6 +223,8 @@ public class SlurmGridTests
         Assert.Contains("2 cells: 1 done, 0 running, 0 pending, 1 failed", text.Out);
         Assert.Contains("sbatch --array=1 ", text.Out);
         // The report still ran: the finished cell's numbers, the failed one marked failed.
+        var reportLog = Path.Combine(outDir, "logs", "report.log");
+        Assert.True(File.Exists(Path.Combine(outDir, "results.json")), File.Exists(reportLog) ? File.ReadAllText(reportLog) : "no report log");
         var results = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!;
         Assert.Equal(new[] { "ok", "failed" }, results["cells"]!.AsArray().Select(c => c!["status"]!.GetValue<string>()));
 
