@@ -52,8 +52,10 @@ public sealed class ExperimentRecipe
     {
         if (!File.Exists(path)) throw new EmolinguaException(path, "experiment recipe not found");
         ExperimentRecipe r;
-        try { r = JsonSerializer.Deserialize<ExperimentRecipe>(File.ReadAllText(path), Training.Recipe.JsonOptions) ?? new(); }
-        catch (JsonException e) { throw new EmolinguaException(path, $"experiment recipe: {e.Message}"); }
+        JsonNode node;
+        try { node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) ?? new JsonObject(); }
+        catch (JsonException e) { throw new EmolinguaException(path, $"not valid JSON: {e.Message}"); }
+        r = StrictJson.Bind<ExperimentRecipe>(node, Training.Recipe.JsonOptions, path);
         r.Folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (r.Runs.Count == 0) throw new EmolinguaException(path, "no runs");
         foreach (var run in r.Runs)

@@ -40,6 +40,10 @@ public sealed class Trainer
 
     public string MetricsPath => Path.Combine(_runDir, "metrics.jsonl");
 
+    // The stage being run, for divergence errors: where its checkpoint lives and which step it holds (0 = none yet).
+    private string _stageDir = "", _stageName = "";
+    private long _lastCheckpointStep;
+
     private sealed class CheckpointState
     {
         public long Step { get; set; }
@@ -67,6 +71,7 @@ public sealed class Trainer
         using var optimizer = new AdamWOptimizer(stage.TrainableParameters, o.LearningRate, weightDecay: o.WeightDecay);
 
         var state = File.Exists(Path.Combine(statePath, "trainer.json")) ? LoadCheckpoint(stage, optimizer, statePath) : new CheckpointState { MetricsBytes = metricsStartBytes };
+        (_stageDir, _stageName, _lastCheckpointStep) = (stageDir, stage.Name, state.Step);
         TruncateMetrics(state.MetricsBytes);
         long totalSteps = (long)o.StepsPerEpoch * o.MaxEpochs;
         if (state.Finished)
@@ -103,11 +108,12 @@ public sealed class Trainer
                     using (var scope = NewDisposeScope())
                     {
                         var (loss, logs) = stage.Loss(inputs, step, totalSteps);
+                        logs["loss"] = loss.item<float>();
+                        TrainingDivergence.CheckLogs(logs, stageDir, stage.Name, step + 1, _lastCheckpointStep); // before the update spreads it
                         optimizer.ZeroGrad();
                         loss.backward();
                         optimizer.StepOnce();
                         stage.AfterOptimizerStep(step, totalSteps);
-                        logs["loss"] = loss.item<float>();
                         foreach (var (k, v) in logs) window[k] = window.GetValueOrDefault(k) + v;
                         windowCount++;
                     }
@@ -138,7 +144,10 @@ public sealed class Trainer
     private void EndEpoch(TrainingStage stage, StageOptions o, CheckpointState state, AdamWOptimizer optimizer, string statePath, string bestPath, long totalSteps)
     {
         state.Epoch++;
+        // Weights that went NaN in the epoch's last update must not be validated, exported or checkpointed.
+        TrainingDivergence.CheckState(stage.StateModule, _stageDir, stage.Name, state.Step, _lastCheckpointStep);
         var validation = stage.Validate();
+        if (validation != null) TrainingDivergence.CheckLogs(validation.Values, _stageDir, stage.Name, state.Step, _lastCheckpointStep, "validation ");
         var line = new JsonObject { ["stage"] = stage.Name, ["step"] = state.Step, ["epoch"] = state.Epoch, ["split"] = "validation" };
         bool improved;
         if (validation == null)
@@ -174,6 +183,7 @@ public sealed class Trainer
 
     private void AppendMetrics(JsonObject line)
     {
+        TrainingDivergence.CheckLine(line, _stageDir, _stageName, line["step"]?.GetValue<long>() ?? 0, _lastCheckpointStep);
         File.AppendAllText(MetricsPath, line.ToJsonString() + "\n");
     }
 
@@ -199,6 +209,7 @@ public sealed class Trainer
             if (extra.Count > 0) Models.SafeTensors.WriteFloat32(Path.Combine(tmp, "extra.safetensors"), extra);
             AtomicFile.WriteAllText(Path.Combine(tmp, "trainer.json"), System.Text.Json.JsonSerializer.Serialize(state, Recipe.JsonOptions));
         });
+        _lastCheckpointStep = state.Step;
     }
 
     private static CheckpointState LoadCheckpoint(TrainingStage stage, AdamWOptimizer optimizer, string statePath)
