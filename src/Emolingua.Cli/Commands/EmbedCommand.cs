@@ -18,11 +18,12 @@ public sealed class EmbedCommand : CliCommand
         double seconds = args.Seconds(encoder: true);
         var outPath = args.Required("--out");
         int batch = args.Int("--batch", 16, min: 1);
-        var device = DeviceOption.Parse(args.Option("--device"));
+        var deviceName = args.Option("--device");
         var files = args.Positionals();
         if (files.Count == 0) throw new EmolinguaException("embed: give at least one AUDIO file");
 
         var checkpoint = WhisperCheckpoint.Resolve(modelArg);
+        var device = DeviceOption.Parse(deviceName); // after the model's config: a bad folder is reported without loading libtorch
         using var encoder = checkpoint.LoadEncoder(WhisperAudio.PositionsFor(seconds), device);
         encoder.eval();
         int d = checkpoint.Config.DModel;
@@ -33,7 +34,10 @@ public sealed class EmbedCommand : CliCommand
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var mel = WhisperLogMel.Compute(WhisperLogMel.Batch(chunk, seconds, device), checkpoint.Config.NumMelBins);
-            encoder.Embed(mel).cpu().data<float>().ToArray().CopyTo(result, start * d); // [b, D] rows in argument order
+            var rows = encoder.Embed(mel).cpu().data<float>().ToArray(); // [b, D] rows in argument order
+            for (int i = 0; i < chunk.Count; i++)
+                Finite.Require(rows.AsSpan(i * d, d), files[start + i], "embedding value", "the model overflows on this input");
+            rows.CopyTo(result, start * d);
         }
         Npy.WriteFloat32(outPath, result, files.Count, d);
         return 0;

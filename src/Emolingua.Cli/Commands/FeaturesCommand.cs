@@ -20,6 +20,7 @@ public sealed class FeaturesCommand : CliCommand
         if (nMels is not (80 or 128)) throw new EmolinguaException($"features: --n-mels {nMels}: 80 or 128");
         var samples = AudioFile.Read(files[0], WhisperAudio.SampleRate).Samples;
         var mel = WhisperLogMel.ComputeOne(samples, seconds, nMels);
+        Finite.Require(mel, files[0], "log-mel value", "its amplitudes overflow float32 arithmetic");
         Npy.WriteFloat32(outPath, mel, nMels, WhisperAudio.FramesFor(seconds));
         return 0;
     }

@@ -15,7 +15,7 @@ public sealed class TrainCommand : CliCommand
         var outDir = args.Required("--out");
         var dataDir = args.Option("--data");
         var seed = args.IntOrNull("--seed");
-        var device = DeviceOption.Parse(args.Option("--device"));
+        var deviceName = args.Option("--device");
         bool resume = args.Flag("--resume");
         var sets = args.Options("--set");
         var positionals = args.Positionals();
@@ -23,6 +23,7 @@ public sealed class TrainCommand : CliCommand
         if (seed is { } s) sets.Add($"seed={s}");
         if (dataDir != null && !Directory.Exists(dataDir)) throw new EmolinguaException(dataDir, "--data folder not found");
         var recipe = Recipe.Load(positionals[0], sets);
+        var device = DeviceOption.Parse(deviceName); // after the recipe: a bad recipe is reported without loading libtorch
         var summary = TrainRun.Execute(recipe, new TrainRun.Options(outDir, dataDir, device, resume));
         Console.WriteLine(summary.ToJsonString());
         return 0;
