@@ -287,6 +287,17 @@ public class BadInputZooTests(TinyBundleFixture bundle) : IClassFixture<TinyBund
         AssertOneLineError(RunChild("predict", "--model", folder, audio), [names, .. words]);
     }
 
+    /// <summary>The library door for samples in memory refuses what AudioFile.Read refuses for files.</summary>
+    [Fact]
+    public void EmotionRecognizer_RefusesNonFiniteSamples()
+    {
+        using var recognizer = Emolingua.Inference.EmotionRecognizer.Load(bundle.Folder);
+        var samples = Tone(16000);
+        samples[123] = float.PositiveInfinity;
+        var e = Assert.Throws<Emolingua.Util.EmolinguaException>(() => recognizer.Predict(samples, 16000));
+        Assert.Equal("samples: sample 123 is +infinity", e.Message);
+    }
+
     // ---------------------------------------------------------------- recipes and --set
 
     /// <summary>A recipe for the tiny corpora, as TrainingRunTests use it, with <paramref name="edit"/> applied.</summary>
