@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Restores, builds and runs every Emolingua test. Installs the Debian packages the tests call (espeak-ng, ffmpeg, sox).
+# Restores, builds and runs every Emolingua test. Installs the Debian packages the tests call (espeak-ng, ffmpeg, sox,
+# and for the page tests chromium with chromium-driver).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
-"$root/scripts/ensure-deps.sh"
+"$root/scripts/ensure-deps.sh" chromium chromium-driver
 echo "test.sh: restoring and building (Release)..."
 dotnet build Emolingua.slnx -c Release -nologo -v quiet
 echo "test.sh: running tests..."

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Emolingua.Features;
@@ -15,37 +16,53 @@ namespace Emolingua.Cli.Commands;
 /// </summary>
 public sealed class BenchCommand : CliCommand
 {
-    public override string Name => "bench";
-    public override string Usage =>
-        "logmel --batch B --seconds S [--threads T] [--iters N] | encoder --size tiny|base|small --batch B --seconds S --mode forward|train [--threads T] [--iters N]";
-    public override string Summary => "Time the log-mel front end or a Whisper encoder step on random data; prints one JSON line.";
+    private readonly Argument<string> _target = new("TARGET") { Description = "what to time: logmel or encoder" };
+    private readonly Option<int> _batch = CliOptions.Int("--batch", 8, "clips per step", min: 1);
+    private readonly Option<double> _seconds = CliOptions.Seconds("clip length (encoder: an even number of log-mel frames)", defaultValue: 4);
+    private readonly Option<int> _threads = CliOptions.Int("--threads", 2, "libtorch threads", min: 1);
+    private readonly Option<int?> _iters = CliOptions.OptionalInt("--iters", "timed steps (default: logmel 20, encoder small 5, others 10)", min: 1);
+    private readonly Option<int> _warmup = CliOptions.Int("--warmup", 2, "untimed steps first", min: 0);
+    private readonly Option<string> _size = new("--size") { HelpName = "tiny|base|small", Description = "encoder size", DefaultValueFactory = _ => "small" };
+    private readonly Option<string> _mode = new("--mode") { HelpName = "forward|train", Description = "encoder: forward only, or a training step", DefaultValueFactory = _ => "forward" };
 
-    public override int Run(CliArgs args)
+    public BenchCommand() : base("bench", "Time the log-mel front end or a Whisper encoder step on random data; prints one JSON line.")
     {
-        string target = args.Subcommand() ?? throw new EmolinguaException("bench: say what to time: logmel or encoder");
-        int batch = args.Int("--batch", 8, min: 1);
-        double seconds = args.Seconds(fallback: 4, encoder: target == "encoder");
-        int threads = args.Int("--threads", 2, min: 1);
-        int? iters = args.IntOrNull("--iters");
-        if (iters < 1) throw new EmolinguaException($"bench: option --iters: {iters} must be at least 1");
-        int warmup = args.Int("--warmup", 2, min: 0);
-        string size = args.Option("--size") ?? "small";
-        string mode = args.Option("--mode") ?? "forward";
-        args.Positionals();
+        _target.AcceptOnlyFromAmong("logmel", "encoder");
+        _mode.AcceptOnlyFromAmong("forward", "train");
+        Add(_target);
+        Add(_batch);
+        Add(_seconds);
+        Add(_threads);
+        Add(_iters);
+        Add(_warmup);
+        Add(_size);
+        Add(_mode);
+        // The encoder's conv stride of 2 needs an even number of log-mel frames; the log-mel front end does not.
+        Validators.Add(r =>
+        {
+            if (r.GetValue(_target) == "encoder" && CliOptions.SecondsProblem(r.GetValue(_seconds), encoder: true) is { } problem)
+                r.AddError($"option --seconds: '{r.GetValue(_seconds).ToString(System.Globalization.CultureInfo.InvariantCulture)}' {problem}");
+        });
+    }
+
+    protected override int Run(ParseResult parsed)
+    {
+        string target = parsed.GetValue(_target)!;
+        int batch = parsed.GetValue(_batch);
+        double seconds = parsed.GetValue(_seconds);
+        int threads = parsed.GetValue(_threads);
+        int? iters = parsed.GetValue(_iters);
+        int warmup = parsed.GetValue(_warmup);
+        string size = parsed.GetValue(_size)!;
+        string mode = parsed.GetValue(_mode)!;
         torch.set_num_threads(threads);
         torch.random.manual_seed(0);
 
         var result = target switch
         {
             "logmel" => Time($"logmel b{batch} {seconds:0.##}s", iters ?? 20, warmup, LogMelStep(batch, seconds)),
-            "encoder" => Time($"encoder {size} {mode} b{batch} {seconds:0.##}s", iters ?? (size == "small" ? 5 : 10), warmup,
-                mode switch
-                {
-                    "forward" => EncoderForwardStep(size, batch, seconds),
-                    "train" => EncoderTrainStep(size, batch, seconds),
-                    _ => throw new EmolinguaException($"bench: --mode must be forward or train, not '{mode}'"),
-                }),
-            _ => throw new EmolinguaException($"bench: unknown target '{target}' (logmel or encoder)"),
+            _ => Time($"encoder {size} {mode} b{batch} {seconds:0.##}s", iters ?? (size == "small" ? 5 : 10), warmup,
+                mode == "train" ? EncoderTrainStep(size, batch, seconds) : EncoderForwardStep(size, batch, seconds)),
         };
         result["impl"] = "emolingua";
         result["threads"] = threads;

@@ -1,25 +1,31 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Emolingua.Inference;
-using Emolingua.Util;
+using static TorchSharp.torch;
 
 namespace Emolingua.Cli.Commands;
 
 public sealed class PredictCommand : CliCommand
 {
-    public override string Name => "predict";
-    public override string Usage => "--model RUN_DIR [--json] [--device cpu|cuda] AUDIO...";
-    public override string Summary => "Predict the emotion of audio files (long files: overlapping windows, probabilities averaged).";
+    private readonly Option<string> _model = CliOptions.RequiredPath("--model", "RUN_DIR", "a training run or its model/ folder");
+    private readonly Option<bool> _json = CliOptions.Flag("--json", "one JSON object per file instead of a tab-separated line");
+    private readonly Option<Device> _device = CliOptions.Device();
+    private readonly Argument<string[]> _audio = new("AUDIO") { Arity = ArgumentArity.OneOrMore, Description = "audio files" };
 
-    public override int Run(CliArgs args)
+    public PredictCommand() : base("predict", "Predict the emotion of audio files (long files: overlapping windows, probabilities averaged).")
     {
-        var modelDir = args.Required("--model");
-        bool json = args.Flag("--json");
-        var device = DeviceOption.Parse(args.Option("--device"));
-        var files = args.Positionals();
-        if (files.Count == 0) throw new EmolinguaException("predict: give at least one AUDIO file");
-        using var recognizer = EmotionRecognizer.Load(modelDir, device);
-        foreach (var file in files)
+        Add(_model);
+        Add(_json);
+        Add(_device);
+        Add(_audio);
+    }
+
+    protected override int Run(ParseResult parsed)
+    {
+        bool json = parsed.GetValue(_json);
+        using var recognizer = EmotionRecognizer.Load(parsed.GetValue(_model)!, parsed.GetValue(_device)!);
+        foreach (var file in parsed.GetValue(_audio)!)
         {
             var p = recognizer.Predict(file);
             if (json)

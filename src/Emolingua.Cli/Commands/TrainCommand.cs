@@ -1,47 +1,40 @@
+using System.CommandLine;
 using Emolingua.Training;
 using Emolingua.Util;
-using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Emolingua.Cli.Commands;
 
 public sealed class TrainCommand : CliCommand
 {
-    public override string Name => "train";
-    public override string Usage => "RECIPE.json --out RUN_DIR [--data DIR] [--seed N] [--device cpu|cuda] [--resume] [--set key=value]...";
-    public override string Summary => "Train a Baseline, speaker-contrastive or BYOL model from a recipe (resumable).";
+    private readonly Argument<string> _recipe = new("RECIPE.json") { Description = "the training recipe" };
+    private readonly Option<string> _out = CliOptions.RequiredPath("--out", "RUN_DIR", "the run folder (model/, metrics.jsonl, summary.json, stages/)");
+    private readonly Option<string?> _data = CliOptions.OptionalPath("--data", "DIR", "the folder the recipe's corpus roots are relative to");
+    private readonly Option<int?> _seed = CliOptions.OptionalInt("--seed", "overrides the recipe's seed");
+    private readonly Option<Device> _device = CliOptions.Device();
+    private readonly Option<bool> _resume = CliOptions.Flag("--resume", "continue from the run folder's last checkpoint");
+    private readonly Option<string[]> _set = new("--set") { HelpName = "key=value", Description = "override a recipe value (dotted key, JSON value); repeatable" };
 
-    public override int Run(CliArgs args)
+    public TrainCommand() : base("train", "Train a Baseline, speaker-contrastive or BYOL model from a recipe (resumable).")
     {
-        var outDir = args.Required("--out");
-        var dataDir = args.Option("--data");
-        var seed = args.IntOrNull("--seed");
-        var deviceName = args.Option("--device");
-        bool resume = args.Flag("--resume");
-        var sets = args.Options("--set");
-        var positionals = args.Positionals();
-        if (positionals.Count != 1) throw new EmolinguaException("train: give exactly one RECIPE.json");
-        if (seed is { } s) sets.Add($"seed={s}");
+        Add(_recipe);
+        Add(_out);
+        Add(_data);
+        Add(_seed);
+        Add(_device);
+        Add(_resume);
+        Add(_set);
+    }
+
+    protected override int Run(ParseResult parsed)
+    {
+        var dataDir = parsed.GetValue(_data);
+        var sets = (parsed.GetValue(_set) ?? []).ToList();
+        if (parsed.GetValue(_seed) is { } s) sets.Add($"seed={s}");
         if (dataDir != null && !Directory.Exists(dataDir)) throw new EmolinguaException(dataDir, "--data folder not found");
-        var recipe = Recipe.Load(positionals[0], sets);
-        var device = DeviceOption.Parse(deviceName); // after the recipe: a bad recipe is reported without loading libtorch
-        var summary = TrainRun.Execute(recipe, new TrainRun.Options(outDir, dataDir, device, resume));
+        var recipe = Recipe.Load(parsed.GetValue(_recipe)!, sets);
+        var summary = TrainRun.Execute(recipe, new TrainRun.Options(parsed.GetValue(_out)!, dataDir, parsed.GetValue(_device)!, parsed.GetValue(_resume)));
         Console.WriteLine(summary.ToJsonString());
         return 0;
-    }
-}
-
-public static class DeviceOption
-{
-    public static torch.Device Parse(string? name)
-    {
-        switch (name ?? "cpu")
-        {
-            case "cpu": return torch.CPU;
-            case "cuda":
-                if (!torch.cuda.is_available())
-                    throw new EmolinguaException("--device cuda: CUDA is not available (this build uses the CPU libtorch; rebuild with -p:EmolinguaCuda=true on a CUDA machine)");
-                return torch.CUDA;
-            default: throw new EmolinguaException($"--device '{name}': cpu or cuda");
-        }
     }
 }

@@ -47,6 +47,8 @@ public sealed class ExperimentRecipe
     }
 
     public string Folder { get; private set; } = ".";
+    /// <summary>The file this recipe was loaded from (absolute).</summary>
+    public string SourcePath { get; private set; } = "";
 
     public static ExperimentRecipe Load(string path)
     {
@@ -56,7 +58,8 @@ public sealed class ExperimentRecipe
         try { node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) ?? new JsonObject(); }
         catch (JsonException e) { throw new EmolinguaException(path, $"not valid JSON: {e.Message}"); }
         r = StrictJson.Bind<ExperimentRecipe>(node, Training.Recipe.JsonOptions, path);
-        r.Folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        r.SourcePath = Path.GetFullPath(path);
+        r.Folder = Path.GetDirectoryName(r.SourcePath)!;
         if (r.Runs.Count == 0) throw new EmolinguaException(path, "no runs");
         foreach (var run in r.Runs)
             foreach (var kind in run.Evaluate)

@@ -398,7 +398,7 @@ public class BadInputZooTests(TinyBundleFixture bundle) : IClassFixture<TinyBund
             case "manifest without a path column": var m1 = Text("m.csv", "file,label\na.wav,angry\n"); return ("manifest", m1, m1, ["no 'path' column"]);
             case "manifest whose lines are all unreadable":
                 var m2 = Text("m.jsonl", "[{\"path\": \"a.wav\", \"label\": \"angry\"}]\n[{\"path\": \"b.wav\"}]\n");
-                return ("manifest", m2, m2, ["no line", "line 1"]);
+                return ("manifest", m2, m2, ["no row", "row 1"]);
             case "manifest that is a folder": return ("manifest", root, root, ["is a folder"]);
             case "MSP-Podcast labels without EmoClass":
                 Directory.CreateDirectory(Path.Combine(root, "Audios"));

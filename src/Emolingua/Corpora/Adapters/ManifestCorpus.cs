@@ -35,7 +35,7 @@ public sealed class ManifestCorpus : ICorpus
     {
         var languages = new SortedSet<string>(StringComparer.Ordinal);
         bool allSessions = true, anyLabel = false, any = false;
-        foreach (var (_, row) in Manifest.ReadRows(Root))
+        foreach (var row in Manifest.ReadRows(Root))
         {
             if (row == null) continue;
             any = true;
@@ -52,15 +52,16 @@ public sealed class ManifestCorpus : ICorpus
     public IEnumerable<Utterance> Enumerate(SkipCounter skips)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        int readable = 0, firstBad = 0;
-        foreach (var (line, maybeRow) in Manifest.ReadRows(Root))
+        int readable = 0, rowNumber = 0, firstBad = 0;
+        foreach (var maybeRow in Manifest.ReadRows(Root))
         {
+            rowNumber++;
             var row = maybeRow ?? [];
             string rel = Get(row, "path");
             if (rel.Length == 0)
             {
                 skips.Add(SkipReasons.UnparsableLine);
-                if (firstBad == 0) firstBad = line;
+                if (firstBad == 0) firstBad = rowNumber;
                 continue;
             }
             readable++;
@@ -93,6 +94,6 @@ public sealed class ManifestCorpus : ICorpus
         }
         // One odd line is skipped and counted; a manifest of which no line reads is not a manifest.
         if (readable == 0 && firstBad > 0)
-            throw new Util.EmolinguaException(Root, $"no line of the manifest could be read (line {firstBad}: {(Manifest.IsJsonLines(Root) ? "not a JSON object with a \"path\"" : "wrong number of fields or no path")})");
+            throw new Util.EmolinguaException(Root, $"no row of the manifest could be read (row {firstBad}: {(Manifest.IsJsonLines(Root) ? "not a JSON object with a \"path\"" : "wrong number of fields or no path")})");
     }
 }
