@@ -2,6 +2,9 @@ using Emolingua.Util;
 
 namespace Emolingua.Audio;
 
+/// <summary>A well-formed audio file without a single sample (a service answers it differently from undecodable bytes).</summary>
+public sealed class EmptyAudioException(string path) : EmolinguaException(path, "empty audio: the file holds no samples");
+
 /// <summary>
 /// Reads audio files as mono float waveforms: WAV and MP3 natively, anything else through ffmpeg when it is on PATH.
 /// The format is decided by content, not by name (a FLAC file named .wav is read as FLAC). What comes out is checked:
@@ -60,7 +63,7 @@ public static class AudioFile
             _ => ReadWithFfmpeg(path, $"format '{format}'", searchPath),
         };
         CheckSampleRate(path, waveform.SampleRate);
-        if (waveform.Samples.Length == 0) throw new EmolinguaException(path, "empty audio: the file holds no samples");
+        if (waveform.Samples.Length == 0) throw new EmptyAudioException(path);
         Finite.Require(waveform.Samples, path, "sample", "the audio holds NaN or infinite values");
         return waveform;
     }
