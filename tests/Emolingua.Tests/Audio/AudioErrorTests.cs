@@ -190,8 +190,8 @@ public class AudioErrorTests
     {
         using var dir = new TempDir();
         var path = Write(dir, "empty-data.wav", new RiffBuilder().Fmt(1, 1, 16000, 16).Chunk("data", []).Build());
-        var e = Assert.Throws<EmolinguaException>(() => AudioFile.Read(path));
-        Assert.Contains("empty audio", e.Message);
+        var e = Assert.Throws<EmptyAudioException>(() => AudioFile.Read(path));
+        Assert.Equal($"{path}: empty audio: the file holds no samples", e.Message);
     }
 
     [Fact]
