@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Emolingua.Corpora;
 using Emolingua.Features;
 using Emolingua.Models;
 using Emolingua.Util;
@@ -67,7 +68,7 @@ public sealed class BenchCommand : CliCommand
         result["impl"] = "emolingua";
         result["threads"] = threads;
         result["peak_rss_mb"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0);
-        Console.WriteLine(result.ToJsonString());
+        Console.WriteLine(Json.Text(result, indented: false));
         return 0;
     }
 
@@ -109,16 +110,16 @@ public sealed class BenchCommand : CliCommand
         };
     }
 
-    /// <summary>Forward, cross-entropy on a 4-class head, backward, AdamW step; conv + positions frozen as in training.</summary>
+    /// <summary>Forward, cross-entropy on the emotion head (4 classes), backward, AdamW step; conv + positions frozen as in training.</summary>
     private static Action EncoderTrainStep(string size, int batch, double seconds)
     {
         var encoder = new WhisperEncoder(WhisperConfig.ForSize(size), WhisperAudio.PositionsFor(seconds));
         encoder.FreezeFrontEnd();
-        var model = new EmotionClassifier(encoder);
+        var model = new EmotionClassifier(encoder, Emotions.All.Count);
         model.train();
         var optimizer = new Emolingua.Training.AdamWOptimizer(model.named_parameters(), learningRate: 1e-5);
         var mel = randn(batch, encoder.Config.NumMelBins, encoder.Frames).DetachFromDisposeScope();
-        var labels = randint(0, 4, batch, dtype: ScalarType.Int64).DetachFromDisposeScope();
+        var labels = randint(0, Emotions.All.Count, batch, dtype: ScalarType.Int64).DetachFromDisposeScope();
         return () =>
         {
             using var scope = NewDisposeScope();

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Text;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Emolingua.Corpora;
+using Emolingua.Util;
 using Spectre.Console;
 
 namespace Emolingua.Cli.Commands;
@@ -81,30 +81,13 @@ public sealed record CorpusReport(
 
     public string ToJson()
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("kind", Kind);
-            w.WriteString("root", Root);
-            w.WriteNumber("utterances", Utterances);
-            if (Classes != null)
-            {
-                w.WriteStartObject("classes");
-                foreach (var e in Emotions.All) w.WriteNumber(e.Name(), Classes[e]);
-                w.WriteEndObject();
-            }
-            w.WriteNumber("speakers", Speakers);
-            w.WriteStartObject("genders");
-            foreach (var g in new[] { Gender.Female, Gender.Male, Gender.Unknown }) w.WriteNumber(g.Name(), Genders[g]);
-            w.WriteEndObject();
-            w.WriteStartObject("skipped");
-            foreach (var (reason, n) in Skipped) w.WriteNumber(reason, n);
-            w.WriteEndObject();
-            w.WriteNumber("folds", Folds);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        var json = new JsonObject { ["kind"] = Kind, ["root"] = Root, ["utterances"] = Utterances };
+        if (Classes != null) json["classes"] = new JsonObject(Emotions.All.Select(e => KeyValuePair.Create(e.Name(), (JsonNode?)Classes[e])));
+        json["speakers"] = Speakers;
+        json["genders"] = new JsonObject(new[] { Gender.Female, Gender.Male, Gender.Unknown }.Select(g => KeyValuePair.Create(g.Name(), (JsonNode?)Genders[g])));
+        json["skipped"] = new JsonObject(Skipped.Select(s => KeyValuePair.Create(s.Key, (JsonNode?)s.Value)));
+        json["folds"] = Folds;
+        return Json.Text(json, indented: false);
     }
 
     public void WriteTable(IAnsiConsole console)

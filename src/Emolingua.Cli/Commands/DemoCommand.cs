@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Emolingua.Evaluation;
 using Emolingua.Experiments;
 using Emolingua.Util;
 using static TorchSharp.torch;
@@ -42,10 +43,11 @@ public sealed class DemoCommand : CliCommand
 
         var recipe = Path.Combine(AppContext.BaseDirectory, "recipes", "demo", "experiment.json");
         Console.Error.WriteLine($"demo: running {recipe} into {outDir}");
-        var report = ExperimentRunner.Run(ExperimentRecipe.Load(recipe), new ExperimentRunner.Options(outDir, dataDir, parsed.GetValue(_device)!, Resume: true));
+        var options = new ExperimentRunner.Options(outDir, dataDir, parsed.GetValue(_device)!, Resume: true);
+        var report = ProgressBars.Training(progress => ExperimentRunner.Run(ExperimentRecipe.Load(recipe), options with { Progress = progress }));
         Console.WriteLine();
         Console.WriteLine("Table 1 (demo: stand-in corpora, tiny encoder; mean (std) over folds x seeds)");
-        Console.WriteLine(report.RenderTable1Text());
+        Console.WriteLine(ReportTables.Table1Text(report));
         Console.WriteLine($"report: {Path.Combine(outDir, "report.md")}   results: {Path.Combine(outDir, "results.json")}   plots: {Path.Combine(outDir, "plots")}");
         Console.WriteLine($"trained models: {Path.Combine(outDir, "runs")} (try ./emolingua predict --model {Path.Combine(outDir, "runs", "baseline", "fold1-seed0")} AUDIO.wav)");
         Console.WriteLine($"demo wall time: {watch.Elapsed.TotalMinutes:0.0} min");

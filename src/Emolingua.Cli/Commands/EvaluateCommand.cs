@@ -1,9 +1,8 @@
 using System.CommandLine;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Evaluation;
+using Emolingua.Features;
 using Emolingua.Models;
 using Emolingua.Training;
 using Emolingua.Util;
@@ -54,33 +53,10 @@ public sealed class EvaluateCommand : CliCommand
 
         var info = ModelBundle.ReadInfo(modelDir);
         using var engine = TorchEmotionEngine.Load(modelDir, parsed.GetValue(_device)!);
-        var preds = ZeroShotEvaluation.Run(engine, utterances, new WaveformStore(), parsed.GetValue(_embeddings));
-        var cell = preds.ToCell(info.Method, corpus.Kind, fold ?? 0, 0, runDir: Path.GetFullPath(modelDir));
-        var bootstrap = Metrics.Bootstrap(preds.Truth, preds.Predicted, 4);
-        var perSpeaker = Metrics.AccuracyBySpeaker(preds.Truth, preds.Predicted, preds.Utterances.Select(u => u.Speaker).ToList());
-
-        Directory.CreateDirectory(outDir);
-        var metrics = JsonSerializer.SerializeToNode(cell, ExperimentReport.JsonOptions)!.AsObject();
-        metrics["model"] = Path.GetFullPath(modelDir);
-        metrics["corpus_root"] = corpus.Root;
-        metrics["bootstrap_95"] = JsonSerializer.SerializeToNode(bootstrap, ExperimentReport.JsonOptions);
-        metrics["speaker_accuracy"] = JsonSerializer.SerializeToNode(perSpeaker, ExperimentReport.JsonOptions);
-        metrics["protocol"] = new JsonObject
-        {
-            ["label_map"] = new JsonArray(Predictions.Labels.Select(l => (JsonNode)l).ToArray()), ["fold"] = fold, ["folds"] = folds,
-            ["fold_seed"] = Folds.DefaultSeed, ["emolingua_version"] = VersionInfo.Version,
-        };
-        AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), metrics.ToJsonString(new() { WriteIndented = true }));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "confusion_matrix.json"),
-            new JsonObject { ["labels"] = new JsonArray(Predictions.Labels.Select(l => (JsonNode)l).ToArray()), ["rows"] = "truth", ["columns"] = "prediction",
-                ["matrix"] = JsonSerializer.SerializeToNode(cell.ConfusionMatrix) }.ToJsonString());
-        EvaluationPlots.SaveConfusionMatrix(Path.Combine(outDir, "confusion_matrix.png"), cell.ConfusionMatrix!, Predictions.Labels,
-            $"{info.Method} on {corpus.Kind}{(fold is { } f ? $" fold {f}" : "")}");
-        var gender = "| gender | accuracy | n |\n|---|---|---|\n" + string.Join("\n", cell.GenderAccuracy!.Select(g => $"| {g.Key} | {g.Value.Accuracy:0.000} | {g.Value.Count} |")) + "\n";
-        AtomicFile.WriteAllText(Path.Combine(outDir, "gender.md"), gender);
-        preds.SaveCsv(Path.Combine(outDir, "predictions.csv"));
-        if (preds.Embeddings is { } e) Npy.WriteFloat32(Path.Combine(outDir, "embeddings.npy"), e.SelectMany(r => r).ToArray(), e.Length, e[0].Length);
-        Console.WriteLine(new JsonObject { ["corpus"] = corpus.Kind, ["n"] = cell.Count, ["accuracy"] = cell.Accuracy, ["macro_f1"] = cell.MacroF1, ["uar"] = cell.Uar }.ToJsonString());
+        var predictions = ZeroShotEvaluation.Run(engine, utterances, new WaveformStore(WhisperAudio.SampleRate), parsed.GetValue(_embeddings));
+        var result = EvaluationResult.Of(predictions, info.Method, corpus.Kind, fold ?? 0, 0, runDir: Path.GetFullPath(modelDir));
+        EvaluationWriter.SaveReport(outDir, result, new EvaluationSource(Path.GetFullPath(modelDir), corpus.Root, fold, folds, Folds.DefaultSeed));
+        Console.WriteLine(Json.Text(result.Summary(), indented: false));
         return 0;
     }
 }

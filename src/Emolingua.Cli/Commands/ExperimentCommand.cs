@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Emolingua.Evaluation;
 using Emolingua.Experiments;
 using Emolingua.Util;
 using static TorchSharp.torch;
@@ -27,9 +28,10 @@ public sealed class ExperimentCommand : CliCommand
         var outDir = parsed.GetValue(_out)!;
         var dataDir = parsed.GetValue(_data);
         if (dataDir != null && !Directory.Exists(dataDir)) throw new EmolinguaException(dataDir, "--data folder not found");
-        var report = ExperimentRunner.Run(ExperimentRecipe.Load(parsed.GetValue(_recipe)!),
-            new ExperimentRunner.Options(outDir, dataDir, parsed.GetValue(_device)!, parsed.GetValue(_resume)));
-        Console.WriteLine(report.RenderTable1Text());
+        var recipe = ExperimentRecipe.Load(parsed.GetValue(_recipe)!);
+        var options = new ExperimentRunner.Options(outDir, dataDir, parsed.GetValue(_device)!, parsed.GetValue(_resume));
+        var report = ProgressBars.Training(progress => ExperimentRunner.Run(recipe, options with { Progress = progress }));
+        Console.WriteLine(ReportTables.Table1Text(report));
         Console.WriteLine($"results: {Path.Combine(outDir, "results.json")}, report: {Path.Combine(outDir, "report.md")}");
         return 0;
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Emolingua.Inference;
+using Emolingua.Util;
 using static TorchSharp.torch;
 
 namespace Emolingua.Cli.Commands;
@@ -32,7 +33,7 @@ public sealed class PredictCommand : CliCommand
             {
                 var probabilities = new JsonObject();
                 foreach (var l in recognizer.Labels) probabilities[l] = Math.Round(p.Probabilities[l], 6);
-                Console.WriteLine(new JsonObject { ["path"] = file, ["label"] = p.Label, ["probabilities"] = probabilities }.ToJsonString());
+                Console.WriteLine(Json.Text(new JsonObject { ["path"] = file, ["label"] = p.Label, ["probabilities"] = probabilities }, indented: false));
             }
             else
                 Console.WriteLine($"{file}\t{p.Label}\t" + string.Join("  ", recognizer.Labels.Select(l => $"{l} {p.Probabilities[l].ToString("0.000", CultureInfo.InvariantCulture)}")));

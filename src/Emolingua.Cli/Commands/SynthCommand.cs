@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Emolingua.Corpora.Synth;
-using Spectre.Console;
+using Emolingua.Synth;
 
 namespace Emolingua.Cli.Commands;
 
@@ -30,16 +29,6 @@ public sealed class SynthCommand : CliCommand
     }
 
     /// <summary>Generates the stand-ins with a progress bar on stderr when someone is watching.</summary>
-    public static SynthSummary Generate(string outDir, double scale, int seed, int jobs)
-    {
-        if (Console.IsErrorRedirected) return SynthCorpora.Generate(outDir, scale, seed, null, jobs);
-        SynthSummary summary = null!;
-        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        err.Progress().Start(ctx =>
-        {
-            var task = ctx.AddTask("synth: speaking");
-            summary = SynthCorpora.Generate(outDir, scale, seed, (done, total) => { task.MaxValue = total; task.Value = done; }, jobs);
-        });
-        return summary;
-    }
+    public static SynthSummary Generate(string outDir, double scale, int seed, int jobs) =>
+        ProgressBars.Count("synth: speaking", progress => SynthCorpora.Generate(outDir, scale, seed, progress, jobs));
 }

@@ -13,7 +13,15 @@ public sealed class TrainCommand : CliCommand
     private readonly Option<int?> _seed = CliOptions.OptionalInt("--seed", "overrides the recipe's seed");
     private readonly Option<Device> _device = CliOptions.Device();
     private readonly Option<bool> _resume = CliOptions.Flag("--resume", "continue from the run folder's last checkpoint");
-    private readonly Option<string[]> _set = new("--set") { HelpName = "key=value", Description = "override a recipe value (dotted key, JSON value); repeatable" };
+    private readonly Option<RecipeOverride[]> _set = new("--set")
+    {
+        HelpName = "key=value", Description = "override a recipe value (dotted key, JSON value); repeatable",
+        CustomParser = r =>
+        {
+            try { return r.Tokens.Select(t => RecipeOverride.Parse(t.Value)).ToArray(); }
+            catch (EmolinguaException e) { r.AddError("option " + e.Message); return []; }
+        },
+    };
 
     public TrainCommand() : base("train", "Train a Baseline, speaker-contrastive or BYOL model from a recipe (resumable).")
     {
@@ -30,11 +38,12 @@ public sealed class TrainCommand : CliCommand
     {
         var dataDir = parsed.GetValue(_data);
         var sets = (parsed.GetValue(_set) ?? []).ToList();
-        if (parsed.GetValue(_seed) is { } s) sets.Add($"seed={s}");
+        if (parsed.GetValue(_seed) is { } seed) sets.Add(RecipeOverride.Of("seed", seed));
         if (dataDir != null && !Directory.Exists(dataDir)) throw new EmolinguaException(dataDir, "--data folder not found");
         var recipe = Recipe.Load(parsed.GetValue(_recipe)!, sets);
-        var summary = TrainRun.Execute(recipe, new TrainRun.Options(parsed.GetValue(_out)!, dataDir, parsed.GetValue(_device)!, parsed.GetValue(_resume)));
-        Console.WriteLine(summary.ToJsonString());
+        var options = new TrainRun.Options(parsed.GetValue(_out)!, dataDir, parsed.GetValue(_device)!, parsed.GetValue(_resume));
+        var summary = ProgressBars.Training(progress => TrainRun.Execute(recipe, options with { Progress = progress }));
+        Console.WriteLine(Json.Text(summary, indented: false));
         return 0;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Emolingua.Util;
 
 namespace Emolingua.Corpora;
@@ -32,18 +33,10 @@ public static class Manifest
             foreach (var u in utterances)
             {
                 string[] values = Values(u);
-                using var buffer = new MemoryStream();
-                using (var jw = new Utf8JsonWriter(buffer))
-                {
-                    jw.WriteStartObject();
-                    for (int i = 0; i < Columns.Length; i++)
-                    {
-                        if (Columns[i] == "duration") jw.WriteNumber("duration", Math.Round(u.Duration, 4));
-                        else jw.WriteString(Columns[i], values[i]);
-                    }
-                    jw.WriteEndObject();
-                }
-                w.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+                var line = new JsonObject();
+                for (int i = 0; i < Columns.Length; i++)
+                    line[Columns[i]] = Columns[i] == "duration" ? (JsonNode)Math.Round(u.Duration, 4) : values[i];
+                w.WriteLine(Json.Text(line, indented: false));
             }
         });
     }

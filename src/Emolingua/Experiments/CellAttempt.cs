@@ -17,19 +17,18 @@ public sealed class CellAttempt
     [JsonPropertyName("error")] public string? Error { get; set; }
     [JsonPropertyName("ended")] public DateTime? Ended { get; set; }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public static CellAttempt? Read(string runDir)
     {
         var path = Path.Combine(runDir, FileName);
         if (!File.Exists(path)) return null;
-        try { return JsonSerializer.Deserialize<CellAttempt>(File.ReadAllText(path), JsonOptions); }
+        try { return JsonSerializer.Deserialize<CellAttempt>(File.ReadAllText(path), Json.Indented); }
         catch (JsonException) { return null; }
     }
 
     public static void RecordFailure(string runDir, string error) =>
         AtomicFile.WriteAllText(Path.Combine(runDir, FileName),
-            JsonSerializer.Serialize(new CellAttempt { State = StateFailed, Error = error, Ended = DateTime.UtcNow }, JsonOptions) + "\n");
+            JsonSerializer.Serialize(new CellAttempt { State = StateFailed, Error = error, Ended = DateTime.UtcNow }, Json.Indented) + "\n");
 
     /// <summary>Forgets an earlier failure when the cell is tried again.</summary>
     public static void Clear(string runDir)

@@ -26,35 +26,31 @@ public static class CellRunner
     public static List<Cell>? ReadResult(ExperimentPlan plan, GridCell cell)
     {
         var path = ResultPath(plan, cell);
-        return File.Exists(path) ? JsonSerializer.Deserialize<List<Cell>>(File.ReadAllText(path), ExperimentReport.JsonOptions) ?? new() : null;
+        return File.Exists(path) ? JsonSerializer.Deserialize<List<Cell>>(File.ReadAllText(path), Json.Indented) ?? new() : null;
     }
 
     /// <summary>Trains and evaluates the cell; on a user-facing failure records it and returns failed results.</summary>
     public static List<Cell> Run(ExperimentPlan plan, ExperimentRecipe exp, GridCell cell, ExperimentTestSets tests, WaveformStore store,
-        torch.Device device, Action<string> log)
+        torch.Device device, Action<string> log, IProgress<TrainingProgress>? progress = null)
     {
         var runDir = plan.RunDir(cell);
         var recipe = exp.TrainingRecipe(exp.Runs[cell.Entry], cell.Fold, cell.Seed);
         try
         {
             CellAttempt.Clear(runDir);
-            TrainRun.Execute(recipe, new TrainRun.Options(runDir, plan.DataDir, device, Resume: true, log, Store: store)); // decoded audio shared by every run
+            TrainRun.Execute(recipe, new TrainRun.Options(runDir, plan.DataDir, device, Resume: true, log, Store: store, Progress: progress)); // decoded audio shared by every run
             using var engine = TorchEmotionEngine.Load(runDir, device, recipe.Training.EvalBatch);
             var runCells = new List<Cell>();
             foreach (var kind in cell.Evaluate)
             {
                 var preds = ZeroShotEvaluation.Run(engine, tests.Get(kind, cell.Fold), store,
                     embeddings: exp.Tsne.Enabled && cell.Fold == exp.Tsne.Fold && cell.Seed == exp.Tsne.Seed);
-                var evalDir = Path.Combine(runDir, "eval", kind);
-                Directory.CreateDirectory(evalDir);
-                preds.SaveCsv(Path.Combine(evalDir, "predictions.csv"));
-                if (preds.Embeddings is { } e)
-                    Npy.WriteFloat32(Path.Combine(evalDir, "embeddings.npy"), e.SelectMany(r => r).ToArray(), e.Length, e[0].Length);
-                var result = preds.ToCell(cell.Method, kind, cell.Fold, cell.Seed, cell.Variant, cell.RunDir);
+                var result = EvaluationResult.Of(preds, cell.Method, kind, cell.Fold, cell.Seed, cell.Variant, cell.RunDir).Cell;
+                EvaluationWriter.SavePredictions(Path.Combine(runDir, "eval", kind), preds);
                 runCells.Add(result);
                 log($"    {kind}: accuracy {result.Accuracy:0.000}, macro F1 {result.MacroF1:0.000}, UAR {result.Uar:0.000} (n = {result.Count})");
             }
-            AtomicFile.WriteAllText(ResultPath(plan, cell), JsonSerializer.Serialize(runCells, ExperimentReport.JsonOptions));
+            Json.Save(ResultPath(plan, cell), runCells);
             return runCells;
         }
         catch (EmolinguaException e)

@@ -56,7 +56,6 @@ public sealed class ExperimentPlan
 
     public string RunDir(GridCell cell) => Path.Combine(OutDir, cell.RunDir);
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     /// <summary>The plan of a recipe: every cell with its run folder and the present test corpora it evaluates.</summary>
     public static ExperimentPlan Create(ExperimentRecipe exp, string outDir, string? dataDir, string device)
@@ -87,14 +86,14 @@ public sealed class ExperimentPlan
 
     public string PathIn => Path.Combine(OutDir, FileName);
 
-    public void Save() => AtomicFile.WriteAllText(PathIn, JsonSerializer.Serialize(this, JsonOptions) + "\n");
+    public void Save() => AtomicFile.WriteAllText(PathIn, JsonSerializer.Serialize(this, Json.Indented) + "\n");
 
     public static ExperimentPlan Load(string outDir)
     {
         var path = Path.Combine(Path.GetFullPath(outDir), FileName);
         if (!File.Exists(path)) throw new EmolinguaException(outDir, $"no {FileName}: not an experiment folder (run ./emolingua experiment RECIPE.json --out {outDir} first)");
         ExperimentPlan plan;
-        try { plan = JsonSerializer.Deserialize<ExperimentPlan>(File.ReadAllText(path), JsonOptions) ?? throw new JsonException("null"); }
+        try { plan = JsonSerializer.Deserialize<ExperimentPlan>(File.ReadAllText(path), Json.Indented) ?? throw new JsonException("null"); }
         catch (JsonException e) { throw new EmolinguaException(path, $"not a valid cell list: {e.Message}"); }
         plan.OutDir = Path.GetFullPath(outDir);
         return plan;

@@ -57,7 +57,7 @@ public sealed class ExperimentRecipe
         JsonNode node;
         try { node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) ?? new JsonObject(); }
         catch (JsonException e) { throw new EmolinguaException(path, $"not valid JSON: {e.Message}"); }
-        r = StrictJson.Bind<ExperimentRecipe>(node, Training.Recipe.JsonOptions, path);
+        r = StrictJson.Bind<ExperimentRecipe>(node, Json.SnakeCase, path);
         r.SourcePath = Path.GetFullPath(path);
         r.Folder = Path.GetDirectoryName(r.SourcePath)!;
         if (r.Runs.Count == 0) throw new EmolinguaException(path, "no runs");
@@ -71,11 +71,11 @@ public sealed class ExperimentRecipe
     public Recipe TrainingRecipe(RunEntry entry, int fold, int seed)
     {
         var path = Path.Combine(Folder, entry.Recipe);
-        var overrides = entry.Set.Select(kv => $"{kv.Key}={kv.Value?.ToJsonString() ?? "null"}").ToList();
-        overrides.Add($"data.fold={fold}");
-        overrides.Add($"data.folds={FoldCount}");
-        overrides.Add($"data.fold_seed={FoldSeed}");
-        overrides.Add($"seed={seed}");
+        var overrides = entry.Set.Select(kv => RecipeOverride.Of(kv.Key, kv.Value)).ToList();
+        overrides.Add(RecipeOverride.Of("data.fold", fold));
+        overrides.Add(RecipeOverride.Of("data.folds", FoldCount));
+        overrides.Add(RecipeOverride.Of("data.fold_seed", FoldSeed));
+        overrides.Add(RecipeOverride.Of("seed", seed));
         return Training.Recipe.Load(path, overrides);
     }
 

@@ -25,7 +25,7 @@ public static class ExperimentReporter
         var report = ExperimentReport.Build(protocol, cells);
         report.Save(Path.Combine(plan.OutDir, "results.json"));
         var figures = Plot(report, exp, plan.OutDir, tests.Kinds.ToList(), log);
-        report.SaveMarkdown(Path.Combine(plan.OutDir, "report.md"), figures, $"Emolingua results: {exp.Name}");
+        ReportTables.SaveMarkdown(report, Path.Combine(plan.OutDir, "report.md"), figures, $"Emolingua results: {exp.Name}");
         return report;
     }
 

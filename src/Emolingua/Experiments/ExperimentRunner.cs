@@ -1,5 +1,7 @@
 using Emolingua.Audio;
 using Emolingua.Evaluation;
+using Emolingua.Features;
+using Emolingua.Training;
 using Emolingua.Util;
 using TorchSharp;
 
@@ -13,7 +15,9 @@ namespace Emolingua.Experiments;
 /// </summary>
 public static class ExperimentRunner
 {
-    public sealed record Options(string OutDir, string? DataDir, torch.Device Device, bool Resume, Action<string>? Log = null);
+    /// <param name="Progress">Told every training step (the CLI draws a progress bar from it).</param>
+    public sealed record Options(string OutDir, string? DataDir, torch.Device Device, bool Resume, Action<string>? Log = null,
+        IProgress<TrainingProgress>? Progress = null);
 
     public static ExperimentReport Run(ExperimentRecipe exp, Options o)
     {
@@ -26,7 +30,7 @@ public static class ExperimentRunner
         var tests = new ExperimentTestSets(exp, o.DataDir);
         var plan = ExperimentPlan.Create(exp, outDir, o.DataDir, o.Device.type == DeviceType.CUDA ? "cuda" : "cpu");
         plan.Save();
-        var store = new WaveformStore();
+        var store = new WaveformStore(WhisperAudio.SampleRate);
         foreach (var cell in plan.Cells)
         {
             var step = $"[{cell.Index + 1}/{plan.Cells.Count}]";
@@ -36,7 +40,7 @@ public static class ExperimentRunner
                 continue;
             }
             log($"{step} {cell.Describe()}: training");
-            CellRunner.Run(plan, exp, cell, tests, store, o.Device, log);
+            CellRunner.Run(plan, exp, cell, tests, store, o.Device, log, o.Progress);
         }
         return ExperimentReporter.Write(plan, exp, tests, log);
     }

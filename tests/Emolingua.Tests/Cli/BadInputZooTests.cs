@@ -336,7 +336,7 @@ public class BadInputZooTests(TinyBundleFixture bundle) : IClassFixture<TinyBund
             case "learning_rate -1": return (RecipeFile("lr.json", r => r["training"]!["learning_rate"] = -1), withData, ["training.learning_rate -1"]);
             case "learning_rate 0": return (RecipeFile("lr0.json"), [.. withData, "--set", "training.learning_rate=0"], ["training.learning_rate 0"]);
             case "learning_rate infinite (--set 1e999)": return (RecipeFile("lrinf.json"), [.. withData, "--set", "training.learning_rate=1e999"], ["training.learning_rate", "finite"]);
-            case "learning_rate NaN (--set)": return (RecipeFile("lrnan.json"), [.. withData, "--set", "training.learning_rate=NaN"], ["--set training.learning_rate=NaN", "is not a number"]);
+            case "learning_rate NaN (--set)": return (RecipeFile("lrnan.json"), [.. withData, "--set", "training.learning_rate=NaN"], ["--set", "training.learning_rate: \"NaN\" is not a number"]);
             case "weight_decay negative": return (RecipeFile("wd.json", r => r["training"]!["weight_decay"] = -0.5), withData, ["training.weight_decay -0.5"]);
             case "batch_size 0": return (RecipeFile("b0.json", r => r["training"]!["batch_size"] = 0), withData, ["training.batch_size 0"]);
             case "batch_size beyond one array": return (RecipeFile("bbig.json", r => r["training"]!["batch_size"] = 1_000_000), withData, ["training.batch_size 1000000", "array"]);
@@ -345,11 +345,11 @@ public class BadInputZooTests(TinyBundleFixture bundle) : IClassFixture<TinyBund
             case "unknown method": return (RecipeFile("method.json", r => r["method"] = "bayol"), withData, ["method 'bayol'", "did you mean 'byol'"]);
             case "unknown corpus kind in data": return (RecipeFile("kind.json", r => r["data"]!["english"]![0]!["kind"] = "iemocapp"), withData, ["data.english[0].kind", "did you mean 'iemocap'"]);
             case "model.dims d_model not divisible by heads": return (RecipeFile("dims.json", r => r["model"]!["dims"]!["encoder_attention_heads"] = 5), withData, ["model.dims", "not a multiple"]);
-            case "--set misspelt key": return (RecipeFile("s1.json"), [.. withData, "--set", "training.bach_size=4"], ["--set training.bach_size=4", "did you mean 'training.batch_size'"]);
+            case "--set misspelt key": return (RecipeFile("s1.json"), [.. withData, "--set", "training.bach_size=4"], ["--set", "training.bach_size", "did you mean 'training.batch_size'"]);
             case "--set without =": return (RecipeFile("s2.json"), [.. withData, "--set", "training.batch_size"], ["--set 'training.batch_size'", "key=value"]);
-            case "--set wrong type": return (RecipeFile("s3.json"), [.. withData, "--set", "training.max_epochs=2.5"], ["--set training.max_epochs=2.5", "not an integer"]);
-            case "--set inside a number": return (RecipeFile("s4.json"), [.. withData, "--set", "model.seconds.x=1"], ["--set model.seconds.x=1", "no key 'x'"]);
-            case "--set inside a list": return (RecipeFile("s5.json"), [.. withData, "--set", "data.english.root=x"], ["--set data.english.root=x", "whole list"]);
+            case "--set wrong type": return (RecipeFile("s3.json"), [.. withData, "--set", "training.max_epochs=2.5"], ["--set", "training.max_epochs: 2.5 is not an integer"]);
+            case "--set inside a number": return (RecipeFile("s4.json"), [.. withData, "--set", "model.seconds.x=1"], ["--set", "model.seconds", "no key 'x'"]);
+            case "--set inside a list": return (RecipeFile("s5.json"), [.. withData, "--set", "data.english.root=x"], ["--set", "data.english", "whole list"]);
             case "missing data root": return (RecipeFile("root.json"), withData, [Path.Combine(data, "english.csv"), "no such manifest"]);
             case "--data folder missing": return (RecipeFile("nodata.json"), ["--data", _dir.File("no-data")], ["--data folder not found"]);
             case "eval_batch 0": return (RecipeFile("eb.json", r => r["training"]!["eval_batch"] = 0), withData, ["training.eval_batch 0"]);

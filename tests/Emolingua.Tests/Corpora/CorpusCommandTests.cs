@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Emolingua.Corpora;
-using Emolingua.Corpora.Synth;
+using Emolingua.Synth;
 
 namespace Emolingua.Tests.Corpora;
 

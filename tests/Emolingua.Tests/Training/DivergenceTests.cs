@@ -20,7 +20,7 @@ public class DivergenceTests
     /// y = w·[1, 2] + b, loss = y²: a stage whose loss is NaN at step <paramref name="nanLossAt"/> (1-based) or whose weights
     /// are set to NaN by the update of step <paramref name="nanWeightsAfter"/>; it records its weights after every step.
     /// </summary>
-    private sealed class ScriptedStage(long nanLossAt = -1, long nanWeightsAfter = -1) : TrainingStage
+    private sealed class ScriptedStage(long nanLossAt = -1, long nanWeightsAfter = -1) : TrainingStage<long>
     {
         private readonly Linear _layer = nn.Linear(2, 1);
         public Dictionary<long, float[]> WeightsAfter { get; } = new();
@@ -29,9 +29,9 @@ public class DivergenceTests
         public override nn.Module StateModule => _layer;
         public override IEnumerable<(string Name, Parameter Parameter)> TrainableParameters => _layer.named_parameters();
         public override bool HigherIsBetter => true;
-        public override object Prepare(long step) => step;
+        public override long Prepare(long step) => step;
 
-        public override (Tensor Loss, Dictionary<string, double> Logs) Loss(object inputs, long step, long totalSteps)
+        public override (Tensor Loss, Dictionary<string, double> Logs) Loss(long inputs, long step, long totalSteps)
         {
             var x = tensor(new float[] { 1, 2 }, new long[] { 1, 2 });
             var y = _layer.forward(x);                                       // [1, 1]
