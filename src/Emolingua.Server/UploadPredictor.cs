@@ -19,7 +19,6 @@ internal sealed class UploadPredictor(EmotionRecognizer recognizer, double maxSe
         var info = Decode(path, AudioFile.Probe);
         CheckDuration(info.DurationSeconds);
         var samples = Decode(path, p => AudioFile.Read(p, WhisperAudio.SampleRate).Samples);
-        if (samples.Length == 0) throw new ApiError(StatusCodes.Status400BadRequest, "the audio holds no samples");
         CheckDuration(samples.Length / (double)WhisperAudio.SampleRate);
         return recognizer.PredictClips([samples])[0];
     }
@@ -34,6 +33,7 @@ internal sealed class UploadPredictor(EmotionRecognizer recognizer, double maxSe
     private static T Decode<T>(string path, Func<string, T> decode)
     {
         try { return decode(path); }
+        catch (EmptyAudioException) { throw new ApiError(StatusCodes.Status400BadRequest, "the audio holds no samples"); }
         catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
             // Messages name the temporary file; the client knows it as its upload.

@@ -44,7 +44,10 @@ public sealed class EmbedCommand : CliCommand
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var mel = WhisperLogMel.Compute(WhisperLogMel.Batch(chunk, seconds, device), checkpoint.Config.NumMelBins);
-            encoder.Embed(mel).cpu().data<float>().ToArray().CopyTo(result, start * d); // [b, D] rows in argument order
+            var rows = encoder.Embed(mel).cpu().data<float>().ToArray(); // [b, D] rows in argument order
+            for (int i = 0; i < chunk.Count; i++)
+                Finite.Require(rows.AsSpan(i * d, d), files[start + i], "embedding value", "the model overflows on this input");
+            rows.CopyTo(result, start * d);
         }
         Npy.WriteFloat32(parsed.GetValue(_out)!, result, files.Length, d);
         return 0;

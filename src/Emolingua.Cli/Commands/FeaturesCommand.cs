@@ -28,8 +28,10 @@ public sealed class FeaturesCommand : CliCommand
     {
         double seconds = parsed.GetValue(_seconds);
         int nMels = parsed.GetValue(_nMels);
-        var samples = AudioFile.Read(parsed.GetValue(_audio)!, WhisperAudio.SampleRate).Samples;
+        var audio = parsed.GetValue(_audio)!;
+        var samples = AudioFile.Read(audio, WhisperAudio.SampleRate).Samples;
         var mel = WhisperLogMel.ComputeOne(samples, seconds, nMels);
+        Finite.Require(mel, audio, "log-mel value", "its amplitudes overflow float32 arithmetic");
         Npy.WriteFloat32(parsed.GetValue(_out)!, mel, nMels, WhisperAudio.FramesFor(seconds));
         return 0;
     }

@@ -2,10 +2,24 @@ using Emolingua.Util;
 
 namespace Emolingua.Audio;
 
-/// <summary>Reads audio files as mono float waveforms: WAV and MP3 natively, anything else through ffmpeg when it is on PATH.</summary>
+/// <summary>A well-formed audio file without a single sample (a service answers it differently from undecodable bytes).</summary>
+public sealed class EmptyAudioException(string path) : EmolinguaException(path, "empty audio: the file holds no samples");
+
+/// <summary>
+/// Reads audio files as mono float waveforms: WAV and MP3 natively, anything else through ffmpeg when it is on PATH.
+/// The format is decided by content, not by name (a FLAC file named .wav is read as FLAC). What comes out is checked:
+/// a sample rate in [<see cref="MinSampleRate"/>, <see cref="MaxSampleRate"/>], at least one sample, every sample finite.
+/// </summary>
 public static class AudioFile
 {
-    private enum Kind { Wav, Mp3, Other }
+    /// <summary>Below 4 kHz (2 kHz of bandwidth) a file holds no usable speech; a lower rate is a header that lies.</summary>
+    public const int MinSampleRate = 4000;
+
+    /// <summary>The highest rate of any recording format in use (768 kHz); above it a header lies.</summary>
+    public const int MaxSampleRate = 768000;
+
+    /// <summary>Unknown: no signature we know, so ffmpeg is asked (a .wav name then gets the WAV reader's diagnosis).</summary>
+    private enum Kind { Wav, Mp3, Other, Unknown }
 
     /// <summary>Format, rate, channels and length, from headers where the format allows (never a full WAV or MP3 decode).</summary>
     public static AudioInfo Probe(string path) => Probe(path, Environment.GetEnvironmentVariable("PATH"));
@@ -27,23 +41,50 @@ public static class AudioFile
     internal static AudioInfo Probe(string path, string? searchPath)
     {
         var (kind, format) = Detect(path);
-        return kind switch
+        var info = kind switch
         {
             Kind.Wav => WavReader.Probe(path),
             Kind.Mp3 => Mp3Reader.Probe(path),
+            Kind.Unknown when IsWavName(path) => WithWavDiagnosis(path, FfmpegDecoder.Locate("ffprobe", searchPath), FfmpegDecoder.Probe, WavReader.Probe),
             _ => FfmpegDecoder.Probe(path, RequireTool("ffprobe", path, $"format '{format}'", searchPath)),
         };
+        CheckSampleRate(path, info.SampleRate);
+        return info;
     }
 
     internal static Waveform Read(string path, string? searchPath)
     {
         var (kind, format) = Detect(path);
-        return kind switch
+        var waveform = kind switch
         {
             Kind.Wav => WavReader.Read(path),
             Kind.Mp3 => Mp3Reader.Read(path, _ => ReadWithFfmpeg(path, "8 kHz MP3 (MPEG-2.5, which the built-in decoder gets wrong)", searchPath)),
+            Kind.Unknown when IsWavName(path) => WithWavDiagnosis(path, FfmpegDecoder.Locate("ffmpeg", searchPath), FfmpegDecoder.Read, WavReader.Read),
             _ => ReadWithFfmpeg(path, $"format '{format}'", searchPath),
         };
+        CheckSampleRate(path, waveform.SampleRate);
+        if (waveform.Samples.Length == 0) throw new EmptyAudioException(path);
+        Finite.Require(waveform.Samples, path, "sample", "the audio holds NaN or infinite values");
+        return waveform;
+    }
+
+    private static void CheckSampleRate(string path, int rate)
+    {
+        if (rate is < MinSampleRate or > MaxSampleRate)
+            throw new EmolinguaException(path, $"sample rate {rate} Hz is outside {MinSampleRate}–{MaxSampleRate} Hz (the header is wrong, or this is not speech audio)");
+    }
+
+    private static bool IsWavName(string path) => Path.GetExtension(path).ToLowerInvariant() is ".wav" or ".wave";
+
+    /// <summary>
+    /// Content we do not recognise under a .wav name: ffmpeg may know it (AU, W64, ...). When it does not (or is
+    /// missing), the WAV reader's diagnosis ("not a RIFF/WAVE file") says more than ffmpeg's would.
+    /// </summary>
+    private static T WithWavDiagnosis<T>(string path, string? tool, Func<string, string, T> ffmpeg, Func<string, T> wav)
+    {
+        if (tool == null) return wav(path);
+        try { return ffmpeg(path, tool); }
+        catch (EmolinguaException) { return wav(path); }
     }
 
     /// <summary>File extensions taken as audio when a folder is searched for clips (besides files recognised by content).</summary>
@@ -98,12 +139,15 @@ public static class AudioFile
         catch (UnauthorizedAccessException e) { throw new EmolinguaException(path, "permission denied", e); }
         catch (IOException e) { throw new EmolinguaException(path, $"cannot read: {e.Message}", e); }
 
-        string extension = Path.GetExtension(path).TrimStart('.').ToLowerInvariant();
-        if (WavReader.HasRiffMagic(head) || extension is "wav" or "wave") return (Kind.Wav, "wav");
-        if (extension == "mp3") return (Kind.Mp3, "mp3");
+        if (WavReader.HasRiffMagic(head)) return (Kind.Wav, "wav");
         string sniffed = SniffOtherFormat(head);
-        if (sniffed == "" && Mp3Reader.LooksLikeMpegAudio(head)) return (Kind.Mp3, "mp3");
-        return (Kind.Other, sniffed != "" ? sniffed : extension != "" ? extension : "unknown");
+        if (sniffed != "") return (Kind.Other, sniffed);
+        // An ID3v2 tag (it may hide the first frame beyond the 64 KiB we read) or a chain of MPEG frames at the start.
+        if (head.AsSpan().StartsWith("ID3"u8) || Mp3Reader.LooksLikeMpegAudio(head)) return (Kind.Mp3, "mp3");
+        string extension = Path.GetExtension(path).TrimStart('.').ToLowerInvariant();
+        if (extension == "mp3") return (Kind.Mp3, "mp3"); // junk before the first frame: the MP3 reader searches past it
+        if (IsWavName(path) && "RIFF"u8.StartsWith(head.AsSpan(0, Math.Min(head.Length, 4)))) return (Kind.Wav, "wav"); // cut inside "RIFF"
+        return (Kind.Unknown, extension != "" ? extension : "unknown");
     }
 
     /// <summary>Names formats whose magic could otherwise be mistaken for MPEG audio after an ID3 tag.</summary>

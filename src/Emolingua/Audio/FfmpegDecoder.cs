@@ -56,7 +56,7 @@ internal static class FfmpegDecoder
             "-f", "wav", "-acodec", "pcm_f32le", "-"]);
         if (bytes.Length == 0) throw new EmolinguaException(path, "no audio stream found (ffmpeg)");
         using var wav = new MemoryStream(bytes, writable: false);
-        return WavReader.Read(path, wav);
+        return WavReader.Read(path, wav, decoder: "ffmpeg");
     }
 
     private static byte[] Run(string path, string tool, IEnumerable<string> arguments)

@@ -20,15 +20,21 @@ internal static class Mp3Reader
 
     internal sealed record Mp3Stream(Mp3FrameHeader First, int FirstAudioFrame, List<(int Offset, Mp3FrameHeader Header)> Frames, Trim Trim);
 
-    /// <summary>True when the data (after any ID3v2 tag) holds a chain of two MPEG audio frames, or one that ends the data.</summary>
-    public static bool LooksLikeMpegAudio(ReadOnlySpan<byte> data) => FindSync(data, SkipId3v2(data), data.Length) >= 0;
+    /// <summary>True when the data starts (after any ID3v2 tag) with a chain of two MPEG audio frames, or one that ends the data.</summary>
+    public static bool LooksLikeMpegAudio(ReadOnlySpan<byte> data)
+    {
+        int start = SkipId3v2(data);
+        return start + 4 <= data.Length && FindSync(data, start, start + 4) == start;
+    }
 
     public static AudioInfo Probe(string path)
     {
         // The Xing/Info frame sits at the start: read the ID3v2 tag's worth plus a few frames and look there first.
         byte[] head;
+        long fileLength;
         using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
         {
+            fileLength = file.Length;
             Span<byte> id3 = stackalloc byte[10];
             int got = file.ReadAtLeast(id3, 10, throwOnEndOfStream: false);
             long want = Math.Min(file.Length, SkipId3v2(id3[..got], allowPartial: true) + 16384);
@@ -44,6 +50,8 @@ internal static class Mp3Reader
             var tag = ParseVbrTag(head.AsSpan(sync, Math.Min(first.FrameLength, head.Length - sync)), first);
             if (tag is { Frames: > 0 })
             {
+                if (tag.Bytes > 0 && fileLength - sync < tag.Bytes)
+                    throw new EmolinguaException(path, $"truncated MP3: its Xing/Info header announces {tag.Bytes} bytes of audio, the file holds {fileLength - sync}");
                 long total = (long)tag.Frames * first.SamplesPerFrame;
                 long frames = Trimmed(total, MakeTrim(tag, first));
                 return new AudioInfo("mp3", first.SampleRate, first.Channels, frames, frames / (double)first.SampleRate);
@@ -130,7 +138,8 @@ internal static class Mp3Reader
                 pos += h.FrameLength;
                 continue;
             }
-            if (header is { } cut && cut.IsCompatibleWith(first) && pos + cut.FrameLength > data.Length) break; // truncated last frame
+            if (header is { } cut && cut.IsCompatibleWith(first) && pos + cut.FrameLength > data.Length)
+                throw new EmolinguaException(path, $"truncated MP3: the frame at byte {pos} needs {cut.FrameLength} bytes, the file ends after {data.Length - pos}");
             int next = FindSync(data, pos + 1, data.Length, first);
             if (next < 0) break; // trailing tags (ID3v1, APE) or garbage
             pos = next;
@@ -141,6 +150,8 @@ internal static class Mp3Reader
         bool tagFrame = tag is { Frames: > 0 } or { Bytes: > 0 };
         var trim = tagFrame ? MakeTrim(tag!, first) : new Trim(0, long.MaxValue, long.MaxValue);
         if (tagFrame && frames.Count == 1) throw new EmolinguaException(path, "corrupt MP3: only a Xing/Info header, no audio frames");
+        if (tag is { Frames: > 0 } && frames.Count - 1 < tag.Frames)
+            throw new EmolinguaException(path, $"truncated MP3: its Xing/Info header announces {tag.Frames} frames, the file holds {frames.Count - 1}");
         return new Mp3Stream(first, tagFrame ? 1 : 0, frames, trim);
     }
 

@@ -6,12 +6,16 @@ namespace Emolingua.Audio;
 
 /// <summary>
 /// RIFF/WAVE (and RF64/BW64) reader. Tolerates what real-world writers leave behind: wrong or zero RIFF sizes,
-/// unknown and odd-sized chunks, a data chunk that is not last, and data sizes that run past the end of the file.
+/// unknown and odd-sized chunks, a data chunk that is not last, a trailing partial frame, and the "unknown" data sizes
+/// of streaming writers (0 or 0xFFFFFFFF). A data size that runs past the end of the file is a truncated file: an error.
 /// </summary>
 internal static class WavReader
 {
     private const int FormatPcm = 0x0001, FormatFloat = 0x0003, FormatExtensible = 0xFFFE;
     private const uint StreamingSize = 0xFFFFFFFF;
+
+    /// <summary>ffmpeg's sanity limit (FF_SANE_NB_CHANNELS); more is a header that lies.</summary>
+    internal const int MaxChannels = 512;
 
     // The 14 bytes that follow the 2-byte format code in every KSDATAFORMAT_SUBTYPE_* GUID.
     private static readonly byte[] SubFormatGuidTail = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71];
@@ -41,9 +45,10 @@ internal static class WavReader
     }
 
     /// <param name="path">Names the source in error messages.</param>
-    public static Waveform Read(string path, Stream stream)
+    /// <param name="decoder">The tool that wrote the stream (ffmpeg), for the message when its data falls short of its header.</param>
+    public static Waveform Read(string path, Stream stream, string? decoder = null)
     {
-        var layout = ParseHeader(path, stream);
+        var layout = ParseHeader(path, stream, decoder);
         if (layout.FrameCount > Array.MaxLength)
             throw new EmolinguaException(path, $"too long to load at once ({layout.FrameCount} samples per channel)");
         var mono = new float[layout.FrameCount];
@@ -120,7 +125,7 @@ internal static class WavReader
         _ => (float)BinaryPrimitives.ReadDoubleLittleEndian(b),
     };
 
-    internal static Layout ParseHeader(string path, Stream stream)
+    internal static Layout ParseHeader(string path, Stream stream, string? decoder = null)
     {
         long fileLength = stream.Length;
         Span<byte> head = stackalloc byte[12];
@@ -167,8 +172,13 @@ internal static class WavReader
                 dataOffset = body;
                 long available = fileLength - body;
                 bool sizeUnknown = size == StreamingSize || (size == 0 && (riffSize == 0 || riffSize == StreamingSize) && available > 0);
-                if (isRf64 && size == StreamingSize && ds64DataSize >= 0) { dataBytes = Math.Min(ds64DataSize, available); sizeUnknown = false; }
-                else dataBytes = sizeUnknown ? available : Math.Min(size, available);
+                long declared = isRf64 && size == StreamingSize && ds64DataSize >= 0 ? ds64DataSize : size;
+                if (isRf64 && size == StreamingSize && ds64DataSize >= 0) sizeUnknown = false;
+                if (!sizeUnknown && declared > available)
+                    throw new EmolinguaException(path, decoder == null
+                        ? $"truncated WAV: the data chunk declares {declared} bytes, the file holds {available}"
+                        : $"truncated: {decoder} decoded {available} of the {declared} bytes of audio its header announces");
+                dataBytes = sizeUnknown ? available : declared;
                 // A data size we cannot trust (or that runs to the end) leaves nothing to walk after it.
                 if (sizeUnknown || size >= available) break;
                 if (fmt != null) break;
@@ -222,6 +232,7 @@ internal static class WavReader
             if (!guid[2..].SequenceEqual(SubFormatGuidTail)) tag = -1;
         }
         if (channels == 0) throw new EmolinguaException(path, "WAV header says 0 channels");
+        if (channels > MaxChannels) throw new EmolinguaException(path, $"WAV header says {channels} channels (more than {MaxChannels}: the header is wrong)");
         if (sampleRate == 0 || sampleRate > int.MaxValue) throw new EmolinguaException(path, $"WAV header has an invalid sample rate ({sampleRate})");
 
         // The container width comes from the block alignment when it is consistent, else from the bit depth.
@@ -242,6 +253,8 @@ internal static class WavReader
             throw new EmolinguaException(path, $"unsupported WAV encoding: {what}; supported are PCM 8/16/24/32-bit and IEEE float 32/64-bit "
                 + "(convert with: ffmpeg -i IN -c:a pcm_s16le OUT.wav)");
         }
+        if (bits == 0 || bits > 8 * width)
+            throw new EmolinguaException(path, $"WAV header says {bits}-bit samples, which do not fit its {width}-byte containers (block align {blockAlign} for {channels} channel(s))");
         blockAlign = width * channels;
         return new Layout(encoding.Value, channels, (int)sampleRate, blockAlign, dataOffset, dataBytes / blockAlign);
     }

@@ -46,7 +46,8 @@ internal static class AudioDuration
             }
             else if (c[..4].SequenceEqual("data"u8))
             {
-                if (rate <= 0 || blockAlign <= 0) return null;
+                if (rate is < Audio.AudioFile.MinSampleRate or > Audio.AudioFile.MaxSampleRate || blockAlign <= 0) return null;
+                if (size == 0 || (size != 0xFFFFFFFF && size > s.Length - s.Position)) return null; // streamed or truncated: Probe decides
                 long bytes = Math.Min(size, s.Length - s.Position); // streaming writers leave 0xFFFFFFFF
                 return (double)(bytes / blockAlign) / rate;
             }

@@ -16,19 +16,33 @@ public static class Corpus
     public static ICorpus Open(string kind, string root)
     {
         string full = Path.GetFullPath(root);
-        return kind.ToLowerInvariant() switch
+        return Canonical(kind) switch
         {
             "emodb" => new EmoDbCorpus(full),
             "ravdess" => new RavdessCorpus(full),
             "urdu" => new UrduCorpus(full),
             "subesco" => new SubescoCorpus(full),
             "iemocap" => new IemocapCorpus(full),
-            "msp-podcast" or "msppodcast" or "msp" => new MspPodcastCorpus(full),
-            "commonvoice" or "common-voice" or "cv" => new CommonVoiceCorpus(full),
+            "msp-podcast" => new MspPodcastCorpus(full),
+            "commonvoice" => new CommonVoiceCorpus(full),
             "manifest" => new ManifestCorpus(full),
-            _ => throw new EmolinguaException(root, $"unknown corpus kind '{kind}' (one of {string.Join(", ", Kinds)})"),
+            _ => throw new EmolinguaException(root, UnknownKind(kind)),
         };
     }
+
+    /// <summary>True for the kinds <see cref="Open"/> accepts (and their other spellings).</summary>
+    public static bool IsKind(string kind) => Kinds.Contains(Canonical(kind));
+
+    /// <summary>"unknown corpus kind 'x' (did you mean 'y'?); kinds: ..." for error messages.</summary>
+    public static string UnknownKind(string kind) =>
+        $"unknown corpus kind '{kind}'{DidYouMean.Hint(kind, Kinds)}; kinds: {string.Join(", ", Kinds)}";
+
+    private static string Canonical(string kind) => kind.ToLowerInvariant() switch
+    {
+        "msppodcast" or "msp" => "msp-podcast",
+        "common-voice" or "cv" => "commonvoice",
+        var k => k,
+    };
 
     /// <summary>Reads every kept utterance into a list (metadata only; fine even for 100k+ utterances).</summary>
     public static List<Utterance> Load(ICorpus corpus, SkipCounter? skips = null) =>
@@ -37,6 +51,7 @@ public static class Corpus
     /// <summary>True when <paramref name="seconds"/> passes the paper's 0.5–12 s filter; otherwise counts why not.</summary>
     public static bool DurationOk(double seconds, SkipCounter skips)
     {
+        if (!double.IsFinite(seconds) || seconds < 0) { skips.Add(SkipReasons.InvalidDuration); return false; } // a NaN would pass both tests below
         if (seconds < MinSeconds) { skips.Add(SkipReasons.TooShort); return false; }
         if (seconds > MaxSeconds) { skips.Add(SkipReasons.TooLong); return false; }
         return true;

@@ -26,6 +26,7 @@ public static class SkipReasons
     public const string UnreadableAudio = "unreadable audio header";
     public const string TooShort = "shorter than 0.5 s";
     public const string TooLong = "longer than 12 s";
+    public const string InvalidDuration = "invalid duration (negative or not finite)";
     public const string Duplicate = "duplicate utterance";
     public const string NotAudioOnlySpeech = "not audio-only speech";
     public const string LabelMismatch = "label disagrees with folder";

@@ -59,8 +59,10 @@ public sealed class ExperimentRecipe
     {
         if (!File.Exists(path)) throw new EmolinguaException(path, "experiment recipe not found");
         ExperimentRecipe r;
-        try { r = JsonSerializer.Deserialize<ExperimentRecipe>(File.ReadAllText(path), Json.SnakeCase) ?? new(); }
-        catch (JsonException e) { throw new EmolinguaException(path, $"experiment recipe: {e.Message}"); }
+        JsonNode node;
+        try { node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) ?? new JsonObject(); }
+        catch (JsonException e) { throw new EmolinguaException(path, $"not valid JSON: {e.Message}"); }
+        r = StrictJson.Bind<ExperimentRecipe>(node, Json.SnakeCase, path);
         r.SourcePath = Path.GetFullPath(path);
         r.Folder = Path.GetDirectoryName(r.SourcePath)!;
         if (r.Runs.Count == 0) throw new EmolinguaException(path, "no runs");

@@ -76,6 +76,7 @@ public sealed class EmotionRecognizer : IDisposable
     public EmotionPrediction Predict(ReadOnlySpan<float> samples, int sampleRate)
     {
         if (sampleRate <= 0) throw new ArgumentOutOfRangeException(nameof(sampleRate), "sample rate must be positive");
+        Finite.Require(samples, "samples", "sample"); // NaN in, NaN probabilities out: refuse it at the door
         var clip = sampleRate == WhisperAudio.SampleRate ? samples.ToArray() : Resampler.Resample(samples, sampleRate, WhisperAudio.SampleRate);
         return PredictClips(new[] { clip })[0];
     }

@@ -91,22 +91,36 @@ public static class ModelBundle
     public static Info ReadInfo(string folder)
     {
         var path = Path.Combine(folder, "config.json");
-        JsonNode? node;
-        try { node = JsonNode.Parse(File.ReadAllText(path)); }
-        catch (System.Text.Json.JsonException e) { throw new EmolinguaException(path, $"not valid JSON ({e.Message.Split('.')[0]})"); }
-        if (node?["format"]?.GetValue<string>() != Format) throw new EmolinguaException(path, $"not an Emolingua model (format is not '{Format}')");
+        var node = ReadJson(path);
         try
         {
+            if (node?["format"] is not JsonValue format || format.GetValueKind() != System.Text.Json.JsonValueKind.String || format.GetValue<string>() != Format)
+                throw new EmolinguaException(path, $"not an Emolingua model (format is not '{Format}')");
             var w = node["whisper"]!;
             var whisper = new WhisperConfig(w["d_model"]!.GetValue<int>(), w["encoder_layers"]!.GetValue<int>(), w["encoder_attention_heads"]!.GetValue<int>(),
                 w["encoder_ffn_dim"]!.GetValue<int>(), w["num_mel_bins"]!.GetValue<int>(), w["max_source_positions"]!.GetValue<int>());
             whisper.Validate(path);
-            var labels = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "labels.json")))!.AsArray().Select(l => l!.GetValue<string>()).ToArray();
+            double seconds = node["seconds"]!.GetValue<double>();
+            if (!(seconds >= 0.02 && seconds <= 30) || WhisperAudio.FramesFor(seconds) % 2 != 0)
+                throw new EmolinguaException(path, $"seconds {seconds} is not a window the encoder takes (0.02 to 30, a multiple of 0.02)");
+            int positions = WhisperAudio.PositionsFor(seconds);
+            if (positions > whisper.MaxSourcePositions)
+                throw new EmolinguaException(path, $"a {seconds} s window needs {positions} positions, but max_source_positions is {whisper.MaxSourcePositions}");
+            if (node["positions"] is { } p && p.GetValue<int>() != positions)
+                throw new EmolinguaException(path, $"positions {p.GetValue<int>()} does not match seconds {seconds} ({positions} positions)");
+            int hidden = node["head"]!["hidden"]!.GetValue<int>();
+            double dropout = node["head"]!["dropout"]!.GetValue<double>();
+            if (hidden < 1 || !(dropout >= 0 && dropout < 1)) throw new EmolinguaException(path, $"head hidden {hidden} or dropout {dropout} out of range");
+
+            var labelsPath = Path.Combine(folder, "labels.json");
+            var labels = ReadJson(labelsPath) is JsonArray array && array.All(l => l is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String)
+                ? array.Select(l => l!.GetValue<string>()).ToArray()
+                : throw new EmolinguaException(labelsPath, "not a JSON list of label names");
+            if (node["head"]!["classes"] is { } classes && classes.GetValue<int>() != labels.Length)
+                throw new EmolinguaException(labelsPath, $"lists {labels.Length} labels, but the head has {classes.GetValue<int>()} outputs (config.json head.classes)");
             if (!labels.SequenceEqual(Emotions.All.Select(e => e.Name())))
-                throw new EmolinguaException(Path.Combine(folder, "labels.json"), $"labels [{string.Join(", ", labels)}] differ from angry, happy, neutral, sad");
-            return new Info(whisper, node["seconds"]!.GetValue<double>(), node["head"]!["hidden"]!.GetValue<int>(),
-                node["head"]!["dropout"]!.GetValue<double>(), node["method"]?.GetValue<string>() ?? "unknown", labels)
-            { Temperature = ReadTemperature(folder) };
+                throw new EmolinguaException(labelsPath, $"labels [{string.Join(", ", labels)}] differ from angry, happy, neutral, sad");
+            return new Info(whisper, seconds, hidden, dropout, node["method"]?.GetValue<string>() ?? "unknown", labels) { Temperature = ReadTemperature(folder) };
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
         {
@@ -114,14 +128,32 @@ public static class ModelBundle
         }
     }
 
+    private static JsonNode? ReadJson(string path)
+    {
+        if (!File.Exists(path)) throw new EmolinguaException(path, "not found (a model folder holds config.json, model.safetensors, labels.json, features.json)");
+        try { return JsonNode.Parse(File.ReadAllText(path)); }
+        catch (System.Text.Json.JsonException e) { throw new EmolinguaException(path, $"not valid JSON ({e.Message.Split('.')[0]})"); }
+    }
+
     public static EmotionClassifier Load(string folder, Device? device = null)
     {
         var info = ReadInfo(folder);
+        var weights = SafeTensors.Open(Path.Combine(folder, "model.safetensors"));
+        CheckAgainstWeights(folder, info, weights);
         var encoder = new WhisperEncoder(info.Whisper, WhisperAudio.PositionsFor(info.Seconds));
         var model = new EmotionClassifier(encoder, Emotions.All.Count, info.HeadHidden, info.Dropout);
-        StateDict.Load(model, Path.Combine(folder, "model.safetensors"));
+        StateDict.Load(model, weights.Path);
         model.eval();
         if (device != null && device.type != DeviceType.CPU) model.to(device);
         return model;
+    }
+
+    /// <summary>The config's sizes against the weights' shapes, before a model of those sizes is allocated.</summary>
+    private static void CheckAgainstWeights(string folder, Info info, SafeTensors weights)
+    {
+        var configPath = Path.Combine(folder, "config.json");
+        info.Whisper.CheckAgainstWeights(configPath, weights.Path, name => weights.Entries.TryGetValue("encoder." + name, out var e) ? (e.Name, e.Shape) : null);
+        if (weights.Entries.TryGetValue("head.fc1.weight", out var fc1) && !fc1.Shape.SequenceEqual([info.HeadHidden, info.Whisper.DModel]))
+            throw new EmolinguaException(configPath, $"head hidden {info.HeadHidden} does not match {Path.GetFileName(weights.Path)}: tensor 'head.fc1.weight' is [{string.Join(", ", fc1.Shape)}]");
     }
 }

@@ -145,6 +145,8 @@ public sealed class SafeTensors
             default:
                 throw new EmolinguaException(Path, $"tensor '{name}': dtype {e.DType} is not a floating-point weight type (F32, F16, BF16 expected)");
         }
+        // A NaN weight makes every output NaN: refuse it here rather than print NaN probabilities later.
+        Finite.Require(result, Path, $"tensor '{name}': value", "the weights are corrupt");
         return result;
     }
 

@@ -84,14 +84,22 @@ public sealed partial class WhisperCheckpoint
     /// <summary>Builds the encoder for <paramref name="positions"/> positions (50·S) and loads the weights (F32/F16/BF16 → F32).</summary>
     public WhisperEncoder LoadEncoder(int positions, Device? device = null)
     {
+        var configPath = Path.Combine(Folder, "config.json");
+        if (positions > Config.MaxSourcePositions)
+            throw new EmolinguaException(configPath, $"a {positions / 50.0:0.##} s window needs {positions} encoder positions, but max_source_positions is {Config.MaxSourcePositions} (windows of at most {Config.MaxSourcePositions / 50.0:0.##} s)");
+        var sources = Sources();
+        Config.CheckAgainstWeights(configPath, WeightFiles[0], name => sources.TryGetValue(name, out var s) ? (s.Key, s.File.Entries[s.Key].Shape) : null);
         var encoder = new WhisperEncoder(Config, positions);
-        LoadInto(encoder);
+        LoadInto(encoder, sources);
         if (device != null && device.type != DeviceType.CPU) encoder.to(device);
         return encoder;
     }
 
     /// <summary>Copies the checkpoint's encoder tensors into <paramref name="encoder"/>, cropping the positional table.</summary>
-    public void LoadInto(WhisperEncoder encoder)
+    public void LoadInto(WhisperEncoder encoder) => LoadInto(encoder, Sources());
+
+    /// <summary>Every encoder tensor of the weight files by parameter name (headers only).</summary>
+    private Dictionary<string, (SafeTensors File, string Key)> Sources()
     {
         var sources = new Dictionary<string, (SafeTensors File, string Key)>(StringComparer.Ordinal);
         foreach (var path in WeightFiles)
@@ -100,6 +108,11 @@ public sealed partial class WhisperCheckpoint
             foreach (var key in st.Entries.Keys)
                 if (EncoderKey(key) is { } name) sources.TryAdd(name, (st, key));
         }
+        return sources;
+    }
+
+    private void LoadInto(WhisperEncoder encoder, Dictionary<string, (SafeTensors File, string Key)> sources)
+    {
         using var noGrad = no_grad();
         foreach (var (name, parameter) in encoder.named_parameters())
         {

@@ -41,6 +41,7 @@ public sealed record WhisperConfig(int DModel, int EncoderLayers, int EncoderAtt
         int Get(string key, int? fallback = null)
         {
             if (o[key] is JsonValue v && v.TryGetValue<int>(out var i)) return i;
+            if (o[key] is { } other) throw new EmolinguaException(configPath, $"'{key}' is {other.ToJsonString()}, not an integer");
             return fallback ?? throw new EmolinguaException(configPath, $"missing integer '{key}'");
         }
         if (o["format"]?.GetValue<string>() == ModelBundle.Format)
@@ -51,6 +52,28 @@ public sealed record WhisperConfig(int DModel, int EncoderLayers, int EncoderAtt
             Get("encoder_ffn_dim"), Get("num_mel_bins", 80), Get("max_source_positions", 1500));
         config.Validate(configPath);
         return config;
+    }
+
+    /// <summary>
+    /// Checks the sizes that decide memory (d_model, mel bins, FFN width, layer count) against the weights' shapes
+    /// before anything is allocated, so that a config that lies fails in a line instead of in a 10 TB allocation.
+    /// </summary>
+    /// <param name="tensorOf">The file's key and shape of an encoder tensor by parameter name ("conv1.weight"), or null when absent.</param>
+    public void CheckAgainstWeights(string configPath, string weightsPath, Func<string, (string Key, long[] Shape)?> tensorOf)
+    {
+        void Expect(string name, long[] want, string what)
+        {
+            if (tensorOf(name) is { } t && !t.Shape.SequenceEqual(want))
+                throw new EmolinguaException(configPath, $"{what} does not match {Path.GetFileName(weightsPath)}: tensor '{t.Key}' is [{string.Join(", ", t.Shape)}], the config needs [{string.Join(", ", want)}]");
+        }
+        Expect("conv1.weight", [DModel, NumMelBins, 3], $"d_model {DModel} / num_mel_bins {NumMelBins}");
+        Expect("layers.0.fc1.weight", [EncoderFfnDim, DModel], $"encoder_ffn_dim {EncoderFfnDim}");
+        if (tensorOf($"layers.{EncoderLayers - 1}.fc1.weight") == null || tensorOf($"layers.{EncoderLayers}.fc1.weight") != null)
+        {
+            int present = 0;
+            while (tensorOf($"layers.{present}.fc1.weight") != null) present++;
+            throw new EmolinguaException(configPath, $"encoder_layers {EncoderLayers} does not match {Path.GetFileName(weightsPath)}, which holds {present} encoder layers");
+        }
     }
 
     public JsonObject ToJson() => new()

@@ -139,10 +139,12 @@ public sealed class Recipe
 
     public static Recipe FromJson(JsonNode node, string source, IEnumerable<RecipeOverride>? overrides = null)
     {
-        foreach (var o in overrides ?? []) o.ApplyTo(node);
-        Recipe recipe;
-        try { recipe = node.Deserialize<Recipe>(Json.SnakeCase) ?? new Recipe(); }
-        catch (JsonException e) { throw new EmolinguaException(source, $"recipe: {e.Message}"); }
+        foreach (var o in overrides ?? [])
+        {
+            StrictJson.CheckOverride(typeof(Recipe), Json.SnakeCase, string.Join('.', o.Path), o.Value, "--set");
+            o.ApplyTo(node);
+        }
+        var recipe = StrictJson.Bind<Recipe>(node, Json.SnakeCase, source);
         recipe.Validate(source);
         return recipe;
     }
@@ -150,23 +152,85 @@ public sealed class Recipe
     public void Validate(string source)
     {
         if (Method is not ("baseline" or "contrastive" or "byol"))
-            throw new EmolinguaException(source, $"method '{Method}' (baseline, contrastive or byol)");
+            throw new EmolinguaException(source, $"method '{Method}' (baseline, contrastive or byol){DidYouMean.Hint(Method, ["baseline", "contrastive", "byol"])}");
         if (Model.Whisper == null && Model.Size == null && Model.Dims == null)
             throw new EmolinguaException(source, "model: give whisper (weights), size or dims");
-        if (Model.Seconds <= 0 || Model.Seconds > 30) throw new EmolinguaException(source, "model.seconds must be in (0, 30]");
+        if (!(Model.Seconds >= 0.02 && Model.Seconds <= 30)) throw new EmolinguaException(source, $"model.seconds {Format(Model.Seconds)} must be in [0.02, 30]");
         if (Features.WhisperAudio.FramesFor(Model.Seconds) % 2 != 0)
             throw new EmolinguaException(source, $"model.seconds {Model.Seconds} gives {Features.WhisperAudio.FramesFor(Model.Seconds)} log-mel frames; the encoder's stride-2 convolution needs an even number (use a multiple of 0.02 s)");
-        if (Training.BatchSize <= 0 || Training.StepsPerEpoch <= 0 || Training.MaxEpochs <= 0)
-            throw new EmolinguaException(source, "training: batch_size, steps_per_epoch and max_epochs must be positive");
-        if (Training.Threads is < 1) throw new EmolinguaException(source, $"training.threads {Training.Threads} must be at least 1 (or null for libtorch's default)");
-        if (Training.Metric is not ("uar" or "accuracy" or "macro_f1" or "loss"))
-            throw new EmolinguaException(source, $"training.metric '{Training.Metric}' (uar, accuracy, macro_f1, loss)");
+        if (Model.Dims is { } d)
+            new Models.WhisperConfig(d.DModel, d.EncoderLayers, d.EncoderAttentionHeads, d.EncoderFfnDim, d.NumMelBins).Validate(source + ": model.dims");
+        else if (Model.Whisper == null)
+        {
+            try { Models.WhisperConfig.ForSize(Model.Size!); }
+            catch (EmolinguaException e) { throw new EmolinguaException(source, "model.size: " + e.Message); }
+        }
+        AtLeast(source, "model.head_hidden", Model.HeadHidden, 1);
+        if (!(Model.Dropout >= 0 && Model.Dropout < 1)) throw new EmolinguaException(source, $"model.dropout {Format(Model.Dropout)} must be in [0, 1)");
+
+        var t = Training;
+        AtLeast(source, "training.batch_size", t.BatchSize, 1);
+        AtLeast(source, "training.steps_per_epoch", t.StepsPerEpoch, 1);
+        AtLeast(source, "training.max_epochs", t.MaxEpochs, 1);
+        AtLeast(source, "training.patience", t.Patience, 1);
+        AtLeast(source, "training.log_every", t.LogEvery, 1);
+        AtLeast(source, "training.prefetch", t.Prefetch, 1);
+        AtLeast(source, "training.eval_batch", t.EvalBatch, 1);
+        Positive(source, "training.learning_rate", t.LearningRate);
+        if (!(t.WeightDecay >= 0 && double.IsFinite(t.WeightDecay))) throw new EmolinguaException(source, $"training.weight_decay {Format(t.WeightDecay)} must be a finite number ≥ 0");
+        // A batch of windows is one float array: B × S·16000 samples must fit in it.
+        long batchSamples = (long)Math.Max(t.BatchSize, Method == "byol" ? Byol.UnlabeledBatch : 0) * Features.WhisperAudio.SamplesFor(Model.Seconds);
+        if (batchSamples > Array.MaxLength)
+            throw new EmolinguaException(source, $"training.batch_size {t.BatchSize} of {Model.Seconds} s windows is {batchSamples} samples, more than one array holds ({Array.MaxLength})");
+        if (t.Threads is < 1) throw new EmolinguaException(source, $"training.threads {t.Threads} must be at least 1 (or null for libtorch's default)");
+        if (t.Metric is not ("uar" or "accuracy" or "macro_f1" or "loss"))
+            throw new EmolinguaException(source, $"training.metric '{t.Metric}' (uar, accuracy, macro_f1, loss){DidYouMean.Hint(t.Metric, ["uar", "accuracy", "macro_f1", "loss"])}");
+
         if (Data.English.Count == 0) throw new EmolinguaException(source, "data.english: at least one labelled English corpus");
+        foreach (var (list, name) in new[] { (Data.English, "english"), (Data.Target, "target"), (Data.CommonVoice, "common_voice") })
+            for (int i = 0; i < list.Count; i++)
+            {
+                if (!Corpora.Corpus.IsKind(list[i].Kind))
+                    throw new EmolinguaException(source, $"data.{name}[{i}].kind: {Corpora.Corpus.UnknownKind(list[i].Kind)}");
+                if (string.IsNullOrWhiteSpace(list[i].Root)) throw new EmolinguaException(source, $"data.{name}[{i}].root is empty");
+            }
         if (Data.Unlabeled is not ("commonvoice" or "target"))
             throw new EmolinguaException(source, $"data.unlabeled '{Data.Unlabeled}' (commonvoice or target)");
+        AtLeast(source, "data.folds", Data.Folds, 2);
         if (Data.Fold < 1 || Data.Fold > Data.Folds) throw new EmolinguaException(source, $"data.fold {Data.Fold} outside 1..{Data.Folds}");
-        if (Contrastive.Loss is not ("ntxent" or "supcon")) throw new EmolinguaException(source, $"contrastive.loss '{Contrastive.Loss}' (ntxent or supcon)");
-        if (Byol.EmaSchedule is not ("constant" or "cosine")) throw new EmolinguaException(source, $"byol.ema_schedule '{Byol.EmaSchedule}' (constant or cosine)");
+
+        var c = Contrastive;
+        if (c.Loss is not ("ntxent" or "supcon")) throw new EmolinguaException(source, $"contrastive.loss '{c.Loss}' (ntxent or supcon)");
+        if (Method == "contrastive")
+        {
+            AtLeast(source, "contrastive.speakers", c.Speakers, 2); // negatives come from other speakers
+            AtLeast(source, "contrastive.utterances_per_speaker", c.UtterancesPerSpeaker, 1);
+            AtLeast(source, "contrastive.stage1_max_epochs", c.Stage1MaxEpochs, 1);
+            AtLeast(source, "contrastive.stage1_patience", c.Stage1Patience, 1);
+            Positive(source, "contrastive.temperature", c.Temperature);
+            Positive(source, "contrastive.stage1_learning_rate", c.Stage1LearningRate);
+        }
+        var b = Byol;
+        if (b.EmaSchedule is not ("constant" or "cosine")) throw new EmolinguaException(source, $"byol.ema_schedule '{b.EmaSchedule}' (constant or cosine)");
+        if (Method == "byol")
+        {
+            foreach (var (name, value) in new[] { ("byol.lambda_start", b.LambdaStart), ("byol.lambda_end", b.LambdaEnd), ("byol.ema_tau", b.EmaTau) })
+                if (!(value >= 0 && value <= 1)) throw new EmolinguaException(source, $"{name} {Format(value)} must be in [0, 1]");
+            AtLeast(source, "byol.projector_hidden", b.ProjectorHidden, 1);
+            AtLeast(source, "byol.projection_dim", b.ProjectionDim, 1);
+            AtLeast(source, "byol.unlabeled_batch", b.UnlabeledBatch, 2); // BatchNorm in the projector needs two samples
+            AtLeast(source, "byol.mixup_memory", b.MixupMemory, 1);
+        }
+    }
+
+    private static void AtLeast(string source, string key, int value, int min)
+    {
+        if (value < min) throw new EmolinguaException(source, $"{key} {value} must be at least {min}");
+    }
+
+    private static void Positive(string source, string key, double value)
+    {
+        if (!(value > 0 && double.IsFinite(value))) throw new EmolinguaException(source, $"{key} {Format(value)} must be a finite number > 0");
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json.SnakeCase);

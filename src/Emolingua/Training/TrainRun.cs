@@ -26,9 +26,33 @@ public static class TrainRun
 
     public static JsonObject Execute(Recipe recipe, Options o)
     {
+        var runDir = Path.GetFullPath(o.RunDir);
+        bool createdDir = !Directory.Exists(runDir), newRun = !File.Exists(Path.Combine(runDir, "recipe.json"));
+        try { return ExecuteIn(recipe, o); }
+        catch (EmolinguaException) when (newRun && !HasCheckpoint(runDir))
+        {
+            // A new run that failed (bad input, divergence in its first epoch) before its first checkpoint holds nothing
+            // to resume: remove what it wrote, so that the same --out works again once the input is fixed.
+            RemoveNewRun(runDir, createdDir);
+            throw;
+        }
+    }
+
+    private static bool HasCheckpoint(string runDir) =>
+        Directory.Exists(Path.Combine(runDir, "stages")) && Directory.EnumerateFiles(Path.Combine(runDir, "stages"), "trainer.json", SearchOption.AllDirectories).Any();
+
+    private static void RemoveNewRun(string runDir, bool createdDir)
+    {
+        if (!Directory.Exists(runDir)) return;
+        if (createdDir) { Directory.Delete(runDir, recursive: true); return; }
+        foreach (var file in new[] { "recipe.json", "metrics.jsonl" }) File.Delete(Path.Combine(runDir, file));
+        if (Directory.Exists(Path.Combine(runDir, "stages"))) Directory.Delete(Path.Combine(runDir, "stages"), recursive: true);
+    }
+
+    private static JsonObject ExecuteIn(Recipe recipe, Options o)
+    {
         var log = o.Log ?? (m => Console.Error.WriteLine(m));
         var runDir = Path.GetFullPath(o.RunDir);
-        Directory.CreateDirectory(runDir);
         var recipePath = Path.Combine(runDir, "recipe.json");
         var recipeJson = recipe.ToJson();
         if (File.Exists(recipePath))
@@ -38,9 +62,10 @@ public static class TrainRun
             if (File.ReadAllText(recipePath) != recipeJson)
                 throw new EmolinguaException(recipePath, "the recipe differs from the one this run started with; resume needs the same recipe, seed and --set values");
         }
-        else AtomicFile.WriteAllText(recipePath, recipeJson);
-
+        // The data is read before RUN_DIR is made, so that a missing or malformed corpus leaves nothing behind.
         var data = TrainingData.Load(recipe, o.DataDir, needEnglish: true, needUnlabeled: recipe.Method != "baseline");
+        Directory.CreateDirectory(runDir);
+        if (!File.Exists(recipePath)) AtomicFile.WriteAllText(recipePath, recipeJson);
         foreach (var note in data.Notes) log($"data: {note}");
         var cache = recipe.Data.Cache is { } cacheRoot ? TrainingData.ResolveRoot(cacheRoot, o.DataDir) : null;
         var ctx = new StageContext

@@ -54,6 +54,10 @@ public sealed class Trainer
         _stop = stop;
     }
 
+    // The stage being run, for divergence errors: where its checkpoint lives and which step it holds (0 = none yet).
+    private string _stageDir = "", _stageName = "";
+    private long _lastCheckpointStep;
+
     private sealed class CheckpointState
     {
         public long Step { get; set; }
@@ -84,6 +88,7 @@ public sealed class Trainer
         using var optimizer = new AdamWOptimizer(stage.TrainableParameters, o.LearningRate, weightDecay: o.WeightDecay);
 
         var state = File.Exists(Path.Combine(statePath, "trainer.json")) ? LoadCheckpoint(stage, optimizer, statePath) : new CheckpointState { MetricsBytes = metricsStartBytes };
+        (_stageDir, _stageName, _lastCheckpointStep) = (stageDir, stage.Name, state.Step);
         _metrics.TruncateTo(state.MetricsBytes);
         long totalSteps = (long)o.StepsPerEpoch * o.MaxEpochs;
         if (state.Finished)
@@ -125,11 +130,12 @@ public sealed class Trainer
             using (var scope = NewDisposeScope())
             {
                 var (loss, logs) = stage.Loss(inputs, step, totalSteps);
+                logs["loss"] = loss.item<float>();
+                TrainingDivergence.CheckLogs(logs, stageDir, stage.Name, step + 1, _lastCheckpointStep); // before the update spreads it
                 optimizer.ZeroGrad();
                 loss.backward();
                 optimizer.StepOnce();
                 stage.AfterOptimizerStep(step, totalSteps);
-                logs["loss"] = loss.item<float>();
                 foreach (var (k, v) in logs) window[k] = window.GetValueOrDefault(k) + v;
                 windowCount++;
             }
@@ -143,7 +149,7 @@ public sealed class Trainer
                 foreach (var (k, v) in window) line[k] = Math.Round(v / windowCount, 6);
                 line["steps_per_s"] = Math.Round(stepsPerSecond, 3);
                 line["input_wait_fraction"] = Math.Round(inputWait / watch.Elapsed, 4);
-                _metrics.Append(line);
+                AppendMetrics(line);
                 lastLoss = window["loss"] / windowCount;
                 window.Clear(); windowCount = 0;
             }
@@ -165,7 +171,10 @@ public sealed class Trainer
     private void EndEpoch(TrainingStage stage, StageOptions o, CheckpointState state, AdamWOptimizer optimizer, string statePath, string bestPath, long totalSteps)
     {
         state.Epoch++;
+        // Weights that went NaN in the epoch's last update must not be validated, exported or checkpointed.
+        TrainingDivergence.CheckState(stage.StateModule, _stageDir, stage.Name, state.Step, _lastCheckpointStep);
         var validation = stage.Validate();
+        if (validation != null) TrainingDivergence.CheckLogs(validation.Values, _stageDir, stage.Name, state.Step, _lastCheckpointStep, "validation ");
         var line = new JsonObject { ["stage"] = stage.Name, ["step"] = state.Step, ["epoch"] = state.Epoch, ["split"] = "validation" };
         bool improved;
         if (validation == null)
@@ -188,7 +197,7 @@ public sealed class Trainer
         }
         else state.BadEpochs++;
         line["best"] = improved;
-        _metrics.Append(line);
+        AppendMetrics(line);
         if (validation != null && state.BadEpochs >= o.Patience)
         {
             state.Finished = true;
@@ -197,6 +206,13 @@ public sealed class Trainer
         }
         if (state.Step >= totalSteps) state.Finished = true;
         SaveCheckpoint(stage, optimizer, state, statePath);
+    }
+
+    /// <summary>Appends a metrics line; a non-finite number in it stops training instead (JSON cannot hold it).</summary>
+    private void AppendMetrics(JsonObject line)
+    {
+        TrainingDivergence.CheckLine(line, _stageDir, _stageName, line["step"]?.GetValue<long>() ?? 0, _lastCheckpointStep);
+        _metrics.Append(line);
     }
 
     private void SaveCheckpoint(TrainingStage stage, AdamWOptimizer optimizer, CheckpointState state, string statePath)
@@ -213,6 +229,7 @@ public sealed class Trainer
             if (extra.Count > 0) SafeTensors.WriteFloat32(Path.Combine(tmp, "extra.safetensors"), extra);
             Json.Save(Path.Combine(tmp, "trainer.json"), state, Json.SnakeCase);
         });
+        _lastCheckpointStep = state.Step;
     }
 
     private static CheckpointState LoadCheckpoint(TrainingStage stage, AdamWOptimizer optimizer, string statePath)

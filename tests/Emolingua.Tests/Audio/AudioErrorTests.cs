@@ -148,4 +148,60 @@ public class AudioErrorTests
         using var dir = new TempDir();
         AssertFails(Write(dir, "broken.flac", [.. "fLaC"u8, .. new byte[100]]), "could not decode");
     }
+
+    [Fact]
+    public void DataChunkSizePastTheEndIsATruncatedFile()
+    {
+        using var dir = new TempDir();
+        var wav = new RiffBuilder().Fmt(1, 1, 16000, 16).Chunk("data", Int16Bytes(1, 2, 3), sizeOverride: 1000).Build();
+        AssertFails(Write(dir, "cut.wav", wav), "truncated", "1000 bytes", "holds 6");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3999)]
+    [InlineData(768001)]
+    public void SampleRateOutsideTheSupportedRange(int rate)
+    {
+        using var dir = new TempDir();
+        AssertFails(Write(dir, "rate.wav", new RiffBuilder().Fmt(1, 1, rate, 16).Chunk("data", Int16Bytes(1, 2, 3, 4)).Build()), $"sample rate {rate} Hz");
+    }
+
+    [Fact]
+    public void AbsurdChannelCountAndBitDepth()
+    {
+        using var dir = new TempDir();
+        AssertFails(Write(dir, "ch.wav", new RiffBuilder().Fmt(1, 513, 16000, 8, blockAlign: 513).Chunk("data", new byte[513 * 4]).Build()), "513 channels");
+        AssertFails(Write(dir, "bits.wav", new RiffBuilder().Fmt(1, 1, 16000, 32, blockAlign: 2).Chunk("data", Int16Bytes(1, 2)).Build()), "32-bit", "2-byte");
+    }
+
+    [Fact]
+    public void NonFiniteSamplesFailToReadButProbeFromTheHeader()
+    {
+        using var dir = new TempDir();
+        var path = Write(dir, "nan.wav", new RiffBuilder().Fmt(3, 1, 16000, 32).Chunk("data", FloatBytes(0.1f, 0.2f, float.NaN, 0.3f)).Build());
+        var e = Assert.Throws<EmolinguaException>(() => AudioFile.Read(path));
+        Assert.Equal($"{path}: sample 2 is NaN; the audio holds NaN or infinite values", e.Message);
+        Assert.Equal(4, AudioFile.Probe(path).FrameCount);
+    }
+
+    [Fact]
+    public void EmptyDataFailsToRead()
+    {
+        using var dir = new TempDir();
+        var path = Write(dir, "empty-data.wav", new RiffBuilder().Fmt(1, 1, 16000, 16).Chunk("data", []).Build());
+        var e = Assert.Throws<EmptyAudioException>(() => AudioFile.Read(path));
+        Assert.Equal($"{path}: empty audio: the file holds no samples", e.Message);
+    }
+
+    [Fact]
+    public void TruncatedMp3IsNamedByReadAndProbe()
+    {
+        using var dir = new TempDir();
+        var wav = dir.File("s.wav");
+        TestWav.WritePcm16Mono(wav, TestWav.Voiced(1, 16000), 16000);
+        Run("ffmpeg", "-nostdin", "-v", "error", "-i", wav, "-c:a", "libmp3lame", "-b:a", "32k", dir.File("s.mp3"));
+        var bytes = File.ReadAllBytes(dir.File("s.mp3"));
+        AssertFails(Write(dir, "cut.mp3", bytes[..(bytes.Length * 2 / 3)]), "truncated MP3");
+    }
 }

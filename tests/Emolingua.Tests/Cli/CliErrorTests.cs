@@ -21,16 +21,7 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
         return path;
     }
 
-    private static void AssertOneLineError(CliResult r, params string[] mustContain)
-    {
-        Assert.True(r.ExitCode != 0, $"exit code 0; stdout: {r.Out}");
-        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(lines.Length == 1, $"expected one stderr line, got {lines.Length}:\n{r.Err}");
-        Assert.StartsWith("error:", lines[0]);
-        Assert.DoesNotContain("   at ", r.Err);
-        Assert.DoesNotContain("Exception", r.Err); // a type name means an unhandled or unwrapped exception leaked
-        foreach (var s in mustContain) Assert.Contains(s, lines[0]);
-    }
+    private static void AssertOneLineError(CliResult r, params string[] mustContain) => CliHarness.AssertOneLineError(r, mustContain);
 
     private void AssertUntouched(string path) => Assert.Equal(Sentinel, File.ReadAllBytes(path));
 

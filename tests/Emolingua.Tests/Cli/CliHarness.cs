@@ -29,6 +29,22 @@ public static class CliHarness
         return new CliResult(code, o.ToString(), e.ToString());
     }
 
+    /// <summary>
+    /// The bad-input contract: a non-zero exit, exactly one stderr line "error: ..." holding every <paramref name="mustContain"/>,
+    /// no stack trace, no exception type name (a leaked or unwrapped exception), nothing on stdout.
+    /// </summary>
+    public static void AssertOneLineError(CliResult r, params string[] mustContain)
+    {
+        Assert.True(r.ExitCode != 0, $"exit code 0; stdout: {r.Out}");
+        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"expected one stderr line, got {lines.Length}:\n{r.Err}");
+        Assert.StartsWith("error:", lines[0]);
+        Assert.DoesNotContain("   at ", r.Err);
+        Assert.DoesNotContain("Exception", r.Err); // a type name means an unhandled or unwrapped exception leaked
+        foreach (var s in mustContain) Assert.Contains(s, lines[0]);
+        Assert.Equal("", r.Out);
+    }
+
     public static string CliDll { get; } = Path.Combine(AppContext.BaseDirectory, "Emolingua.Cli.dll");
 
     /// <summary>The built CLI as a child process (dotnet Emolingua.Cli.dll ...).</summary>

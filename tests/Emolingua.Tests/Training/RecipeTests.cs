@@ -21,6 +21,18 @@ public class RecipeTests
     [InlineData("paper/byol.json", "byol")]
     public void ShippedRecipesLoad(string file, string method) => Assert.Equal(method, Recipe.Load(RecipeFile(file)).Method);
 
+    /// <summary>The grids bind strictly too, and every run's overrides name real settings of a valid recipe.</summary>
+    [Theory]
+    [InlineData("demo/experiment.json")]
+    [InlineData("paper/experiment.json")]
+    [InlineData("paper/ablation-unlabeled-source.json")]
+    public void ShippedExperimentRecipesLoadAndResolveEveryRun(string file)
+    {
+        var grid = Emolingua.Experiments.ExperimentRecipe.Load(RecipeFile(file));
+        foreach (var run in grid.Runs)
+            Assert.Equal(grid.Seeds[0], grid.TrainingRecipe(run, grid.Folds[0], grid.Seeds[0]).Seed);
+    }
+
     [Fact]
     public void PaperRecipesHoldThePapersHyperParameters()
     {

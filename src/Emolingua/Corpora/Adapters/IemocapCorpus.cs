@@ -60,10 +60,12 @@ public sealed partial class IemocapCorpus(string root) : ICorpus
                 if (!txt.EndsWith(".txt", StringComparison.OrdinalIgnoreCase)) continue;
                 // The release ships macOS "._x.txt" resource forks beside the real files.
                 if (Corpus.IsHidden(txt)) { skips.Add(SkipReasons.HiddenFile); continue; }
+                int evaluations = 0;
                 foreach (var raw in File.ReadLines(txt))
                 {
                     string line = raw.Trim();
                     if (!line.StartsWith('[')) continue; // header "%...", evaluator lines "C-E1:", blanks
+                    evaluations++;
                     var m = SummaryLine().Match(line);
                     if (!m.Success) { skips.Add(SkipReasons.UnparsableLine); continue; }
                     string id = m.Groups[3].Value, code = m.Groups[4].Value;
@@ -82,6 +84,8 @@ public sealed partial class IemocapCorpus(string root) : ICorpus
                     yield return new Utterance(id, wav, Kind, Language, $"Ses{idm.Groups[1].Value}{g}",
                         g == 'F' ? Gender.Female : Gender.Male, sessionName, code, label, seconds);
                 }
+                if (evaluations == 0)
+                    throw new Util.EmolinguaException(txt, "no evaluation lines (\"[START - END]\tTURN\tEMOTION\t[V, A, D]\"): not an IEMOCAP EmoEvaluation file");
             }
         }
     }

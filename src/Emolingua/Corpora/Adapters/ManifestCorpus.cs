@@ -52,11 +52,19 @@ public sealed class ManifestCorpus : ICorpus
     public IEnumerable<Utterance> Enumerate(SkipCounter skips)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var row in Manifest.ReadRows(Root))
+        int readable = 0, rowNumber = 0, firstBad = 0;
+        foreach (var maybeRow in Manifest.ReadRows(Root))
         {
-            if (row == null) { skips.Add(SkipReasons.UnparsableLine); continue; }
+            rowNumber++;
+            var row = maybeRow ?? [];
             string rel = Get(row, "path");
-            if (rel.Length == 0) { skips.Add(SkipReasons.UnparsableLine); continue; }
+            if (rel.Length == 0)
+            {
+                skips.Add(SkipReasons.UnparsableLine);
+                if (firstBad == 0) firstBad = rowNumber;
+                continue;
+            }
+            readable++;
             string path = Path.GetFullPath(Path.IsPathRooted(rel) ? rel : Path.Combine(_folder, rel));
             if (!seen.Add(path)) { skips.Add(SkipReasons.Duplicate); continue; }
             string labelText = Get(row, "label");
@@ -84,5 +92,8 @@ public sealed class ManifestCorpus : ICorpus
                 label,
                 seconds.Value);
         }
+        // One odd line is skipped and counted; a manifest of which no line reads is not a manifest.
+        if (readable == 0 && firstBad > 0)
+            throw new Util.EmolinguaException(Root, $"no row of the manifest could be read (row {firstBad}: {(Manifest.IsJsonLines(Root) ? "not a JSON object with a \"path\"" : "wrong number of fields or no path")})");
     }
 }
