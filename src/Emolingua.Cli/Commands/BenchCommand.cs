@@ -17,8 +17,8 @@ public sealed class BenchCommand : CliCommand
 {
     public override string Name => "bench";
     public override string Usage =>
-        "logmel --batch B --seconds S [--threads T] [--iters N] | encoder --size tiny|base|small --batch B --seconds S --mode forward|train [--threads T] [--iters N]";
-    public override string Summary => "Time the log-mel front end or a Whisper encoder step on random data; prints one JSON line.";
+        "logmel --batch B --seconds S [--threads T] [--iters N] | encoder --size tiny|base|small --batch B --seconds S --mode forward|train [--precision fp32|bf16] [--threads T] [--iters N] | gemm [--m M --k K --n N] [--threads T] [--iters N]";
+    public override string Summary => "Time the log-mel front end, a Whisper encoder step or a matrix product on random data; prints one JSON line.";
 
     public override int Run(CliArgs args)
     {
@@ -31,12 +31,17 @@ public sealed class BenchCommand : CliCommand
         int warmup = args.Int("--warmup", 2, min: 0);
         string size = args.Option("--size") ?? "small";
         string mode = args.Option("--mode") ?? "forward";
+        var precision = Precisions.Parse(args.Option("--precision"), "--precision");
+        long? m = LongOrNull(args, "--m"), k = LongOrNull(args, "--k"), n = LongOrNull(args, "--n");
         args.Positionals();
+        if (target != "gemm" && (m ?? k ?? n) != null) throw new EmolinguaException("bench: --m, --k and --n belong to bench gemm");
+        Precisions.Require(precision, "--precision", CpuFeatures.Machine);
         torch.set_num_threads(threads);
         torch.random.manual_seed(0);
 
         var result = target switch
         {
+            "gemm" => Gemm(m, k, n, iters ?? 10, warmup),
             "logmel" => Time($"logmel b{batch} {seconds:0.##}s", iters ?? 20, warmup, LogMelStep(batch, seconds)),
             "encoder" => Time($"encoder {size} {mode} b{batch} {seconds:0.##}s", iters ?? (size == "small" ? 5 : 10), warmup,
                 mode switch
@@ -45,8 +50,24 @@ public sealed class BenchCommand : CliCommand
                     "train" => EncoderTrainStep(size, batch, seconds),
                     _ => throw new EmolinguaException($"bench: --mode must be forward or train, not '{mode}'"),
                 }),
-            _ => throw new EmolinguaException($"bench: unknown target '{target}' (logmel or encoder)"),
+            _ => throw new EmolinguaException($"bench: unknown target '{target}' (logmel, encoder or gemm)"),
         };
+        if (target == "encoder")
+        {
+            // Achieved rate and the fraction of the matrix-product peak measured in this process, just after the steps.
+            var config = WhisperConfig.ForSize(size);
+            int positions = WhisperAudio.PositionsFor(seconds);
+            double flops = mode == "train"
+                ? EncoderFlops.TrainStep(config, batch, positions, TrainHeadHidden, TrainClasses)
+                : EncoderFlops.Forward(config, batch, positions);
+            double gflops = flops / ((double)result["median_ms"]! * 1e6);
+            var peak = MatmulThroughput.Measure(MatmulThroughput.Default, iterations: 10);
+            result["gflop"] = Math.Round(flops / 1e9, 1);
+            result["gflops"] = Math.Round(gflops, 1);
+            result["peak_gflops"] = Math.Round(peak.GFlops, 1);
+            result["fraction_of_peak"] = Math.Round(gflops / peak.GFlops, 3);
+            result["precision"] = precision.Name();
+        }
         result["impl"] = "emolingua";
         result["threads"] = threads;
         result["peak_rss_mb"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0);
@@ -54,19 +75,44 @@ public sealed class BenchCommand : CliCommand
         return 0;
     }
 
+    private const int TrainHeadHidden = 256, TrainClasses = 4;
+
+    private static long? LongOrNull(CliArgs args, string name)
+    {
+        int? value = args.IntOrNull(name);
+        if (value < 1) throw new EmolinguaException($"bench: option {name}: {value} must be at least 1");
+        return value;
+    }
+
     private static JsonObject Time(string what, int iters, int warmup, Action step)
     {
-        for (int i = 0; i < warmup; i++) step();
-        var times = new List<double>();
-        for (int i = 0; i < iters; i++)
+        var t = StepTimer.Time(step, iters, warmup);
+        return new JsonObject { ["what"] = what, ["median_ms"] = Math.Round(t.MedianMs, 2), ["min_ms"] = Math.Round(t.MinMs, 2), ["iters"] = iters };
+    }
+
+    /// <summary>
+    /// FP32 [M×K]·[K×N] through libtorch: GFLOP/s of the given shape (default [1600×768]·[768×3072]); without a shape,
+    /// also the best of <see cref="MatmulThroughput.PeakShapes"/> as "peak_gflops".
+    /// </summary>
+    private static JsonObject Gemm(long? m, long? k, long? n, int iters, int warmup)
+    {
+        if ((m == null || k == null || n == null) && (m ?? k ?? n) != null)
+            throw new EmolinguaException("bench gemm: give all of --m, --k and --n, or none");
+        var shape = m is { } mm && k is { } kk && n is { } nn ? new MatmulThroughput.Shape(mm, kk, nn) : MatmulThroughput.Default;
+        var measured = MatmulThroughput.Measure(shape, iters, warmup);
+        var result = new JsonObject
         {
-            var sw = Stopwatch.StartNew();
-            step();
-            times.Add(sw.Elapsed.TotalMilliseconds);
+            ["what"] = $"gemm {shape}", ["median_ms"] = Math.Round(measured.Timing.MedianMs, 3), ["min_ms"] = Math.Round(measured.Timing.MinMs, 3),
+            ["iters"] = iters, ["gflops"] = Math.Round(measured.GFlops, 1), ["best_gflops"] = Math.Round(measured.BestGFlops, 1),
+        };
+        if (m == null)
+        {
+            var peak = MatmulThroughput.Peak(iters);
+            result["peak_gflops"] = Math.Round(Math.Max(peak.GFlops, measured.GFlops), 1);
+            result["peak_shape"] = (peak.GFlops >= measured.GFlops ? peak.Shape : shape).ToString();
         }
-        times.Sort();
-        double median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
-        return new JsonObject { ["what"] = what, ["median_ms"] = Math.Round(median, 2), ["min_ms"] = Math.Round(times[0], 2), ["iters"] = iters };
+        result["cpu"] = CpuFeatures.Machine.VectorExtension;
+        return result;
     }
 
     private static Action LogMelStep(int batch, double seconds)
@@ -97,7 +143,7 @@ public sealed class BenchCommand : CliCommand
     {
         var encoder = new WhisperEncoder(WhisperConfig.ForSize(size), WhisperAudio.PositionsFor(seconds));
         encoder.FreezeFrontEnd();
-        var model = new EmotionClassifier(encoder);
+        var model = new EmotionClassifier(encoder, TrainClasses, TrainHeadHidden);
         model.train();
         var optimizer = new Emolingua.Training.AdamWOptimizer(model.named_parameters(), learningRate: 1e-5);
         var mel = randn(batch, encoder.Config.NumMelBins, encoder.Frames).DetachFromDisposeScope();
