@@ -8,7 +8,7 @@ namespace Emolingua.Cli.Commands;
 public sealed class PredictCommand : CliCommand
 {
     public override string Name => "predict";
-    public override string Usage => "--model RUN_DIR [--json] [--device cpu|cuda] AUDIO...";
+    public override string Usage => "--model RUN_DIR [--json] [--device cpu|cuda] [--precision fp32|bf16] AUDIO...";
     public override string Summary => "Predict the emotion of audio files (long files: overlapping windows, probabilities averaged).";
 
     public override int Run(CliArgs args)
@@ -16,7 +16,9 @@ public sealed class PredictCommand : CliCommand
         var modelDir = args.Required("--model");
         bool json = args.Flag("--json");
         var device = DeviceOption.Parse(args.Option("--device"));
+        var precision = Precisions.Parse(args.Option("--precision"), "--precision");
         var files = args.Positionals();
+        Precisions.Require(precision, "--precision", CpuFeatures.Machine);
         if (files.Count == 0) throw new EmolinguaException("predict: give at least one AUDIO file");
         using var recognizer = EmotionRecognizer.Load(modelDir, device);
         foreach (var file in files)

@@ -90,6 +90,9 @@ public sealed class Recipe
         public int LogEvery { get; set; } = 10;
         public int Prefetch { get; set; } = 3;
         public int EvalBatch { get; set; } = 32;
+        /// <summary>fp32 (null, the default) or bf16 (refused unless the CPU has native bfloat16; see Util.Precisions).</summary>
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public string? Precision { get; set; }
     }
 
     public sealed class AugmentSection
@@ -190,6 +193,7 @@ public sealed class Recipe
         if (Data.Fold < 1 || Data.Fold > Data.Folds) throw new EmolinguaException(source, $"data.fold {Data.Fold} outside 1..{Data.Folds}");
         if (Contrastive.Loss is not ("ntxent" or "supcon")) throw new EmolinguaException(source, $"contrastive.loss '{Contrastive.Loss}' (ntxent or supcon)");
         if (Byol.EmaSchedule is not ("constant" or "cosine")) throw new EmolinguaException(source, $"byol.ema_schedule '{Byol.EmaSchedule}' (constant or cosine)");
+        if (Training.Precision is not (null or "fp32" or "bf16")) throw new EmolinguaException(source, $"training.precision '{Training.Precision}' ({Precisions.Names})");
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);

@@ -24,6 +24,7 @@ public static class TrainRun
     public static JsonObject Execute(Recipe recipe, Options o)
     {
         var log = o.Log ?? (m => Console.Error.WriteLine(m));
+        Precisions.Require(Precisions.Parse(recipe.Training.Precision, "training.precision"), "training.precision", CpuFeatures.Machine);
         var runDir = Path.GetFullPath(o.RunDir);
         Directory.CreateDirectory(runDir);
         var recipePath = Path.Combine(runDir, "recipe.json");

@@ -36,7 +36,7 @@ public static class MatmulThroughput
     /// <summary>Times <c>mm(a, b)</c> on random FP32 matrices of <paramref name="shape"/> (a fresh output each time, as in a model).</summary>
     public static Result Measure(Shape shape, int iterations, int warmup = 1)
     {
-        MklCodePath.Ensure();
+        NativeRuntime.Configure();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var a = randn(shape.M, shape.K);   // [M, K]

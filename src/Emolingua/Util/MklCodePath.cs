@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using TorchSharp;
 
 namespace Emolingua.Util;
@@ -29,20 +28,6 @@ public static class MklCodePath
     /// what happened: "avx2 (switched)", "unchanged: REASON".
     /// </summary>
     public static string Ensure() => Decision.Value;
-
-    /// <summary>MKL's own description of its code path, e.g. "...Intel(R) AVX2) enabled processors" (empty if unavailable).</summary>
-    public static string MklVersion()
-    {
-        Ensure();
-        var library = Library.Value;
-        if (library == IntPtr.Zero || !NativeLibrary.TryGetExport(library, "MKL_Get_Version_String", out var function)) return "";
-        var buffer = new byte[512];
-        Marshal.GetDelegateForFunctionPointer<GetVersionString>(function)(buffer, buffer.Length);
-        return Encoding.ASCII.GetString(buffer).TrimEnd('\0', ' ');
-    }
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate void GetVersionString(byte[] buffer, int length);
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate int EnableInstructions(int isa);

@@ -32,11 +32,15 @@ public static class CliHarness
     public static string CliDll { get; } = Path.Combine(AppContext.BaseDirectory, "Emolingua.Cli.dll");
 
     /// <summary>The built CLI as a child process (dotnet Emolingua.Cli.dll ...).</summary>
-    public static CliResult RunChild(params string[] argv)
+    public static CliResult RunChild(params string[] argv) => RunChild(new Dictionary<string, string>(), argv);
+
+    /// <summary>The built CLI as a child process with extra environment variables.</summary>
+    public static CliResult RunChild(IReadOnlyDictionary<string, string> environment, params string[] argv)
     {
         Assert.True(File.Exists(CliDll), $"{CliDll} not found beside the test assembly");
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
         var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         psi.ArgumentList.Add(CliDll);
         foreach (var a in argv) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
