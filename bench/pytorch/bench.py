@@ -17,6 +17,11 @@ import statistics
 import sys
 import time
 
+# The same OpenMP wait policy Emolingua sets for itself (Util/NativeRuntime.cs): threads sleep instead of spinning,
+# which matters on a machine shared with other work. libgomp reads it when torch loads it, so it is set before the
+# import; a value already in the environment is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import torch
 import torch.nn as nn
 
@@ -224,7 +229,7 @@ def main() -> int:
                       fraction_of_peak=round(gflops / peak, 3))
     result["blas"] = blas_library()
     env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
-                                      "OMP_NUM_THREADS") if k in os.environ}
+                                      "OMP_NUM_THREADS", "OMP_WAIT_POLICY") if k in os.environ}
     if env:
         result["env"] = env
     print(json.dumps(result), flush=True)

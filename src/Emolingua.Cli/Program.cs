@@ -13,6 +13,7 @@ public static class Program
 
     public static int Main(string[] argv)
     {
+        NativeRuntime.PrepareEnvironment(); // before anything loads libtorch
         bool verbose = argv.Contains("--verbose");
         var tokens = argv.Where(a => a != "--verbose").ToList();
         if (tokens.Count == 0 || tokens[0] is "help" or "--help" or "-h")

@@ -69,7 +69,7 @@ public sealed class BenchCommand : CliCommand
             result["precision"] = precision.Name();
         }
         result["impl"] = "emolingua";
-        (result["mkl"], result["malloc"]) = NativeRuntime.Describe();
+        (result["mkl"], result["malloc"], result["omp_wait_policy"]) = NativeRuntime.Describe();
         result["threads"] = threads;
         result["peak_rss_mb"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0);
         Console.WriteLine(result.ToJsonString());

@@ -31,6 +31,21 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void OpenMpThreadsSleepInsteadOfSpinning()
+    {
+        // OMP_DISPLAY_ENV=TRUE: libgomp prints the settings it read when libtorch loaded it (its own report).
+        var r = CliHarness.RunChild(new Dictionary<string, string> { ["OMP_DISPLAY_ENV"] = "TRUE" },
+            "bench", "gemm", "--m", "8", "--k", "8", "--n", "8", "--iters", "1", "--warmup", "0");
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains("OMP_WAIT_POLICY = 'PASSIVE'", r.Err);
+        Assert.Equal("PASSIVE", (string)JsonNode.Parse(r.OutLines.Single(l => l.StartsWith('{')))!["omp_wait_policy"]!);
+        // A policy the user chose is kept.
+        var active = CliHarness.RunChild(new Dictionary<string, string> { ["OMP_DISPLAY_ENV"] = "TRUE", ["OMP_WAIT_POLICY"] = "ACTIVE" },
+            "bench", "gemm", "--m", "8", "--k", "8", "--n", "8", "--iters", "1", "--warmup", "0");
+        Assert.Contains("OMP_WAIT_POLICY = 'ACTIVE'", active.Err);
+    }
+
+    [Fact]
     public void EncoderReportsFractionOfPeak()
     {
         var r = CliHarness.RunChild("bench", "encoder", "--size", "tiny", "--mode", "forward", "--batch", "1", "--seconds", "1", "--iters", "1", "--warmup", "0");
