@@ -3,6 +3,7 @@
   /usr/bin/python3 bench/pytorch/bench.py logmel  --batch B --seconds S [--threads T] [--iters N] [--warmup W]
   /usr/bin/python3 bench/pytorch/bench.py encoder --size tiny|base|small --batch B --seconds S \
         --mode forward|train [--threads T] [--iters N] [--warmup W]
+  /usr/bin/python3 bench/pytorch/bench.py gemm [--m M --k K --n N] [--threads T] [--iters N] [--warmup W]
 
 Output: {"what": "logmel b64 4s" | "encoder small train b8 4s", "median_ms": ..., "min_ms": ..., ...}
 """
@@ -15,6 +16,11 @@ import resource
 import statistics
 import sys
 import time
+
+# The same OpenMP wait policy Emolingua sets for itself (Util/NativeRuntime.cs): threads sleep instead of spinning,
+# which matters on a machine shared with other work. libgomp reads it when torch loads it, so it is set before the
+# import; a value already in the environment is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch
 import torch.nn as nn
@@ -85,22 +91,101 @@ def bench_encoder(args) -> tuple[str, list[float]]:
     return f"encoder {args.size} {args.mode} b{args.batch} {_fmt(args.seconds)}s", _time(step, args.warmup, args.iters)
 
 
+# FP32 matrix-product rate: the same shapes as Emolingua's MatmulThroughput (Util/MatmulThroughput.cs).
+GEMM_DEFAULT = (1600, 768, 3072)            # whisper-small fc1 for 8 x 4 s: [1600 x 768] . [768 x 3072]
+GEMM_PEAK_SHAPES = [GEMM_DEFAULT, (1600, 3072, 768), (1600, 768, 768), (2048, 2048, 2048), (4096, 4096, 4096)]
+
+
+def gemm_rate(shape, iters: int, warmup: int = 1) -> tuple[float, float, float]:
+    """(median ms, min ms, GFLOP/s at the median) of torch.mm on random float32 [M, K] . [K, N]."""
+    m, k, n = shape
+    a, b = torch.randn(m, k), torch.randn(k, n)
+
+    def step():
+        with torch.no_grad():
+            torch.mm(a, b)
+
+    times = _time(step, warmup, iters)
+    med = statistics.median(times)
+    return med, min(times), 2.0 * m * k * n / (med * 1e6)
+
+
+def gemm_peak(iters: int) -> tuple[float, tuple]:
+    """Best GFLOP/s over GEMM_PEAK_SHAPES (fewer iterations for the big ones, as on the C# side)."""
+    best = (0.0, GEMM_DEFAULT)
+    default_flops = 2.0 * GEMM_DEFAULT[0] * GEMM_DEFAULT[1] * GEMM_DEFAULT[2]
+    for shape in GEMM_PEAK_SHAPES:
+        flops = 2.0 * shape[0] * shape[1] * shape[2]
+        n = max(1, int(min(iters, iters * default_flops * 4 / flops)))
+        rate = gemm_rate(shape, n)[2]
+        if rate > best[0]:
+            best = (rate, shape)
+    return best
+
+
+def encoder_flops(cfg, batch: int, positions: int, train: bool, head_hidden: int = 256, classes: int = 4) -> float:
+    """Matrix-product FLOPs (2 per multiply-add), the formula of Emolingua's Models/EncoderFlops.cs:
+    conv1 2*B*F*D*(3*n_mels), conv2 2*B*P*D*(3*D)   (F = 2P frames; frozen: no backward work)
+    layer 2*B*P*D*D*4 (q,k,v,out) + 2*B*P*P*D*2 (q.k^T, attn.v) + 2*B*P*D*Dff*2 (fc1, fc2)
+    head  2*B*(D*h + h*c)   (train only)
+    forward = front + layers;  train = front + 3 * (layers + head)."""
+    b, p, d, ffn = float(batch), float(positions), float(cfg.d_model), float(cfg.encoder_ffn_dim)
+    front = 2 * b * (2 * p) * d * (3.0 * cfg.num_mel_bins) + 2 * b * p * d * (3.0 * d)
+    layer = 2 * b * p * d * d * 4 + 2 * b * p * p * d * 2 + 2 * b * p * d * ffn * 2
+    if not train:
+        return front + cfg.encoder_layers * layer
+    head = 2 * b * (d * head_hidden + head_hidden * classes)
+    return front + 3 * (cfg.encoder_layers * layer + head)
+
+
 def _fmt(s: float) -> str:
     return str(int(s)) if float(s).is_integer() else str(s)
+
+
+def bench_gemm(args) -> int:
+    given = [args.m, args.k, args.n]
+    if any(v is not None for v in given) and not all(v is not None and v >= 1 for v in given):
+        raise SystemExit("bench.py gemm: give all of --m, --k and --n (each >= 1), or none")
+    shape = tuple(given) if given[0] is not None else GEMM_DEFAULT
+    med, mn, gflops = gemm_rate(shape, args.iters, args.warmup)
+    result = {"what": "gemm {}x{}x{}".format(*shape), "median_ms": round(med, 3), "min_ms": round(mn, 3),
+              "iters": args.iters, "gflops": round(gflops, 1), "best_gflops": round(2.0 * shape[0] * shape[1] * shape[2] / (mn * 1e6), 1)}
+    if given[0] is None:
+        peak, peak_shape = gemm_peak(args.iters)
+        result["peak_gflops"] = round(max(peak, gflops), 1)
+        result["peak_shape"] = "{}x{}x{}".format(*(peak_shape if peak >= gflops else shape))
+    result.update(impl="pytorch", torch=torch.__version__, threads=torch.get_num_threads(),
+                  peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1), blas=blas_library())
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+def blas_library() -> str:
+    """The BLAS this process really mapped (Debian's torch calls whatever libblas.so.3 resolves to)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+    except OSError:
+        return "unknown"
+    return ",".join(sorted(os.path.realpath(p) for p in paths)) or "none mapped"
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--batch", type=int, required=True)
-    common.add_argument("--seconds", type=float, required=True)
+    common.add_argument("--batch", type=int, default=8)
+    common.add_argument("--seconds", type=float, default=4.0)
     common.add_argument("--threads", type=int, default=2)
     common.add_argument("--iters", type=int, default=None, help="timed iterations (default 20 logmel, 10 encoder)")
     common.add_argument("--warmup", type=int, default=3)
     common.add_argument("--seed", type=int, default=0)
     common.add_argument("--verbose", action="store_true", help="per-iteration times on stderr")
     sub.add_parser("logmel", parents=[common])
+    gemm = sub.add_parser("gemm", parents=[common])
+    gemm.add_argument("--m", type=int)
+    gemm.add_argument("--k", type=int)
+    gemm.add_argument("--n", type=int)
     enc = sub.add_parser("encoder", parents=[common])
     enc.add_argument("--size", choices=sorted(wt.SIZES), required=True)
     enc.add_argument("--mode", choices=["forward", "train"], required=True)
@@ -115,6 +200,8 @@ def main() -> int:
     torch.set_num_threads(args.threads)                          # Debian torch defaults to 1 thread
     torch.manual_seed(args.seed)
 
+    if args.cmd == "gemm":
+        return bench_gemm(args)
     what, times = bench_logmel(args) if args.cmd == "logmel" else bench_encoder(args)
 
     result = {
@@ -133,8 +220,16 @@ def main() -> int:
     if args.cmd == "encoder":
         result["size"] = args.size
         result["mode"] = args.mode
+        # Achieved rate and the fraction of the matrix-product peak measured in this process, just after the steps.
+        cfg = wt.SIZES[args.size]
+        flops = encoder_flops(cfg, args.batch, int(round(args.seconds * 100)) // 2, args.mode == "train")
+        gflops = flops / (result["median_ms"] * 1e6)
+        peak = gemm_rate(GEMM_DEFAULT, 10)[2]
+        result.update(gflop=round(flops / 1e9, 1), gflops=round(gflops, 1), peak_gflops=round(peak, 1),
+                      fraction_of_peak=round(gflops / peak, 3))
+    result["blas"] = blas_library()
     env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
-                                      "OMP_NUM_THREADS") if k in os.environ}
+                                      "OMP_NUM_THREADS", "OMP_WAIT_POLICY") if k in os.environ}
     if env:
         result["env"] = env
     print(json.dumps(result), flush=True)

@@ -79,6 +79,19 @@ public static class CliOptions
         return null;
     }
 
+    /// <summary>--precision fp32|bf16 (fp32 by default); whether this CPU may run bf16 is checked by the command (Precisions.Require).</summary>
+    public static Option<Emolingua.Util.Precision> Precision() =>
+        new("--precision")
+        {
+            HelpName = "fp32|bf16", Description = "number format of the model's products (bf16 only on CPUs with native bfloat16)",
+            DefaultValueFactory = _ => Emolingua.Util.Precision.Fp32,
+            CustomParser = r =>
+            {
+                try { return Emolingua.Util.Precisions.Parse(r.Tokens.FirstOrDefault()?.Value, "--precision"); }
+                catch (Emolingua.Util.EmolinguaException e) { r.AddError("option " + e.Message); return Emolingua.Util.Precision.Fp32; }
+            },
+        };
+
     /// <summary>--device cpu|cuda; cuda is refused up front when this build or machine has no CUDA.</summary>
     public static Option<torch.Device> Device() =>
         new("--device")

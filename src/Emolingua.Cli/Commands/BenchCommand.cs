@@ -17,7 +17,7 @@ namespace Emolingua.Cli.Commands;
 /// </summary>
 public sealed class BenchCommand : CliCommand
 {
-    private readonly Argument<string> _target = new("TARGET") { Description = "what to time: logmel or encoder" };
+    private readonly Argument<string> _target = new("TARGET") { Description = "what to time: logmel, encoder or gemm" };
     private readonly Option<int> _batch = CliOptions.Int("--batch", 8, "clips per step", min: 1);
     private readonly Option<double> _seconds = CliOptions.Seconds("clip length (encoder: an even number of log-mel frames)", defaultValue: 4);
     private readonly Option<int> _threads = CliOptions.Int("--threads", 2, "libtorch threads", min: 1);
@@ -25,10 +25,14 @@ public sealed class BenchCommand : CliCommand
     private readonly Option<int> _warmup = CliOptions.Int("--warmup", 2, "untimed steps first", min: 0);
     private readonly Option<string> _size = new("--size") { HelpName = "tiny|base|small", Description = "encoder size", DefaultValueFactory = _ => "small" };
     private readonly Option<string> _mode = new("--mode") { HelpName = "forward|train", Description = "encoder: forward only, or a training step", DefaultValueFactory = _ => "forward" };
+    private readonly Option<Emolingua.Util.Precision> _precision = CliOptions.Precision();
+    private readonly Option<int?> _m = CliOptions.OptionalInt("--m", "gemm: rows of the left matrix (with --k and --n; default [1600×768]·[768×3072] and a peak search)", min: 1);
+    private readonly Option<int?> _k = CliOptions.OptionalInt("--k", "gemm: inner dimension", min: 1);
+    private readonly Option<int?> _n = CliOptions.OptionalInt("--n", "gemm: columns of the right matrix", min: 1);
 
-    public BenchCommand() : base("bench", "Time the log-mel front end or a Whisper encoder step on random data; prints one JSON line.")
+    public BenchCommand() : base("bench", "Time the log-mel front end, a Whisper encoder step or a matrix product on random data; prints one JSON line.")
     {
-        _target.AcceptOnlyFromAmong("logmel", "encoder");
+        _target.AcceptOnlyFromAmong("logmel", "encoder", "gemm");
         _mode.AcceptOnlyFromAmong("forward", "train");
         Add(_target);
         Add(_batch);
@@ -38,11 +42,19 @@ public sealed class BenchCommand : CliCommand
         Add(_warmup);
         Add(_size);
         Add(_mode);
+        Add(_precision);
+        Add(_m);
+        Add(_k);
+        Add(_n);
         // The encoder's conv stride of 2 needs an even number of log-mel frames; the log-mel front end does not.
         Validators.Add(r =>
         {
             if (r.GetValue(_target) == "encoder" && CliOptions.SecondsProblem(r.GetValue(_seconds), encoder: true) is { } problem)
                 r.AddError($"option --seconds: '{r.GetValue(_seconds).ToString(System.Globalization.CultureInfo.InvariantCulture)}' {problem}");
+            bool anyShape = r.GetValue(_m) != null || r.GetValue(_k) != null || r.GetValue(_n) != null;
+            bool allShape = r.GetValue(_m) != null && r.GetValue(_k) != null && r.GetValue(_n) != null;
+            if (anyShape && r.GetValue(_target) != "gemm") r.AddError("--m, --k and --n belong to bench gemm");
+            else if (anyShape && !allShape) r.AddError("bench gemm: give all of --m, --k and --n, or none");
         });
     }
 
@@ -56,35 +68,72 @@ public sealed class BenchCommand : CliCommand
         int warmup = parsed.GetValue(_warmup);
         string size = parsed.GetValue(_size)!;
         string mode = parsed.GetValue(_mode)!;
+        var precision = parsed.GetValue(_precision);
+        long? m = parsed.GetValue(_m), k = parsed.GetValue(_k), n = parsed.GetValue(_n);
+        Precisions.Require(precision, "--precision", CpuFeatures.Machine);
         torch.set_num_threads(threads);
         torch.random.manual_seed(0);
 
         var result = target switch
         {
             "logmel" => Time($"logmel b{batch} {seconds:0.##}s", iters ?? 20, warmup, LogMelStep(batch, seconds)),
+            "gemm" => Gemm(m, k, n, iters ?? 10, warmup),
             _ => Time($"encoder {size} {mode} b{batch} {seconds:0.##}s", iters ?? (size == "small" ? 5 : 10), warmup,
                 mode == "train" ? EncoderTrainStep(size, batch, seconds) : EncoderForwardStep(size, batch, seconds)),
         };
+        if (target == "encoder")
+        {
+            // Achieved rate and the fraction of the matrix-product peak measured in this process, just after the steps.
+            var config = WhisperConfig.ForSize(size);
+            int positions = WhisperAudio.PositionsFor(seconds);
+            double flops = mode == "train"
+                ? EncoderFlops.TrainStep(config, batch, positions, TrainHeadHidden, TrainClasses)
+                : EncoderFlops.Forward(config, batch, positions);
+            double gflops = flops / ((double)result["median_ms"]! * 1e6);
+            var peak = MatmulThroughput.Measure(MatmulThroughput.Default, iterations: 10);
+            result["gflop"] = Math.Round(flops / 1e9, 1);
+            result["gflops"] = Math.Round(gflops, 1);
+            result["peak_gflops"] = Math.Round(peak.GFlops, 1);
+            result["fraction_of_peak"] = Math.Round(gflops / peak.GFlops, 3);
+            result["precision"] = precision.Name();
+        }
         result["impl"] = "emolingua";
+        (result["mkl"], result["malloc"], result["omp_wait_policy"]) = NativeRuntime.Describe();
         result["threads"] = threads;
         result["peak_rss_mb"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0);
         Console.WriteLine(Json.Text(result, indented: false));
         return 0;
     }
 
+    private const int TrainHeadHidden = 256, TrainClasses = 4;
+
     private static JsonObject Time(string what, int iters, int warmup, Action step)
     {
-        for (int i = 0; i < warmup; i++) step();
-        var times = new List<double>();
-        for (int i = 0; i < iters; i++)
+        var t = StepTimer.Time(step, iters, warmup);
+        return new JsonObject { ["what"] = what, ["median_ms"] = Math.Round(t.MedianMs, 2), ["min_ms"] = Math.Round(t.MinMs, 2), ["iters"] = iters };
+    }
+
+    /// <summary>
+    /// FP32 [M×K]·[K×N] through libtorch: GFLOP/s of the given shape (default [1600×768]·[768×3072]); without a shape,
+    /// also the best of <see cref="MatmulThroughput.PeakShapes"/> as "peak_gflops".
+    /// </summary>
+    private static JsonObject Gemm(long? m, long? k, long? n, int iters, int warmup)
+    {
+        var shape = m is { } mm && k is { } kk && n is { } nn ? new MatmulThroughput.Shape(mm, kk, nn) : MatmulThroughput.Default;
+        var measured = MatmulThroughput.Measure(shape, iters, warmup);
+        var result = new JsonObject
         {
-            var sw = Stopwatch.StartNew();
-            step();
-            times.Add(sw.Elapsed.TotalMilliseconds);
+            ["what"] = $"gemm {shape}", ["median_ms"] = Math.Round(measured.Timing.MedianMs, 3), ["min_ms"] = Math.Round(measured.Timing.MinMs, 3),
+            ["iters"] = iters, ["gflops"] = Math.Round(measured.GFlops, 1), ["best_gflops"] = Math.Round(measured.BestGFlops, 1),
+        };
+        if (m == null)
+        {
+            var peak = MatmulThroughput.Peak(iters);
+            result["peak_gflops"] = Math.Round(Math.Max(peak.GFlops, measured.GFlops), 1);
+            result["peak_shape"] = (peak.GFlops >= measured.GFlops ? peak.Shape : shape).ToString();
         }
-        times.Sort();
-        double median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
-        return new JsonObject { ["what"] = what, ["median_ms"] = Math.Round(median, 2), ["min_ms"] = Math.Round(times[0], 2), ["iters"] = iters };
+        result["cpu"] = CpuFeatures.Machine.VectorExtension;
+        return result;
     }
 
     private static Action LogMelStep(int batch, double seconds)
@@ -115,7 +164,7 @@ public sealed class BenchCommand : CliCommand
     {
         var encoder = new WhisperEncoder(WhisperConfig.ForSize(size), WhisperAudio.PositionsFor(seconds));
         encoder.FreezeFrontEnd();
-        var model = new EmotionClassifier(encoder, Emotions.All.Count);
+        var model = new EmotionClassifier(encoder, TrainClasses, TrainHeadHidden);
         model.train();
         var optimizer = new Emolingua.Training.AdamWOptimizer(model.named_parameters(), learningRate: 1e-5);
         var mel = randn(batch, encoder.Config.NumMelBins, encoder.Frames).DetachFromDisposeScope();

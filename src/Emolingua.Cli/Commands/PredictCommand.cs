@@ -19,6 +19,7 @@ public sealed class PredictCommand : CliCommand
     private readonly Option<bool> _resume = CliOptions.Flag("--resume", "with --out: continue the CSV, skipping the files already in it");
     private readonly Option<int> _jobs = CliOptions.Int("--jobs", 2, "with --out: threads decoding audio ahead of inference", min: 1);
     private readonly Option<Device> _device = CliOptions.Device();
+    private readonly Option<Emolingua.Util.Precision> _precision = CliOptions.Precision();
     private readonly Argument<string[]> _inputs = new("INPUT") { Arity = ArgumentArity.OneOrMore, Description = "audio files, folders (searched recursively) or lists of paths (text, or a manifest .csv/.jsonl with a path column)" };
 
     public PredictCommand() : base("predict", "Predict the emotion of audio files, folders or lists (long files: overlapping windows, probabilities averaged); --out: a resumable CSV.")
@@ -36,6 +37,7 @@ public sealed class PredictCommand : CliCommand
         Add(_resume);
         Add(_jobs);
         Add(_device);
+        Add(_precision);
         Add(_inputs);
         Validators.Add(r =>
         {
@@ -47,6 +49,7 @@ public sealed class PredictCommand : CliCommand
 
     protected override int Run(ParseResult parsed)
     {
+        Precisions.Require(parsed.GetValue(_precision), "--precision", CpuFeatures.Machine);
         var inputs = parsed.GetValue(_inputs)!;
         var files = PredictionInputs.Expand(inputs);
         if (files.Count == 0) throw new EmolinguaException($"predict: no audio files in {string.Join(", ", inputs)}");

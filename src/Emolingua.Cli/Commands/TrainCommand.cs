@@ -12,6 +12,15 @@ public sealed class TrainCommand : CliCommand
     private readonly Option<string?> _data = CliOptions.OptionalPath("--data", "DIR", "the folder the recipe's corpus roots are relative to");
     private readonly Option<int?> _seed = CliOptions.OptionalInt("--seed", "overrides the recipe's seed");
     private readonly Option<Device> _device = CliOptions.Device();
+    private readonly Option<Emolingua.Util.Precision?> _precision = new("--precision")
+    {
+        HelpName = "fp32|bf16", Description = "overrides training.precision (bf16 only on CPUs with native bfloat16)",
+        CustomParser = r =>
+        {
+            try { return Precisions.Parse(r.Tokens.FirstOrDefault()?.Value, "--precision"); }
+            catch (EmolinguaException e) { r.AddError("option " + e.Message); return null; }
+        },
+    };
     private readonly Option<bool> _resume = CliOptions.Flag("--resume", "continue from the run folder's last checkpoint");
     private readonly Option<RecipeOverride[]> _set = new("--set")
     {
@@ -30,6 +39,7 @@ public sealed class TrainCommand : CliCommand
         Add(_data);
         Add(_seed);
         Add(_device);
+        Add(_precision);
         Add(_resume);
         Add(_set);
     }
@@ -39,6 +49,7 @@ public sealed class TrainCommand : CliCommand
         var dataDir = parsed.GetValue(_data);
         var sets = (parsed.GetValue(_set) ?? []).ToList();
         if (parsed.GetValue(_seed) is { } seed) sets.Add(RecipeOverride.Of("seed", seed));
+        if (parsed.GetValue(_precision) is { } precision) sets.Add(RecipeOverride.Of("training.precision", precision.Name()));
         if (dataDir != null && !Directory.Exists(dataDir)) throw new EmolinguaException(dataDir, "--data folder not found");
         var recipe = Recipe.Load(parsed.GetValue(_recipe)!, sets);
         var options = new TrainRun.Options(parsed.GetValue(_out)!, dataDir, parsed.GetValue(_device)!, parsed.GetValue(_resume));

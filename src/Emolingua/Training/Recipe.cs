@@ -93,6 +93,9 @@ public sealed class Recipe
         /// <summary>libtorch CPU threads for the run; null = libtorch's default (every core). Results depend on it, and
         /// <c>experiment --slurm</c> asks for this many CPUs per task.</summary>
         public int? Threads { get; set; }
+        /// <summary>fp32 (null, the default) or bf16 (refused unless the CPU has native bfloat16; see Util.Precisions).</summary>
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public string? Precision { get; set; }
     }
 
     public sealed class AugmentSection
@@ -221,6 +224,7 @@ public sealed class Recipe
             AtLeast(source, "byol.unlabeled_batch", b.UnlabeledBatch, 2); // BatchNorm in the projector needs two samples
             AtLeast(source, "byol.mixup_memory", b.MixupMemory, 1);
         }
+        if (Training.Precision is not (null or "fp32" or "bf16")) throw new EmolinguaException(source, $"training.precision '{Training.Precision}' ({Precisions.Names})");
     }
 
     private static void AtLeast(string source, string key, int value, int min)

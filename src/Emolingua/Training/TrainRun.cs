@@ -52,6 +52,7 @@ public static class TrainRun
     private static JsonObject ExecuteIn(Recipe recipe, Options o)
     {
         var log = o.Log ?? (m => Console.Error.WriteLine(m));
+        Precisions.Require(Precisions.Parse(recipe.Training.Precision, "training.precision"), "training.precision", CpuFeatures.Machine);
         var runDir = Path.GetFullPath(o.RunDir);
         var recipePath = Path.Combine(runDir, "recipe.json");
         var recipeJson = recipe.ToJson();
