@@ -1,8 +1,12 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Emolingua.Features;
+using Emolingua.Inference;
 using Emolingua.Models;
+using Emolingua.Models.Onnx;
 using Emolingua.Util;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static Emolingua.Util.Scalars;
@@ -17,7 +21,7 @@ public sealed class BenchCommand : CliCommand
 {
     public override string Name => "bench";
     public override string Usage =>
-        "logmel --batch B --seconds S [--threads T] [--iters N] | encoder --size tiny|base|small --batch B --seconds S --mode forward|train [--threads T] [--iters N]";
+        "logmel --batch B --seconds S [--threads T] [--iters N] | encoder --size tiny|base|small --batch B --seconds S --mode forward|train [--engine torch|onnx] [--quantize int8] [--threads T] [--iters N]";
     public override string Summary => "Time the log-mel front end or a Whisper encoder step on random data; prints one JSON line.";
 
     public override int Run(CliArgs args)
@@ -31,6 +35,18 @@ public sealed class BenchCommand : CliCommand
         int warmup = args.Int("--warmup", 2, min: 0);
         string size = args.Option("--size") ?? "small";
         string mode = args.Option("--mode") ?? "forward";
+        string engine = args.Option("--engine") ?? "torch";
+        var quantization = args.Option("--quantize") switch
+        {
+            null => OnnxQuantization.None,
+            "int8" => OnnxQuantization.Int8,
+            var q => throw new EmolinguaException($"bench: option --quantize: '{q}' is not supported (int8)"),
+        };
+        if (engine is not ("torch" or "onnx")) throw new EmolinguaException($"bench: option --engine: '{engine}' is not torch or onnx");
+        if (engine == "onnx" && (target != "encoder" || mode != "forward"))
+            throw new EmolinguaException("bench: --engine onnx times the encoder forward only (bench encoder --mode forward)");
+        if (quantization != OnnxQuantization.None && engine != "onnx")
+            throw new EmolinguaException("bench: --quantize needs --engine onnx");
         args.Positionals();
         torch.set_num_threads(threads);
         torch.random.manual_seed(0);
@@ -38,9 +54,11 @@ public sealed class BenchCommand : CliCommand
         var result = target switch
         {
             "logmel" => Time($"logmel b{batch} {seconds:0.##}s", iters ?? 20, warmup, LogMelStep(batch, seconds)),
-            "encoder" => Time($"encoder {size} {mode} b{batch} {seconds:0.##}s", iters ?? (size == "small" ? 5 : 10), warmup,
+            "encoder" => Time($"encoder {size} {mode} b{batch} {seconds:0.##}s{(engine == "onnx" ? " onnx" + (quantization == OnnxQuantization.Int8 ? " int8" : "") : "")}",
+                iters ?? (size == "small" ? 5 : 10), warmup,
                 mode switch
                 {
+                    "forward" when engine == "onnx" => EncoderOnnxForwardStep(size, batch, seconds, threads, quantization),
                     "forward" => EncoderForwardStep(size, batch, seconds),
                     "train" => EncoderTrainStep(size, batch, seconds),
                     _ => throw new EmolinguaException($"bench: --mode must be forward or train, not '{mode}'"),
@@ -89,6 +107,31 @@ public sealed class BenchCommand : CliCommand
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             encoder.forward(mel);
+        };
+    }
+
+    /// <summary>
+    /// The same encoder (same random weights, same input) exported with <see cref="OnnxExport.EncoderModel"/> and run by
+    /// ONNX Runtime with <see cref="OnnxSessions"/>' options and <paramref name="threads"/> intra-op threads.
+    /// </summary>
+    private static Action EncoderOnnxForwardStep(string size, int batch, double seconds, int threads, OnnxQuantization quantization)
+    {
+        byte[] graph;
+        int positions = WhisperAudio.PositionsFor(seconds);
+        var config = WhisperConfig.ForSize(size);
+        using (var encoder = new WhisperEncoder(config, positions))
+        {
+            var state = encoder.state_dict();
+            graph = OnnxExport.EncoderModel(config, positions, name => (state[name].data<float>().ToArray(), state[name].shape), quantization).ToByteArray();
+        }
+        var session = OnnxSessions.Open(graph, threads);
+        using var noise = randn(batch, config.NumMelBins, 2 * positions);
+        var mel = noise.data<float>().ToArray();                                    // [B, n_mels, frames]
+        var input = OrtValue.CreateTensorValueFromMemory(mel, [batch, config.NumMelBins, 2 * positions]);
+        var runOptions = new RunOptions();
+        return () =>
+        {
+            using var outputs = session.Run(runOptions, [OnnxExport.Mel], [input], [OnnxExport.Hidden]);
         };
     }
 

@@ -8,17 +8,24 @@ namespace Emolingua.Cli.Commands;
 public sealed class PredictCommand : CliCommand
 {
     public override string Name => "predict";
-    public override string Usage => "--model RUN_DIR [--json] [--device cpu|cuda] AUDIO...";
+    public override string Usage => "--model RUN_DIR|model.onnx [--engine torch|onnx] [--json] [--device cpu|cuda] AUDIO...";
     public override string Summary => "Predict the emotion of audio files (long files: overlapping windows, probabilities averaged).";
 
     public override int Run(CliArgs args)
     {
         var modelDir = args.Required("--model");
+        var engine = args.Option("--engine") switch
+        {
+            null => EngineKind.Auto,
+            "torch" => EngineKind.Torch,
+            "onnx" => EngineKind.Onnx,
+            var e => throw new EmolinguaException($"predict: option --engine: '{e}' is not torch or onnx"),
+        };
         bool json = args.Flag("--json");
         var device = DeviceOption.Parse(args.Option("--device"));
         var files = args.Positionals();
         if (files.Count == 0) throw new EmolinguaException("predict: give at least one AUDIO file");
-        using var recognizer = EmotionRecognizer.Load(modelDir, device);
+        using var recognizer = EmotionRecognizer.Load(modelDir, engine, device);
         foreach (var file in files)
         {
             var p = recognizer.Predict(file);

@@ -16,7 +16,11 @@ public static class ModelBundle
 {
     public const string Format = "emolingua-emotion-model";
 
-    public sealed record Info(WhisperConfig Whisper, double Seconds, int HeadHidden, double Dropout, string Method, string[] Labels);
+    public sealed record Info(WhisperConfig Whisper, double Seconds, int HeadHidden, double Dropout, string Method, string[] Labels)
+    {
+        /// <summary>Where the model came from (recipe, seed, fold), when the trainer recorded it.</summary>
+        public JsonObject? Provenance { get; init; }
+    }
 
     public static void Save(string folder, EmotionClassifier model, double seconds, string method, JsonObject? provenance = null)
     {
@@ -73,7 +77,8 @@ public static class ModelBundle
             if (!labels.SequenceEqual(Emotions.All.Select(e => e.Name())))
                 throw new EmolinguaException(Path.Combine(folder, "labels.json"), $"labels [{string.Join(", ", labels)}] differ from angry, happy, neutral, sad");
             return new Info(whisper, node["seconds"]!.GetValue<double>(), node["head"]!["hidden"]!.GetValue<int>(),
-                node["head"]!["dropout"]!.GetValue<double>(), node["method"]?.GetValue<string>() ?? "unknown", labels);
+                node["head"]!["dropout"]!.GetValue<double>(), node["method"]?.GetValue<string>() ?? "unknown", labels)
+            { Provenance = node["provenance"] as JsonObject };
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
         {
