@@ -103,22 +103,36 @@ public class OnnxExportTests(WhisperFixtureBundle bundle, ITestOutputHelper outp
         Assert.Equal([4L, 64L], model.Graph.Output.Select(o => o.Type.TensorType.Shape.Dim[1].DimValue));
     }
 
-    [Fact]
-    public void OnnxRuntimeWithAllOptimisations_FusesGeluAndLayerNorm()
+    /// <summary>The op types of the graph ONNX Runtime runs after its optimisations (ORT_ENABLE_ALL, as the engine opens it).</summary>
+    private static List<string> OptimizedOps(string onnxPath)
     {
         using var dir = new TempDir();
         using (var options = OnnxSessions.Options(threads: 1))
         {
             Assert.Equal(GraphOptimizationLevel.ORT_ENABLE_ALL, options.GraphOptimizationLevel);
             options.OptimizedModelFilePath = dir.File("optimized.onnx");
-            using var session = new InferenceSession(bundle.OnnxPath, options);
+            using var session = new InferenceSession(onnxPath, options);
         }
-        var optimized = ModelProto.Parser.ParseFrom(File.ReadAllBytes(dir.File("optimized.onnx")));
-        var ops = optimized.Graph.Node.Select(n => n.OpType).ToList();
-        // 2 conv GELUs + one per layer, each fused into one kernel; no Erf left over.
-        Assert.Equal(4, ops.Count(o => o is "Gelu" or "FastGelu" or "BiasGelu"));
+        return ModelProto.Parser.ParseFrom(File.ReadAllBytes(dir.File("optimized.onnx"))).Graph.Node.Select(n => n.OpType).ToList();
+    }
+
+    [Fact]
+    public void OnnxRuntimeWithAllOptimisations_FusesGeluLayerNormAndTheInt8Chains()
+    {
+        var ops = OptimizedOps(bundle.OnnxPath);
+        output.WriteLine("FP32: " + string.Join(", ", ops.GroupBy(o => o).Select(g => $"{g.Key} ×{g.Count()}")));
+        // 2 conv GELUs + one per layer (2 layers), each fused into one kernel; no Erf left over.
+        Assert.Equal(4, ops.Count(o => o is "Gelu" or "BiasGelu"));
         Assert.DoesNotContain("Erf", ops);
-        Assert.Equal(5, ops.Count(o => o == "LayerNormalization" || o == "SkipLayerNormalization"));
+        Assert.Equal(5, ops.Count(o => o is "LayerNormalization" or "SkipLayerNormalization"));
+
+        using var dir = new TempDir();
+        OnnxExport.Export(bundle.Folder, dir.File("int8.onnx"), OnnxQuantization.Int8);
+        var int8 = OptimizedOps(dir.File("int8.onnx"));
+        output.WriteLine("INT8: " + string.Join(", ", int8.GroupBy(o => o).Select(g => $"{g.Key} ×{g.Count()}")));
+        // 4 quantized Linears per layer (qkv, out_proj, fc1, fc2), each one fused kernel.
+        Assert.Equal(8, int8.Count(o => o is "DynamicQuantizeMatMul" or "MatMulIntegerToFloat"));
+        Assert.DoesNotContain("MatMulInteger", int8);
     }
 
     [Fact]
