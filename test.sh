@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Restores, builds and runs every Emolingua test. Installs the Debian packages the tests call (espeak-ng, ffmpeg, sox).
+# Restores, builds and runs every Emolingua test. Installs the Debian packages the tests call (espeak-ng, ffmpeg, sox, nodejs).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
-"$root/scripts/ensure-deps.sh"
+# Node.js and npm: the ONNX export is checked against ONNX Runtime for Node.js (onnxruntime-node, from npm).
+test_packages=(nodejs)
+command -v npm >/dev/null 2>&1 || test_packages+=(npm)
+"$root/scripts/ensure-deps.sh" "${test_packages[@]}"
 echo "test.sh: restoring and building (Release)..."
 dotnet build Emolingua.slnx -c Release -nologo -v quiet
 echo "test.sh: running tests..."

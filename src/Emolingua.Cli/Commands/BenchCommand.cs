@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Emolingua.Features;
 using Emolingua.Inference;
@@ -76,15 +77,27 @@ public sealed class BenchCommand : CliCommand
     {
         for (int i = 0; i < warmup; i++) step();
         var times = new List<double>();
+        var cpu = new List<double>();
+        var process = Process.GetCurrentProcess();
         for (int i = 0; i < iters; i++)
         {
+            process.Refresh();
+            var cpu0 = process.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             step();
             times.Add(sw.Elapsed.TotalMilliseconds);
+            process.Refresh();
+            cpu.Add((process.TotalProcessorTime - cpu0).TotalMilliseconds);
         }
-        times.Sort();
-        double median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
-        return new JsonObject { ["what"] = what, ["median_ms"] = Math.Round(median, 2), ["min_ms"] = Math.Round(times[0], 2), ["iters"] = iters };
+        // cpu_ms: the process's CPU time per step (all threads), steadier than wall time on a loaded machine.
+        return new JsonObject { ["what"] = what, ["median_ms"] = Math.Round(Median(times), 2), ["min_ms"] = Math.Round(times.Min(), 2), ["iters"] = iters,
+            ["cpu_ms"] = Math.Round(Median(cpu), 2) };
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static Action LogMelStep(int batch, double seconds)
@@ -113,6 +126,7 @@ public sealed class BenchCommand : CliCommand
     /// <summary>
     /// The same encoder (same random weights, same input) exported with <see cref="OnnxExport.EncoderModel"/> and run by
     /// ONNX Runtime with <see cref="OnnxSessions"/>' options and <paramref name="threads"/> intra-op threads.
+    /// EMOLINGUA_BENCH_PHASES=1 prints ONNX Runtime's time per operator type (from its profiler) after the run.
     /// </summary>
     private static Action EncoderOnnxForwardStep(string size, int batch, double seconds, int threads, OnnxQuantization quantization)
     {
@@ -124,7 +138,15 @@ public sealed class BenchCommand : CliCommand
             var state = encoder.state_dict();
             graph = OnnxExport.EncoderModel(config, positions, name => (state[name].data<float>().ToArray(), state[name].shape), quantization).ToByteArray();
         }
-        var session = OnnxSessions.Open(graph, threads);
+        bool phases = Environment.GetEnvironmentVariable("EMOLINGUA_BENCH_PHASES") == "1";
+        using var options = OnnxSessions.Options(threads);
+        if (phases)
+        {
+            options.EnableProfiling = true;
+            options.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), $"emolingua-ort-profile-{Environment.ProcessId}");
+        }
+        var session = new InferenceSession(graph, options);
+        if (phases) AppDomain.CurrentDomain.ProcessExit += (_, _) => PrintOperatorTimes(session.EndProfiling());
         using var noise = randn(batch, config.NumMelBins, 2 * positions);
         var mel = noise.data<float>().ToArray();                                    // [B, n_mels, frames]
         var input = OrtValue.CreateTensorValueFromMemory(mel, [batch, config.NumMelBins, 2 * positions]);
@@ -133,6 +155,24 @@ public sealed class BenchCommand : CliCommand
         {
             using var outputs = session.Run(runOptions, [OnnxExport.Mel], [input], [OnnxExport.Hidden]);
         };
+    }
+
+    /// <summary>Kernel time per operator type, per run, from an ONNX Runtime profile (a JSON list of trace events).</summary>
+    private static void PrintOperatorTimes(string profilePath)
+    {
+        using (var doc = JsonDocument.Parse(File.ReadAllText(profilePath)))
+        {
+            var events = doc.RootElement.EnumerateArray().ToList();
+            int runs = events.Count(e => e.GetProperty("cat").GetString() == "Session" && e.GetProperty("name").GetString() == "model_run");
+            var byOp = events
+                .Where(e => e.GetProperty("cat").GetString() == "Node" && e.GetProperty("name").GetString()!.EndsWith("_kernel_time"))
+                .GroupBy(e => e.GetProperty("args").GetProperty("op_name").GetString()!)
+                .Select(g => (Op: g.Key, Ms: g.Sum(e => e.GetProperty("dur").GetInt64()) / 1000.0 / Math.Max(1, runs)))
+                .OrderByDescending(x => x.Ms).ToList();
+            double total = byOp.Sum(x => x.Ms);
+            Console.Error.WriteLine($"ONNX Runtime kernel time per run ({runs} runs): " + string.Join(", ", byOp.Select(x => $"{x.Op} {x.Ms:0} ms ({100 * x.Ms / total:0.0} %)")));
+        }
+        File.Delete(profilePath);
     }
 
     /// <summary>Forward, cross-entropy on a 4-class head, backward, AdamW step; conv + positions frozen as in training.</summary>

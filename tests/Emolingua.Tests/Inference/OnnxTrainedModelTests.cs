@@ -88,6 +88,24 @@ public class OnnxTrainedModelTests(TrainedRunFixture run, ITestOutputHelper outp
         Assert.True(new FileInfo(run.Int8).Length < new FileInfo(run.Fp32).Length, "the INT8 file is not smaller");
     }
 
+    /// <summary>Issue 9's "done when": the export of a trained model runs to the same outputs in another language's ONNX Runtime (Node.js).</summary>
+    [Fact]
+    public void NodeJsOnnxRuntime_RunsTheExportToTheSameOutputs()
+    {
+        var windows = AudioWindows.Plan(Clips.Where((_, i) => i % 15 == 0).ToList(), WhisperAudio.SamplesFor(1.0)).Select(w => w.Samples).ToList();
+        int batch = windows.Count, samples = windows[0].Length;
+        using var engine = OnnxEmotionEngine.Load(run.Fp32, batchSize: batch);
+        var (p, e) = engine.Classify(windows, embeddings: true);
+        var node = NodeOnnxRuntime.Run(run.Fp32, windows.SelectMany(w => w).ToArray(), batch, samples);
+        Assert.Equal([batch, 4L], node.ProbabilityDims);
+        Assert.Equal([batch, 64L], node.EmbeddingDims);
+        float probDiff = MaxAbsDiff(p.SelectMany(x => x).ToArray(), node.Probabilities);
+        float embDiff = MaxAbsDiff(e!.SelectMany(x => x).ToArray(), node.Embedding);
+        output.WriteLine($"onnxruntime-node {NodeOnnxRuntime.Version} vs ONNX Runtime .NET on {batch} windows: max |diff| probabilities {probDiff:E2}, embeddings {embDiff:E2}");
+        Assert.True(probDiff <= 1e-5f, $"probabilities differ by {probDiff}");
+        Assert.True(embDiff <= 1e-5f, $"embeddings differ by {embDiff}");
+    }
+
     [Fact]
     public void Metadata_CarriesTheRecipeAndSeed()
     {

@@ -106,7 +106,6 @@ public static class OnnxExport
             IrVersion = IrVersion, ProducerName = "emolingua", ProducerVersion = VersionInfo.Version, Graph = g.Graph, DocString = doc,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
-        if (g.UsesMicrosoftDomain) model.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.microsoft", Version = 1 });
         long size = model.CalculateSize();
         if (size >= int.MaxValue) throw new EmolinguaException($"export: the model needs {size / 1e9:0.0} GB, over protobuf's 2 GB limit for one ONNX file");
         return model;

@@ -25,9 +25,6 @@ internal sealed class OnnxGraphBuilder
     /// <summary>Prefixes node and tensor names (e.g. "encoder.layers.3.") so the graph can be read in Netron.</summary>
     public string Scope { get; set; } = "";
 
-    /// <summary>Whether any node uses the com.microsoft domain (the model must then import it).</summary>
-    public bool UsesMicrosoftDomain { get; private set; }
-
     private string Unique(string stem)
     {
         string key = Scope + stem;
@@ -41,20 +38,10 @@ internal sealed class OnnxGraphBuilder
         Ops(opType, inputs, 1, attributes)[0];
 
     /// <summary>One node with <paramref name="outputs"/> outputs; returns their names.</summary>
-    public string[] Ops(string opType, IReadOnlyList<string> inputs, int outputs, params AttributeProto[] attributes) =>
-        OpIn("", opType, inputs, outputs, attributes);
-
-    /// <summary>A node of the com.microsoft domain (ONNX Runtime's contrib operators).</summary>
-    public string[] MicrosoftOps(string opType, IReadOnlyList<string> inputs, int outputs, params AttributeProto[] attributes)
-    {
-        UsesMicrosoftDomain = true;
-        return OpIn("com.microsoft", opType, inputs, outputs, attributes);
-    }
-
-    private string[] OpIn(string domain, string opType, IReadOnlyList<string> inputs, int outputs, AttributeProto[] attributes)
+    public string[] Ops(string opType, IReadOnlyList<string> inputs, int outputs, params AttributeProto[] attributes)
     {
         string name = Unique(opType);
-        var node = new NodeProto { Name = name, OpType = opType, Domain = domain };
+        var node = new NodeProto { Name = name, OpType = opType };
         node.Input.AddRange(inputs);
         var names = Enumerable.Range(0, outputs).Select(i => outputs == 1 ? name : $"{name}:{i}").ToArray();
         node.Output.AddRange(names);
