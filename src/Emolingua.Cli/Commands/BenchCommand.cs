@@ -37,12 +37,7 @@ public sealed class BenchCommand : CliCommand
         string size = args.Option("--size") ?? "small";
         string mode = args.Option("--mode") ?? "forward";
         string engine = args.Option("--engine") ?? "torch";
-        var quantization = args.Option("--quantize") switch
-        {
-            null => OnnxQuantization.None,
-            "int8" => OnnxQuantization.Int8,
-            var q => throw new EmolinguaException($"bench: option --quantize: '{q}' is not supported (int8)"),
-        };
+        var quantization = QuantizeOption.Parse(Name, args.Option("--quantize"));
         if (engine is not ("torch" or "onnx")) throw new EmolinguaException($"bench: option --engine: '{engine}' is not torch or onnx");
         if (engine == "onnx" && (target != "encoder" || mode != "forward"))
             throw new EmolinguaException("bench: --engine onnx times the encoder forward only (bench encoder --mode forward)");

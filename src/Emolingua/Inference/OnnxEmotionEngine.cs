@@ -71,14 +71,17 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
     public static OnnxEmotionEngine Load(string path, int batchSize = 16, int? threads = null)
     {
         if (!File.Exists(path)) throw new EmolinguaException(path, "ONNX file not found");
-        return FromBytes(File.ReadAllBytes(path), path, batchSize, threads);
+        return Open(() => OnnxSessions.Open(path, threads), path, batchSize);
     }
 
     /// <summary>Opens an in-memory model (<paramref name="source"/> names it in errors).</summary>
-    public static OnnxEmotionEngine FromBytes(byte[] model, string source, int batchSize = 16, int? threads = null)
+    public static OnnxEmotionEngine FromBytes(byte[] model, string source, int batchSize = 16, int? threads = null) =>
+        Open(() => OnnxSessions.Open(model, threads), source, batchSize);
+
+    private static OnnxEmotionEngine Open(Func<InferenceSession> open, string source, int batchSize)
     {
         InferenceSession session;
-        try { session = OnnxSessions.Open(model, threads); }
+        try { session = open(); }
         catch (OnnxRuntimeException e)
         {
             throw new EmolinguaException(source, $"not a valid ONNX model ({e.Message.ReplaceLineEndings(" ").Trim()})");

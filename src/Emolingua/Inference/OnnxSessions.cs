@@ -30,4 +30,11 @@ public static class OnnxSessions
         using var options = Options(threads);
         return new InferenceSession(model, options);
     }
+
+    /// <summary>A session on a model file (read by ONNX Runtime itself: no managed copy of the weights).</summary>
+    public static InferenceSession Open(string path, int? threads = null)
+    {
+        using var options = Options(threads);
+        return new InferenceSession(path, options);
+    }
 }

@@ -86,7 +86,6 @@ internal sealed class WhisperOnnxGraph(OnnxGraphBuilder g, WeightSource weights,
             string p = $"{prefix}layers.{i}.";
             g.Scope = p;
             x = g.Op("Add", [x, SelfAttention(LayerNorm(x, p + "self_attn_layer_norm", d), c, positions, p + "self_attn.")]);
-            g.Scope = p;
             var h = LayerNorm(x, p + "final_layer_norm", d);
             h = Linear(Gelu(Linear(h, p + "fc1", c.EncoderFfnDim, d)), p + "fc2", d, c.EncoderFfnDim);
             x = g.Op("Add", [x, h]);
