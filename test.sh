@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Restores, builds and runs every Emolingua test. Installs the Debian packages the tests call (espeak-ng, ffmpeg, sox, nodejs).
+# Restores, builds and runs every Emolingua test. Installs the Debian packages the tests call (espeak-ng, ffmpeg, sox,
+# for the page tests chromium with chromium-driver, and nodejs for the ONNX check against ONNX Runtime for Node.js).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
-# Node.js and npm: the ONNX export is checked against ONNX Runtime for Node.js (onnxruntime-node, from npm).
-test_packages=(nodejs)
+test_packages=(chromium chromium-driver nodejs)
 command -v npm >/dev/null 2>&1 || test_packages+=(npm)
 "$root/scripts/ensure-deps.sh" "${test_packages[@]}"
 echo "test.sh: restoring and building (Release)..."

@@ -1,20 +1,17 @@
+using System.CommandLine;
+
 namespace Emolingua.Cli;
 
 /// <summary>
-/// One CLI verb. Implementations are discovered by reflection (any non-abstract subclass in this assembly),
-/// so adding a command means adding one file under Commands/.
+/// One CLI verb, declared once as a System.CommandLine command: the arguments and options it adds both parse the
+/// command line and generate its help. Implementations are discovered by reflection (any non-abstract subclass in this
+/// assembly with a parameterless constructor), so adding a command means adding one file under Commands/.
 /// </summary>
-public abstract class CliCommand
+public abstract class CliCommand : Command
 {
-    /// <summary>The verb, e.g. "features".</summary>
-    public abstract string Name { get; }
+    protected CliCommand(string name, string description) : base(name, description) => SetAction(Run);
 
-    /// <summary>One line: the arguments, e.g. "AUDIO --seconds S [--n-mels 80|128] --out FILE.npy".</summary>
-    public abstract string Usage { get; }
-
-    /// <summary>One sentence for the command list.</summary>
-    public abstract string Summary { get; }
-
+    /// <summary>Runs the command with the values parsed (and validated) from <paramref name="parsed"/>.</summary>
     /// <returns>The process exit code.</returns>
-    public abstract int Run(CliArgs args);
+    protected abstract int Run(ParseResult parsed);
 }

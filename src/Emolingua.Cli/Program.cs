@@ -1,43 +1,49 @@
-using System.Reflection;
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using Emolingua.Util;
 
 namespace Emolingua.Cli;
 
 public static class Program
 {
-    public static IReadOnlyList<CliCommand> Commands { get; } = typeof(Program).Assembly.GetTypes()
-        .Where(t => t.IsSubclassOf(typeof(CliCommand)) && !t.IsAbstract)
+    /// <summary>One instance of every command in this assembly (see <see cref="CliCommand"/>), ordered by name.</summary>
+    public static IReadOnlyList<CliCommand> CreateCommands() => typeof(Program).Assembly.GetTypes()
+        .Where(t => t.IsSubclassOf(typeof(CliCommand)) && !t.IsAbstract && t.GetConstructor(Type.EmptyTypes) != null)
         .Select(t => (CliCommand)Activator.CreateInstance(t)!)
         .OrderBy(c => c.Name, StringComparer.Ordinal)
         .ToList();
 
+    /// <summary>The whole command line: every command, --help, --version, --verbose, and "help COMMAND".</summary>
+    public static RootCommand CreateRoot(out Option<bool> verbose)
+    {
+        var root = new RootCommand($"Emolingua {VersionInfo.Version}: speech emotion recognition for low-resource languages.")
+        {
+            HelpName = "./emolingua",
+        };
+        verbose = new Option<bool>("--verbose") { Description = "on an error, print the stack trace too", Recursive = true };
+        root.Add(verbose);
+        foreach (var command in CreateCommands()) root.Add(command);
+        root.Add(HelpCommand(root));
+        root.Options.OfType<VersionOption>().Single().Action = new PrintVersion();
+        root.SetAction(_ => ShowHelp(root, []));
+        return root;
+    }
+
     public static int Main(string[] argv)
     {
-        bool verbose = argv.Contains("--verbose");
-        var tokens = argv.Where(a => a != "--verbose").ToList();
-        if (tokens.Count == 0 || tokens[0] is "help" or "--help" or "-h")
-            return Help(tokens.Skip(1).FirstOrDefault());
-        if (tokens[0] == "--version")
-        {
-            Console.WriteLine(VersionInfo.Text);
-            return 0;
-        }
-        var command = Commands.FirstOrDefault(c => c.Name == tokens[0]);
-        if (command == null)
-        {
-            Console.Error.WriteLine($"error: unknown command '{tokens[0]}'. Commands: {string.Join(", ", Commands.Select(c => c.Name))}");
-            return 2;
-        }
-        if (tokens.Skip(1).Any(t => t is "--help" or "-h")) return Help(command.Name);
-        return RunReportingErrors(command, new CliArgs(command.Name, tokens.Skip(1)), verbose);
+        var root = CreateRoot(out var verbose);
+        var parsed = root.Parse(argv);
+        if (parsed.Errors.Count > 0) return ReportParseError(root, parsed);
+        var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+        return RunReportingErrors(() => parsed.Invoke(invocation), parsed.GetValue(verbose));
     }
 
     /// <summary>Runs a command; user-facing failures become one line on stderr and a non-zero exit code.</summary>
-    public static int RunReportingErrors(CliCommand command, CliArgs args, bool verbose)
+    public static int RunReportingErrors(Func<int> run, bool verbose)
     {
         try
         {
-            return command.Run(args);
+            return run();
         }
         catch (Exception e) when (!verbose && IsUserFacing(e))
         {
@@ -50,6 +56,20 @@ public static class Program
             Console.Error.WriteLine(e);
             return 2;
         }
+    }
+
+    /// <summary>The first parse error as one line naming the command; an unknown command lists the commands.</summary>
+    private static int ReportParseError(RootCommand root, ParseResult parsed)
+    {
+        var command = parsed.CommandResult.Command;
+        if (command == root && parsed.UnmatchedTokens.Count > 0)
+        {
+            Console.Error.WriteLine($"error: unknown command '{parsed.UnmatchedTokens[0]}'. Commands: {string.Join(", ", root.Subcommands.Select(c => c.Name))}");
+            return 2;
+        }
+        string message = string.Join(' ', parsed.Errors[0].Message.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        Console.Error.WriteLine($"error: {command.Name}: {message} (see ./emolingua help {command.Name})");
+        return 1;
     }
 
     private static bool IsUserFacing(Exception e) => e is EmolinguaException or IOException or UnauthorizedAccessException
@@ -66,20 +86,28 @@ public static class Program
         return message.ReplaceLineEndings(" ").Trim();
     }
 
-    private static int Help(string? commandName)
+    /// <summary>"help [COMMAND]": the same help text as "COMMAND --help", generated from the command's definition.</summary>
+    private static Command HelpCommand(RootCommand root)
     {
-        var command = Commands.FirstOrDefault(c => c.Name == commandName);
-        if (command != null)
+        var name = new Argument<string?>("COMMAND") { Arity = ArgumentArity.ZeroOrOne, Description = "the command to explain" };
+        name.Validators.Add(r =>
         {
-            Console.WriteLine($"usage: ./emolingua {command.Name} {command.Usage}");
-            Console.WriteLine($"  {command.Summary}");
+            if (r.GetValueOrDefault<string?>() is { } n && root.Subcommands.All(c => c.Name != n))
+                r.AddError($"unknown command '{n}'. Commands: {string.Join(", ", root.Subcommands.Select(c => c.Name))}");
+        });
+        var help = new Command("help", "Show the commands, or one command's arguments and options.") { name };
+        help.SetAction(r => ShowHelp(root, r.GetValue(name) is { } n ? [n] : []));
+        return help;
+    }
+
+    private static int ShowHelp(RootCommand root, string[] command) => root.Parse([.. command, "--help"]).Invoke();
+
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(VersionInfo.Text);
             return 0;
         }
-        Console.WriteLine($"Emolingua {VersionInfo.Version}: speech emotion recognition for low-resource languages.");
-        Console.WriteLine("usage: ./emolingua COMMAND [ARGS] [--verbose]");
-        foreach (var c in Commands) Console.WriteLine($"  {c.Name,-11} {c.Summary}");
-        Console.WriteLine("Run ./emolingua help COMMAND for a command's arguments.");
-        return 0;
     }
 }
-

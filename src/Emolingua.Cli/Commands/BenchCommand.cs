@@ -1,6 +1,8 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Emolingua.Corpora;
 using Emolingua.Features;
 using Emolingua.Inference;
 using Emolingua.Models;
@@ -20,51 +22,72 @@ namespace Emolingua.Cli.Commands;
 /// </summary>
 public sealed class BenchCommand : CliCommand
 {
-    public override string Name => "bench";
-    public override string Usage =>
-        "logmel --batch B --seconds S [--threads T] [--iters N] | encoder --size tiny|base|small --batch B --seconds S --mode forward|train [--engine torch|onnx] [--quantize int8] [--threads T] [--iters N]";
-    public override string Summary => "Time the log-mel front end or a Whisper encoder step on random data; prints one JSON line.";
+    private readonly Argument<string> _target = new("TARGET") { Description = "what to time: logmel or encoder" };
+    private readonly Option<int> _batch = CliOptions.Int("--batch", 8, "clips per step", min: 1);
+    private readonly Option<double> _seconds = CliOptions.Seconds("clip length (encoder: an even number of log-mel frames)", defaultValue: 4);
+    private readonly Option<int> _threads = CliOptions.Int("--threads", 2, "libtorch threads", min: 1);
+    private readonly Option<int?> _iters = CliOptions.OptionalInt("--iters", "timed steps (default: logmel 20, encoder small 5, others 10)", min: 1);
+    private readonly Option<int> _warmup = CliOptions.Int("--warmup", 2, "untimed steps first", min: 0);
+    private readonly Option<string> _size = new("--size") { HelpName = "tiny|base|small", Description = "encoder size", DefaultValueFactory = _ => "small" };
+    private readonly Option<string> _mode = new("--mode") { HelpName = "forward|train", Description = "encoder: forward only, or a training step", DefaultValueFactory = _ => "forward" };
+    private readonly Option<string> _engine = new("--engine") { HelpName = "torch|onnx", Description = "encoder forward: TorchSharp, or the same encoder exported to ONNX and run by ONNX Runtime", DefaultValueFactory = _ => "torch" };
+    private readonly Option<OnnxQuantization> _quantize = CliOptions.Quantize();
 
-    public override int Run(CliArgs args)
+    public BenchCommand() : base("bench", "Time the log-mel front end or a Whisper encoder step on random data; prints one JSON line.")
     {
-        string target = args.Subcommand() ?? throw new EmolinguaException("bench: say what to time: logmel or encoder");
-        int batch = args.Int("--batch", 8, min: 1);
-        double seconds = args.Seconds(fallback: 4, encoder: target == "encoder");
-        int threads = args.Int("--threads", 2, min: 1);
-        int? iters = args.IntOrNull("--iters");
-        if (iters < 1) throw new EmolinguaException($"bench: option --iters: {iters} must be at least 1");
-        int warmup = args.Int("--warmup", 2, min: 0);
-        string size = args.Option("--size") ?? "small";
-        string mode = args.Option("--mode") ?? "forward";
-        string engine = args.Option("--engine") ?? "torch";
-        var quantization = QuantizeOption.Parse(Name, args.Option("--quantize"));
-        if (engine is not ("torch" or "onnx")) throw new EmolinguaException($"bench: option --engine: '{engine}' is not torch or onnx");
-        if (engine == "onnx" && (target != "encoder" || mode != "forward"))
-            throw new EmolinguaException("bench: --engine onnx times the encoder forward only (bench encoder --mode forward)");
-        if (quantization != OnnxQuantization.None && engine != "onnx")
-            throw new EmolinguaException("bench: --quantize needs --engine onnx");
-        args.Positionals();
+        _target.AcceptOnlyFromAmong("logmel", "encoder");
+        _mode.AcceptOnlyFromAmong("forward", "train");
+        _engine.AcceptOnlyFromAmong("torch", "onnx");
+        Add(_target);
+        Add(_batch);
+        Add(_seconds);
+        Add(_threads);
+        Add(_iters);
+        Add(_warmup);
+        Add(_size);
+        Add(_mode);
+        Add(_engine);
+        Add(_quantize);
+        // The encoder's conv stride of 2 needs an even number of log-mel frames; the log-mel front end does not.
+        Validators.Add(r =>
+        {
+            if (r.GetValue(_target) == "encoder" && CliOptions.SecondsProblem(r.GetValue(_seconds), encoder: true) is { } problem)
+                r.AddError($"option --seconds: '{r.GetValue(_seconds).ToString(System.Globalization.CultureInfo.InvariantCulture)}' {problem}");
+            if (r.GetValue(_engine) == "onnx" && (r.GetValue(_target) != "encoder" || r.GetValue(_mode) != "forward"))
+                r.AddError("option --engine onnx times the encoder forward only (bench encoder --mode forward)");
+            if (r.GetValue(_quantize) != OnnxQuantization.None && r.GetValue(_engine) != "onnx")
+                r.AddError("option --quantize needs --engine onnx");
+        });
+    }
+
+    protected override int Run(ParseResult parsed)
+    {
+        string target = parsed.GetValue(_target)!;
+        int batch = parsed.GetValue(_batch);
+        double seconds = parsed.GetValue(_seconds);
+        int threads = parsed.GetValue(_threads);
+        int? iters = parsed.GetValue(_iters);
+        int warmup = parsed.GetValue(_warmup);
+        string size = parsed.GetValue(_size)!;
+        string mode = parsed.GetValue(_mode)!;
+        bool onnx = parsed.GetValue(_engine) == "onnx";
+        var quantization = parsed.GetValue(_quantize);
         torch.set_num_threads(threads);
         torch.random.manual_seed(0);
 
         var result = target switch
         {
             "logmel" => Time($"logmel b{batch} {seconds:0.##}s", iters ?? 20, warmup, LogMelStep(batch, seconds)),
-            "encoder" => Time($"encoder {size} {mode} b{batch} {seconds:0.##}s{(engine == "onnx" ? " onnx" + (quantization == OnnxQuantization.Int8 ? " int8" : "") : "")}",
+            _ => Time($"encoder {size} {mode} b{batch} {seconds:0.##}s{(onnx ? " onnx" + (quantization == OnnxQuantization.Int8 ? " int8" : "") : "")}",
                 iters ?? (size == "small" ? 5 : 10), warmup,
-                mode switch
-                {
-                    "forward" when engine == "onnx" => EncoderOnnxForwardStep(size, batch, seconds, threads, quantization),
-                    "forward" => EncoderForwardStep(size, batch, seconds),
-                    "train" => EncoderTrainStep(size, batch, seconds),
-                    _ => throw new EmolinguaException($"bench: --mode must be forward or train, not '{mode}'"),
-                }),
-            _ => throw new EmolinguaException($"bench: unknown target '{target}' (logmel or encoder)"),
+                mode == "train" ? EncoderTrainStep(size, batch, seconds)
+                : onnx ? EncoderOnnxForwardStep(size, batch, seconds, threads, quantization)
+                : EncoderForwardStep(size, batch, seconds)),
         };
         result["impl"] = "emolingua";
         result["threads"] = threads;
         result["peak_rss_mb"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0);
-        Console.WriteLine(result.ToJsonString());
+        Console.WriteLine(Json.Text(result, indented: false));
         return 0;
     }
 
@@ -170,16 +193,16 @@ public sealed class BenchCommand : CliCommand
         File.Delete(profilePath);
     }
 
-    /// <summary>Forward, cross-entropy on a 4-class head, backward, AdamW step; conv + positions frozen as in training.</summary>
+    /// <summary>Forward, cross-entropy on the emotion head (4 classes), backward, AdamW step; conv + positions frozen as in training.</summary>
     private static Action EncoderTrainStep(string size, int batch, double seconds)
     {
         var encoder = new WhisperEncoder(WhisperConfig.ForSize(size), WhisperAudio.PositionsFor(seconds));
         encoder.FreezeFrontEnd();
-        var model = new EmotionClassifier(encoder);
+        var model = new EmotionClassifier(encoder, Emotions.All.Count);
         model.train();
         var optimizer = new Emolingua.Training.AdamWOptimizer(model.named_parameters(), learningRate: 1e-5);
         var mel = randn(batch, encoder.Config.NumMelBins, encoder.Frames).DetachFromDisposeScope();
-        var labels = randint(0, 4, batch, dtype: ScalarType.Int64).DetachFromDisposeScope();
+        var labels = randint(0, Emotions.All.Count, batch, dtype: ScalarType.Int64).DetachFromDisposeScope();
         return () =>
         {
             using var scope = NewDisposeScope();

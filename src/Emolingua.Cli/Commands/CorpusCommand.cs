@@ -1,6 +1,7 @@
-using System.Text;
-using System.Text.Json;
+using System.CommandLine;
+using System.Text.Json.Nodes;
 using Emolingua.Corpora;
+using Emolingua.Util;
 using Spectre.Console;
 
 namespace Emolingua.Cli.Commands;
@@ -8,30 +9,35 @@ namespace Emolingua.Cli.Commands;
 /// <summary>Lists a corpus as released: kept utterances, classes, speakers, genders, skips by reason, folds.</summary>
 public sealed class CorpusCommand : CliCommand
 {
-    public override string Name => "corpus";
-    public override string Usage => "KIND ROOT [--json] [--manifest OUT.csv|OUT.jsonl] [--folds K] [--seed N]   (KIND: " + string.Join(", ", Corpus.Kinds) + ")";
-    public override string Summary => "Read a corpus folder (or manifest) and report kept utterances, classes, speakers, skips and folds.";
+    private readonly Argument<string> _kind = new("KIND") { Description = "one of " + string.Join(", ", Corpus.Kinds) };
+    private readonly Argument<string> _root = new("ROOT") { Description = "the corpus folder as released (or the manifest file)" };
+    private readonly Option<bool> _json = CliOptions.Flag("--json", "print the counts as one JSON object instead of a table");
+    private readonly Option<string?> _manifest = CliOptions.OptionalPath("--manifest", "OUT.csv|OUT.jsonl", "write the kept utterances with every field and their fold");
+    private readonly Option<int> _folds = CliOptions.Int("--folds", Folds.DefaultK, "speaker folds to deal corpora without official splits into", min: 1);
+    private readonly Option<int> _seed = CliOptions.Int("--seed", Folds.DefaultSeed, "the fold shuffle's seed");
 
-    public override int Run(CliArgs args)
+    public CorpusCommand() : base("corpus", "Read a corpus folder (or manifest) and report kept utterances, classes, speakers, skips and folds.")
     {
-        bool json = args.Flag("--json");
-        string? manifest = args.Option("--manifest");
-        int k = args.Int("--folds", Folds.DefaultK);
-        int seed = args.Int("--seed", Folds.DefaultSeed);
-        var pos = args.Positionals();
-        if (pos.Count != 2) throw new Util.EmolinguaException($"corpus: expected KIND ROOT, got {pos.Count} argument(s) (see ./emolingua help corpus)");
-        if (k < 1) throw new Util.EmolinguaException("corpus: --folds must be at least 1");
+        Add(_kind);
+        Add(_root);
+        Add(_json);
+        Add(_manifest);
+        Add(_folds);
+        Add(_seed);
+    }
 
-        var corpus = Corpus.Open(pos[0], pos[1]);
+    protected override int Run(ParseResult parsed)
+    {
+        var corpus = Corpus.Open(parsed.GetValue(_kind)!, parsed.GetValue(_root)!);
         var skips = new SkipCounter();
         var utterances = Read(corpus, skips);
-        var groups = Folds.Groups(corpus.Scheme, utterances, k, seed);
+        var groups = Folds.Groups(corpus.Scheme, utterances, parsed.GetValue(_folds), parsed.GetValue(_seed));
         var report = CorpusReport.From(corpus, utterances, skips, groups);
 
-        if (manifest != null)
+        if (parsed.GetValue(_manifest) is { } manifest)
             Manifest.Write(manifest, utterances.Select((u, i) => u with { Session = groups[i] }));
 
-        if (json) Console.Out.WriteLine(report.ToJson());
+        if (parsed.GetValue(_json)) Console.Out.WriteLine(report.ToJson());
         else report.WriteTable(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) }));
         return 0;
     }
@@ -75,30 +81,13 @@ public sealed record CorpusReport(
 
     public string ToJson()
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("kind", Kind);
-            w.WriteString("root", Root);
-            w.WriteNumber("utterances", Utterances);
-            if (Classes != null)
-            {
-                w.WriteStartObject("classes");
-                foreach (var e in Emotions.All) w.WriteNumber(e.Name(), Classes[e]);
-                w.WriteEndObject();
-            }
-            w.WriteNumber("speakers", Speakers);
-            w.WriteStartObject("genders");
-            foreach (var g in new[] { Gender.Female, Gender.Male, Gender.Unknown }) w.WriteNumber(g.Name(), Genders[g]);
-            w.WriteEndObject();
-            w.WriteStartObject("skipped");
-            foreach (var (reason, n) in Skipped) w.WriteNumber(reason, n);
-            w.WriteEndObject();
-            w.WriteNumber("folds", Folds);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        var json = new JsonObject { ["kind"] = Kind, ["root"] = Root, ["utterances"] = Utterances };
+        if (Classes != null) json["classes"] = new JsonObject(Emotions.All.Select(e => KeyValuePair.Create(e.Name(), (JsonNode?)Classes[e])));
+        json["speakers"] = Speakers;
+        json["genders"] = new JsonObject(new[] { Gender.Female, Gender.Male, Gender.Unknown }.Select(g => KeyValuePair.Create(g.Name(), (JsonNode?)Genders[g])));
+        json["skipped"] = new JsonObject(Skipped.Select(s => KeyValuePair.Create(s.Key, (JsonNode?)s.Value)));
+        json["folds"] = Folds;
+        return Json.Text(json, indented: false);
     }
 
     public void WriteTable(IAnsiConsole console)

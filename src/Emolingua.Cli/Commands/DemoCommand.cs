@@ -1,7 +1,9 @@
+using System.CommandLine;
 using System.Diagnostics;
-using Emolingua.Corpora.Synth;
+using Emolingua.Evaluation;
 using Emolingua.Experiments;
 using Emolingua.Util;
+using static TorchSharp.torch;
 
 namespace Emolingua.Cli.Commands;
 
@@ -11,16 +13,21 @@ namespace Emolingua.Cli.Commands;
 /// </summary>
 public sealed class DemoCommand : CliCommand
 {
-    public override string Name => "demo";
-    public override string Usage => "[--data DIR] [--out DIR] [--device cpu|cuda]";
-    public override string Summary => "Synthesise stand-in corpora, train Baseline, CL and BYOL, evaluate zero-shot and print Table 1 (~15 min on 2 cores).";
+    private readonly Option<string?> _data = CliOptions.OptionalPath("--data", "DIR", "corpora to use instead of the stand-ins");
+    private readonly Option<string> _out = new("--out") { HelpName = "DIR", Description = "the output folder", DefaultValueFactory = _ => "demo-out" };
+    private readonly Option<Device> _device = CliOptions.Device();
 
-    public override int Run(CliArgs args)
+    public DemoCommand() : base("demo", "Synthesise stand-in corpora, train Baseline, CL and BYOL, evaluate zero-shot and print Table 1 (~15 min on 2 cores).")
     {
-        var outDir = Path.GetFullPath(args.Option("--out") ?? "demo-out");
-        var dataDir = args.Option("--data");
-        var device = DeviceOption.Parse(args.Option("--device"));
-        args.Positionals();
+        Add(_data);
+        Add(_out);
+        Add(_device);
+    }
+
+    protected override int Run(ParseResult parsed)
+    {
+        var outDir = Path.GetFullPath(parsed.GetValue(_out)!);
+        var dataDir = parsed.GetValue(_data);
         var watch = Stopwatch.StartNew();
         if (dataDir == null)
         {
@@ -28,7 +35,7 @@ public sealed class DemoCommand : CliCommand
             if (!File.Exists(Path.Combine(dataDir, "README.txt")))
             {
                 Console.Error.WriteLine($"demo: writing stand-in corpora (espeak-ng) into {dataDir}");
-                new SynthCommand().Run(new CliArgs("synth", new[] { dataDir, "--seed", "1" }));
+                SynthCommand.Generate(dataDir, scale: 1.0, seed: 1, jobs: 2);
             }
             else Console.Error.WriteLine($"demo: using the stand-in corpora already in {dataDir}");
         }
@@ -36,10 +43,11 @@ public sealed class DemoCommand : CliCommand
 
         var recipe = Path.Combine(AppContext.BaseDirectory, "recipes", "demo", "experiment.json");
         Console.Error.WriteLine($"demo: running {recipe} into {outDir}");
-        var report = ExperimentRunner.Run(ExperimentRecipe.Load(recipe), new ExperimentRunner.Options(outDir, dataDir, device, Resume: true));
+        var options = new ExperimentRunner.Options(outDir, dataDir, parsed.GetValue(_device)!, Resume: true);
+        var report = ProgressBars.Training(progress => ExperimentRunner.Run(ExperimentRecipe.Load(recipe), options with { Progress = progress }));
         Console.WriteLine();
         Console.WriteLine("Table 1 (demo: stand-in corpora, tiny encoder; mean (std) over folds x seeds)");
-        Console.WriteLine(report.RenderTable1Text());
+        Console.WriteLine(ReportTables.Table1Text(report));
         Console.WriteLine($"report: {Path.Combine(outDir, "report.md")}   results: {Path.Combine(outDir, "results.json")}   plots: {Path.Combine(outDir, "plots")}");
         Console.WriteLine($"trained models: {Path.Combine(outDir, "runs")} (try ./emolingua predict --model {Path.Combine(outDir, "runs", "baseline", "fold1-seed0")} AUDIO.wav)");
         Console.WriteLine($"demo wall time: {watch.Elapsed.TotalMinutes:0.0} min");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Emolingua.Audio;
 using Emolingua.Features;
 using Emolingua.Models;
@@ -8,26 +9,36 @@ namespace Emolingua.Cli.Commands;
 
 public sealed class EmbedCommand : CliCommand
 {
-    public override string Name => "embed";
-    public override string Usage => "--model MODEL --seconds S --out FILE.npy [--batch N] [--device cpu|cuda] AUDIO...";
-    public override string Summary => "Time-mean Whisper encoder output per file as float32 [N, d_model] .npy (MODEL: HF folder, .safetensors or hub id).";
+    private readonly Option<string> _model = CliOptions.RequiredPath("--model", "MODEL", "Whisper weights: HF folder, .safetensors or hub id");
+    private readonly Option<double> _seconds = CliOptions.Seconds("window length fed to the encoder", encoder: true);
+    private readonly Option<string> _out = CliOptions.RequiredPath("--out", "FILE.npy", "the output .npy, one row per AUDIO");
+    private readonly Option<int> _batch = CliOptions.Int("--batch", 16, "files per forward pass", min: 1);
+    private readonly Option<Device> _device = CliOptions.Device();
+    private readonly Argument<string[]> _audio = new("AUDIO") { Arity = ArgumentArity.OneOrMore, Description = "audio files; rows follow this order" };
 
-    public override int Run(CliArgs args)
+    public EmbedCommand() : base("embed", "Time-mean Whisper encoder output per file as float32 [N, d_model] .npy (MODEL: HF folder, .safetensors or hub id).")
     {
-        var modelArg = args.Required("--model");
-        double seconds = args.Seconds(encoder: true);
-        var outPath = args.Required("--out");
-        int batch = args.Int("--batch", 16, min: 1);
-        var device = DeviceOption.Parse(args.Option("--device"));
-        var files = args.Positionals();
-        if (files.Count == 0) throw new EmolinguaException("embed: give at least one AUDIO file");
+        Add(_model);
+        Add(_seconds);
+        Add(_out);
+        Add(_batch);
+        Add(_device);
+        Add(_audio);
+    }
 
-        var checkpoint = WhisperCheckpoint.Resolve(modelArg);
+    protected override int Run(ParseResult parsed)
+    {
+        double seconds = parsed.GetValue(_seconds);
+        int batch = parsed.GetValue(_batch);
+        var device = parsed.GetValue(_device)!;
+        var files = parsed.GetValue(_audio)!;
+
+        var checkpoint = WhisperCheckpoint.Resolve(parsed.GetValue(_model)!);
         using var encoder = checkpoint.LoadEncoder(WhisperAudio.PositionsFor(seconds), device);
         encoder.eval();
         int d = checkpoint.Config.DModel;
-        var result = new float[files.Count * d];
-        for (int start = 0; start < files.Count; start += batch)
+        var result = new float[files.Length * d];
+        for (int start = 0; start < files.Length; start += batch)
         {
             var chunk = files.Skip(start).Take(batch).Select(f => AudioFile.Read(f, WhisperAudio.SampleRate).Samples).ToList();
             using var scope = NewDisposeScope();
@@ -35,7 +46,7 @@ public sealed class EmbedCommand : CliCommand
             var mel = WhisperLogMel.Compute(WhisperLogMel.Batch(chunk, seconds, device), checkpoint.Config.NumMelBins);
             encoder.Embed(mel).cpu().data<float>().ToArray().CopyTo(result, start * d); // [b, D] rows in argument order
         }
-        Npy.WriteFloat32(outPath, result, files.Count, d);
+        Npy.WriteFloat32(parsed.GetValue(_out)!, result, files.Length, d);
         return 0;
     }
 }

@@ -1,35 +1,50 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.CommandLine;
 using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Evaluation;
-using Emolingua.Experiments;
+using Emolingua.Features;
 using Emolingua.Models;
 using Emolingua.Training;
 using Emolingua.Util;
 using Emolingua.Inference;
+using static TorchSharp.torch;
 
 namespace Emolingua.Cli.Commands;
 
 public sealed class EvaluateCommand : CliCommand
 {
-    public override string Name => "evaluate";
-    public override string Usage => "--model RUN_DIR --corpus KIND=ROOT [--fold K] [--folds N] [--embeddings] --out DIR";
-    public override string Summary => "Zero-shot evaluation on a corpus (or one fold): metrics JSON, confusion matrix JSON+PNG, per-gender table, predictions CSV.";
+    private readonly Option<string> _model = CliOptions.RequiredPath("--model", "RUN_DIR", "a training run or its model/ folder");
+    private readonly Option<string> _corpus = CliOptions.RequiredPath("--corpus", "KIND=ROOT", "the corpus to evaluate on, e.g. emodb=/data/emodb");
+    private readonly Option<int?> _fold = CliOptions.OptionalInt("--fold", "evaluate on this fold only (numbered from 1)", min: 1);
+    private readonly Option<int> _folds = CliOptions.Int("--folds", Folds.DefaultK, "how many speaker folds the corpus is dealt into", min: 1);
+    private readonly Option<bool> _embeddings = CliOptions.Flag("--embeddings", "also write embeddings.npy");
+    private readonly Option<string> _out = CliOptions.RequiredPath("--out", "DIR", "the output folder");
+    private readonly Option<Device> _device = CliOptions.Device();
 
-    public override int Run(CliArgs args)
+    public EvaluateCommand() : base("evaluate", "Zero-shot evaluation on a corpus (or one fold): metrics JSON, confusion matrix JSON+PNG, per-gender table, predictions CSV.")
     {
-        var modelDir = ModelBundle.Locate(args.Required("--model"));
-        var corpusArg = args.Required("--corpus");
-        int? fold = args.IntOrNull("--fold");
-        if (fold < 1) throw new EmolinguaException($"evaluate: option --fold: {fold} must be at least 1 (folds are numbered from 1)");
-        int folds = args.Int("--folds", Folds.DefaultK, min: 1);
-        bool embeddings = args.Flag("--embeddings");
-        var outDir = args.Required("--out");
-        var device = DeviceOption.Parse(args.Option("--device"));
-        args.Positionals();
+        _corpus.Validators.Add(r =>
+        {
+            string value = r.GetValueOrDefault<string>() ?? "";
+            if (value.IndexOf('=') <= 0) r.AddError($"option --corpus '{value}': expected KIND=ROOT, e.g. emodb=/data/emodb");
+        });
+        Add(_model);
+        Add(_corpus);
+        Add(_fold);
+        Add(_folds);
+        Add(_embeddings);
+        Add(_out);
+        Add(_device);
+    }
+
+    protected override int Run(ParseResult parsed)
+    {
+        var modelDir = ModelBundle.Locate(parsed.GetValue(_model)!);
+        var corpusArg = parsed.GetValue(_corpus)!;
+        int? fold = parsed.GetValue(_fold);
+        int folds = parsed.GetValue(_folds);
+        var outDir = parsed.GetValue(_out)!;
         int eq = corpusArg.IndexOf('=');
-        if (eq <= 0) throw new EmolinguaException($"evaluate: --corpus '{corpusArg}': expected KIND=ROOT, e.g. emodb=/data/emodb");
         var corpus = Corpus.Open(corpusArg[..eq], corpusArg[(eq + 1)..]);
         if (!corpus.Labeled) throw new EmolinguaException(corpus.Root, $"{corpus.Kind} has no emotion labels to evaluate against");
         var utterances = fold is { } k ? TrainingData.TestFold(corpus, k, folds, Folds.DefaultSeed) : Corpus.Load(corpus);
@@ -37,34 +52,11 @@ public sealed class EvaluateCommand : CliCommand
             throw new EmolinguaException(corpus.Root, $"no utterances labelled angry, happy, neutral or sad to evaluate{(fold is { } f0 ? $" in fold {f0}" : "")}");
 
         var info = ModelBundle.ReadInfo(modelDir);
-        using var engine = TorchEmotionEngine.Load(modelDir, device);
-        var preds = ZeroShotEvaluation.Run(engine, utterances, new WaveformStore(), embeddings);
-        var cell = preds.ToCell(info.Method, corpus.Kind, fold ?? 0, 0, runDir: Path.GetFullPath(modelDir));
-        var bootstrap = Metrics.Bootstrap(preds.Truth, preds.Predicted, 4);
-        var perSpeaker = Metrics.AccuracyBySpeaker(preds.Truth, preds.Predicted, preds.Utterances.Select(u => u.Speaker).ToList());
-
-        Directory.CreateDirectory(outDir);
-        var metrics = JsonSerializer.SerializeToNode(cell, ExperimentReport.JsonOptions)!.AsObject();
-        metrics["model"] = Path.GetFullPath(modelDir);
-        metrics["corpus_root"] = corpus.Root;
-        metrics["bootstrap_95"] = JsonSerializer.SerializeToNode(bootstrap, ExperimentReport.JsonOptions);
-        metrics["speaker_accuracy"] = JsonSerializer.SerializeToNode(perSpeaker, ExperimentReport.JsonOptions);
-        metrics["protocol"] = new JsonObject
-        {
-            ["label_map"] = new JsonArray(Predictions.Labels.Select(l => (JsonNode)l).ToArray()), ["fold"] = fold, ["folds"] = folds,
-            ["fold_seed"] = Folds.DefaultSeed, ["emolingua_version"] = VersionInfo.Version,
-        };
-        AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), metrics.ToJsonString(new() { WriteIndented = true }));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "confusion_matrix.json"),
-            new JsonObject { ["labels"] = new JsonArray(Predictions.Labels.Select(l => (JsonNode)l).ToArray()), ["rows"] = "truth", ["columns"] = "prediction",
-                ["matrix"] = JsonSerializer.SerializeToNode(cell.ConfusionMatrix) }.ToJsonString());
-        EvaluationPlots.SaveConfusionMatrix(Path.Combine(outDir, "confusion_matrix.png"), cell.ConfusionMatrix!, Predictions.Labels,
-            $"{info.Method} on {corpus.Kind}{(fold is { } f ? $" fold {f}" : "")}");
-        var gender = "| gender | accuracy | n |\n|---|---|---|\n" + string.Join("\n", cell.GenderAccuracy!.Select(g => $"| {g.Key} | {g.Value.Accuracy:0.000} | {g.Value.Count} |")) + "\n";
-        AtomicFile.WriteAllText(Path.Combine(outDir, "gender.md"), gender);
-        preds.SaveCsv(Path.Combine(outDir, "predictions.csv"));
-        if (preds.Embeddings is { } e) Npy.WriteFloat32(Path.Combine(outDir, "embeddings.npy"), e.SelectMany(r => r).ToArray(), e.Length, e[0].Length);
-        Console.WriteLine(new JsonObject { ["corpus"] = corpus.Kind, ["n"] = cell.Count, ["accuracy"] = cell.Accuracy, ["macro_f1"] = cell.MacroF1, ["uar"] = cell.Uar }.ToJsonString());
+        using var engine = TorchEmotionEngine.Load(modelDir, parsed.GetValue(_device)!);
+        var predictions = ZeroShotEvaluation.Run(engine, utterances, new WaveformStore(WhisperAudio.SampleRate), parsed.GetValue(_embeddings));
+        var result = EvaluationResult.Of(predictions, info.Method, corpus.Kind, fold ?? 0, 0, runDir: Path.GetFullPath(modelDir));
+        EvaluationWriter.SaveReport(outDir, result, new EvaluationSource(Path.GetFullPath(modelDir), corpus.Root, fold, folds, Folds.DefaultSeed));
+        Console.WriteLine(Json.Text(result.Summary(), indented: false));
         return 0;
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Emolingua.Audio;
 using Emolingua.Features;
 using Emolingua.Util;
@@ -6,21 +7,30 @@ namespace Emolingua.Cli.Commands;
 
 public sealed class FeaturesCommand : CliCommand
 {
-    public override string Name => "features";
-    public override string Usage => "AUDIO --seconds S [--n-mels 80|128] --out FILE.npy";
-    public override string Summary => "Whisper log-mel of the first S seconds (zero-padded) as float32 [n_mels, 100*S] .npy.";
+    private readonly Argument<string> _audio = new("AUDIO") { Description = "the audio file (WAV, MP3, or anything ffmpeg reads)" };
+    private readonly Option<double> _seconds = CliOptions.Seconds("window length; the first S seconds, zero-padded");
+    private readonly Option<int> _nMels = CliOptions.Int("--n-mels", 80, "mel bands: 80 or 128");
+    private readonly Option<string> _out = CliOptions.RequiredPath("--out", "FILE.npy", "the output .npy");
 
-    public override int Run(CliArgs args)
+    public FeaturesCommand() : base("features", "Whisper log-mel of the first S seconds (zero-padded) as float32 [n_mels, 100*S] .npy.")
     {
-        double seconds = args.Seconds();
-        int nMels = args.Int("--n-mels", 80);
-        var outPath = args.Required("--out");
-        var files = args.Positionals();
-        if (files.Count != 1) throw new EmolinguaException("features: give exactly one AUDIO file");
-        if (nMels is not (80 or 128)) throw new EmolinguaException($"features: --n-mels {nMels}: 80 or 128");
-        var samples = AudioFile.Read(files[0], WhisperAudio.SampleRate).Samples;
+        _nMels.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is not (80 or 128)) r.AddError($"option --n-mels {r.GetValueOrDefault<int>()}: 80 or 128");
+        });
+        Add(_audio);
+        Add(_seconds);
+        Add(_nMels);
+        Add(_out);
+    }
+
+    protected override int Run(ParseResult parsed)
+    {
+        double seconds = parsed.GetValue(_seconds);
+        int nMels = parsed.GetValue(_nMels);
+        var samples = AudioFile.Read(parsed.GetValue(_audio)!, WhisperAudio.SampleRate).Samples;
         var mel = WhisperLogMel.ComputeOne(samples, seconds, nMels);
-        Npy.WriteFloat32(outPath, mel, nMels, WhisperAudio.FramesFor(seconds));
+        Npy.WriteFloat32(parsed.GetValue(_out)!, mel, nMels, WhisperAudio.FramesFor(seconds));
         return 0;
     }
 }

@@ -1,37 +1,34 @@
+using System.CommandLine;
 using System.Globalization;
-using Emolingua.Corpora.Synth;
-using Spectre.Console;
+using Emolingua.Synth;
 
 namespace Emolingua.Cli.Commands;
 
 /// <summary>Writes small espeak-ng stand-in corpora in the real releases' layouts.</summary>
 public sealed class SynthCommand : CliCommand
 {
-    public override string Name => "synth";
-    public override string Usage => "OUTDIR [--scale X] [--seed N] [--jobs N]";
-    public override string Summary => "Write small synthetic stand-in corpora (espeak-ng) in the real corpora's layouts and formats.";
+    private readonly Argument<string> _outDir = new("OUTDIR") { Description = "the folder to write (created; must be empty or an earlier synth output)" };
+    private readonly Option<double> _scale = CliOptions.Double("--scale", 1.0, "corpus size relative to the demo's");
+    private readonly Option<int> _seed = CliOptions.Int("--seed", 0, "fixes the file list, labels and audio");
+    private readonly Option<int> _jobs = CliOptions.Int("--jobs", 2, "espeak-ng processes at once", min: 1);
 
-    public override int Run(CliArgs args)
+    public SynthCommand() : base("synth", "Write small synthetic stand-in corpora (espeak-ng) in the real corpora's layouts and formats.")
     {
-        double scale = args.Double("--scale", 1.0);
-        int seed = args.Int("--seed", 0);
-        int jobs = args.Int("--jobs", 2);
-        var pos = args.Positionals();
-        if (pos.Count != 1) throw new Util.EmolinguaException("synth: expected OUTDIR (see ./emolingua help synth)");
-        if (jobs < 1) throw new Util.EmolinguaException("synth: --jobs must be at least 1");
+        Add(_outDir);
+        Add(_scale);
+        Add(_seed);
+        Add(_jobs);
+    }
 
-        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        SynthSummary summary = null!;
-        if (Console.IsErrorRedirected)
-            summary = SynthCorpora.Generate(pos[0], scale, seed, null, jobs);
-        else
-            err.Progress().Start(ctx =>
-            {
-                var task = ctx.AddTask("synth: speaking");
-                summary = SynthCorpora.Generate(pos[0], scale, seed, (done, total) => { task.MaxValue = total; task.Value = done; }, jobs);
-            });
+    protected override int Run(ParseResult parsed)
+    {
+        var summary = Generate(parsed.GetValue(_outDir)!, parsed.GetValue(_scale), parsed.GetValue(_seed), parsed.GetValue(_jobs));
         foreach (var (corpus, n) in summary.Clips) Console.Out.WriteLine($"{corpus}: {n} clips");
         Console.Out.WriteLine($"wrote {summary.OutDir} in {summary.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
         return 0;
     }
+
+    /// <summary>Generates the stand-ins with a progress bar on stderr when someone is watching.</summary>
+    public static SynthSummary Generate(string outDir, double scale, int seed, int jobs) =>
+        ProgressBars.Count("synth: speaking", progress => SynthCorpora.Generate(outDir, scale, seed, progress, jobs));
 }

@@ -1,46 +1,49 @@
+using System.CommandLine;
 using Emolingua.Training;
 using Emolingua.Util;
-using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Emolingua.Cli.Commands;
 
 public sealed class TrainCommand : CliCommand
 {
-    public override string Name => "train";
-    public override string Usage => "RECIPE.json --out RUN_DIR [--data DIR] [--seed N] [--device cpu|cuda] [--resume] [--set key=value]...";
-    public override string Summary => "Train a Baseline, speaker-contrastive or BYOL model from a recipe (resumable).";
-
-    public override int Run(CliArgs args)
+    private readonly Argument<string> _recipe = new("RECIPE.json") { Description = "the training recipe" };
+    private readonly Option<string> _out = CliOptions.RequiredPath("--out", "RUN_DIR", "the run folder (model/, metrics.jsonl, summary.json, stages/)");
+    private readonly Option<string?> _data = CliOptions.OptionalPath("--data", "DIR", "the folder the recipe's corpus roots are relative to");
+    private readonly Option<int?> _seed = CliOptions.OptionalInt("--seed", "overrides the recipe's seed");
+    private readonly Option<Device> _device = CliOptions.Device();
+    private readonly Option<bool> _resume = CliOptions.Flag("--resume", "continue from the run folder's last checkpoint");
+    private readonly Option<RecipeOverride[]> _set = new("--set")
     {
-        var outDir = args.Required("--out");
-        var dataDir = args.Option("--data");
-        var seed = args.IntOrNull("--seed");
-        var device = DeviceOption.Parse(args.Option("--device"));
-        bool resume = args.Flag("--resume");
-        var sets = args.Options("--set");
-        var positionals = args.Positionals();
-        if (positionals.Count != 1) throw new EmolinguaException("train: give exactly one RECIPE.json");
-        if (seed is { } s) sets.Add($"seed={s}");
-        if (dataDir != null && !Directory.Exists(dataDir)) throw new EmolinguaException(dataDir, "--data folder not found");
-        var recipe = Recipe.Load(positionals[0], sets);
-        var summary = TrainRun.Execute(recipe, new TrainRun.Options(outDir, dataDir, device, resume));
-        Console.WriteLine(summary.ToJsonString());
-        return 0;
-    }
-}
-
-public static class DeviceOption
-{
-    public static torch.Device Parse(string? name)
-    {
-        switch (name ?? "cpu")
+        HelpName = "key=value", Description = "override a recipe value (dotted key, JSON value); repeatable",
+        CustomParser = r =>
         {
-            case "cpu": return torch.CPU;
-            case "cuda":
-                if (!torch.cuda.is_available())
-                    throw new EmolinguaException("--device cuda: CUDA is not available (this build uses the CPU libtorch; rebuild with -p:EmolinguaCuda=true on a CUDA machine)");
-                return torch.CUDA;
-            default: throw new EmolinguaException($"--device '{name}': cpu or cuda");
-        }
+            try { return r.Tokens.Select(t => RecipeOverride.Parse(t.Value)).ToArray(); }
+            catch (EmolinguaException e) { r.AddError("option " + e.Message); return []; }
+        },
+    };
+
+    public TrainCommand() : base("train", "Train a Baseline, speaker-contrastive or BYOL model from a recipe (resumable).")
+    {
+        Add(_recipe);
+        Add(_out);
+        Add(_data);
+        Add(_seed);
+        Add(_device);
+        Add(_resume);
+        Add(_set);
+    }
+
+    protected override int Run(ParseResult parsed)
+    {
+        var dataDir = parsed.GetValue(_data);
+        var sets = (parsed.GetValue(_set) ?? []).ToList();
+        if (parsed.GetValue(_seed) is { } seed) sets.Add(RecipeOverride.Of("seed", seed));
+        if (dataDir != null && !Directory.Exists(dataDir)) throw new EmolinguaException(dataDir, "--data folder not found");
+        var recipe = Recipe.Load(parsed.GetValue(_recipe)!, sets);
+        var options = new TrainRun.Options(parsed.GetValue(_out)!, dataDir, parsed.GetValue(_device)!, parsed.GetValue(_resume));
+        var summary = ProgressBars.Training(progress => TrainRun.Execute(recipe, options with { Progress = progress }));
+        Console.WriteLine(Json.Text(summary, indented: false));
+        return 0;
     }
 }

@@ -1,25 +1,26 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using Emolingua.Features;
 
 namespace Emolingua.Audio;
 
 /// <summary>
-/// 16 kHz mono waveforms by file path, decoded and resampled once. Keeps a bounded in-memory cache (least recently
+/// Mono waveforms by file path at one sample rate (Whisper's 16 kHz for every caller), decoded and resampled once. Keeps a bounded in-memory cache (least recently
 /// used first out) and, when a cache folder is given, raw float32 copies on disk so later runs skip decoding.
 /// Thread-safe: the prefetcher decodes on background threads (plain arrays only, no tensors).
 /// </summary>
 public sealed class WaveformStore
 {
     private readonly string? _diskCache;
+    private readonly int _sampleRate;
     private readonly long _memoryBudgetBytes;
     private readonly ConcurrentDictionary<string, float[]> _memory = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _order = new();
     private long _memoryBytes;
 
-    public WaveformStore(string? diskCacheFolder = null, long memoryBudgetBytes = 1L << 30)
+    public WaveformStore(int sampleRate, string? diskCacheFolder = null, long memoryBudgetBytes = 1L << 30)
     {
+        _sampleRate = sampleRate;
         _diskCache = diskCacheFolder;
         _memoryBudgetBytes = memoryBudgetBytes;
         if (_diskCache != null) Directory.CreateDirectory(_diskCache);
@@ -41,7 +42,7 @@ public sealed class WaveformStore
 
     private float[] Decode(string path)
     {
-        var samples = AudioFile.Read(path, WhisperAudio.SampleRate).Samples;
+        var samples = AudioFile.Read(path, _sampleRate).Samples;
         if (_diskCache != null)
         {
             var file = CachePath(path);

@@ -73,7 +73,7 @@ public static class Folds
     }
 
     /// <summary>SplitMix64 (Steele et al. 2014): tiny, portable, and fixed forever, unlike System.Random's algorithm.</summary>
-    internal sealed class SplitMix64(ulong seed)
+    public sealed class SplitMix64(ulong seed)
     {
         private ulong _state = seed;
 

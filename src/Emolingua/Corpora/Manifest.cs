@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Emolingua.Util;
 
 namespace Emolingua.Corpora;
@@ -21,30 +22,21 @@ public static class Manifest
     /// <summary>Writes utterances (absolute paths; label = the 4-class name or empty) atomically.</summary>
     public static void Write(string path, IEnumerable<Utterance> utterances)
     {
-        bool json = IsJsonLines(path);
+        if (!IsJsonLines(path))
+        {
+            CsvFiles.Write(path, Columns, utterances.Select(Values));
+            return;
+        }
         AtomicFile.Write(path, stream =>
         {
             using var w = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
-            if (!json) w.WriteLine(string.Join(",", Columns));
             foreach (var u in utterances)
             {
                 string[] values = Values(u);
-                if (json)
-                {
-                    using var buffer = new MemoryStream();
-                    using (var jw = new Utf8JsonWriter(buffer))
-                    {
-                        jw.WriteStartObject();
-                        for (int i = 0; i < Columns.Length; i++)
-                        {
-                            if (Columns[i] == "duration") jw.WriteNumber("duration", Math.Round(u.Duration, 4));
-                            else jw.WriteString(Columns[i], values[i]);
-                        }
-                        jw.WriteEndObject();
-                    }
-                    w.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
-                }
-                else w.WriteLine(string.Join(",", values.Select(Csv.Escape)));
+                var line = new JsonObject();
+                for (int i = 0; i < Columns.Length; i++)
+                    line[Columns[i]] = Columns[i] == "duration" ? (JsonNode)Math.Round(u.Duration, 4) : values[i];
+                w.WriteLine(Json.Text(line, indented: false));
             }
         });
     }
@@ -55,35 +47,25 @@ public static class Manifest
         u.Label?.Name() ?? "", u.OriginalLabel, u.Duration.ToString("0.####", CultureInfo.InvariantCulture),
     ];
 
-    /// <summary>Rows of a manifest as column → value maps (keys lower-case), with 1-based line numbers; bad JSON lines are null.</summary>
-    internal static IEnumerable<(int Line, Dictionary<string, string>? Row)> ReadRows(string path)
+    /// <summary>Rows of a manifest as column → value maps (keys lower-case); malformed lines (bad JSON, wrong field count) are null.</summary>
+    internal static IEnumerable<Dictionary<string, string>?> ReadRows(string path)
     {
-        using var reader = new StreamReader(path);
         if (IsJsonLines(path))
         {
-            int n = 0;
-            string? line;
-            while ((line = reader.ReadLine()) != null)
-            {
-                n++;
-                if (line.Trim().Length == 0) continue;
-                yield return (n, ParseJsonLine(line));
-            }
+            foreach (var line in File.ReadLines(path))
+                if (line.Trim().Length > 0) yield return ParseJsonLine(line);
             yield break;
         }
-        List<string>? header = null;
-        foreach (var (n, fields) in Csv.Read(reader))
+        using var csv = CsvFiles.Open(path);
+        var header = csv.Headers.Select(h => h.Trim().TrimStart('\uFEFF').ToLowerInvariant()).ToList();
+        if (header.Count == 0) yield break;
+        if (!header.Contains("path")) throw new EmolinguaException(path, "manifest header has no 'path' column");
+        while (csv.Read())
         {
-            if (header == null)
-            {
-                header = fields.Select(h => h.Trim().TrimStart('\uFEFF').ToLowerInvariant()).ToList();
-                if (!header.Contains("path")) throw new EmolinguaException(path, "manifest header has no 'path' column");
-                continue;
-            }
-            if (fields.Count != header.Count) { yield return (n, null); continue; }
+            if (csv.Current.FieldCount != header.Count) { yield return null; continue; }
             var row = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (int i = 0; i < header.Count; i++) row[header[i]] = fields[i];
-            yield return (n, row);
+            for (int i = 0; i < header.Count; i++) row[header[i]] = csv.Current.GetString(i);
+            yield return row;
         }
     }
 

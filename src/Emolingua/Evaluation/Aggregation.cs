@@ -65,4 +65,35 @@ public static class Aggregation
     /// <summary>Table 2 of the paper: mean(CM_contrastive) − mean(CM_baseline), in mean counts per run.</summary>
     public static double[][] ConfusionDifference(IEnumerable<int[][]> contrastive, IEnumerable<int[][]> baseline) =>
         Difference(MeanMatrix(contrastive), MeanMatrix(baseline));
+
+    /// <summary>One summary per (column, corpus) over its successful cells: metric means and stds, mean confusion matrix, gender accuracy.</summary>
+    public static List<ResultSummary> Summarize(IReadOnlyList<Cell> all)
+    {
+        var results = new List<ResultSummary>();
+        foreach (var group in all.GroupBy(c => (c.Column, c.Corpus)))
+        {
+            var ok = group.Where(c => c.IsOk).ToList();
+            var first = group.First();
+            if (ok.Count == 0) continue;
+            var summary = new ResultSummary
+            {
+                Method = first.Method, Corpus = first.Corpus, Variant = first.Variant,
+                Accuracy = Aggregation.MeanStd(ok.Select(c => c.Accuracy!.Value)),
+                MacroF1 = Aggregation.MeanStd(ok.Select(c => c.MacroF1!.Value)),
+                Uar = Aggregation.MeanStd(ok.Select(c => c.Uar!.Value)),
+                Runs = ok.Count,
+                FailedRuns = group.Count() - ok.Count,
+            };
+            if (ok.All(c => c.ConfusionMatrix != null)) summary.ConfusionMatrixMean = Aggregation.MeanMatrix(ok.Select(c => c.ConfusionMatrix!));
+            var genders = ok.Where(c => c.GenderAccuracy != null).SelectMany(c => c.GenderAccuracy!.Keys).Distinct().ToList();
+            if (genders.Count > 0)
+            {
+                summary.GenderAccuracy = new SortedDictionary<string, MeanStd>(StringComparer.Ordinal);
+                foreach (var g in genders)
+                    summary.GenderAccuracy[g] = Aggregation.MeanStd(ok.Where(c => c.GenderAccuracy?.ContainsKey(g) == true).Select(c => c.GenderAccuracy![g].Accuracy));
+            }
+            results.Add(summary);
+        }
+        return results;
+    }
 }

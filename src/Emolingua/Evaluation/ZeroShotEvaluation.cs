@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Features;
@@ -18,20 +17,24 @@ public sealed record Predictions(IReadOnlyList<Utterance> Utterances, int[] Trut
             Utterances.Select(u => u.Gender.ToString().ToLowerInvariant()).ToList(), variant, runDir);
 
     /// <summary>predictions.csv: id, path, speaker, gender, truth, predicted, and one probability column per class.</summary>
-    public void SaveCsv(string path)
-    {
-        var sb = new StringBuilder("id,path,speaker,gender,truth,predicted," + string.Join(",", Labels.Select(l => "p_" + l)) + "\n");
-        for (int i = 0; i < Utterances.Count; i++)
-        {
-            var u = Utterances[i];
-            sb.Append(string.Join(",", Csv(u.Id), Csv(u.Path), Csv(u.Speaker), u.Gender.ToString().ToLowerInvariant(), Labels[Truth[i]], Labels[Predicted[i]]));
-            foreach (var p in Probabilities[i]) sb.Append(',').Append(p.ToString("0.######", CultureInfo.InvariantCulture));
-            sb.Append('\n');
-        }
-        AtomicFile.WriteAllText(path, sb.ToString());
-    }
+    public void SaveCsv(string path) =>
+        CsvFiles.Write(path, ["id", "path", "speaker", "gender", "truth", "predicted", .. Labels.Select(l => "p_" + l)],
+            Utterances.Select((u, i) => (IReadOnlyList<string>)
+            [
+                u.Id, u.Path, u.Speaker, u.Gender.ToString().ToLowerInvariant(), Labels[Truth[i]], Labels[Predicted[i]],
+                .. Probabilities[i].Select(p => p.ToString("0.######", CultureInfo.InvariantCulture)),
+            ]));
 
-    private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+    /// <summary>The truth column of a predictions.csv written by <see cref="SaveCsv"/>, as class indices.</summary>
+    public static List<int> ReadTruth(string path)
+    {
+        using var csv = CsvFiles.Open(path);
+        int truth = CsvFiles.Column(csv, "truth");
+        if (truth < 0) throw new EmolinguaException(path, "no 'truth' column");
+        var labels = new List<int>();
+        while (csv.Read()) labels.Add(Array.IndexOf(Labels, CsvFiles.Field(csv, truth)));
+        return labels;
+    }
 }
 
 public static class ZeroShotEvaluation

@@ -47,14 +47,17 @@ public sealed class ExperimentRecipe
     }
 
     public string Folder { get; private set; } = ".";
+    /// <summary>The file this recipe was loaded from (absolute).</summary>
+    public string SourcePath { get; private set; } = "";
 
     public static ExperimentRecipe Load(string path)
     {
         if (!File.Exists(path)) throw new EmolinguaException(path, "experiment recipe not found");
         ExperimentRecipe r;
-        try { r = JsonSerializer.Deserialize<ExperimentRecipe>(File.ReadAllText(path), Training.Recipe.JsonOptions) ?? new(); }
+        try { r = JsonSerializer.Deserialize<ExperimentRecipe>(File.ReadAllText(path), Json.SnakeCase) ?? new(); }
         catch (JsonException e) { throw new EmolinguaException(path, $"experiment recipe: {e.Message}"); }
-        r.Folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        r.SourcePath = Path.GetFullPath(path);
+        r.Folder = Path.GetDirectoryName(r.SourcePath)!;
         if (r.Runs.Count == 0) throw new EmolinguaException(path, "no runs");
         foreach (var run in r.Runs)
             foreach (var kind in run.Evaluate)
@@ -66,11 +69,11 @@ public sealed class ExperimentRecipe
     public Recipe TrainingRecipe(RunEntry entry, int fold, int seed)
     {
         var path = Path.Combine(Folder, entry.Recipe);
-        var overrides = entry.Set.Select(kv => $"{kv.Key}={kv.Value?.ToJsonString() ?? "null"}").ToList();
-        overrides.Add($"data.fold={fold}");
-        overrides.Add($"data.folds={FoldCount}");
-        overrides.Add($"data.fold_seed={FoldSeed}");
-        overrides.Add($"seed={seed}");
+        var overrides = entry.Set.Select(kv => RecipeOverride.Of(kv.Key, kv.Value)).ToList();
+        overrides.Add(RecipeOverride.Of("data.fold", fold));
+        overrides.Add(RecipeOverride.Of("data.folds", FoldCount));
+        overrides.Add(RecipeOverride.Of("data.fold_seed", FoldSeed));
+        overrides.Add(RecipeOverride.Of("seed", seed));
         return Training.Recipe.Load(path, overrides);
     }
 

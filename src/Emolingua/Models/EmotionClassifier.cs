@@ -37,7 +37,7 @@ public sealed class EmotionClassifier : Module<Tensor, Tensor>
     public readonly WhisperEncoder encoder;
     public readonly ClassificationHead head;
 
-    public EmotionClassifier(WhisperEncoder encoder, int classes = 4, int hiddenDim = 256, double dropoutRate = 0.1)
+    public EmotionClassifier(WhisperEncoder encoder, int classes, int hiddenDim = 256, double dropoutRate = 0.1)
         : this(encoder, new ClassificationHead(encoder.Config.DModel, hiddenDim, classes, dropoutRate)) { }
 
     /// <summary>Wraps an existing encoder and head (BYOL infers with its target encoder and the online head).</summary>

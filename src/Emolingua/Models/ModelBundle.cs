@@ -39,16 +39,12 @@ public static class ModelBundle
             ["n_mels"] = c.NumMelBins, ["seconds"] = seconds, ["frames"] = WhisperAudio.FramesFor(seconds),
             ["window"] = "first S seconds, zero-padded; longer clips: S-second windows with 50% overlap, probabilities averaged",
         };
-        var tensors = new Dictionary<string, (float[], long[])>();
-        foreach (var (name, t) in model.state_dict())
-            tensors[name] = (t.cpu().to(ScalarType.Float32).data<float>().ToArray(), t.shape);
-
         AtomicFolder.Write(folder, tmp =>
         {
-            AtomicFile.WriteAllText(Path.Combine(tmp, "config.json"), config.ToJsonString(new() { WriteIndented = true }));
-            AtomicFile.WriteAllText(Path.Combine(tmp, "labels.json"), labels.ToJsonString());
-            AtomicFile.WriteAllText(Path.Combine(tmp, "features.json"), features.ToJsonString(new() { WriteIndented = true }));
-            SafeTensors.WriteFloat32(Path.Combine(tmp, "model.safetensors"), tensors);
+            Json.Save(Path.Combine(tmp, "config.json"), config);
+            Json.Save(Path.Combine(tmp, "labels.json"), labels, indented: false);
+            Json.Save(Path.Combine(tmp, "features.json"), features);
+            StateDict.Save(Path.Combine(tmp, "model.safetensors"), model);
         });
     }
 
@@ -91,19 +87,7 @@ public static class ModelBundle
         var info = ReadInfo(folder);
         var encoder = new WhisperEncoder(info.Whisper, WhisperAudio.PositionsFor(info.Seconds));
         var model = new EmotionClassifier(encoder, Emotions.All.Count, info.HeadHidden, info.Dropout);
-        var weights = SafeTensors.Open(Path.Combine(folder, "model.safetensors"));
-        using (no_grad())
-        {
-            foreach (var (name, t) in model.state_dict())
-            {
-                if (!weights.Entries.TryGetValue(name, out var entry))
-                    throw new EmolinguaException(weights.Path, $"missing tensor '{name}'");
-                if (!entry.Shape.SequenceEqual(t.shape))
-                    throw new EmolinguaException(weights.Path, $"tensor '{name}' has shape [{string.Join(", ", entry.Shape)}], expected [{string.Join(", ", t.shape)}]");
-                using var value = tensor(weights.ReadFloat32(name), entry.Shape);
-                t.copy_(value);
-            }
-        }
+        StateDict.Load(model, Path.Combine(folder, "model.safetensors"));
         model.eval();
         if (device != null && device.type != DeviceType.CPU) model.to(device);
         return model;

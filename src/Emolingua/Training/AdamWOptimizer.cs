@@ -1,3 +1,4 @@
+using Emolingua.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -79,13 +80,7 @@ public sealed class AdamWOptimizer : IDisposable
     /// <summary>The state as named CPU float arrays: "m.NAME", "v.NAME" (only parameters updated so far).</summary>
     public Dictionary<string, (float[] Data, long[] Shape)> StateTensors()
     {
-        var result = new Dictionary<string, (float[], long[])>();
-        foreach (var (name, (m, v)) in _moments)
-        {
-            result["m." + name] = (m.cpu().data<float>().ToArray(), m.shape);
-            result["v." + name] = (v.cpu().data<float>().ToArray(), v.shape);
-        }
-        return result;
+        return StateDict.ToFloat32(_moments.SelectMany(kv => new[] { ("m." + kv.Key, kv.Value.M), ("v." + kv.Key, kv.Value.V) }));
     }
 
     public void LoadState(long step, IReadOnlyDictionary<string, (float[] Data, long[] Shape)> tensors)

@@ -124,17 +124,8 @@ public sealed class Recipe
         public int MixupMemory { get; set; } = 2048;
     }
 
-    public static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        WriteIndented = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
-
-    /// <summary>Reads a recipe file and applies "key=value" overrides (dotted paths; values parsed as JSON, else as strings).</summary>
-    public static Recipe Load(string path, IEnumerable<string>? overrides = null)
+    /// <summary>Reads a recipe file and applies <paramref name="overrides"/> before binding it.</summary>
+    public static Recipe Load(string path, IEnumerable<RecipeOverride>? overrides = null)
     {
         if (!File.Exists(path)) throw new EmolinguaException(path, "recipe not found");
         JsonNode node;
@@ -143,32 +134,14 @@ public sealed class Recipe
         return FromJson(node, path, overrides);
     }
 
-    public static Recipe FromJson(JsonNode node, string source, IEnumerable<string>? overrides = null)
+    public static Recipe FromJson(JsonNode node, string source, IEnumerable<RecipeOverride>? overrides = null)
     {
-        foreach (var o in overrides ?? Enumerable.Empty<string>()) ApplyOverride(node, o, source);
+        foreach (var o in overrides ?? []) o.ApplyTo(node);
         Recipe recipe;
-        try { recipe = node.Deserialize<Recipe>(JsonOptions) ?? new Recipe(); }
+        try { recipe = node.Deserialize<Recipe>(Json.SnakeCase) ?? new Recipe(); }
         catch (JsonException e) { throw new EmolinguaException(source, $"recipe: {e.Message}"); }
         recipe.Validate(source);
         return recipe;
-    }
-
-    public static void ApplyOverride(JsonNode root, string assignment, string source)
-    {
-        int eq = assignment.IndexOf('=');
-        if (eq <= 0) throw new EmolinguaException(source, $"--set '{assignment}': expected key=value");
-        var path = assignment[..eq].Split('.');
-        var text = assignment[(eq + 1)..];
-        JsonNode value;
-        try { value = JsonNode.Parse(text) ?? JsonValue.Create((string?)null)!; }
-        catch (JsonException) { value = JsonValue.Create(text); }
-        var node = root;
-        for (int i = 0; i < path.Length - 1; i++)
-        {
-            if (node[path[i]] is not JsonObject child) { child = new JsonObject(); node[path[i]] = child; }
-            node = child;
-        }
-        node[path[^1]] = value;
     }
 
     public void Validate(string source)
@@ -192,7 +165,39 @@ public sealed class Recipe
         if (Byol.EmaSchedule is not ("constant" or "cosine")) throw new EmolinguaException(source, $"byol.ema_schedule '{Byol.EmaSchedule}' (constant or cosine)");
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, Json.SnakeCase);
 
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary>One edit of a recipe before it is bound: a dotted path into the recipe JSON and the JSON value to put there.</summary>
+public sealed record RecipeOverride(IReadOnlyList<string> Path, JsonNode? Value)
+{
+    public static RecipeOverride Of(string dottedPath, JsonNode? value) => new(dottedPath.Split('.'), value);
+
+    /// <summary>Parses "a.b=value" (<c>--set</c>): the value as JSON when it is JSON, else as a string.</summary>
+    public static RecipeOverride Parse(string assignment)
+    {
+        int eq = assignment.IndexOf('=');
+        if (eq <= 0) throw new EmolinguaException($"--set '{assignment}': expected key=value");
+        var text = assignment[(eq + 1)..];
+        JsonNode? value;
+        try { value = JsonNode.Parse(text); }
+        catch (JsonException) { value = JsonValue.Create(text); }
+        return Of(assignment[..eq], value);
+    }
+
+    /// <summary>Sets the value in <paramref name="root"/>, creating the objects on the path that are missing.</summary>
+    public void ApplyTo(JsonNode root)
+    {
+        var node = root;
+        foreach (var key in Path.SkipLast(1))
+        {
+            if (node[key] is not JsonObject child) { child = new JsonObject(); node[key] = child; }
+            node = child;
+        }
+        node[Path[^1]] = Value?.DeepClone();
+    }
+
+    public override string ToString() => $"{string.Join('.', Path)}={Value?.ToJsonString() ?? "null"}";
 }

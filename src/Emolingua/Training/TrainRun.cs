@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Emolingua.Audio;
+using Emolingua.Corpora;
 using Emolingua.Features;
 using Emolingua.Models;
 using Emolingua.Training.Data;
@@ -18,8 +19,9 @@ namespace Emolingua.Training;
 /// </summary>
 public static class TrainRun
 {
+    /// <param name="Progress">Told every step of every stage (the CLI draws a progress bar from it).</param>
     public sealed record Options(string RunDir, string? DataDir, Device Device, bool Resume, Action<string>? Log = null, Action<string, long>? AfterStep = null,
-        WaveformStore? Store = null);
+        WaveformStore? Store = null, IProgress<TrainingProgress>? Progress = null);
 
     public static JsonObject Execute(Recipe recipe, Options o)
     {
@@ -40,10 +42,16 @@ public static class TrainRun
         var data = TrainingData.Load(recipe, o.DataDir, needEnglish: true, needUnlabeled: recipe.Method != "baseline");
         foreach (var note in data.Notes) log($"data: {note}");
         var cache = recipe.Data.Cache is { } cacheRoot ? TrainingData.ResolveRoot(cacheRoot, o.DataDir) : null;
-        var ctx = new StageContext { Recipe = recipe, Data = data, Store = o.Store ?? new WaveformStore(cache), Device = o.Device };
-        var trainer = new Trainer(runDir, log, o.AfterStep);
+        var ctx = new StageContext
+        {
+            Data = data, Store = o.Store ?? new WaveformStore(WhisperAudio.SampleRate, cache), Device = o.Device, Seed = recipe.Seed,
+            EvalBatch = recipe.Training.EvalBatch, Provenance = new RunProvenance(recipe.Name, recipe.Seed, recipe.Data.Fold),
+        };
+        var trainer = new Trainer(runDir, log, o.AfterStep, o.Progress);
         var t = recipe.Training;
+        var m = recipe.Model;
         var stageOptions = new StageOptions(recipe.Seed, t.LearningRate, t.WeightDecay, t.StepsPerEpoch, t.MaxEpochs, t.Patience, t.LogEvery, t.Prefetch);
+        var supervised = new SupervisedSettings(m.Seconds, t.BatchSize, recipe.Augment.Supervised, t.Metric);
         var stagesDir = Path.Combine(runDir, "stages");
         var results = new List<StageResult>();
         string finalBest;
@@ -52,8 +60,8 @@ public static class TrainRun
         {
             case "baseline":
             {
-                using var model = NewClassifier(ctx, ctx.NewEncoder(recipe.Model.Seconds));
-                using var stage = new SupervisedStage("baseline", "baseline", model, ctx);
+                using var model = NewClassifier(recipe, ctx, NewEncoder(recipe));
+                using var stage = new SupervisedStage("baseline", "baseline", model, ctx, supervised);
                 results.Add(trainer.Run(stage, Path.Combine(stagesDir, "baseline"), stageOptions, 0));
                 finalBest = Path.Combine(stagesDir, "baseline", "best");
                 break;
@@ -62,26 +70,29 @@ public static class TrainRun
             {
                 var c = recipe.Contrastive;
                 var stage1Dir = Path.Combine(stagesDir, "stage1");
-                using (var encoder = ctx.NewEncoder(recipe.Model.Seconds))
-                using (var stage1 = new ContrastiveStage(encoder, ctx))
+                using (var encoder = NewEncoder(recipe))
+                using (var stage1 = new ContrastiveStage(encoder, ctx, m.Seconds, c))
                     results.Add(trainer.Run(stage1, stage1Dir, stageOptions with { LearningRate = c.Stage1LearningRate, MaxEpochs = c.Stage1MaxEpochs, Patience = c.Stage1Patience }, 0));
                 long stage1Bytes = MetricsLengthAtFinish(stage1Dir);
-                var adapted = WhisperCheckpoint.FromFolder(Path.Combine(stage1Dir, "best")).LoadEncoder(WhisperAudio.PositionsFor(recipe.Model.Seconds));
-                if (recipe.Model.FreezeFrontEnd) adapted.FreezeFrontEnd();
-                using var model = NewClassifier(ctx, adapted);
-                using var stage2 = new SupervisedStage("contrastive-stage2", "contrastive", model, ctx);
+                var adapted = WhisperCheckpoint.FromFolder(Path.Combine(stage1Dir, "best")).LoadEncoder(WhisperAudio.PositionsFor(m.Seconds));
+                if (m.FreezeFrontEnd) adapted.FreezeFrontEnd();
+                using var model = NewClassifier(recipe, ctx, adapted);
+                using var stage2 = new SupervisedStage("contrastive-stage2", "contrastive", model, ctx, supervised);
                 results.Add(trainer.Run(stage2, Path.Combine(stagesDir, "stage2"), stageOptions, stage1Bytes));
                 finalBest = Path.Combine(stagesDir, "stage2", "best");
                 break;
             }
-            default:
+            case "byol":
             {
                 long totalSteps = (long)t.StepsPerEpoch * t.MaxEpochs;
-                using var stage = new ByolStage(() => ctx.NewEncoder(recipe.Model.Seconds), ctx, totalSteps);
+                using var stage = new ByolStage(() => NewEncoder(recipe), d => new ClassificationHead(d, m.HeadHidden, Emotions.All.Count, m.Dropout),
+                    ctx, totalSteps, supervised, recipe.Byol);
                 results.Add(trainer.Run(stage, Path.Combine(stagesDir, "byol"), stageOptions, 0));
                 finalBest = Path.Combine(stagesDir, "byol", "best");
                 break;
             }
+            default:
+                throw new EmolinguaException(recipe.Name, $"unknown method '{recipe.Method}' (baseline, contrastive or byol)");
         }
 
         // The deliverable: the final stage's best-validation model, copied into RUN_DIR/model.
@@ -90,14 +101,34 @@ public static class TrainRun
             foreach (var f in Directory.GetFiles(finalBest)) File.Copy(f, Path.Combine(tmp, Path.GetFileName(f)));
         });
         var summary = Summary(recipe, results);
-        AtomicFile.WriteAllText(Path.Combine(runDir, "summary.json"), summary.ToJsonString(new() { WriteIndented = true }));
+        Json.Save(Path.Combine(runDir, "summary.json"), summary);
         return summary;
     }
 
-    private static EmotionClassifier NewClassifier(StageContext ctx, WhisperEncoder encoder)
+    /// <summary>The recipe's encoder: its Whisper weights, or a seeded random initialisation of its size or dims.</summary>
+    private static WhisperEncoder NewEncoder(Recipe recipe)
     {
-        torch.random.manual_seed(ctx.Seed + 1); // the head's initialisation is part of the seeded run
-        var model = new EmotionClassifier(encoder, 4, ctx.Recipe.Model.HeadHidden, ctx.Recipe.Model.Dropout);
+        var m = recipe.Model;
+        int positions = WhisperAudio.PositionsFor(m.Seconds);
+        WhisperEncoder encoder;
+        if (m.Whisper != null) encoder = WhisperCheckpoint.Resolve(m.Whisper).LoadEncoder(positions);
+        else
+        {
+            var config = m.Dims is { } d
+                ? new WhisperConfig(d.DModel, d.EncoderLayers, d.EncoderAttentionHeads, d.EncoderFfnDim, d.NumMelBins)
+                : WhisperConfig.ForSize(m.Size!);
+            config.Validate("recipe model");
+            torch.random.manual_seed(recipe.Seed); // random initialisation is part of the seeded run
+            encoder = new WhisperEncoder(config, positions);
+        }
+        if (m.FreezeFrontEnd) encoder.FreezeFrontEnd();
+        return encoder;
+    }
+
+    private static EmotionClassifier NewClassifier(Recipe recipe, StageContext ctx, WhisperEncoder encoder)
+    {
+        torch.random.manual_seed(recipe.Seed + 1); // the head's initialisation is part of the seeded run
+        var model = new EmotionClassifier(encoder, Emotions.All.Count, recipe.Model.HeadHidden, recipe.Model.Dropout);
         if (ctx.Device.type != DeviceType.CPU) model.to(ctx.Device);
         return model;
     }

@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using Emolingua.Models;
 using Emolingua.Training.Data;
 using Emolingua.Util;
-using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,27 +17,35 @@ public sealed record StageResult(string Stage, long Steps, int Epochs, long Best
     IReadOnlyDictionary<string, double>? BestValidation, IReadOnlyDictionary<string, double>? FinalValidation);
 
 /// <summary>
+/// Where a training stage is, reported after every step and once when it ends (the CLI draws it as a progress bar).
+/// <see cref="Loss"/> is the mean loss of the last logged window (null before the first).
+/// </summary>
+public sealed record TrainingProgress(string Stage, long Step, long TotalSteps, double? Loss, double LearningRate, double StepsPerSecond, bool Finished);
+
+/// <summary>
 /// The one training loop. Per step: fresh per-step seeds (dropout and augmentation draw from (seed, stage, step), so a
 /// resumed run replays exactly what an uninterrupted run computes), inputs from the prefetcher, loss, backward, AdamW,
 /// the stage's after-step hook (EMA). Per epoch: validation, early stopping, best export, and an atomic checkpoint of
-/// model, optimizer, extra state and the metrics.jsonl length, from which <c>--resume</c> continues.
+/// model, optimizer, extra state and the metrics.jsonl length, from which <c>--resume</c> continues. Every logged number
+/// goes to metrics.jsonl and to TensorBoard event files beside it (<see cref="MetricsLog"/>).
 /// </summary>
 public sealed class Trainer
 {
-    private readonly string _runDir;
+    private readonly MetricsLog _metrics;
     private readonly Action<string> _log;
 
     private readonly Action<string, long>? _afterStep;
+    private readonly IProgress<TrainingProgress>? _progress;
 
-    /// <param name="afterStep">Called with (stage, step) after every completed step (progress hooks; tests use it to simulate a crash).</param>
-    public Trainer(string runDir, Action<string>? log = null, Action<string, long>? afterStep = null)
+    /// <param name="afterStep">Called with (stage, step) after every completed step (tests use it to simulate a crash).</param>
+    /// <param name="progress">Told the step, loss and speed after every step (the library draws nothing itself).</param>
+    public Trainer(string runDir, Action<string>? log = null, Action<string, long>? afterStep = null, IProgress<TrainingProgress>? progress = null)
     {
-        _runDir = runDir;
+        _metrics = new MetricsLog(runDir);
         _log = log ?? (m => Console.Error.WriteLine(m));
         _afterStep = afterStep;
+        _progress = progress;
     }
-
-    public string MetricsPath => Path.Combine(_runDir, "metrics.jsonl");
 
     private sealed class CheckpointState
     {
@@ -57,7 +64,7 @@ public sealed class Trainer
 
     /// <param name="stageDir">Holds state/ (resume point) and best/ (the stage's export at its best validation).</param>
     /// <param name="metricsStartBytes">Length of metrics.jsonl when this stage began (earlier stages' lines).</param>
-    public StageResult Run(TrainingStage stage, string stageDir, StageOptions o, long metricsStartBytes)
+    public StageResult Run<TInputs>(TrainingStage<TInputs> stage, string stageDir, StageOptions o, long metricsStartBytes)
     {
         Directory.CreateDirectory(stageDir);
         var statePath = Path.Combine(stageDir, "state");
@@ -67,7 +74,7 @@ public sealed class Trainer
         using var optimizer = new AdamWOptimizer(stage.TrainableParameters, o.LearningRate, weightDecay: o.WeightDecay);
 
         var state = File.Exists(Path.Combine(statePath, "trainer.json")) ? LoadCheckpoint(stage, optimizer, statePath) : new CheckpointState { MetricsBytes = metricsStartBytes };
-        TruncateMetrics(state.MetricsBytes);
+        _metrics.TruncateTo(state.MetricsBytes);
         long totalSteps = (long)o.StepsPerEpoch * o.MaxEpochs;
         if (state.Finished)
         {
@@ -77,61 +84,53 @@ public sealed class Trainer
         if (state.Step > 0) _log($"{stage.Name}: resuming at step {state.Step} (epoch {state.Epoch})");
         else foreach (var line in stage.Describe()) _log($"{stage.Name}: {line}");
 
-        using var prefetcher = new Prefetcher<object>(stage.Prepare, state.Step, totalSteps, o.Prefetch);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        using var prefetcher = new Prefetcher<TInputs>(stage.Prepare, state.Step, totalSteps, o.Prefetch);
         var watch = Stopwatch.StartNew();
         long stepsThisSession = 0;
         var window = new Dictionary<string, double>();
         var inputWait = TimeSpan.Zero; // time the training thread waited for decoded inputs (the pipeline's visible cost)
         int windowCount = 0;
+        double? lastLoss = null;
+        double stepsPerSecond = 0;
 
-        console.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                     new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx =>
+        while (state.Step < totalSteps && !state.Finished)
+        {
+            long step = state.Step;
+            torch.random.manual_seed((long)(StepRandom.Mix((ulong)o.Seed, StepRandom.Hash(stage.Name), (ulong)step) & 0x7FFFFFFFFFFFFFFF));
+            var waitStart = watch.Elapsed;
+            var inputs = prefetcher.Get(step);
+            inputWait += watch.Elapsed - waitStart;
+            using (var scope = NewDisposeScope())
             {
-                var task = ctx.AddTask(stage.Name, maxValue: totalSteps);
-                task.Value = state.Step;
-                while (state.Step < totalSteps && !state.Finished)
-                {
-                    long step = state.Step;
-                    torch.random.manual_seed((long)(StepRandom.Mix((ulong)o.Seed, StepRandom.Hash(stage.Name), (ulong)step) & 0x7FFFFFFFFFFFFFFF));
-                    var waitStart = watch.Elapsed;
-                    var inputs = prefetcher.Get(step);
-                    inputWait += watch.Elapsed - waitStart;
-                    using (var scope = NewDisposeScope())
-                    {
-                        var (loss, logs) = stage.Loss(inputs, step, totalSteps);
-                        optimizer.ZeroGrad();
-                        loss.backward();
-                        optimizer.StepOnce();
-                        stage.AfterOptimizerStep(step, totalSteps);
-                        logs["loss"] = loss.item<float>();
-                        foreach (var (k, v) in logs) window[k] = window.GetValueOrDefault(k) + v;
-                        windowCount++;
-                    }
-                    optimizer.ZeroGrad();
-                    state.Step++;
-                    stepsThisSession++;
-                    task.Value = state.Step;
-                    double stepsPerSecond = stepsThisSession / watch.Elapsed.TotalSeconds;
-                    if (state.Step % o.LogEvery == 0 || state.Step == totalSteps)
-                    {
-                        var line = new JsonObject { ["stage"] = stage.Name, ["step"] = state.Step, ["epoch"] = state.Epoch + 1, ["lr"] = o.LearningRate };
-                        foreach (var (k, v) in window) line[k] = Math.Round(v / windowCount, 6);
-                        line["steps_per_s"] = Math.Round(stepsPerSecond, 3);
-                        line["input_wait_fraction"] = Math.Round(inputWait / watch.Elapsed, 4);
-                        AppendMetrics(line);
-                        task.Description = $"{stage.Name} loss {window["loss"] / windowCount:0.0000} lr {o.LearningRate:0.0e+0} {stepsPerSecond:0.00} steps/s";
-                        window.Clear(); windowCount = 0;
-                    }
-                    if (state.Step % o.StepsPerEpoch == 0 || state.Step == totalSteps)
-                        EndEpoch(stage, o, state, optimizer, statePath, bestPath, totalSteps);
-                    _afterStep?.Invoke(stage.Name, state.Step);
-                }
-                task.StopTask();
-            });
+                var (loss, logs) = stage.Loss(inputs, step, totalSteps);
+                optimizer.ZeroGrad();
+                loss.backward();
+                optimizer.StepOnce();
+                stage.AfterOptimizerStep(step, totalSteps);
+                logs["loss"] = loss.item<float>();
+                foreach (var (k, v) in logs) window[k] = window.GetValueOrDefault(k) + v;
+                windowCount++;
+            }
+            optimizer.ZeroGrad();
+            state.Step++;
+            stepsThisSession++;
+            stepsPerSecond = stepsThisSession / watch.Elapsed.TotalSeconds;
+            if (state.Step % o.LogEvery == 0 || state.Step == totalSteps)
+            {
+                var line = new JsonObject { ["stage"] = stage.Name, ["step"] = state.Step, ["epoch"] = state.Epoch + 1, ["lr"] = o.LearningRate };
+                foreach (var (k, v) in window) line[k] = Math.Round(v / windowCount, 6);
+                line["steps_per_s"] = Math.Round(stepsPerSecond, 3);
+                line["input_wait_fraction"] = Math.Round(inputWait / watch.Elapsed, 4);
+                _metrics.Append(line);
+                lastLoss = window["loss"] / windowCount;
+                window.Clear(); windowCount = 0;
+            }
+            if (state.Step % o.StepsPerEpoch == 0 || state.Step == totalSteps)
+                EndEpoch(stage, o, state, optimizer, statePath, bestPath, totalSteps);
+            _progress?.Report(new TrainingProgress(stage.Name, state.Step, totalSteps, lastLoss, o.LearningRate, stepsPerSecond, false));
+            _afterStep?.Invoke(stage.Name, state.Step);
+        }
+        _progress?.Report(new TrainingProgress(stage.Name, state.Step, totalSteps, lastLoss, o.LearningRate, stepsPerSecond, true));
         return Result(stage, state);
     }
 
@@ -161,7 +160,7 @@ public sealed class Trainer
         }
         else state.BadEpochs++;
         line["best"] = improved;
-        AppendMetrics(line);
+        _metrics.Append(line);
         if (validation != null && state.BadEpochs >= o.Patience)
         {
             state.Finished = true;
@@ -172,60 +171,32 @@ public sealed class Trainer
         SaveCheckpoint(stage, optimizer, state, statePath);
     }
 
-    private void AppendMetrics(JsonObject line)
-    {
-        File.AppendAllText(MetricsPath, line.ToJsonString() + "\n");
-    }
-
-    /// <summary>Drops metrics lines written after the checkpoint being resumed, so the file equals an uninterrupted run's.</summary>
-    private void TruncateMetrics(long bytes)
-    {
-        if (!File.Exists(MetricsPath)) { File.WriteAllText(MetricsPath, ""); return; }
-        using var f = new FileStream(MetricsPath, FileMode.Open, FileAccess.Write);
-        if (f.Length > bytes) f.SetLength(bytes);
-    }
-
     private void SaveCheckpoint(TrainingStage stage, AdamWOptimizer optimizer, CheckpointState state, string statePath)
     {
-        state.MetricsBytes = new FileInfo(MetricsPath).Length;
+        state.MetricsBytes = _metrics.Length;
         state.OptimizerStep = optimizer.Step;
-        var model = stage.StateModule.state_dict().ToDictionary(kv => kv.Key, kv => (kv.Value.cpu().to(ScalarType.Float32).data<float>().ToArray(), kv.Value.shape));
+        var model = StateDict.ToFloat32(stage.StateModule);
         var optimizerState = optimizer.StateTensors();
         var extra = stage.ExtraState();
         AtomicFolder.Write(statePath, tmp =>
         {
-            Models.SafeTensors.WriteFloat32(Path.Combine(tmp, "model.safetensors"), model);
-            Models.SafeTensors.WriteFloat32(Path.Combine(tmp, "optimizer.safetensors"), optimizerState);
-            if (extra.Count > 0) Models.SafeTensors.WriteFloat32(Path.Combine(tmp, "extra.safetensors"), extra);
-            AtomicFile.WriteAllText(Path.Combine(tmp, "trainer.json"), System.Text.Json.JsonSerializer.Serialize(state, Recipe.JsonOptions));
+            SafeTensors.WriteFloat32(Path.Combine(tmp, "model.safetensors"), model);
+            SafeTensors.WriteFloat32(Path.Combine(tmp, "optimizer.safetensors"), optimizerState);
+            if (extra.Count > 0) SafeTensors.WriteFloat32(Path.Combine(tmp, "extra.safetensors"), extra);
+            Json.Save(Path.Combine(tmp, "trainer.json"), state, Json.SnakeCase);
         });
     }
 
     private static CheckpointState LoadCheckpoint(TrainingStage stage, AdamWOptimizer optimizer, string statePath)
     {
         var json = File.ReadAllText(Path.Combine(statePath, "trainer.json"));
-        var state = System.Text.Json.JsonSerializer.Deserialize<CheckpointState>(json, Recipe.JsonOptions)
+        var state = System.Text.Json.JsonSerializer.Deserialize<CheckpointState>(json, Json.SnakeCase)
             ?? throw new EmolinguaException(statePath, "empty trainer.json");
-        var model = Models.SafeTensors.Open(Path.Combine(statePath, "model.safetensors"));
-        using (no_grad())
-        {
-            foreach (var (name, t) in stage.StateModule.state_dict())
-            {
-                if (!model.Entries.ContainsKey(name)) throw new EmolinguaException(model.Path, $"checkpoint lacks '{name}' (was the recipe changed?)");
-                using var value = tensor(model.ReadFloat32(name), model.Entries[name].Shape).to(t.dtype).to(t.device);
-                t.copy_(value);
-            }
-        }
-        optimizer.LoadState(state.OptimizerStep, ReadAll(Path.Combine(statePath, "optimizer.safetensors")));
+        StateDict.Load(stage.StateModule, Path.Combine(statePath, "model.safetensors"), " (was the recipe changed?)");
+        optimizer.LoadState(state.OptimizerStep, StateDict.Read(Path.Combine(statePath, "optimizer.safetensors")));
         var extraPath = Path.Combine(statePath, "extra.safetensors");
-        if (File.Exists(extraPath)) stage.LoadExtraState(ReadAll(extraPath));
+        if (File.Exists(extraPath)) stage.LoadExtraState(StateDict.Read(extraPath));
         return state;
-    }
-
-    private static Dictionary<string, (float[], long[])> ReadAll(string path)
-    {
-        var st = Models.SafeTensors.Open(path);
-        return st.Entries.ToDictionary(e => e.Key, e => (st.ReadFloat32(e.Key), e.Value.Shape));
     }
 
     private static StageResult Result(TrainingStage stage, CheckpointState s) =>

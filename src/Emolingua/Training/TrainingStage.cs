@@ -9,7 +9,7 @@ public sealed record ValidationResult(double Metric, IReadOnlyDictionary<string,
 
 /// <summary>
 /// One training stage (Baseline, CL stage 1 or 2, BYOL): the trainer owns the loop, checkpoints and early stopping;
-/// a stage supplies the batch inputs, the loss and the validation. Inputs of step k must be a pure function of k.
+/// a stage supplies the batch inputs (<see cref="TrainingStage{TInputs}"/>), the loss and the validation.
 /// </summary>
 public abstract class TrainingStage : IDisposable
 {
@@ -22,12 +22,6 @@ public abstract class TrainingStage : IDisposable
 
     /// <summary>Early stopping: true when a higher <see cref="ValidationResult.Metric"/> is better.</summary>
     public abstract bool HigherIsBetter { get; }
-
-    /// <summary>Plain-array inputs of step k (runs on a background thread: no tensors).</summary>
-    public abstract object Prepare(long step);
-
-    /// <summary>The loss of step k (on the training thread, inside the step's dispose scope) and numbers to log.</summary>
-    public abstract (Tensor Loss, Dictionary<string, double> Logs) Loss(object inputs, long step, long totalSteps);
 
     public virtual void AfterOptimizerStep(long step, long totalSteps) { }
 
@@ -46,4 +40,14 @@ public abstract class TrainingStage : IDisposable
     public abstract IEnumerable<string> Describe();
 
     public virtual void Dispose() { }
+}
+
+/// <summary>A stage whose step inputs are <typeparamref name="TInputs"/>: plain arrays prepared ahead on background threads.</summary>
+public abstract class TrainingStage<TInputs> : TrainingStage
+{
+    /// <summary>Plain-array inputs of step k (runs on a background thread: no tensors); a pure function of k.</summary>
+    public abstract TInputs Prepare(long step);
+
+    /// <summary>The loss of step k (on the training thread, inside the step's dispose scope) and numbers to log.</summary>
+    public abstract (Tensor Loss, Dictionary<string, double> Logs) Loss(TInputs inputs, long step, long totalSteps);
 }

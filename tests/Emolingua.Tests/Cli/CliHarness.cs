@@ -34,16 +34,22 @@ public static class CliHarness
     /// <summary>The built CLI as a child process (dotnet Emolingua.Cli.dll ...).</summary>
     public static CliResult RunChild(params string[] argv)
     {
+        using var p = Process.Start(ChildStartInfo(argv))!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000)) { p.Kill(entireProcessTree: true); Assert.Fail("CLI timed out: " + string.Join(' ', argv)); }
+        return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>How to start the built CLI as a child process, output redirected (for commands that keep running, such as serve).</summary>
+    public static ProcessStartInfo ChildStartInfo(params string[] argv)
+    {
         Assert.True(File.Exists(CliDll), $"{CliDll} not found beside the test assembly");
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
         var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(CliDll);
         foreach (var a in argv) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000)) { p.Kill(entireProcessTree: true); Assert.Fail("CLI timed out: " + string.Join(' ', argv)); }
-        return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
+        return psi;
     }
 
     /// <summary>
@@ -88,5 +94,18 @@ public static class CliHarness
         using var noGrad = no_grad();
         var mel = WhisperLogMel.Compute(WhisperLogMel.Batch(new[] { window }, seconds), model.encoder.Config.NumMelBins);
         return nn.functional.softmax(model.forward(mel), 1).data<float>().ToArray();
+    }
+
+    /// <summary>The mean of <see cref="WindowProbabilities"/> over the windows of <paramref name="clip"/> starting at <paramref name="starts"/> (zero-padded past its end).</summary>
+    public static float[] MeanWindowProbabilities(EmotionClassifier model, float[] clip, IEnumerable<int> starts, double seconds)
+    {
+        int length = WhisperAudio.SamplesFor(seconds);
+        var windows = starts.Select(s =>
+        {
+            var w = new float[length];
+            Array.Copy(clip, s, w, 0, Math.Min(length, clip.Length - s));
+            return WindowProbabilities(model, w, seconds);
+        }).ToList();
+        return Enumerable.Range(0, windows[0].Length).Select(k => windows.Average(p => p[k])).ToArray();
     }
 }

@@ -108,20 +108,12 @@ public class CliOutputTests
 [Collection("Console")]
 public class ProgramErrorReportingTests
 {
-    private sealed class Throwing(Exception e) : Emolingua.Cli.CliCommand
-    {
-        public override string Name => "throwing";
-        public override string Usage => "";
-        public override string Summary => "";
-        public override int Run(Emolingua.Cli.CliArgs args) => throw e;
-    }
-
     private static (int Code, string Err) Report(Exception e, bool verbose = false)
     {
         var saved = Console.Error;
         var err = new StringWriter();
         Console.SetError(err);
-        try { return (Emolingua.Cli.Program.RunReportingErrors(new Throwing(e), new Emolingua.Cli.CliArgs("throwing", []), verbose), err.ToString()); }
+        try { return (Emolingua.Cli.Program.RunReportingErrors(() => throw e, verbose), err.ToString()); }
         finally { Console.SetError(saved); }
     }
 
@@ -151,5 +143,44 @@ public class ProgramErrorReportingTests
         Assert.NotEqual(0, code);
         Assert.StartsWith("error: boom", err);
         Assert.Contains("   at ", err);
+    }
+}
+
+/// <summary>Help comes from the same definitions that parse: options the hand-written usage lines once missed are shown.</summary>
+[Collection("Console")]
+public class CliHelpTests
+{
+    [Theory]
+    [InlineData("evaluate", new[] { "--model", "--corpus", "--fold", "--folds", "--embeddings", "--out", "--device" })]
+    [InlineData("bench", new[] { "--batch", "--seconds", "--threads", "--iters", "--warmup", "--size", "--mode" })]
+    [InlineData("train", new[] { "--out", "--data", "--seed", "--device", "--resume", "--set" })]
+    public void HelpCommand_ListsEveryOption(string command, string[] options)
+    {
+        var help = CliHarness.RunInProcess("help", command);
+        Assert.Equal(0, help.ExitCode);
+        Assert.All(options, o => Assert.Contains(o, help.Out));
+        Assert.Equal(help.Out, CliHarness.RunInProcess(command, "--help").Out);
+    }
+
+    [Fact]
+    public void NoArguments_ListsTheCommands_Version_PrintsTheVersion()
+    {
+        var help = CliHarness.RunInProcess();
+        Assert.Equal(0, help.ExitCode);
+        foreach (var c in new[] { "features", "embed", "corpus", "synth", "train", "evaluate", "experiment", "demo", "predict", "bench" })
+            Assert.Contains(c, help.Out);
+        var version = CliHarness.RunInProcess("--version");
+        Assert.Equal(0, version.ExitCode);
+        Assert.StartsWith("Emolingua " + VersionInfo.Version, version.Out);
+    }
+
+    [Fact]
+    public void HelpForAnUnknownCommand_IsOneLineError()
+    {
+        var r = CliHarness.RunInProcess("help", "frobnicate");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Single(r.ErrLines);
+        Assert.StartsWith("error:", r.ErrLines[0]);
+        Assert.Contains("frobnicate", r.ErrLines[0]);
     }
 }

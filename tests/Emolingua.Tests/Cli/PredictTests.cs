@@ -25,7 +25,7 @@ public class PredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFi
     private const int Window = 16000;
 
     /// <summary>A clip whose character changes every half second, so its windows get different probabilities.</summary>
-    private static float[] Varied(double seconds, int seed)
+    internal static float[] Varied(double seconds, int seed)
     {
         var voiced = TestWav.Voiced(seconds, 16000, seed);
         var rng = new Random(seed + 100);
@@ -49,16 +49,8 @@ public class PredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFi
         return path;
     }
 
-    private float[] ReferenceProbabilities(float[] clip, IEnumerable<int> starts)
-    {
-        var windows = starts.Select(s =>
-        {
-            var w = new float[Window];
-            Array.Copy(clip, s, w, 0, Math.Min(Window, clip.Length - s));
-            return CliHarness.WindowProbabilities(bundle.Model, w, TinyBundleFixture.Seconds);
-        }).ToList();
-        return Enumerable.Range(0, 4).Select(k => windows.Average(p => p[k])).ToArray();
-    }
+    private float[] ReferenceProbabilities(float[] clip, IEnumerable<int> starts) =>
+        CliHarness.MeanWindowProbabilities(bundle.Model, clip, starts, TinyBundleFixture.Seconds);
 
     private static float[] Ordered(EmotionPrediction p) => Labels.Select(l => p.Probabilities[l]).ToArray();
 

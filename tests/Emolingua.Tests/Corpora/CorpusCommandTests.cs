@@ -1,8 +1,6 @@
 using System.Text.Json;
-using Emolingua.Cli;
-using Emolingua.Cli.Commands;
 using Emolingua.Corpora;
-using Emolingua.Corpora.Synth;
+using Emolingua.Synth;
 
 namespace Emolingua.Tests.Corpora;
 
@@ -24,18 +22,15 @@ public sealed class ConsoleCollection;
 [Collection("Corpora console")]
 public class CorpusCommandTests(SynthFixture synth) : IClassFixture<SynthFixture>
 {
-    private static string RunCapturing(CliCommand command, string name, params string[] args)
+    private static string RunCapturing(params string[] argv)
     {
-        var saved = Console.Out;
-        var writer = new StringWriter();
-        Console.SetOut(writer);
-        try { Assert.Equal(0, command.Run(new CliArgs(name, args))); }
-        finally { Console.SetOut(saved); }
-        return writer.ToString();
+        var r = Tests.Cli.CliHarness.RunInProcess(argv);
+        Assert.True(r.ExitCode == 0, r.Err);
+        return r.Out;
     }
 
     private static JsonElement CorpusJson(params string[] args) =>
-        JsonDocument.Parse(RunCapturing(new CorpusCommand(), "corpus", [.. args, "--json"])).RootElement;
+        JsonDocument.Parse(RunCapturing(["corpus", .. args, "--json"])).RootElement;
 
     private static void AssertShape(JsonElement j, bool labeled)
     {
@@ -163,7 +158,7 @@ public class CorpusCommandTests(SynthFixture synth) : IClassFixture<SynthFixture
     {
         string root = Path.Combine(synth.Out, "subesco");
         string manifest = Path.Combine(synth.Dir.Path, "subesco.csv");
-        var j = JsonDocument.Parse(RunCapturing(new CorpusCommand(), "corpus", "subesco", root, "--json", "--manifest", manifest)).RootElement;
+        var j = JsonDocument.Parse(RunCapturing("corpus", "subesco", root, "--json", "--manifest", manifest)).RootElement;
         var skips = new SkipCounter();
         var back = Corpus.Open("manifest", manifest).Enumerate(skips).ToList();
         Assert.Equal(0, skips.Total);
@@ -171,7 +166,7 @@ public class CorpusCommandTests(SynthFixture synth) : IClassFixture<SynthFixture
         Assert.All(back, u => { Assert.Equal("subesco", u.Corpus); Assert.StartsWith("fold", u.Session); Assert.NotNull(u.Label); });
         // The folds written are the speaker folds: reading back gives the same number of groups.
         Assert.Equal(j.GetProperty("folds").GetInt32(), Folds.Count(FoldScheme.Sessions, back));
-        var again = JsonDocument.Parse(RunCapturing(new CorpusCommand(), "corpus", "manifest", manifest, "--json")).RootElement;
+        var again = JsonDocument.Parse(RunCapturing("corpus", "manifest", manifest, "--json")).RootElement;
         Assert.Equal(j.GetProperty("classes").ToString(), again.GetProperty("classes").ToString());
         Assert.Equal(j.GetProperty("speakers").GetInt32(), again.GetProperty("speakers").GetInt32());
     }
@@ -179,7 +174,7 @@ public class CorpusCommandTests(SynthFixture synth) : IClassFixture<SynthFixture
     [Fact]
     public void TableOutput_IsReadable()
     {
-        string text = RunCapturing(new CorpusCommand(), "corpus", "iemocap", Path.Combine(synth.Out, "iemocap"));
+        string text = RunCapturing("corpus", "iemocap", Path.Combine(synth.Out, "iemocap"));
         Assert.Contains("utterances kept", text);
         Assert.Contains("Session5", text);
     }

@@ -25,7 +25,7 @@ public class ExperimentReportTests
     [Fact]
     public void Table1_FormatsMeanStd_BoldsBestPerRow_DashesMissing()
     {
-        var md = Sample().RenderTable1Markdown().Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+        var md = ReportTables.Table1Markdown(Sample()).Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
         Assert.Equal("| Corpus | Metric | Baseline | Contrastive | BYOL |", md[0]);
         // Baseline acc mean 0.72, sample std sqrt((0.02²+0+0.02²)/2) = 0.020; contrastive 0.90 (0.000); no BYOL.
         Assert.Equal("| EMO-DB (German) | Accuracy | 0.720 (0.020) | **0.900** (0.000) | – |", md[2]);
@@ -39,7 +39,7 @@ public class ExperimentReportTests
     [Fact]
     public void Table1Text_IsAlignedAndMarksBest()
     {
-        var text = Sample().RenderTable1Text();
+        var text = ReportTables.Table1Text(Sample());
         var lines = text.Split('\n');
         Assert.StartsWith("Corpus", lines[0]);
         Assert.Contains("0.900 (0.000)*", text);
@@ -58,7 +58,7 @@ public class ExperimentReportTests
         {
             CultureInfo.CurrentCulture = new CultureInfo("de-DE");
             var r = Sample();
-            Assert.Contains("0.720 (0.020)", r.RenderTable1Markdown());
+            Assert.Contains("0.720 (0.020)", ReportTables.Table1Markdown(r));
             Assert.Contains("\"mean\": 0.9,", r.ToJson());
         }
         finally { CultureInfo.CurrentCulture = saved; }
@@ -74,7 +74,7 @@ public class ExperimentReportTests
             C("baseline", "emodb", 1, 0.6, 0.6, 0.6),
         ]);
         Assert.Equal(["baseline", "contrastive", "byol", "contrastive:commonvoice", "contrastive:target"], r.Columns());
-        var header = r.RenderTable1Markdown().Split('\n')[0];
+        var header = ReportTables.Table1Markdown(r).Split('\n')[0];
         Assert.Equal("| Corpus | Metric | Baseline | Contrastive | BYOL | contrastive:commonvoice | contrastive:target |", header.TrimEnd());
         Assert.Equal("contrastive", r.Find("contrastive:target", "emodb")!.Method);
     }
@@ -93,7 +93,7 @@ public class ExperimentReportTests
         // row1 [0, 10.5, 1.5, 0.5] vs [0, 9.5, 0.5, 2] → [0, −1, −1, +1.5 → +2 (half away from zero)];
         // row2 [0, 1.5, 10, 0] vs [0, 0.5, 9, 2] → [0, −1, −1, +2]; row3 [0, 0, 40, 10] vs [0, 0, 14, 36] → [0, 0, −26, +26].
         var r = ExperimentReport.Build(protocol, [WithCm("baseline", 1, b1), WithCm("baseline", 2, b2), WithCm("contrastive", 1, c1), WithCm("contrastive", 2, c2)]);
-        var md = r.RenderTable2Markdown().Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+        var md = ReportTables.Table2Markdown(r).Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
         Assert.Equal("| Truth \\ Pred | angry | happy | neutral | sad |", md[2]);
         Assert.Equal("| angry | +20 | -16 | -4 | 0 |", md[4]);
         Assert.Equal("| happy | 0 | -1 | -1 | +2 |", md[5]);
@@ -111,7 +111,7 @@ public class ExperimentReportTests
     [InlineData(-0.4, "0")]
     [InlineData(2.5, "+3")]
     [InlineData(-2.5, "-3")]
-    public void Signed_Format(double v, string expected) => Assert.Equal(expected, ExperimentReport.Signed(v));
+    public void Signed_Format(double v, string expected) => Assert.Equal(expected, ReportTables.Signed(v));
 
     [Fact]
     public void Json_HasContractFieldNames_AndRoundTrips()
@@ -172,12 +172,12 @@ public class ExperimentReportTests
             Cell.FromPredictions("baseline", "urdu", 0, 2, t, [0, 0, 2, 0], labels, g),
             Cell.FromPredictions("contrastive", "urdu", 0, 1, t, t, labels, g),
         ]);
-        var gt = r.RenderGenderTableMarkdown().Split('\n');
+        var gt = ReportTables.GenderTableMarkdown(r).Split('\n');
         Assert.Equal("| Corpus | Method | Female | Male |", gt[0].TrimEnd());
         // Baseline female: runs 1.0 and 0.5 → 0.750 (0.354); male: 0.0 and 0.5 → 0.250 (0.354).
         Assert.Equal("| URDU (Urdu) | Baseline | 0.750 (0.354) | 0.250 (0.354) |", gt[2].TrimEnd());
         Assert.Equal("|  | Contrastive | 1.000 (0.000) | 1.000 (0.000) |", gt[3].TrimEnd());
-        var md = r.RenderMarkdown([new FigureLink("t-SNE URDU", "figures/tsne_urdu.png", Embed: true), new FigureLink("CM", "figures/cm urdu.png")]);
+        var md = ReportTables.Markdown(r, [new FigureLink("t-SNE URDU", "figures/tsne_urdu.png", Embed: true), new FigureLink("CM", "figures/cm urdu.png")]);
         Assert.Contains("## Table 1", md);
         Assert.Contains("## Table 2", md);
         // Table 2 happy row, by hand: contrastive [0, 1, 0, 0] − baseline mean [0.5, 0.5, 0, 0] = [−0.5, +0.5, 0, 0],
@@ -197,7 +197,7 @@ public class ExperimentReportTests
         using var dir = new TempDir();
         var r = Sample();
         r.Save(dir.File("results.json"));
-        r.SaveMarkdown(dir.File("report.md"));
+        ReportTables.SaveMarkdown(r, dir.File("report.md"));
         Assert.Equal(r.ToJson(), ExperimentReport.Load(dir.File("results.json")).ToJson());
         Assert.Contains("**0.900**", File.ReadAllText(dir.File("report.md")));
         File.WriteAllText(dir.File("bad.json"), "{");

@@ -87,7 +87,7 @@ public class ExperimentRunnerTests : IClassFixture<TrainingRunTests.Data>
             Assert.Contains("plots/" + Path.GetFileName(png), md);
         Assert.True(File.Exists(Path.Combine(output.Path, "plots", "tsne_manifest.png")));
         Assert.Equal(4, Directory.GetFiles(Path.Combine(output.Path, "plots"), "confusion_*.png").Length);
-        Assert.Contains("Baseline", report.RenderTable1Text());
+        Assert.Contains("Baseline", ReportTables.Table1Text(report));
 
         // Refused without --resume; with it, finished cells are skipped and the numbers are the same.
         Assert.Throws<Emolingua.Util.EmolinguaException>(() => ExperimentRunner.Run(grid, options));

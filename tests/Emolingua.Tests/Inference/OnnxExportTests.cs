@@ -76,6 +76,26 @@ public class OnnxExportTests(WhisperFixtureBundle bundle, ITestOutputHelper outp
         Assert.True(MaxAbsDiff(p7[0], p7[2]) > 1e-2f, "the fixture clips get the same probabilities: the test is vacuous");
     }
 
+    /// <summary>The encoder-only graph that `bench encoder --engine onnx` times, against the fixtures' HF hidden states.</summary>
+    [Theory]
+    [InlineData("burst_4s")]
+    [InlineData("voiced_5p5s")]
+    public void EncoderGraph_MatchesTheHfHiddenStates(string stem)
+    {
+        using var encoder = WhisperCheckpoint.Resolve(Fixtures.TinyModel).LoadEncoder(200);
+        var state = encoder.state_dict();
+        var graph = OnnxExport.EncoderModel(encoder.Config, 200, name => (state[name].data<float>().ToArray(), state[name].shape));
+        using var session = OnnxSessions.Open(Google.Protobuf.MessageExtensions.ToByteArray(graph), threads: 1);
+        var mel = Npy.Read(Fixtures.Expected($"logmel_{stem}_4s.npy"));                  // [80, 400]
+        using var input = OrtValue.CreateTensorValueFromMemory(mel.Data, [1, 80, 400]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, [OnnxExport.Mel], [input], [OnnxExport.Hidden]);
+        Assert.Equal([1L, 200L, 64L], outputs[0].GetTensorTypeAndShape().Shape);
+        var expected = Npy.Read(Fixtures.Expected($"hidden_{stem}_4s.npy")).Data;     // [200, 64]
+        var diff = MaxAbsDiff(expected, outputs[0].GetTensorDataAsSpan<float>().ToArray());
+        Assert.True(diff <= 1e-4f, $"hidden states differ from the HF reference by {diff}");
+    }
+
     [Fact]
     public void Metadata_DescribesTheModel()
     {
@@ -188,7 +208,7 @@ public class OnnxExportTests(WhisperFixtureBundle bundle, ITestOutputHelper outp
 
         // An unknown quantization.
         r = CliHarness.RunInProcess("export", "--model", bundle.Folder, "--out", dir.File("x.onnx"), "--quantize", "int4");
-        Assert.Equal("error: export: option --quantize: 'int4' is not supported (int8)", r.Err.Trim());
+        Assert.Equal("error: export: option --quantize: 'int4' is not supported (int8) (see ./emolingua help export)", r.Err.Trim());
         Assert.False(File.Exists(dir.File("x.onnx")));
 
         // A corrupt .onnx given to predict, and an ONNX file asked to run in TorchSharp.
@@ -204,6 +224,6 @@ public class OnnxExportTests(WhisperFixtureBundle bundle, ITestOutputHelper outp
         r = CliHarness.RunInProcess("predict", "--model", bundle.OnnxPath, "--engine", "torch", wav);
         Assert.Equal($"error: {bundle.OnnxPath}: an ONNX file runs with the onnx engine; TorchSharp reads run or model folders", r.Err.Trim());
         r = CliHarness.RunInProcess("predict", "--model", bundle.OnnxPath, "--engine", "tensorflow", wav);
-        Assert.Equal("error: predict: option --engine: 'tensorflow' is not torch or onnx", r.Err.Trim());
+        Assert.Equal("error: predict: option --engine: 'tensorflow' is not torch or onnx (see ./emolingua help predict)", r.Err.Trim());
     }
 }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Emolingua.Evaluation;
+using Emolingua.Scoring;
 using Emolingua.Features;
 using Emolingua.Inference;
 using Emolingua.Models;

@@ -81,7 +81,7 @@ public static class TinyCorpora
 
     /// <summary>A recipe for the tiny corpora: 1-s windows, a 64-wide one-layer encoder, short epochs.</summary>
     public static Recipe Recipe(string method, params string[] overrides) =>
-        Emolingua.Training.Recipe.FromJson(System.Text.Json.Nodes.JsonNode.Parse(RecipeJson(method))!, "test recipe", overrides);
+        Emolingua.Training.Recipe.FromJson(System.Text.Json.Nodes.JsonNode.Parse(RecipeJson(method))!, "test recipe", overrides.Select(Emolingua.Training.RecipeOverride.Parse));
 
     /// <summary>The recipe text (for experiment recipes that name recipe files).</summary>
     public static string RecipeJson(string method)

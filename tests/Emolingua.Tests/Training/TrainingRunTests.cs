@@ -116,4 +116,43 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
         }
         Assert.Equal(state.ReadFloat32("head.fc2.weight"), exported.ReadFloat32("head.fc2.weight"));
     }
+
+    [Fact]
+    public void TensorBoardEventsHoldEveryNumberOfMetricsJsonl_AlsoAfterAResume()
+    {
+        Assert.Equal(0xE3069283u, TensorBoardEvents.Crc32C("123456789"u8)); // the CRC-32C check value guards the reader itself
+        using var run = new TempDir();
+        var recipe = TinyCorpora.Recipe("byol");
+        long before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        // Crash after the first checkpoint (step 4): the lines of steps 5 and 6 are dropped on resume, and so are their events.
+        Assert.Throws<SimulatedCrash>(() => Train(recipe, run.Path, crashAt: ("byol", 6)));
+        Train(recipe, run.Path, resume: true);
+
+        var files = Directory.GetFiles(run.Path, "events.out.tfevents.*");
+        Assert.Single(files);
+        var events = TensorBoardEvents.Read(files[0]);
+        Assert.Equal("brain.Event:2", events[0].FileVersion);
+        var scalars = events.Skip(1).SelectMany(e => e.Scalars.Select(s => (e.Step, s.Tag, s.Value))).ToList();
+        Assert.All(events.Skip(1), e => Assert.InRange(e.WallTime, before - 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1));
+
+        // Expected: every number of every metrics line but step and epoch, tagged STAGE/KEY or STAGE/validation/KEY, in file order.
+        var expected = new List<(long, string, float)>();
+        foreach (var line in MetricLines(run.Path))
+        {
+            string prefix = line["stage"]!.GetValue<string>() + "/" + (line["split"] is { } split ? split.GetValue<string>() + "/" : "");
+            foreach (var (key, value) in line)
+                if (key is not ("stage" or "split" or "step" or "epoch") && value!.GetValueKind() == System.Text.Json.JsonValueKind.Number)
+                    expected.Add((line["step"]!.GetValue<long>(), prefix + key, (float)value.GetValue<double>()));
+        }
+        Assert.Equal(expected, scalars);
+        foreach (var tag in new[] { "byol/loss", "byol/ce", "byol/byol", "byol/lambda", "byol/lr", "byol/steps_per_s", "byol/validation/uar", "byol/validation/accuracy" })
+            Assert.Contains(tag, scalars.Select(s => s.Tag));
+        // λ falls linearly from 0.8 at the first step to 0.2 at the last (12 steps, one log line each); lr is the recipe's.
+        float Scalar(string tag, long step) => scalars.Single(s => s.Tag == tag && s.Step == step).Value;
+        Assert.Equal(0.8f, Scalar("byol/lambda", 1), 6);
+        Assert.Equal(0.8f - 0.6f * 5 / 11, Scalar("byol/lambda", 6), 6);
+        Assert.Equal(0.2f, Scalar("byol/lambda", 12), 6);
+        Assert.All(scalars.Where(s => s.Tag == "byol/lr"), s => Assert.Equal(0.002f, s.Value));
+        Assert.Equal([4L, 8L, 12L], scalars.Where(s => s.Tag == "byol/validation/uar").Select(s => s.Step));
+    }
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using CsvHelper;
+using Emolingua.Util;
 
 namespace Emolingua.Corpora.Adapters;
 
@@ -34,20 +36,18 @@ public sealed class CommonVoiceCorpus : ICorpus
     {
         foreach (var split in Splits)
         {
-            using var reader = new StreamReader(Path.Combine(root, split + ".tsv"));
-            var header = reader.ReadLine()?.Split('\t');
-            if (header == null) continue;
-            int locale = Csv.Column(header, "locale");
+            using var tsv = OpenTsv(Path.Combine(root, split + ".tsv"));
+            if (tsv.Headers.Count == 0) continue;
+            int locale = CsvFiles.Column(tsv, "locale");
             if (locale < 0) return null;
-            string? line;
-            while ((line = reader.ReadLine()) != null)
-            {
-                var f = line.Split('\t');
-                if (locale < f.Length && f[locale].Trim().Length > 0) return f[locale].Trim();
-            }
+            while (tsv.Read())
+                if (CsvFiles.Field(tsv, locale) is { Length: > 0 } value) return value;
         }
         return null;
     }
+
+    // Common Voice writes its TSVs without quoting: a sentence may hold a lone quote character.
+    private static CsvReader OpenTsv(string file) => CsvFiles.Open(file, '\t', quoted: false);
 
     private sealed record Row(string ClientId, string Clip, string Gender, string Split);
 
@@ -55,18 +55,14 @@ public sealed class CommonVoiceCorpus : ICorpus
     private IEnumerable<Row?> Rows(string split, SkipCounter skips)
     {
         string file = Path.Combine(Root, split + ".tsv");
-        using var reader = new StreamReader(file);
-        var header = reader.ReadLine()?.Split('\t');
-        if (header == null) yield break;
-        int client = Csv.Column(header, "client_id"), path = Csv.Column(header, "path"), gender = Csv.Column(header, "gender");
+        using var tsv = OpenTsv(file);
+        if (tsv.Headers.Count == 0) yield break;
+        int client = CsvFiles.Column(tsv, "client_id"), path = CsvFiles.Column(tsv, "path"), gender = CsvFiles.Column(tsv, "gender");
         if (client < 0 || path < 0) throw new Util.EmolinguaException(file, "header lacks client_id or path");
-        string? line;
-        while ((line = reader.ReadLine()) != null)
+        while (tsv.Read())
         {
-            if (line.Length == 0) continue;
-            var f = line.Split('\t');
-            if (f.Length <= Math.Max(client, path) || f[path].Trim().Length == 0) { skips.Add(SkipReasons.UnparsableLine); yield return null; continue; }
-            yield return new Row(f[client].Trim(), f[path].Trim(), gender >= 0 && gender < f.Length ? f[gender] : "", split);
+            if (tsv.Current.FieldCount <= Math.Max(client, path) || CsvFiles.Field(tsv, path).Length == 0) { skips.Add(SkipReasons.UnparsableLine); yield return null; continue; }
+            yield return new Row(CsvFiles.Field(tsv, client), CsvFiles.Field(tsv, path), CsvFiles.Field(tsv, gender), split);
         }
     }
 
@@ -75,19 +71,16 @@ public sealed class CommonVoiceCorpus : ICorpus
         string file = Path.Combine(Root, "clip_durations.tsv");
         if (!File.Exists(file)) return null;
         var durations = new Dictionary<string, double>(StringComparer.Ordinal);
-        using var reader = new StreamReader(file);
-        var header = reader.ReadLine()?.Split('\t');
-        if (header == null) return durations;
-        int clip = Csv.Column(header, "clip"), ms = Csv.Column(header, "duration[ms]", "duration");
+        using var tsv = OpenTsv(file);
+        if (tsv.Headers.Count == 0) return durations;
+        int clip = CsvFiles.Column(tsv, "clip"), ms = CsvFiles.Column(tsv, "duration[ms]", "duration");
         if (clip < 0 || ms < 0) throw new Util.EmolinguaException(file, "header lacks clip or duration[ms]");
-        string? line;
-        while ((line = reader.ReadLine()) != null)
+        while (tsv.Read())
         {
-            var f = line.Split('\t');
-            if (f.Length <= Math.Max(clip, ms)) continue;
-            string name = f[clip].Trim();
+            if (tsv.Current.FieldCount <= Math.Max(clip, ms)) continue;
+            string name = CsvFiles.Field(tsv, clip);
             if (!wanted.Contains(name)) continue; // the file lists every clip of the release; keep only ours
-            if (double.TryParse(f[ms], NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) durations[name] = v / 1000.0;
+            if (double.TryParse(CsvFiles.Field(tsv, ms), NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) durations[name] = v / 1000.0;
         }
         return durations;
     }

@@ -35,7 +35,7 @@ public sealed class ManifestCorpus : ICorpus
     {
         var languages = new SortedSet<string>(StringComparer.Ordinal);
         bool allSessions = true, anyLabel = false, any = false;
-        foreach (var (_, row) in Manifest.ReadRows(Root))
+        foreach (var row in Manifest.ReadRows(Root))
         {
             if (row == null) continue;
             any = true;
@@ -52,7 +52,7 @@ public sealed class ManifestCorpus : ICorpus
     public IEnumerable<Utterance> Enumerate(SkipCounter skips)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (_, row) in Manifest.ReadRows(Root))
+        foreach (var row in Manifest.ReadRows(Root))
         {
             if (row == null) { skips.Add(SkipReasons.UnparsableLine); continue; }
             string rel = Get(row, "path");

@@ -1,3 +1,5 @@
+using Emolingua.Util;
+
 namespace Emolingua.Corpora.Adapters;
 
 /// <summary>
@@ -45,27 +47,17 @@ public sealed class MspPodcastCorpus(string root) : ICorpus
 
     public IEnumerable<Utterance> Enumerate(SkipCounter skips)
     {
-        using var reader = new StreamReader(LabelsFile);
-        List<string>? header = null;
-        int file = -1, emo = -1, spk = -1, gender = -1, split = -1;
+        using var csv = CsvFiles.Open(LabelsFile);
+        int file = CsvFiles.Column(csv, "FileName"), emo = CsvFiles.Column(csv, "EmoClass"), spk = CsvFiles.Column(csv, "SpkrID");
+        int gender = CsvFiles.Column(csv, "Gender"), split = CsvFiles.Column(csv, "Split_Set");
+        if (file < 0 || emo < 0 || split < 0)
+            throw new Util.EmolinguaException(LabelsFile, "header lacks FileName, EmoClass or Split_Set");
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (_, fields) in Csv.Read(reader))
+        while (csv.Read())
         {
-            if (header == null)
-            {
-                header = fields;
-                file = Csv.Column(header, "FileName");
-                emo = Csv.Column(header, "EmoClass");
-                spk = Csv.Column(header, "SpkrID");
-                gender = Csv.Column(header, "Gender");
-                split = Csv.Column(header, "Split_Set");
-                if (file < 0 || emo < 0 || split < 0)
-                    throw new Util.EmolinguaException(LabelsFile, "header lacks FileName, EmoClass or Split_Set");
-                continue;
-            }
-            if (fields.Count <= Math.Max(file, Math.Max(emo, split)) || fields[file].Trim().Length == 0)
+            if (csv.Current.FieldCount <= Math.Max(file, Math.Max(emo, split)) || CsvFiles.Field(csv, file).Length == 0)
             { skips.Add(SkipReasons.UnparsableLine); continue; }
-            string name = fields[file].Trim(), code = fields[emo].Trim();
+            string name = CsvFiles.Field(csv, file), code = CsvFiles.Field(csv, emo);
             if (!seen.Add(name)) { skips.Add(SkipReasons.Duplicate); continue; }
             var label = Map(code);
             if (label == null) { skips.Add(SkipReasons.Label(code)); continue; }
@@ -73,11 +65,11 @@ public sealed class MspPodcastCorpus(string root) : ICorpus
             if (!File.Exists(path)) { skips.Add(SkipReasons.MissingAudio); continue; }
             var seconds = AudioDuration.TryRead(path, skips);
             if (seconds == null || !Corpus.DurationOk(seconds.Value, skips)) continue;
-            string speaker = spk >= 0 && spk < fields.Count ? fields[spk].Trim() : "";
+            string speaker = CsvFiles.Field(csv, spk);
             if (speaker.Length == 0 || speaker.Equals("unknown", StringComparison.OrdinalIgnoreCase)) speaker = Utterance.UnknownSpeaker;
-            var g = gender >= 0 && gender < fields.Count ? Genders.Parse(fields[gender]) : Gender.Unknown;
+            var g = Genders.Parse(CsvFiles.Field(csv, gender));
             yield return new Utterance(Path.GetFileNameWithoutExtension(name), path, Kind, Language, speaker, g,
-                NormalizeSplit(fields[split]), code, label, seconds.Value);
+                NormalizeSplit(CsvFiles.Field(csv, split)), code, label, seconds.Value);
         }
     }
 }

@@ -123,7 +123,7 @@ public static class OnnxExport
         string Number(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         int samples = WhisperAudio.SamplesFor(info.Seconds);
         var (recipe, seed) = Provenance(info, modelFolder);
-        var labels = new JsonArray(info.Labels.Select(l => (JsonNode)l).ToArray()).ToJsonString();
+        var labels = Json.Text(new JsonArray(info.Labels.Select(l => (JsonNode)l).ToArray()), indented: false);
         return
         [
             (Keys.Format, ModelBundle.Format),
@@ -145,7 +145,7 @@ public static class OnnxExport
     /// <summary>The training recipe's name and seed: from the model's config.json, else from the run's recipe.json beside model/.</summary>
     private static (string? Recipe, string? Seed) Provenance(ModelBundle.Info info, string modelFolder)
     {
-        string? recipe = info.Provenance?["recipe"]?.ToString(), seed = info.Provenance?["seed"]?.ToJsonString();
+        string? recipe = info.Provenance?["recipe"]?.ToString(), seed = info.Provenance?["seed"]?.ToString();
         var runRecipe = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelFolder).TrimEnd(Path.DirectorySeparatorChar)) ?? "", "recipe.json");
         if ((recipe == null || seed == null) && File.Exists(runRecipe))
         {
@@ -153,7 +153,7 @@ public static class OnnxExport
             {
                 var node = JsonNode.Parse(File.ReadAllText(runRecipe));
                 recipe ??= node?["name"]?.ToString();
-                seed ??= node?["seed"]?.ToJsonString();
+                seed ??= node?["seed"]?.ToString();
             }
             catch (System.Text.Json.JsonException) { } // provenance is informative; a damaged recipe.json does not stop an export
         }

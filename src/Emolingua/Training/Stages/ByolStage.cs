@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Emolingua.Augmentation;
 using Emolingua.Features;
 using Emolingua.Models;
@@ -75,9 +74,11 @@ public sealed class ByolNetworks : Module
 /// loss = (1 − λ)·CE + λ·BYOL with λ falling linearly 0.8 → 0.2 over the planned steps; the target network follows
 /// by EMA after each step. Validation and the exported model use the target encoder with the head.
 /// </summary>
-public sealed class ByolStage : TrainingStage
+public sealed class ByolStage : TrainingStage<ByolStage.Inputs>
 {
     private readonly StageContext _ctx;
+    private readonly SupervisedSettings _supervisedSettings;
+    private readonly Recipe.ByolSection _settings;
     private readonly ByolNetworks _nets;
     private readonly EmotionClassifier _inference;
     private readonly ClassBalancedSampler _labelled;
@@ -86,39 +87,41 @@ public sealed class ByolStage : TrainingStage
     private readonly EmaSchedule _ema;
     private readonly double _seconds;
 
-    private sealed record Inputs(float[][] English, long[] Labels, float[][] Unlabeled);
+    /// <summary>Step inputs: labelled English crops [Be][T] with class indices, unlabeled low-resource crops [Bu][T].</summary>
+    public sealed record Inputs(float[][] English, long[] Labels, float[][] Unlabeled);
 
-    public ByolStage(Func<WhisperEncoder> newEncoder, StageContext ctx, long totalSteps)
+    /// <param name="newHead">The classification head for an encoder of the given width.</param>
+    public ByolStage(Func<WhisperEncoder> newEncoder, Func<int, ClassificationHead> newHead, StageContext ctx, long totalSteps,
+        SupervisedSettings supervised, Recipe.ByolSection settings)
     {
-        _ctx = ctx;
-        var r = ctx.Recipe;
-        _seconds = r.Model.Seconds;
+        _ctx = ctx; _supervisedSettings = supervised; _settings = settings;
+        _seconds = supervised.Seconds;
         var onlineEncoder = newEncoder();
-        int d = onlineEncoder.Config.DModel, b = r.Byol.ProjectorHidden, p = r.Byol.ProjectionDim;
+        int d = onlineEncoder.Config.DModel, b = settings.ProjectorHidden, p = settings.ProjectionDim;
         var online = new ByolBranch(onlineEncoder, new ByolMlp(d, b, p));
         var target = new ByolBranch(newEncoder(), new ByolMlp(d, b, p));
-        var head = new ClassificationHead(d, r.Model.HeadHidden, 4, r.Model.Dropout);
+        var head = newHead(d);
         _nets = new ByolNetworks(online, new ByolMlp(p, b, p), head, target);
         using (no_grad())
             foreach (var ((_, t), (_, o)) in target.state_dict().Zip(online.state_dict())) t.copy_(o);
         foreach (var param in target.parameters()) param.requires_grad = false;
         _inference = new EmotionClassifier(target.encoder, head);
-        _labelled = new ClassBalancedSampler(ctx.Data.EnglishTrain, r.Training.BatchSize, ctx.Seed, "English training data");
-        _unlabeled = new UniformSampler(ctx.Data.UnlabeledTrain.Count, r.Byol.UnlabeledBatch, ctx.Seed, "byol/unlabeled", "unlabeled low-resource data");
-        _view = Presets.ByolView(r.Byol.MixupMemory);
+        _labelled = new ClassBalancedSampler(ctx.Data.EnglishTrain, supervised.BatchSize, ctx.Seed, "English training data");
+        _unlabeled = new UniformSampler(ctx.Data.UnlabeledTrain.Count, settings.UnlabeledBatch, ctx.Seed, "byol/unlabeled", "unlabeled low-resource data");
+        _view = Presets.ByolView(settings.MixupMemory);
         _supervised = Presets.ByolSupervised();
-        _ema = r.Byol.EmaSchedule == "cosine" ? EmaSchedule.Cosine(r.Byol.EmaTau, totalSteps) : EmaSchedule.Constant(r.Byol.EmaTau);
+        _ema = settings.EmaSchedule == "cosine" ? EmaSchedule.Cosine(settings.EmaTau, totalSteps) : EmaSchedule.Constant(settings.EmaTau);
         _nets.train();
     }
 
     public override string Name => "byol";
     public override nn.Module StateModule => _nets;
-    public override bool HigherIsBetter => _ctx.Recipe.Training.Metric != "loss";
+    public override bool HigherIsBetter => _supervisedSettings.Metric != "loss";
 
     public override IEnumerable<(string Name, Parameter Parameter)> TrainableParameters =>
         _nets.named_parameters().Where(p => !p.name.StartsWith("target.", StringComparison.Ordinal));
 
-    public override object Prepare(long step)
+    public override Inputs Prepare(long step)
     {
         var english = _labelled.Batch(step);
         var unlabeled = _unlabeled.Batch(step);
@@ -128,9 +131,8 @@ public sealed class ByolStage : TrainingStage
             _ctx.RandomCrops(_ctx.Data.UnlabeledTrain, unlabeled, _seconds, "byol/unlabeled", step));
     }
 
-    public override (Tensor Loss, Dictionary<string, double> Logs) Loss(object inputs, long step, long totalSteps)
+    public override (Tensor Loss, Dictionary<string, double> Logs) Loss(Inputs x, long step, long totalSteps)
     {
-        var x = (Inputs)inputs;
         using var generator = _ctx.AugmentGenerator(Name, step);
         int nMels = _nets.online.encoder.Config.NumMelBins;
         var englishMel = WhisperLogMel.Compute(_ctx.Waveforms(x.English), nMels);            // [Be, n_mels, F]
@@ -149,10 +151,10 @@ public sealed class ByolStage : TrainingStage
         var byol = ByolLoss.Symmetric(q1, z2, q2, z1);
 
         var supervisedView = _supervised.Apply(englishMel, generator);
-        var logits = _nets.head.forward(_nets.online.encoder.Embed(supervisedView));          // [Be, 4]
+        var logits = _nets.head.forward(_nets.online.encoder.Embed(supervisedView));          // [Be, classes]
         var labels = tensor(x.Labels, device: _ctx.Device);
         var ce = nn.functional.cross_entropy(logits, labels);
-        double lambda = LambdaSchedule.Linear(step, Math.Max(1, totalSteps - 1), _ctx.Recipe.Byol.LambdaStart, _ctx.Recipe.Byol.LambdaEnd);
+        double lambda = LambdaSchedule.Linear(step, Math.Max(1, totalSteps - 1), _settings.LambdaStart, _settings.LambdaEnd);
         var loss = LambdaSchedule.Mixed(ce, byol, lambda);
         return (loss, new Dictionary<string, double> { ["ce"] = ce.item<float>(), ["byol"] = byol.item<float>(), ["lambda"] = lambda });
     }
@@ -165,14 +167,18 @@ public sealed class ByolStage : TrainingStage
         if (_ctx.Data.EnglishValidation.Count == 0) return null;
         var values = _ctx.EvaluateEmotion(_inference, _ctx.Data.EnglishValidation, _seconds);
         _nets.train();
-        return new ValidationResult(values[_ctx.Recipe.Training.Metric], values);
+        return new ValidationResult(values[_supervisedSettings.Metric], values);
     }
 
-    public override void Export(string folder) =>
-        ModelBundle.Save(folder, _inference, _seconds, "byol", new JsonObject { ["recipe"] = _ctx.Recipe.Name, ["seed"] = _ctx.Seed, ["fold"] = _ctx.Recipe.Data.Fold, ["encoder"] = "target" });
+    public override void Export(string folder)
+    {
+        var provenance = _ctx.Provenance.ToJson();
+        provenance["encoder"] = "target";
+        ModelBundle.Save(folder, _inference, _seconds, "byol", provenance);
+    }
 
     public override Dictionary<string, (float[] Data, long[] Shape)> ExtraState() =>
-        _view.StateDict().ToDictionary(kv => "view." + kv.Key, kv => (StageContext.ToFloats(kv.Value), kv.Value.shape));
+        StateDict.ToFloat32(_view.StateDict().Select(kv => ("view." + kv.Key, kv.Value)));
 
     public override void LoadExtraState(IReadOnlyDictionary<string, (float[] Data, long[] Shape)> state)
     {
@@ -189,9 +195,9 @@ public sealed class ByolStage : TrainingStage
 
     public override IEnumerable<string> Describe()
     {
-        var r = _ctx.Recipe;
-        yield return $"{_ctx.Data.EnglishTrain.Count} labelled English + {_ctx.Data.UnlabeledTrain.Count} unlabeled low-resource utterances; per step {r.Training.BatchSize} labelled (class-balanced) + {r.Byol.UnlabeledBatch} unlabeled, {_seconds} s crops";
-        yield return $"lambda {r.Byol.LambdaStart} -> {r.Byol.LambdaEnd} linear; EMA {r.Byol.EmaSchedule} tau {r.Byol.EmaTau}; projector {r.Byol.ProjectorHidden} -> {r.Byol.ProjectionDim}";
+        var b = _settings;
+        yield return $"{_ctx.Data.EnglishTrain.Count} labelled English + {_ctx.Data.UnlabeledTrain.Count} unlabeled low-resource utterances; per step {_supervisedSettings.BatchSize} labelled (class-balanced) + {b.UnlabeledBatch} unlabeled, {_seconds} s crops";
+        yield return $"lambda {b.LambdaStart} -> {b.LambdaEnd} linear; EMA {b.EmaSchedule} tau {b.EmaTau}; projector {b.ProjectorHidden} -> {b.ProjectionDim}";
         yield return _view.ToString().ReplaceLineEndings(" | ");
         yield return _supervised.ToString().ReplaceLineEndings(" | ");
     }

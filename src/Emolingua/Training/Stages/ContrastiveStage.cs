@@ -17,7 +17,7 @@ namespace Emolingua.Training.Stages;
 /// time-mean embeddings, cosine similarity. Validation: the same loss on fixed Common Voice dev batches when dev has
 /// enough speakers; otherwise the stage runs its full number of epochs and keeps the last encoder.
 /// </summary>
-public sealed class ContrastiveStage : TrainingStage
+public sealed class ContrastiveStage : TrainingStage<ContrastiveStage.Inputs>
 {
     private readonly StageContext _ctx;
     private readonly WhisperEncoder _encoder;
@@ -25,16 +25,18 @@ public sealed class ContrastiveStage : TrainingStage
     private readonly SpeakerBatchSampler? _devSampler;
     private readonly AugmentationPipeline _waveAugment = Presets.ContrastiveWaveform();
     private readonly AugmentationPipeline _specAugment = Presets.ContrastiveSpectrogram();
+    private readonly Recipe.ContrastiveSection _settings;
     private readonly double _seconds;
     private const int ValidationBatches = 4;
 
-    private sealed record Inputs(float[][] Crops, long[] Speakers);
+    /// <summary>Step inputs: S-second crops [N][T] and each crop's speaker index within the batch.</summary>
+    public sealed record Inputs(float[][] Crops, long[] Speakers);
 
-    public ContrastiveStage(WhisperEncoder encoder, StageContext ctx)
+    public ContrastiveStage(WhisperEncoder encoder, StageContext ctx, double seconds, Recipe.ContrastiveSection settings)
     {
-        _encoder = encoder; _ctx = ctx;
-        _seconds = ctx.Recipe.Model.Seconds;
-        var c = ctx.Recipe.Contrastive;
+        _encoder = encoder; _ctx = ctx; _settings = settings;
+        _seconds = seconds;
+        var c = settings;
         _sampler = new SpeakerBatchSampler(ctx.Data.UnlabeledTrain, c.Speakers, c.UtterancesPerSpeaker, ctx.Seed, "unlabeled low-resource training data");
         try
         {
@@ -50,7 +52,7 @@ public sealed class ContrastiveStage : TrainingStage
     public override IEnumerable<(string Name, Parameter Parameter)> TrainableParameters => _encoder.named_parameters();
     public override bool HigherIsBetter => false;
 
-    public override object Prepare(long step) => Gather(_ctx.Data.UnlabeledTrain, _sampler, step, Name + "/crop");
+    public override Inputs Prepare(long step) => Gather(_ctx.Data.UnlabeledTrain, _sampler, step, Name + "/crop");
 
     private Inputs Gather(List<Utterance> pool, SpeakerBatchSampler sampler, long step, string stream)
     {
@@ -61,9 +63,8 @@ public sealed class ContrastiveStage : TrainingStage
         return new Inputs(crops, speakers);
     }
 
-    public override (Tensor Loss, Dictionary<string, double> Logs) Loss(object inputs, long step, long totalSteps)
+    public override (Tensor Loss, Dictionary<string, double> Logs) Loss(Inputs x, long step, long totalSteps)
     {
-        var x = (Inputs)inputs;
         using var generator = _ctx.AugmentGenerator(Name, step);
         var loss = ContrastiveLoss(x, generator);
         return (loss, new Dictionary<string, double>());
@@ -77,8 +78,8 @@ public sealed class ContrastiveStage : TrainingStage
         var augmented = _specAugment.Apply(WhisperLogMel.Compute(_waveAugment.Apply(wave, generator), nMels), generator); // view 2
         var z = _encoder.Embed(cat(new[] { clean, augmented }, 0));                             // [2N, D]
         var speakers = x.Speakers.Concat(x.Speakers).ToArray();                                // both views share the speaker
-        var tau = _ctx.Recipe.Contrastive.Temperature;
-        return _ctx.Recipe.Contrastive.Loss == "supcon" ? SpeakerContrastiveLoss.SupCon(z, speakers, tau) : SpeakerContrastiveLoss.NtXent(z, speakers, tau);
+        var tau = _settings.Temperature;
+        return _settings.Loss == "supcon" ? SpeakerContrastiveLoss.SupCon(z, speakers, tau) : SpeakerContrastiveLoss.NtXent(z, speakers, tau);
     }
 
     public override ValidationResult? Validate()
@@ -102,17 +103,16 @@ public sealed class ContrastiveStage : TrainingStage
     /// <summary>Writes the adapted encoder as config.json + model.safetensors (an HF-style encoder checkpoint).</summary>
     public override void Export(string folder)
     {
-        var tensors = _encoder.state_dict().ToDictionary(kv => kv.Key, kv => (StageContext.ToFloats(kv.Value), kv.Value.shape));
         AtomicFolder.Write(folder, tmp =>
         {
-            AtomicFile.WriteAllText(Path.Combine(tmp, "config.json"), (_encoder.Config with { MaxSourcePositions = _encoder.Positions }).ToJson().ToJsonString());
-            SafeTensors.WriteFloat32(Path.Combine(tmp, "model.safetensors"), tensors);
+            Json.Save(Path.Combine(tmp, "config.json"), (_encoder.Config with { MaxSourcePositions = _encoder.Positions }).ToJson(), indented: false);
+            StateDict.Save(Path.Combine(tmp, "model.safetensors"), _encoder);
         });
     }
 
     public override IEnumerable<string> Describe()
     {
-        var c = _ctx.Recipe.Contrastive;
+        var c = _settings;
         yield return $"{_ctx.Data.UnlabeledTrain.Count} unlabeled utterances, {_sampler.EligibleSpeakers} speakers with >= {c.UtterancesPerSpeaker} utterances; batches of {c.Speakers} speakers x {c.UtterancesPerSpeaker} utterances x 2 views (clean, augmented); loss {c.Loss}, tau {c.Temperature}";
         yield return _devSampler == null ? "no dev set with enough speakers: no early stopping, last encoder kept" : $"validation: contrastive loss on {ValidationBatches} fixed dev batches";
         yield return _waveAugment.ToString().ReplaceLineEndings(" | ");

@@ -1,6 +1,7 @@
+using System.Text.Json.Nodes;
 using Emolingua.Audio;
 using Emolingua.Corpora;
-using Emolingua.Evaluation;
+using Emolingua.Scoring;
 using Emolingua.Features;
 using Emolingua.Models;
 using Emolingua.Training.Data;
@@ -9,14 +10,17 @@ using static TorchSharp.torch;
 
 namespace Emolingua.Training.Stages;
 
-/// <summary>What every stage of a run shares: recipe, data, decoded-audio store, device and seed.</summary>
+/// <summary>What every stage of a run shares: data, decoded-audio store, device, seed, validation batch and provenance.</summary>
 public sealed class StageContext
 {
-    public required Recipe Recipe { get; init; }
     public required TrainingData Data { get; init; }
     public required WaveformStore Store { get; init; }
     public required Device Device { get; init; }
-    public int Seed => Recipe.Seed;
+    public required int Seed { get; init; }
+    /// <summary>Windows per forward pass when validating.</summary>
+    public required int EvalBatch { get; init; }
+    /// <summary>Recipe name, seed and fold, written into exported models' config.json.</summary>
+    public required RunProvenance Provenance { get; init; }
 
     /// <summary>Random S-second crops of the given utterances (background thread: arrays only).</summary>
     public float[][] RandomCrops(IReadOnlyList<Utterance> utterances, int[] indices, double seconds, string stream, long step)
@@ -42,37 +46,20 @@ public sealed class StageContext
     public Dictionary<string, double> EvaluateEmotion(EmotionClassifier model, IReadOnlyList<Utterance> utterances, double seconds)
     {
         var labelled = utterances.Where(u => u.Label != null).ToList();
-        var (probabilities, _) = model.ClassifyClips(labelled.Select(u => Store.Get(u.Path)).ToList(), seconds, Recipe.Training.EvalBatch);
+        var (probabilities, _) = model.ClassifyClips(labelled.Select(u => Store.Get(u.Path)).ToList(), seconds, EvalBatch);
         var truth = labelled.Select(u => (int)u.Label!.Value).ToArray();
         var predicted = probabilities.Select(p => Array.IndexOf(p, p.Max())).ToArray();
         double nll = probabilities.Select((probs, i) => -Math.Log(Math.Max(probs[truth[i]], 1e-12))).Average();
+        var scores = Metrics.Compute(truth, predicted, Emotions.All.Count);
         return new Dictionary<string, double>
         {
-            ["accuracy"] = Metrics.Accuracy(truth, predicted),
-            ["macro_f1"] = Metrics.MacroF1(truth, predicted, Emotions.All.Count),
-            ["uar"] = Metrics.Uar(truth, predicted, Emotions.All.Count),
-            ["loss"] = nll,
+            ["accuracy"] = scores.Accuracy, ["macro_f1"] = scores.MacroF1, ["uar"] = scores.Uar, ["loss"] = nll,
         };
     }
+}
 
-    public WhisperEncoder NewEncoder(double seconds)
-    {
-        var m = Recipe.Model;
-        int positions = WhisperAudio.PositionsFor(seconds);
-        WhisperEncoder encoder;
-        if (m.Whisper != null) encoder = WhisperCheckpoint.Resolve(m.Whisper).LoadEncoder(positions);
-        else
-        {
-            var config = m.Dims is { } d
-                ? new WhisperConfig(d.DModel, d.EncoderLayers, d.EncoderAttentionHeads, d.EncoderFfnDim, d.NumMelBins)
-                : WhisperConfig.ForSize(m.Size!);
-            config.Validate("recipe model");
-            torch.random.manual_seed(Seed); // random initialisation is part of the seeded run
-            encoder = new WhisperEncoder(config, positions);
-        }
-        if (m.FreezeFrontEnd) encoder.FreezeFrontEnd();
-        return encoder;
-    }
-
-    public static float[] ToFloats(Tensor t) => t.cpu().to(ScalarType.Float32).data<float>().ToArray();
+/// <summary>Where an exported model comes from: its recipe's name, the seed and the fold.</summary>
+public sealed record RunProvenance(string Recipe, int Seed, int Fold)
+{
+    public JsonObject ToJson() => new() { ["recipe"] = Recipe, ["seed"] = Seed, ["fold"] = Fold };
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Emolingua.Augmentation;
 using Emolingua.Corpora;
 using Emolingua.Features;
@@ -15,23 +14,25 @@ namespace Emolingua.Training.Stages;
 /// the CL augmentations (waveform, then log-mel) on every utterance ("only the augmented views are used"),
 /// cross-entropy; validation = metrics on the English validation fold; export = the model bundle.
 /// </summary>
-public sealed class SupervisedStage : TrainingStage
+public sealed class SupervisedStage : TrainingStage<SupervisedStage.Inputs>
 {
     private readonly StageContext _ctx;
+    private readonly SupervisedSettings _settings;
     private readonly EmotionClassifier _model;
     private readonly ClassBalancedSampler _sampler;
     private readonly AugmentationPipeline? _waveAugment, _specAugment;
     private readonly string _name, _method;
     private readonly double _seconds;
 
-    private sealed record Inputs(float[][] Crops, long[] Labels);
+    /// <summary>Step inputs: S-second crops [B][T] and their class indices.</summary>
+    public sealed record Inputs(float[][] Crops, long[] Labels);
 
-    public SupervisedStage(string name, string method, EmotionClassifier model, StageContext ctx)
+    public SupervisedStage(string name, string method, EmotionClassifier model, StageContext ctx, SupervisedSettings settings)
     {
-        _name = name; _method = method; _model = model; _ctx = ctx;
-        _seconds = ctx.Recipe.Model.Seconds;
-        _sampler = new ClassBalancedSampler(ctx.Data.EnglishTrain, ctx.Recipe.Training.BatchSize, ctx.Seed, "English training data");
-        if (ctx.Recipe.Augment.Supervised)
+        _name = name; _method = method; _model = model; _ctx = ctx; _settings = settings;
+        _seconds = settings.Seconds;
+        _sampler = new ClassBalancedSampler(ctx.Data.EnglishTrain, settings.BatchSize, ctx.Seed, "English training data");
+        if (settings.Augment)
         {
             _waveAugment = Presets.ContrastiveWaveform();
             _specAugment = Presets.ContrastiveSpectrogram();
@@ -42,24 +43,23 @@ public sealed class SupervisedStage : TrainingStage
     public override string Name => _name;
     public override nn.Module StateModule => _model;
     public override IEnumerable<(string Name, Parameter Parameter)> TrainableParameters => _model.named_parameters();
-    public override bool HigherIsBetter => _ctx.Recipe.Training.Metric != "loss";
+    public override bool HigherIsBetter => _settings.Metric != "loss";
 
-    public override object Prepare(long step)
+    public override Inputs Prepare(long step)
     {
         var indices = _sampler.Batch(step);
         var crops = _ctx.RandomCrops(_ctx.Data.EnglishTrain, indices, _seconds, _name + "/crop", step);
         return new Inputs(crops, indices.Select(i => (long)_ctx.Data.EnglishTrain[i].Label!.Value).ToArray());
     }
 
-    public override (Tensor Loss, Dictionary<string, double> Logs) Loss(object inputs, long step, long totalSteps)
+    public override (Tensor Loss, Dictionary<string, double> Logs) Loss(Inputs x, long step, long totalSteps)
     {
-        var x = (Inputs)inputs;
         using var generator = _ctx.AugmentGenerator(_name, step);
         var wave = _ctx.Waveforms(x.Crops);                                             // [B, T]
         if (_waveAugment != null) wave = _waveAugment.Apply(wave, generator);
         var mel = WhisperLogMel.Compute(wave, _model.encoder.Config.NumMelBins);         // [B, n_mels, frames]
         if (_specAugment != null) mel = _specAugment.Apply(mel, generator);
-        var logits = _model.forward(mel);                                                 // [B, 4]
+        var logits = _model.forward(mel);                                                 // [B, classes]
         var labels = tensor(x.Labels, device: _ctx.Device);
         var loss = nn.functional.cross_entropy(logits, labels);
         double accuracy = logits.argmax(1).eq(labels).to(ScalarType.Float32).mean().item<float>();
@@ -70,15 +70,15 @@ public sealed class SupervisedStage : TrainingStage
     {
         if (_ctx.Data.EnglishValidation.Count == 0) return null;
         var values = _ctx.EvaluateEmotion(_model, _ctx.Data.EnglishValidation, _seconds);
-        return new ValidationResult(values[_ctx.Recipe.Training.Metric], values);
+        return new ValidationResult(values[_settings.Metric], values);
     }
 
     public override void Export(string folder) =>
-        ModelBundle.Save(folder, _model, _seconds, _method, new JsonObject { ["recipe"] = _ctx.Recipe.Name, ["seed"] = _ctx.Seed, ["fold"] = _ctx.Recipe.Data.Fold });
+        ModelBundle.Save(folder, _model, _seconds, _method, _ctx.Provenance.ToJson());
 
     public override IEnumerable<string> Describe()
     {
-        yield return $"{_ctx.Data.EnglishTrain.Count} English training utterances, {_ctx.Data.EnglishValidation.Count} validation; class-balanced batches of {_ctx.Recipe.Training.BatchSize}, {_seconds} s random crops";
+        yield return $"{_ctx.Data.EnglishTrain.Count} English training utterances, {_ctx.Data.EnglishValidation.Count} validation; class-balanced batches of {_settings.BatchSize}, {_seconds} s random crops";
         if (_waveAugment != null) yield return _waveAugment.ToString().ReplaceLineEndings(" | ");
         if (_specAugment != null) yield return _specAugment.ToString().ReplaceLineEndings(" | ");
     }
@@ -89,3 +89,6 @@ public sealed class SupervisedStage : TrainingStage
         _specAugment?.Dispose();
     }
 }
+
+/// <summary>What supervised emotion training takes from the recipe: window, batch size, augmentation, early-stopping metric.</summary>
+public sealed record SupervisedSettings(double Seconds, int BatchSize, bool Augment, string Metric);

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
+using Emolingua.Corpora;
 using Emolingua.Util;
 
-namespace Emolingua.Corpora.Synth;
+namespace Emolingua.Synth;
 
 /// <summary>Result of <see cref="SynthCorpora.Generate"/>: clips written per corpus folder, and the time it took.</summary>
 public sealed record SynthSummary(string OutDir, IReadOnlyDictionary<string, int> Clips, TimeSpan Elapsed);
@@ -369,7 +370,7 @@ public static class SynthCorpora
         {
             string dir = plan.P("commonvoice", "cv", locale);
             string Tsv(IEnumerable<string> lines) => CommonVoiceHeader + "\n" + string.Concat(lines.Select(l => l + "\n"));
-            foreach (var split in Adapters.CommonVoiceCorpus.Splits)
+            foreach (var split in Corpora.Adapters.CommonVoiceCorpus.Splits)
                 AtomicFile.WriteAllText(Path.Combine(dir, split + ".tsv"), Tsv(rows.Where(r => r.Split == split).Select(r => r.Row)));
             AtomicFile.WriteAllText(Path.Combine(dir, "validated.tsv"), Tsv(rows.Select(r => r.Row)));
             foreach (var empty in new[] { "invalidated.tsv", "other.tsv" }) AtomicFile.WriteAllText(Path.Combine(dir, empty), Tsv([]));

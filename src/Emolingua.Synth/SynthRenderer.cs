@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security;
+using Emolingua.Corpora;
 using Emolingua.Util;
 
-namespace Emolingua.Corpora.Synth;
+namespace Emolingua.Synth;
 
 /// <summary>One clip to speak: espeak-ng voice and prosody, then level, padding, noise and the output format.</summary>
 internal sealed class SynthJob

@@ -1,4 +1,6 @@
-namespace Emolingua.Corpora.Synth;
+using Emolingua.Corpora;
+
+namespace Emolingua.Synth;
 
 /// <summary>Sentences the stand-in corpora speak, and how each emotion changes espeak-ng's prosody.</summary>
 internal static class SynthTexts

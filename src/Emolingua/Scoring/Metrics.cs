@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Emolingua.Evaluation;
+namespace Emolingua.Scoring;
 
 /// <summary>Precision, recall and F1 of one class (one-vs-rest), with its support (count in y_true).</summary>
 public sealed record ClassMetrics(double Precision, double Recall, double F1, int Support);

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Emolingua.Server;
+using static TorchSharp.torch;
+
+namespace Emolingua.Cli.Commands;
+
+public sealed class ServeCommand : CliCommand
+{
+    private static readonly ServeOptions Defaults = new("");
+    private readonly Option<string> _model = CliOptions.RequiredPath("--model", "RUN_DIR|model.onnx", "a training run, its model/ folder or an exported model.onnx");
+    private readonly Option<string> _host = new("--host") { HelpName = "IP", Description = "address to listen on (0.0.0.0: every interface; the service has no authentication)", DefaultValueFactory = _ => Defaults.Host };
+    private readonly Option<int> _port = CliOptions.Int("--port", Defaults.Port, "port to listen on (0: a free one, logged at start)", min: 0);
+    private readonly Option<double> _maxUpload = CliOptions.Double("--max-upload-mb", Defaults.MaxUploadMegabytes, "largest request body in MB (10^6 bytes); larger: 413");
+    private readonly Option<double> _maxSeconds = CliOptions.Double("--max-seconds", Defaults.MaxSeconds, "longest audio accepted in seconds; longer: 413");
+    private readonly Option<int> _maxConcurrent = CliOptions.Int("--max-concurrent", Defaults.MaxConcurrent, "requests decoded and classified at once", min: 1);
+    private readonly Option<int> _queue = CliOptions.Int("--queue", Defaults.Queue, "further requests that may wait; beyond that: 503 with Retry-After", min: 0);
+    private readonly Option<Device> _device = CliOptions.Device();
+
+    public ServeCommand() : base("serve", "Serve the model over HTTP: a web page at / and a JSON API (POST /api/predict, GET /api/model, GET /api/health).")
+    {
+        Add(_model);
+        Add(_host);
+        Add(_port);
+        Add(_maxUpload);
+        Add(_maxSeconds);
+        Add(_maxConcurrent);
+        Add(_queue);
+        Add(_device);
+    }
+
+    protected override int Run(ParseResult parsed)
+    {
+        var options = new ServeOptions(parsed.GetValue(_model)!)
+        {
+            Host = parsed.GetValue(_host)!,
+            Port = parsed.GetValue(_port),
+            MaxUploadMegabytes = parsed.GetValue(_maxUpload),
+            MaxSeconds = parsed.GetValue(_maxSeconds),
+            MaxConcurrent = parsed.GetValue(_maxConcurrent),
+            Queue = parsed.GetValue(_queue),
+        };
+        EmotionServer.Run(options.Validated(), parsed.GetValue(_device)!);
+        return 0;
+    }
+}
