@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Restores, builds and runs every Emolingua test. Installs the Debian packages the tests call (espeak-ng, ffmpeg, sox,
 # and for the page tests chromium with chromium-driver; slurm-wlm + munge for the Slurm tests, which start their own
-# cluster with scripts/slurm-local.sh).
+# cluster with scripts/slurm-local.sh; nodejs for the ONNX check against ONNX Runtime for Node.js).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
-"$root/scripts/ensure-deps.sh" chromium chromium-driver slurm-wlm munge
+test_packages=(chromium chromium-driver slurm-wlm munge nodejs)
+command -v npm >/dev/null 2>&1 || test_packages+=(npm)
+"$root/scripts/ensure-deps.sh" "${test_packages[@]}"
 echo "test.sh: restoring and building (Release)..."
 dotnet build Emolingua.slnx -c Release -nologo -v quiet
 echo "test.sh: running tests..."

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using Emolingua.Features;
+using Emolingua.Models.Onnx;
 using TorchSharp;
 
 namespace Emolingua.Cli;
@@ -111,6 +112,21 @@ public static class CliOptions
                         r.AddError($"option --device: '{name}': cpu or cuda");
                         return torch.CPU;
                 }
+            },
+        };
+
+    /// <summary>--quantize: absent (float32) or int8 (dynamically quantized ONNX, see OnnxExport).</summary>
+    public static Option<OnnxQuantization> Quantize() =>
+        new("--quantize")
+        {
+            HelpName = "int8", Description = "int8: the encoder's matrix products dynamically quantized (default: float32)",
+            DefaultValueFactory = _ => OnnxQuantization.None,
+            CustomParser = r =>
+            {
+                string? name = r.Tokens.FirstOrDefault()?.Value;
+                if (name == "int8") return OnnxQuantization.Int8;
+                r.AddError($"option --quantize: '{name}' is not supported (int8)");
+                return OnnxQuantization.None;
             },
         };
 

@@ -1,10 +1,15 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Emolingua.Corpora;
 using Emolingua.Features;
+using Emolingua.Inference;
 using Emolingua.Models;
+using Emolingua.Models.Onnx;
 using Emolingua.Util;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static Emolingua.Util.Scalars;
@@ -29,11 +34,14 @@ public sealed class BenchCommand : CliCommand
     private readonly Option<int?> _m = CliOptions.OptionalInt("--m", "gemm: rows of the left matrix (with --k and --n; default [1600×768]·[768×3072] and a peak search)", min: 1);
     private readonly Option<int?> _k = CliOptions.OptionalInt("--k", "gemm: inner dimension", min: 1);
     private readonly Option<int?> _n = CliOptions.OptionalInt("--n", "gemm: columns of the right matrix", min: 1);
+    private readonly Option<string> _engine = new("--engine") { HelpName = "torch|onnx", Description = "encoder forward: TorchSharp, or the same encoder exported to ONNX and run by ONNX Runtime", DefaultValueFactory = _ => "torch" };
+    private readonly Option<OnnxQuantization> _quantize = CliOptions.Quantize();
 
     public BenchCommand() : base("bench", "Time the log-mel front end, a Whisper encoder step or a matrix product on random data; prints one JSON line.")
     {
         _target.AcceptOnlyFromAmong("logmel", "encoder", "gemm");
         _mode.AcceptOnlyFromAmong("forward", "train");
+        _engine.AcceptOnlyFromAmong("torch", "onnx");
         Add(_target);
         Add(_batch);
         Add(_seconds);
@@ -46,6 +54,8 @@ public sealed class BenchCommand : CliCommand
         Add(_m);
         Add(_k);
         Add(_n);
+        Add(_engine);
+        Add(_quantize);
         // The encoder's conv stride of 2 needs an even number of log-mel frames; the log-mel front end does not.
         Validators.Add(r =>
         {
@@ -55,6 +65,10 @@ public sealed class BenchCommand : CliCommand
             bool allShape = r.GetValue(_m) != null && r.GetValue(_k) != null && r.GetValue(_n) != null;
             if (anyShape && r.GetValue(_target) != "gemm") r.AddError("--m, --k and --n belong to bench gemm");
             else if (anyShape && !allShape) r.AddError("bench gemm: give all of --m, --k and --n, or none");
+            if (r.GetValue(_engine) == "onnx" && (r.GetValue(_target) != "encoder" || r.GetValue(_mode) != "forward"))
+                r.AddError("option --engine onnx times the encoder forward only (bench encoder --mode forward)");
+            if (r.GetValue(_quantize) != OnnxQuantization.None && r.GetValue(_engine) != "onnx")
+                r.AddError("option --quantize needs --engine onnx");
         });
     }
 
@@ -71,6 +85,8 @@ public sealed class BenchCommand : CliCommand
         var precision = parsed.GetValue(_precision);
         long? m = parsed.GetValue(_m), k = parsed.GetValue(_k), n = parsed.GetValue(_n);
         Precisions.Require(precision, "--precision", CpuFeatures.Machine);
+        bool onnx = parsed.GetValue(_engine) == "onnx";
+        var quantization = parsed.GetValue(_quantize);
         torch.set_num_threads(threads);
         torch.random.manual_seed(0);
 
@@ -78,8 +94,11 @@ public sealed class BenchCommand : CliCommand
         {
             "logmel" => Time($"logmel b{batch} {seconds:0.##}s", iters ?? 20, warmup, LogMelStep(batch, seconds)),
             "gemm" => Gemm(m, k, n, iters ?? 10, warmup),
-            _ => Time($"encoder {size} {mode} b{batch} {seconds:0.##}s", iters ?? (size == "small" ? 5 : 10), warmup,
-                mode == "train" ? EncoderTrainStep(size, batch, seconds) : EncoderForwardStep(size, batch, seconds)),
+            _ => Time($"encoder {size} {mode} b{batch} {seconds:0.##}s{(onnx ? " onnx" + (quantization == OnnxQuantization.Int8 ? " int8" : "") : "")}",
+                iters ?? (size == "small" ? 5 : 10), warmup,
+                mode == "train" ? EncoderTrainStep(size, batch, seconds)
+                : onnx ? EncoderOnnxForwardStep(size, batch, seconds, threads, quantization)
+                : EncoderForwardStep(size, batch, seconds)),
         };
         if (target == "encoder")
         {
@@ -109,8 +128,29 @@ public sealed class BenchCommand : CliCommand
 
     private static JsonObject Time(string what, int iters, int warmup, Action step)
     {
-        var t = StepTimer.Time(step, iters, warmup);
-        return new JsonObject { ["what"] = what, ["median_ms"] = Math.Round(t.MedianMs, 2), ["min_ms"] = Math.Round(t.MinMs, 2), ["iters"] = iters };
+        for (int i = 0; i < warmup; i++) step();
+        var times = new List<double>();
+        var cpu = new List<double>();
+        var process = Process.GetCurrentProcess();
+        for (int i = 0; i < iters; i++)
+        {
+            process.Refresh();
+            var cpu0 = process.TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            step();
+            times.Add(sw.Elapsed.TotalMilliseconds);
+            process.Refresh();
+            cpu.Add((process.TotalProcessorTime - cpu0).TotalMilliseconds);
+        }
+        // cpu_ms: the process's CPU time per step (all threads), steadier than wall time on a loaded machine.
+        return new JsonObject { ["what"] = what, ["median_ms"] = Math.Round(Median(times), 2), ["min_ms"] = Math.Round(times.Min(), 2), ["iters"] = iters,
+            ["cpu_ms"] = Math.Round(Median(cpu), 2) };
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>
@@ -157,6 +197,58 @@ public sealed class BenchCommand : CliCommand
             using var noGrad = no_grad();
             encoder.forward(mel);
         };
+    }
+
+    /// <summary>
+    /// The same encoder (same random weights, same input) exported with <see cref="OnnxExport.EncoderModel"/> and run by
+    /// ONNX Runtime with <see cref="OnnxSessions"/>' options and <paramref name="threads"/> intra-op threads.
+    /// EMOLINGUA_BENCH_PHASES=1 prints ONNX Runtime's time per operator type (from its profiler) after the run.
+    /// </summary>
+    private static Action EncoderOnnxForwardStep(string size, int batch, double seconds, int threads, OnnxQuantization quantization)
+    {
+        byte[] graph;
+        int positions = WhisperAudio.PositionsFor(seconds);
+        var config = WhisperConfig.ForSize(size);
+        using (var encoder = new WhisperEncoder(config, positions))
+        {
+            var state = encoder.state_dict();
+            graph = OnnxExport.EncoderModel(config, positions, name => (state[name].data<float>().ToArray(), state[name].shape), quantization).ToByteArray();
+        }
+        bool phases = Environment.GetEnvironmentVariable("EMOLINGUA_BENCH_PHASES") == "1";
+        using var options = OnnxSessions.Options(threads);
+        if (phases)
+        {
+            options.EnableProfiling = true;
+            options.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), $"emolingua-ort-profile-{Environment.ProcessId}");
+        }
+        var session = new InferenceSession(graph, options);
+        if (phases) AppDomain.CurrentDomain.ProcessExit += (_, _) => PrintOperatorTimes(session.EndProfiling());
+        using var noise = randn(batch, config.NumMelBins, 2 * positions);
+        var mel = noise.data<float>().ToArray();                                    // [B, n_mels, frames]
+        var input = OrtValue.CreateTensorValueFromMemory(mel, [batch, config.NumMelBins, 2 * positions]);
+        var runOptions = new RunOptions();
+        return () =>
+        {
+            using var outputs = session.Run(runOptions, [OnnxExport.Mel], [input], [OnnxExport.Hidden]);
+        };
+    }
+
+    /// <summary>Kernel time per operator type, per run, from an ONNX Runtime profile (a JSON list of trace events).</summary>
+    private static void PrintOperatorTimes(string profilePath)
+    {
+        using (var doc = JsonDocument.Parse(File.ReadAllText(profilePath)))
+        {
+            var events = doc.RootElement.EnumerateArray().ToList();
+            int runs = events.Count(e => e.GetProperty("cat").GetString() == "Session" && e.GetProperty("name").GetString() == "model_run");
+            var byOp = events
+                .Where(e => e.GetProperty("cat").GetString() == "Node" && e.GetProperty("name").GetString()!.EndsWith("_kernel_time"))
+                .GroupBy(e => e.GetProperty("args").GetProperty("op_name").GetString()!)
+                .Select(g => (Op: g.Key, Ms: g.Sum(e => e.GetProperty("dur").GetInt64()) / 1000.0 / Math.Max(1, runs)))
+                .OrderByDescending(x => x.Ms).ToList();
+            double total = byOp.Sum(x => x.Ms);
+            Console.Error.WriteLine($"ONNX Runtime kernel time per run ({runs} runs): " + string.Join(", ", byOp.Select(x => $"{x.Op} {x.Ms:0} ms ({100 * x.Ms / total:0.0} %)")));
+        }
+        File.Delete(profilePath);
     }
 
     /// <summary>Forward, cross-entropy on the emotion head (4 classes), backward, AdamW step; conv + positions frozen as in training.</summary>

@@ -11,7 +11,19 @@ public sealed class PredictCommand : CliCommand
     /// <summary>Exit status of <c>predict --out</c> when the CSV holds at least one file recorded with an error.</summary>
     public const int SomeFilesFailed = 3;
 
-    private readonly Option<string> _model = CliOptions.RequiredPath("--model", "RUN_DIR", "a training run or its model/ folder");
+    private readonly Option<string> _model = CliOptions.RequiredPath("--model", "RUN_DIR|model.onnx", "a training run, its model/ folder, or an exported .onnx file");
+    private readonly Option<EngineKind> _engine = new("--engine")
+    {
+        HelpName = "torch|onnx",
+        Description = "the runtime (default: torch for a folder, onnx for an .onnx file; onnx on a folder exports the model in memory)",
+        DefaultValueFactory = _ => EngineKind.Auto,
+        CustomParser = r => r.Tokens.FirstOrDefault()?.Value switch
+        {
+            "torch" => EngineKind.Torch,
+            "onnx" => EngineKind.Onnx,
+            var name => Refuse(r, $"option --engine: '{name}' is not torch or onnx"),
+        },
+    };
     private readonly Option<bool> _json = CliOptions.Flag("--json", "one JSON object per file instead of a tab-separated line");
     private readonly Option<bool> _segments = CliOptions.Flag("--segments", "a timeline per file on the console; with --out, one CSV row per window");
     private readonly Option<double> _minConfidence = CliOptions.Double("--min-confidence", 0, "label a clip 'uncertain' when its top probability is below this (0 to 1)");
@@ -30,6 +42,7 @@ public sealed class PredictCommand : CliCommand
             if (r.GetValueOrDefault<double>() is not (>= 0 and <= 1)) r.AddError($"option --min-confidence: {r.Tokens[0].Value} must be between 0 and 1");
         });
         Add(_model);
+        Add(_engine);
         Add(_json);
         Add(_segments);
         Add(_minConfidence);
@@ -56,7 +69,7 @@ public sealed class PredictCommand : CliCommand
         bool segments = parsed.GetValue(_segments);
         double minConfidence = parsed.GetValue(_minConfidence);
 
-        using var recognizer = EmotionRecognizer.Load(parsed.GetValue(_model)!, parsed.GetValue(_device)!);
+        using var recognizer = EmotionRecognizer.Load(parsed.GetValue(_model)!, parsed.GetValue(_engine), parsed.GetValue(_device)!);
         if (parsed.GetValue(_out) is { } outPath)
             return PredictToCsv(recognizer, files, new BatchOptions
             {
@@ -122,4 +135,10 @@ public sealed class PredictCommand : CliCommand
 
     private static string Describe(BatchProgress p) =>
         FormattableString.Invariant($"predict {p.Done}/{p.Pending} files, {p.FilesPerSecond:0.0} files/s") + (p.Failed > 0 ? $", {p.Failed} failed" : "");
+
+    private static EngineKind Refuse(System.CommandLine.Parsing.ArgumentResult r, string problem)
+    {
+        r.AddError(problem);
+        return EngineKind.Auto;
+    }
 }

@@ -26,6 +26,9 @@ public static class ModelBundle
         /// so an exported graph divides its logits by this value.
         /// </summary>
         public double Temperature { get; init; } = 1;
+
+        /// <summary>Where the model came from (recipe, seed, fold), when the trainer recorded it.</summary>
+        public JsonObject? Provenance { get; init; }
     }
 
     /// <summary>Writes calibration.json into a model folder (or the temporary folder of one being written).</summary>
@@ -120,7 +123,7 @@ public static class ModelBundle
                 throw new EmolinguaException(labelsPath, $"lists {labels.Length} labels, but the head has {classes.GetValue<int>()} outputs (config.json head.classes)");
             if (!labels.SequenceEqual(Emotions.All.Select(e => e.Name())))
                 throw new EmolinguaException(labelsPath, $"labels [{string.Join(", ", labels)}] differ from angry, happy, neutral, sad");
-            return new Info(whisper, seconds, hidden, dropout, node["method"]?.GetValue<string>() ?? "unknown", labels) { Temperature = ReadTemperature(folder) };
+            return new Info(whisper, seconds, hidden, dropout, node["method"]?.GetValue<string>() ?? "unknown", labels) { Temperature = ReadTemperature(folder), Provenance = node["provenance"] as JsonObject };
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
         {

@@ -79,11 +79,14 @@ public static class CliHarness
         return psi;
     }
 
-    /// <summary>A tiny trained-model bundle (random weights, d_model 64, 1 layer) saved with ModelBundle.Save.</summary>
-    public static EmotionClassifier SaveTinyBundle(string folder, double seconds, int seed = 7)
+    /// <summary>
+    /// A tiny trained-model bundle (random weights, d_model 64, 1 layer, unless <paramref name="encoder"/> is given) with
+    /// a calibrated random head, saved with ModelBundle.Save.
+    /// </summary>
+    public static EmotionClassifier SaveTinyBundle(string folder, double seconds, int seed = 7, WhisperEncoder? encoder = null)
     {
         random.manual_seed(seed);
-        var encoder = new WhisperEncoder(new WhisperConfig(64, 1, 4, 128), WhisperAudio.PositionsFor(seconds));
+        encoder ??= new WhisperEncoder(new WhisperConfig(64, 1, 4, 128), WhisperAudio.PositionsFor(seconds));
         var model = new EmotionClassifier(encoder, 4, 32, 0.1);
         // A random encoder's time-mean embedding is nearly the same for every input, so a random head gives the same
         // probabilities everywhere. Centre and scale the head on a few calibration signals so that inputs are told apart.

@@ -45,6 +45,23 @@ public static class TinyCorpora
         return folder;
     }
 
+    /// <summary>
+    /// Labelled clips that no training run has seen: the English emotions' voices spoken by other "speakers" (pitch
+    /// factors between and beyond the training speakers') with new noise seeds. Label indices follow angry, happy, neutral, sad.
+    /// </summary>
+    public static List<(float[] Samples, int Label)> HeldOut(int perEmotion, int seed = 5000)
+    {
+        var clips = new List<(float[], int)>();
+        for (int e = 0; e < EmotionVoice.Length; e++)
+            for (int k = 0; k < perEmotion; k++)
+            {
+                var v = EmotionVoice[e];
+                double pitch = 0.85 + 0.35 * k / Math.Max(1, perEmotion - 1);
+                clips.Add((Tone(v.F0 * pitch, v.Level, v.Vibrato, 1.2, seed: seed + 100 * e + k, harmonics: 6), e));
+            }
+        return clips;
+    }
+
     private static float[] Tone(double f0, double level, double vibrato, double seconds, int seed, int harmonics)
     {
         var rng = new Random(seed);

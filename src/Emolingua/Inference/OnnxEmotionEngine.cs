@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text.Json;
+using Emolingua.Features;
+using Emolingua.Models.Onnx;
+using Emolingua.Util;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Emolingua.Inference;
+
+/// <summary>
+/// An exported model (<see cref="OnnxExport"/>) run by ONNX Runtime on the CPU: waveform windows in, probabilities and
+/// embeddings out, with labels, window length and method read from the file's metadata_props.
+/// </summary>
+public sealed class OnnxEmotionEngine : IEmotionEngine
+{
+    private readonly InferenceSession _session;
+    private readonly int _samples, _dim;
+
+    public string Name => "onnx";
+    public double Seconds { get; }
+    public string Method { get; }
+    public IReadOnlyList<string> Labels { get; }
+    public int BatchSize { get; }
+
+    /// <summary>The calibration temperature the export divided the logits by (metadata "temperature"; 1 in files without it).</summary>
+    public double Temperature { get; }
+
+    /// <summary>The file's metadata_props.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    private OnnxEmotionEngine(InferenceSession session, string source, int batchSize)
+    {
+        _session = session;
+        BatchSize = batchSize;
+        try
+        {
+            Metadata = session.ModelMetadata.CustomMetadataMap;
+            string Get(string key) => Metadata.TryGetValue(key, out var v) && v.Length > 0
+                ? v : throw new EmolinguaException(source, $"not an Emolingua model: metadata '{key}' is missing (export one with ./emolingua export)");
+            Labels = ParseLabels(Get(OnnxExport.Keys.Labels), source);
+            Seconds = double.TryParse(Get(OnnxExport.Keys.WindowSeconds), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0
+                ? s : throw new EmolinguaException(source, $"metadata '{OnnxExport.Keys.WindowSeconds}' is not a positive number");
+            if (Get(OnnxExport.Keys.SampleRate) != WhisperAudio.SampleRate.ToString(CultureInfo.InvariantCulture))
+                throw new EmolinguaException(source, $"metadata '{OnnxExport.Keys.SampleRate}' is {Metadata[OnnxExport.Keys.SampleRate]}, expected {WhisperAudio.SampleRate}");
+            Method = Metadata.TryGetValue(OnnxExport.Keys.Method, out var m) ? m : "unknown";
+            Temperature = !Metadata.TryGetValue(OnnxExport.Keys.Temperature, out var t) ? 1
+                : double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var tv) && tv > 0 && double.IsFinite(tv) ? tv
+                : throw new EmolinguaException(source, $"metadata '{OnnxExport.Keys.Temperature}' is not a positive number");
+            _samples = WhisperAudio.SamplesFor(Seconds);
+            var input = session.InputMetadata.TryGetValue(OnnxExport.Waveform, out var i) ? i
+                : throw new EmolinguaException(source, $"not an Emolingua model: no input '{OnnxExport.Waveform}'");
+            if (input.Dimensions.Length != 2 || input.Dimensions[1] != _samples)
+                throw new EmolinguaException(source, $"input '{OnnxExport.Waveform}' has shape [{string.Join(", ", input.Dimensions)}], expected [batch, {_samples}]");
+            if (!session.OutputMetadata.ContainsKey(OnnxExport.Probabilities) || !session.OutputMetadata.TryGetValue(OnnxExport.Embedding, out var e))
+                throw new EmolinguaException(source, $"not an Emolingua model: outputs '{OnnxExport.Probabilities}' and '{OnnxExport.Embedding}' expected");
+            _dim = e.Dimensions[^1];
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private static string[] ParseLabels(string json, string source)
+    {
+        try
+        {
+            var labels = JsonSerializer.Deserialize<string[]>(json);
+            if (labels is { Length: > 0 } && labels.All(l => !string.IsNullOrEmpty(l))) return labels;
+        }
+        catch (JsonException) { }
+        throw new EmolinguaException(source, $"metadata '{OnnxExport.Keys.Labels}' is not a JSON list of names: {json}");
+    }
+
+    /// <summary>Opens an exported .onnx file.</summary>
+    public static OnnxEmotionEngine Load(string path, int batchSize = 16, int? threads = null)
+    {
+        if (!File.Exists(path)) throw new EmolinguaException(path, "ONNX file not found");
+        return Open(() => OnnxSessions.Open(path, threads), path, batchSize);
+    }
+
+    /// <summary>Opens an in-memory model (<paramref name="source"/> names it in errors).</summary>
+    public static OnnxEmotionEngine FromBytes(byte[] model, string source, int batchSize = 16, int? threads = null) =>
+        Open(() => OnnxSessions.Open(model, threads), source, batchSize);
+
+    private static OnnxEmotionEngine Open(Func<InferenceSession> open, string source, int batchSize)
+    {
+        InferenceSession session;
+        try { session = open(); }
+        catch (OnnxRuntimeException e)
+        {
+            throw new EmolinguaException(source, $"not a valid ONNX model ({e.Message.ReplaceLineEndings(" ").Trim()})");
+        }
+        return new OnnxEmotionEngine(session, source, batchSize);
+    }
+
+    public (float[][] Probabilities, float[][]? Embeddings) Classify(IReadOnlyList<float[]> windows, bool embeddings = false)
+    {
+        int classes = Labels.Count;
+        var probabilities = new float[windows.Count][];
+        var pooled = embeddings ? new float[windows.Count][] : null;
+        string[] outputs = embeddings ? [OnnxExport.Probabilities, OnnxExport.Embedding] : [OnnxExport.Probabilities];
+        using var runOptions = new RunOptions();
+        for (int start = 0; start < windows.Count; start += BatchSize)
+        {
+            int b = Math.Min(BatchSize, windows.Count - start);
+            var flat = new float[b * _samples];                                        // [b, S·16000]
+            for (int i = 0; i < b; i++)
+            {
+                if (windows[start + i].Length != _samples)
+                    throw new ArgumentException($"window {start + i} has {windows[start + i].Length} samples; this model reads {_samples}");
+                windows[start + i].CopyTo(flat, i * _samples);
+            }
+            using var input = OrtValue.CreateTensorValueFromMemory(flat, [b, _samples]);
+            using var results = _session.Run(runOptions, [OnnxExport.Waveform], [input], outputs);
+            var probs = results[0].GetTensorDataAsSpan<float>();                     // [b, classes]
+            for (int i = 0; i < b; i++) probabilities[start + i] = probs.Slice(i * classes, classes).ToArray();
+            if (pooled != null)
+            {
+                var emb = results[1].GetTensorDataAsSpan<float>();                    // [b, D]
+                for (int i = 0; i < b; i++) pooled[start + i] = emb.Slice(i * _dim, _dim).ToArray();
+            }
+        }
+        return (probabilities, pooled);
+    }
+
+    public void Dispose() => _session.Dispose();
+}
