@@ -17,11 +17,6 @@ import statistics
 import sys
 import time
 
-# The same OpenMP wait policy Emolingua sets for itself (Util/NativeRuntime.cs): threads sleep instead of spinning,
-# which matters on a machine shared with other work. libgomp reads it when torch loads it, so it is set before the
-# import; a value already in the environment is kept.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import torch
 import torch.nn as nn
 

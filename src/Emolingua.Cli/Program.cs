@@ -31,7 +31,6 @@ public static class Program
 
     public static int Main(string[] argv)
     {
-        NativeRuntime.PrepareEnvironment(); // before anything loads libtorch
         var root = CreateRoot(out var verbose);
         var parsed = root.Parse(argv);
         if (parsed.Errors.Count > 0) return ReportParseError(root, parsed);
