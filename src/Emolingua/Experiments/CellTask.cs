@@ -36,9 +36,12 @@ public static class CellTask
             "cuda" => throw new EmolinguaException($"cell {cell.Index}: the plan asks for --device cuda but CUDA is not available on {owner.Host} (a CUDA build and a GPU node are needed)"),
             _ => throw new EmolinguaException(plan.PathIn, $"device '{plan.Device}' (cpu or cuda)"),
         };
-        // Threads: the recipe's, else the CPUs Slurm gave the task.
+        // Threads: the recipe's, else the CPUs Slurm gave the task. libtorch's thread count is changed only when it
+        // differs: calling set_num_threads at all (even with the default's value) changes some results in the last
+        // digits (measured: the demo's BYOL losses from step 5), and a task should give what a local run gives.
         var recipe = exp.TrainingRecipe(exp.Runs[cell.Entry], cell.Fold, cell.Seed);
-        if (recipe.Training.Threads == null && int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), out int cpus) && cpus > 0)
+        if (recipe.Training.Threads == null && int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), out int cpus) && cpus > 0
+            && cpus != torch.get_num_threads())
             torch.set_num_threads(cpus);
 
         using var stop = new CancellationTokenSource();
