@@ -65,6 +65,13 @@ public class PredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFi
     public void WindowStarts_HandComputed(int length, int[] expected) =>
         Assert.Equal(expected, AudioWindows.Starts(length, Window));
 
+    /// <summary>
+    /// The recognizer classifies a clip's windows as one batch, the reference one window at a time, and MKL's AVX2
+    /// kernels round batched products differently (seen: 2.5e-5). Windows of these clips differ by more than 1e-3, so a
+    /// wrong window or a missing average still fails.
+    /// </summary>
+    private const float Tolerance = 1e-4f;
+
     [Fact]
     public void PredictJson_OneObjectPerFile_ProbabilitiesSumToOne_LabelIsArgmax()
     {
@@ -102,7 +109,7 @@ public class PredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFi
         using var recognizer = EmotionRecognizer.Load(Path.GetDirectoryName(bundle.Folder)!);
         var actual = Ordered(recognizer.Predict(path));
         var expected = ReferenceProbabilities(clip, starts);
-        for (int k = 0; k < 4; k++) Assert.InRange(actual[k], expected[k] - 1e-5, expected[k] + 1e-5);
+        for (int k = 0; k < 4; k++) Assert.InRange(actual[k], expected[k] - Tolerance, expected[k] + Tolerance);
         // The windows must disagree, or "mean of windows" could not be told from "first window".
         var first = ReferenceProbabilities(clip, [0]);
         Assert.True(Enumerable.Range(0, 4).Max(k => MathF.Abs(first[k] - expected[k])) > 1e-3, $"windows give the same probabilities: test is vacuous: {string.Join(",", first)} vs {string.Join(",", expected)}");
@@ -123,7 +130,7 @@ public class PredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFi
         {
             var expected = ReferenceProbabilities(clip, [(int)(s.StartSeconds * 16000)]);
             var actual = Ordered(new EmotionPrediction(s.Label, s.Probabilities));
-            for (int k = 0; k < 4; k++) Assert.InRange(actual[k], expected[k] - 1e-5, expected[k] + 1e-5);
+            for (int k = 0; k < 4; k++) Assert.InRange(actual[k], expected[k] - Tolerance, expected[k] + Tolerance);
             Assert.Equal(Labels[Array.IndexOf(expected, expected.Max())], s.Label);
         }
         // A clip shorter than the window: one segment covering exactly the audio (not the padding).
@@ -155,7 +162,7 @@ public class PredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFi
         {
             Assert.Equal(t, recognizer.Temperature);
             var actual = Ordered(recognizer.Predict(path));
-            for (int k = 0; k < 4; k++) Assert.InRange(actual[k], expected[k] - 1e-5, expected[k] + 1e-5);
+            for (int k = 0; k < 4; k++) Assert.InRange(actual[k], expected[k] - Tolerance, expected[k] + Tolerance);
         }
         var uncalibrated = ReferenceProbabilities(clip, [0, 8000, 16000, 24000]);
         Assert.True(Enumerable.Range(0, 4).Max(k => Math.Abs(uncalibrated[k] - expected[k])) > 1e-2, "T = 2.5 must change the probabilities, or the test is vacuous");
