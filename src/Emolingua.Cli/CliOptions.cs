@@ -86,12 +86,18 @@ public static class CliOptions
         {
             HelpName = "fp32|bf16", Description = "number format of the model's products (bf16 only on CPUs with native bfloat16)",
             DefaultValueFactory = _ => Emolingua.Util.Precision.Fp32,
-            CustomParser = r =>
-            {
-                try { return Emolingua.Util.Precisions.Parse(r.Tokens.FirstOrDefault()?.Value, "--precision"); }
-                catch (Emolingua.Util.EmolinguaException e) { r.AddError("option " + e.Message); return Emolingua.Util.Precision.Fp32; }
-            },
+            CustomParser = r => ParsePrecision(r) ?? Emolingua.Util.Precision.Fp32,
         };
+
+    /// <summary>--precision fp32|bf16 without a default: null when not given (train: the recipe's setting stands).</summary>
+    public static Option<Emolingua.Util.Precision?> OptionalPrecision(string description) =>
+        new("--precision") { HelpName = "fp32|bf16", Description = description, CustomParser = ParsePrecision };
+
+    private static Emolingua.Util.Precision? ParsePrecision(ArgumentResult r)
+    {
+        try { return Emolingua.Util.Precisions.Parse(r.Tokens.FirstOrDefault()?.Value, "--precision"); }
+        catch (Emolingua.Util.EmolinguaException e) { r.AddError("option " + e.Message); return null; }
+    }
 
     /// <summary>--device cpu|cuda; cuda is refused up front when this build or machine has no CUDA.</summary>
     public static Option<torch.Device> Device() =>

@@ -12,15 +12,7 @@ public sealed class TrainCommand : CliCommand
     private readonly Option<string?> _data = CliOptions.OptionalPath("--data", "DIR", "the folder the recipe's corpus roots are relative to");
     private readonly Option<int?> _seed = CliOptions.OptionalInt("--seed", "overrides the recipe's seed");
     private readonly Option<Device> _device = CliOptions.Device();
-    private readonly Option<Emolingua.Util.Precision?> _precision = new("--precision")
-    {
-        HelpName = "fp32|bf16", Description = "overrides training.precision (bf16 only on CPUs with native bfloat16)",
-        CustomParser = r =>
-        {
-            try { return Precisions.Parse(r.Tokens.FirstOrDefault()?.Value, "--precision"); }
-            catch (EmolinguaException e) { r.AddError("option " + e.Message); return null; }
-        },
-    };
+    private readonly Option<Emolingua.Util.Precision?> _precision = CliOptions.OptionalPrecision("overrides training.precision (bf16 only on CPUs with native bfloat16)");
     private readonly Option<bool> _resume = CliOptions.Flag("--resume", "continue from the run folder's last checkpoint");
     private readonly Option<RecipeOverride[]> _set = new("--set")
     {
