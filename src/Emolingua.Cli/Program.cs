@@ -106,7 +106,7 @@ public static class Program
     {
         public override int Invoke(ParseResult parseResult)
         {
-            parseResult.InvocationConfiguration.Output.WriteLine(VersionInfo.Text);
+            parseResult.InvocationConfiguration.Output.WriteLine($"{VersionInfo.Text} (TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version})");
             return 0;
         }
     }

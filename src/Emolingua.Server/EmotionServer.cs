@@ -13,7 +13,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using static TorchSharp.torch;
 
 namespace Emolingua.Server;
 
@@ -26,10 +25,11 @@ namespace Emolingua.Server;
 public static class EmotionServer
 {
     /// <summary>Loads the model, serves until the process is asked to stop, drains, and returns.</summary>
-    public static void Run(ServeOptions options, Device? device = null)
+    /// <param name="open">Opens the model's engine (default <see cref="EmotionEngines.Open"/>); the CLI passes one that runs folders on TorchSharp on its --device.</param>
+    public static void Run(ServeOptions options, Func<string, IEmotionEngine>? open = null)
     {
         options.Validated();
-        using var recognizer = EmotionRecognizer.Load(options.Model, device);
+        using var recognizer = new EmotionRecognizer((open ?? (path => EmotionEngines.Open(path)))(options.Model));
         using var app = Build(options, recognizer);
         app.Run();
     }

@@ -69,7 +69,7 @@ public sealed class PredictCommand : CliCommand
         bool segments = parsed.GetValue(_segments);
         double minConfidence = parsed.GetValue(_minConfidence);
 
-        using var recognizer = EmotionRecognizer.Load(parsed.GetValue(_model)!, parsed.GetValue(_engine), parsed.GetValue(_device)!);
+        using var recognizer = new EmotionRecognizer(TorchFolderEngines.Open(parsed.GetValue(_model)!, parsed.GetValue(_engine), parsed.GetValue(_device)!));
         if (parsed.GetValue(_out) is { } outPath)
             return PredictToCsv(recognizer, files, new BatchOptions
             {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Emolingua.Inference;
 using Emolingua.Server;
 using static TorchSharp.torch;
 
@@ -39,7 +40,8 @@ public sealed class ServeCommand : CliCommand
             MaxConcurrent = parsed.GetValue(_maxConcurrent),
             Queue = parsed.GetValue(_queue),
         };
-        EmotionServer.Run(options.Validated(), parsed.GetValue(_device)!);
+        var device = parsed.GetValue(_device)!;
+        EmotionServer.Run(options.Validated(), path => TorchFolderEngines.Open(path, EngineKind.Auto, device));
         return 0;
     }
 }

@@ -16,8 +16,7 @@ public static class Manifest
     public static readonly string[] Columns =
         ["id", "path", "corpus", "language", "speaker", "gender", "session", "label", "original_label", "duration"];
 
-    public static bool IsJsonLines(string path) =>
-        path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+    public static bool IsJsonLines(string path) => ManifestRows.IsJsonLines(path);
 
     /// <summary>Writes utterances (absolute paths; label = the 4-class name or empty) atomically.</summary>
     public static void Write(string path, IEnumerable<Utterance> utterances)
@@ -48,43 +47,5 @@ public static class Manifest
     ];
 
     /// <summary>Rows of a manifest as column → value maps (keys lower-case); malformed lines (bad JSON, wrong field count) are null.</summary>
-    internal static IEnumerable<Dictionary<string, string>?> ReadRows(string path)
-    {
-        if (IsJsonLines(path))
-        {
-            foreach (var line in File.ReadLines(path))
-                if (line.Trim().Length > 0) yield return ParseJsonLine(line);
-            yield break;
-        }
-        using var csv = CsvFiles.Open(path);
-        var header = csv.Headers.Select(h => h.Trim().TrimStart('\uFEFF').ToLowerInvariant()).ToList();
-        if (header.Count == 0) yield break;
-        if (!header.Contains("path")) throw new EmolinguaException(path, "manifest header has no 'path' column");
-        while (csv.Read())
-        {
-            if (csv.Current.FieldCount != header.Count) { yield return null; continue; }
-            var row = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (int i = 0; i < header.Count; i++) row[header[i]] = csv.Current.GetString(i);
-            yield return row;
-        }
-    }
-
-    private static Dictionary<string, string>? ParseJsonLine(string line)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(line);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) return null;
-            var row = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var p in doc.RootElement.EnumerateObject())
-                row[p.Name.ToLowerInvariant()] = p.Value.ValueKind switch
-                {
-                    JsonValueKind.String => p.Value.GetString() ?? "",
-                    JsonValueKind.Null => "",
-                    _ => p.Value.GetRawText(),
-                };
-            return row;
-        }
-        catch (JsonException) { return null; }
-    }
+    internal static IEnumerable<Dictionary<string, string>?> ReadRows(string path) => ManifestRows.Read(path);
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Emolingua.Features;
+using Emolingua.Inference;
+using Keys = Emolingua.Inference.OnnxModelFormat.Keys;
 using Emolingua.Util;
 using Google.Protobuf;
 using Onnx;
@@ -27,16 +29,8 @@ public static class OnnxExport
 {
     public const int Opset = 17;
     public const long IrVersion = 8;                 // the IR version that goes with opset 17 (ONNX 1.12)
-    public const string Waveform = "waveform", Probabilities = "probabilities", Embedding = "embedding";
+    public const string Waveform = OnnxModelFormat.Waveform, Probabilities = OnnxModelFormat.Probabilities, Embedding = OnnxModelFormat.Embedding;
     public const string Mel = "mel", Hidden = "hidden";
-
-    /// <summary>The metadata_props keys a reader relies on.</summary>
-    public static class Keys
-    {
-        public const string Labels = "labels", SampleRate = "sample_rate", WindowSeconds = "window_seconds", NMels = "n_mels",
-            Method = "method", Version = "emolingua_version", Recipe = "recipe", Seed = "seed", Usage = "usage",
-            Quantization = "quantization", Format = "format", Temperature = "temperature";
-    }
 
     /// <summary>Exports the model of a run folder (or a model folder) to <paramref name="outPath"/>, written atomically.</summary>
     public static void Export(string modelPath, string outPath, OnnxQuantization quantization = OnnxQuantization.None)

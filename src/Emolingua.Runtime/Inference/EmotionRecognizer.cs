@@ -1,7 +1,6 @@
 using Emolingua.Audio;
 using Emolingua.Features;
 using Emolingua.Util;
-using static TorchSharp.torch;
 
 namespace Emolingua.Inference;
 
@@ -61,12 +60,12 @@ public sealed class EmotionRecognizer : IDisposable
     /// <summary>Wraps an engine; the recognizer disposes it.</summary>
     public EmotionRecognizer(IEmotionEngine engine) => _engine = engine;
 
-    /// <param name="path">A run folder (holding model/) or a model folder (run by TorchSharp), or an exported .onnx file (run by ONNX Runtime).</param>
-    public static EmotionRecognizer Load(string path, Device? device = null) => new(EmotionEngines.Open(path, EngineKind.Auto, device));
+    /// <param name="path">An exported .onnx file (run by ONNX Runtime), or a run folder (holding model/) or a model folder (run by TorchSharp: needs the Emolingua package).</param>
+    public static EmotionRecognizer Load(string path) => new(EmotionEngines.Open(path, EngineKind.Auto));
 
     /// <param name="path">A run folder, a model folder or an exported .onnx file.</param>
     /// <param name="engine">The runtime; <see cref="EngineKind.Onnx"/> on a folder exports the model in memory first.</param>
-    public static EmotionRecognizer Load(string path, EngineKind engine, Device? device = null) => new(EmotionEngines.Open(path, engine, device));
+    public static EmotionRecognizer Load(string path, EngineKind engine) => new(EmotionEngines.Open(path, engine));
 
     public EmotionPrediction Predict(string audioPath) => Predict(new[] { audioPath })[0];
 

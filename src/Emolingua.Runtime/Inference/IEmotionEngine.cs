@@ -2,7 +2,7 @@ namespace Emolingua.Inference;
 
 /// <summary>
 /// Something that runs a trained emotion model on fixed-length windows: the TorchSharp model of a model folder
-/// (<see cref="TorchEmotionEngine"/>) or an exported ONNX file. Windowing, averaging and labels live above it, in
+/// (TorchEmotionEngine, in the Emolingua package) or an exported ONNX file. Windowing, averaging and labels live above it, in
 /// <see cref="EmotionRecognizer"/>, so every engine reads long clips the same way.
 /// </summary>
 public interface IEmotionEngine : IDisposable

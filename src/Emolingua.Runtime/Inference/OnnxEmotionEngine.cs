@@ -1,14 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 using Emolingua.Features;
-using Emolingua.Models.Onnx;
 using Emolingua.Util;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Emolingua.Inference;
 
 /// <summary>
-/// An exported model (<see cref="OnnxExport"/>) run by ONNX Runtime on the CPU: waveform windows in, probabilities and
+/// An exported model (Emolingua's <c>export</c>, <see cref="OnnxModelFormat"/>) run by ONNX Runtime on the CPU: waveform windows in, probabilities and
 /// embeddings out, with labels, window length and method read from the file's metadata_props.
 /// </summary>
 public sealed class OnnxEmotionEngine : IEmotionEngine
@@ -37,22 +36,22 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
             Metadata = session.ModelMetadata.CustomMetadataMap;
             string Get(string key) => Metadata.TryGetValue(key, out var v) && v.Length > 0
                 ? v : throw new EmolinguaException(source, $"not an Emolingua model: metadata '{key}' is missing (export one with ./emolingua export)");
-            Labels = ParseLabels(Get(OnnxExport.Keys.Labels), source);
-            Seconds = double.TryParse(Get(OnnxExport.Keys.WindowSeconds), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0
-                ? s : throw new EmolinguaException(source, $"metadata '{OnnxExport.Keys.WindowSeconds}' is not a positive number");
-            if (Get(OnnxExport.Keys.SampleRate) != WhisperAudio.SampleRate.ToString(CultureInfo.InvariantCulture))
-                throw new EmolinguaException(source, $"metadata '{OnnxExport.Keys.SampleRate}' is {Metadata[OnnxExport.Keys.SampleRate]}, expected {WhisperAudio.SampleRate}");
-            Method = Metadata.TryGetValue(OnnxExport.Keys.Method, out var m) ? m : "unknown";
-            Temperature = !Metadata.TryGetValue(OnnxExport.Keys.Temperature, out var t) ? 1
+            Labels = ParseLabels(Get(OnnxModelFormat.Keys.Labels), source);
+            Seconds = double.TryParse(Get(OnnxModelFormat.Keys.WindowSeconds), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0
+                ? s : throw new EmolinguaException(source, $"metadata '{OnnxModelFormat.Keys.WindowSeconds}' is not a positive number");
+            if (Get(OnnxModelFormat.Keys.SampleRate) != WhisperAudio.SampleRate.ToString(CultureInfo.InvariantCulture))
+                throw new EmolinguaException(source, $"metadata '{OnnxModelFormat.Keys.SampleRate}' is {Metadata[OnnxModelFormat.Keys.SampleRate]}, expected {WhisperAudio.SampleRate}");
+            Method = Metadata.TryGetValue(OnnxModelFormat.Keys.Method, out var m) ? m : "unknown";
+            Temperature = !Metadata.TryGetValue(OnnxModelFormat.Keys.Temperature, out var t) ? 1
                 : double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var tv) && tv > 0 && double.IsFinite(tv) ? tv
-                : throw new EmolinguaException(source, $"metadata '{OnnxExport.Keys.Temperature}' is not a positive number");
+                : throw new EmolinguaException(source, $"metadata '{OnnxModelFormat.Keys.Temperature}' is not a positive number");
             _samples = WhisperAudio.SamplesFor(Seconds);
-            var input = session.InputMetadata.TryGetValue(OnnxExport.Waveform, out var i) ? i
-                : throw new EmolinguaException(source, $"not an Emolingua model: no input '{OnnxExport.Waveform}'");
+            var input = session.InputMetadata.TryGetValue(OnnxModelFormat.Waveform, out var i) ? i
+                : throw new EmolinguaException(source, $"not an Emolingua model: no input '{OnnxModelFormat.Waveform}'");
             if (input.Dimensions.Length != 2 || input.Dimensions[1] != _samples)
-                throw new EmolinguaException(source, $"input '{OnnxExport.Waveform}' has shape [{string.Join(", ", input.Dimensions)}], expected [batch, {_samples}]");
-            if (!session.OutputMetadata.ContainsKey(OnnxExport.Probabilities) || !session.OutputMetadata.TryGetValue(OnnxExport.Embedding, out var e))
-                throw new EmolinguaException(source, $"not an Emolingua model: outputs '{OnnxExport.Probabilities}' and '{OnnxExport.Embedding}' expected");
+                throw new EmolinguaException(source, $"input '{OnnxModelFormat.Waveform}' has shape [{string.Join(", ", input.Dimensions)}], expected [batch, {_samples}]");
+            if (!session.OutputMetadata.ContainsKey(OnnxModelFormat.Probabilities) || !session.OutputMetadata.TryGetValue(OnnxModelFormat.Embedding, out var e))
+                throw new EmolinguaException(source, $"not an Emolingua model: outputs '{OnnxModelFormat.Probabilities}' and '{OnnxModelFormat.Embedding}' expected");
             _dim = e.Dimensions[^1];
         }
         catch
@@ -70,7 +69,7 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
             if (labels is { Length: > 0 } && labels.All(l => !string.IsNullOrEmpty(l))) return labels;
         }
         catch (JsonException) { }
-        throw new EmolinguaException(source, $"metadata '{OnnxExport.Keys.Labels}' is not a JSON list of names: {json}");
+        throw new EmolinguaException(source, $"metadata '{OnnxModelFormat.Keys.Labels}' is not a JSON list of names: {json}");
     }
 
     /// <summary>Opens an exported .onnx file.</summary>
@@ -100,7 +99,7 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
         int classes = Labels.Count;
         var probabilities = new float[windows.Count][];
         var pooled = embeddings ? new float[windows.Count][] : null;
-        string[] outputs = embeddings ? [OnnxExport.Probabilities, OnnxExport.Embedding] : [OnnxExport.Probabilities];
+        string[] outputs = embeddings ? [OnnxModelFormat.Probabilities, OnnxModelFormat.Embedding] : [OnnxModelFormat.Probabilities];
         using var runOptions = new RunOptions();
         for (int start = 0; start < windows.Count; start += BatchSize)
         {
@@ -113,7 +112,7 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
                 windows[start + i].CopyTo(flat, i * _samples);
             }
             using var input = OrtValue.CreateTensorValueFromMemory(flat, [b, _samples]);
-            using var results = _session.Run(runOptions, [OnnxExport.Waveform], [input], outputs);
+            using var results = _session.Run(runOptions, [OnnxModelFormat.Waveform], [input], outputs);
             var probs = results[0].GetTensorDataAsSpan<float>();                     // [b, classes]
             for (int i = 0; i < b; i++) probabilities[start + i] = probs.Slice(i * classes, classes).ToArray();
             if (pooled != null)

@@ -1,3 +1,5 @@
+using Emolingua.Audio;
+
 namespace Emolingua.Features;
 
 /// <summary>
@@ -28,7 +30,7 @@ public static class AudioWindows
         for (int c = 0; c < clips.Count; c++)
             foreach (int start in Starts(clips[c].Length, windowSamples))
                 windows.Add(new Window(c, start, Math.Min(windowSamples, clips[c].Length - start),
-                    WhisperLogMel.CropOrPad(clips[c].AsSpan(start), windowSamples)));
+                    WaveformOps.CropOrPad(clips[c].AsSpan(start), windowSamples)));
         return windows;
     }
 

@@ -7,5 +7,5 @@ public static class VersionInfo
     public static string Version { get; } =
         typeof(VersionInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
-    public static string Text => $"Emolingua {Version} (TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version})";
+    public static string Text => $"Emolingua {Version}";
 }

@@ -8,7 +8,7 @@ namespace Emolingua.Inference;
 /// <summary>
 /// What <c>predict</c> reads from its INPUT arguments: audio files as they are, folders searched recursively for audio
 /// (by extension or content, hidden files skipped, sorted by path), and list files: a manifest (.csv with a
-/// <c>path</c> column, or .jsonl, as <see cref="Manifest"/> reads them) or a text file of one path per line (blank
+/// <c>path</c> column, or .jsonl, as as the manifest corpus reads them) or a text file of one path per line (blank
 /// lines and lines starting with # skipped). Paths in a list are relative to the list's folder. Each file is kept
 /// once, at its first mention.
 /// </summary>
@@ -62,11 +62,11 @@ public static class PredictionInputs
         string folder = Path.GetDirectoryName(list) ?? "";
         string Resolve(string p) => Path.IsPathRooted(p) ? p : Path.Combine(folder, p);
         string extension = Path.GetExtension(list).ToLowerInvariant();
-        if (extension is ".csv" || Manifest.IsJsonLines(list))
+        if (extension is ".csv" || ManifestRows.IsJsonLines(list))
         {
             var paths = new List<string>();
             int record = 0;
-            foreach (var row in Manifest.ReadRows(list))
+            foreach (var row in ManifestRows.Read(list))
             {
                 record++;
                 string? path = null;
