@@ -5,7 +5,7 @@ namespace Emolingua.Features;
 /// <summary>
 /// How a whole clip is read by a model with an S-second input: S-second windows with 50 % overlap, the last one
 /// ending at the clip's end; a clip of at most S seconds is one window, zero-padded at the end. Evaluation,
-/// validation and prediction all read clips this way and average the windows' outputs per clip.
+/// validation and prediction all read clips this way and average the windows' outputs per clip (<see cref="Inference.ClipScorer"/>).
 /// </summary>
 public static class AudioWindows
 {
@@ -32,22 +32,5 @@ public static class AudioWindows
                 windows.Add(new Window(c, start, Math.Min(windowSamples, clips[c].Length - start),
                     WaveformOps.CropOrPad(clips[c].AsSpan(start), windowSamples)));
         return windows;
-    }
-
-    /// <summary>The windows' rows averaged per clip (in double precision): [windows][k] → [clips][k].</summary>
-    public static float[][] MeanByClip(IReadOnlyList<Window> windows, IReadOnlyList<float[]> rows, int clipCount)
-    {
-        if (windows.Count != rows.Count) throw new ArgumentException($"{windows.Count} windows but {rows.Count} rows");
-        int width = rows.Count == 0 ? 0 : rows[0].Length;
-        var sums = new double[clipCount][];
-        var counts = new int[clipCount];
-        for (int c = 0; c < clipCount; c++) sums[c] = new double[width];
-        for (int i = 0; i < windows.Count; i++)
-        {
-            int c = windows[i].Clip;
-            counts[c]++;
-            for (int k = 0; k < width; k++) sums[c][k] += rows[i][k];
-        }
-        return sums.Select((s, c) => s.Select(v => (float)(v / Math.Max(1, counts[c]))).ToArray()).ToArray();
     }
 }

@@ -89,28 +89,26 @@ public sealed class EmotionRecognizer : IDisposable
     {
         foreach (var c in clips)
             if (c.Length == 0) throw new EmolinguaException("predict: empty audio (no samples)");
-        var windows = AudioWindows.Plan(clips, WhisperAudio.SamplesFor(Seconds));
-        float[][] probabilities;
+        ClipScores scores;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            probabilities = _engine.Classify(windows.Select(w => w.Samples).ToList()).Probabilities;
+            scores = ClipScorer.Score(_engine, clips);
         }
-        var perClip = AudioWindows.MeanByClip(windows, probabilities, clips.Count);
-        var windowsByClip = windows.Select((w, i) => (w, i)).ToLookup(x => x.w.Clip);
-        return clips.Select((clip, c) => Prediction(perClip[c]) with
+        var windowsByClip = scores.Windows!.Select((w, i) => (w, i)).ToLookup(x => x.w.Clip);
+        return clips.Select((clip, c) => Prediction(scores.Probabilities[c]) with
         {
             DurationSeconds = clip.Length / (double)WhisperAudio.SampleRate,
             Segments = windowsByClip[c].Select(x =>
             {
-                var p = Prediction(probabilities[x.i]);
+                var p = Prediction(scores.WindowProbabilities[x.i]);
                 return new WindowPrediction(x.w.Start / (double)WhisperAudio.SampleRate, (x.w.Start + x.w.Length) / (double)WhisperAudio.SampleRate, p.Label, p.Probabilities);
             }).ToList(),
         }).ToList();
     }
 
     private EmotionPrediction Prediction(float[] p) =>
-        new(Labels[Array.IndexOf(p, p.Max())], Labels.Select((l, i) => (l, p[i])).ToDictionary(x => x.l, x => x.Item2));
+        new(Labels[ClipScorer.ArgMax(p)], Labels.Select((l, i) => (l, p[i])).ToDictionary(x => x.l, x => x.Item2));
 
     public void Dispose()
     {

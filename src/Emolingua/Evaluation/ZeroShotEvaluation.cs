@@ -33,7 +33,7 @@ public sealed record Predictions(IReadOnlyList<Utterance> Utterances, int[] Trut
     public CalibrationMetrics Calibration()
     {
         var before = UncalibratedProbabilities ?? Probabilities;
-        double Nll(float[][] p) => p.Select((row, i) => -Math.Log(Math.Max(row[Truth[i]], 1e-12))).Average();
+        double Nll(float[][] p) => ClipScorer.NegativeLogLikelihood(p, Truth);
         return new CalibrationMetrics(Temperature, TemperatureScaling.EceBins,
             TemperatureScaling.ExpectedCalibrationError(before, Truth), TemperatureScaling.ExpectedCalibrationError(Probabilities, Truth), Nll(before), Nll(Probabilities));
     }
@@ -65,20 +65,17 @@ public sealed record Predictions(IReadOnlyList<Utterance> Utterances, int[] Trut
 
 public static class ZeroShotEvaluation
 {
-    /// <summary>Runs a model on labelled utterances (windowed as <see cref="AudioWindows"/>; probabilities averaged per clip).</summary>
+    /// <summary>Runs a model on labelled utterances (<see cref="ClipScorer"/>: windows, probabilities averaged per clip).</summary>
     public static Predictions Run(IEmotionEngine engine, IReadOnlyList<Utterance> utterances, WaveformStore store, bool embeddings = false)
     {
         var labelled = utterances.Where(u => u.Label != null).ToList();
         if (labelled.Count == 0) throw new EmolinguaException("evaluation: no labelled utterances to evaluate");
-        var windows = AudioWindows.Plan(labelled.Select(u => store.Get(u.Path)).ToList(), WhisperAudio.SamplesFor(engine.Seconds));
-        var (probs, emb) = engine.Classify(windows.Select(w => w.Samples).ToList(), embeddings);
-        var probabilities = AudioWindows.MeanByClip(windows, probs, labelled.Count);
+        var scores = ClipScorer.Score(engine, labelled.Select(u => store.Get(u.Path)).ToList(), embeddings);
         var truth = labelled.Select(u => (int)u.Label!.Value).ToArray();
-        var predicted = probabilities.Select(p => Array.IndexOf(p, p.Max())).ToArray();
         // The engine reports calibrated probabilities only; the uncalibrated ones follow exactly from them (ECE before/after).
-        var uncalibrated = engine.Temperature == 1 ? probabilities
-            : AudioWindows.MeanByClip(windows, probs.Select(p => TemperatureScaling.Rescale(p, engine.Temperature, 1)).ToList(), labelled.Count);
-        return new Predictions(labelled, truth, predicted, probabilities, emb == null ? null : AudioWindows.MeanByClip(windows, emb, labelled.Count))
+        var uncalibrated = engine.Temperature == 1 ? scores.Probabilities
+            : scores.MeanByClip(scores.WindowProbabilities.Select(p => TemperatureScaling.Rescale(p, engine.Temperature, 1)).ToList());
+        return new Predictions(labelled, truth, scores.Predicted, scores.Probabilities, scores.Embeddings)
         {
             Temperature = engine.Temperature, UncalibratedProbabilities = uncalibrated,
         };

@@ -72,8 +72,8 @@ public static class FewShotExperiment
             for (int i = 0; i < draws.Count; i++)
             {
                 using var head = heads[i];
-                var probabilities = MeanByClip(HeadAdaptation.Probabilities(head, testEmbeddings), testClip, test.Count);
-                cells.Add(Evaluate(model, corpus, test, probabilities, draws[i].K, draws[i].Draw, section.Mode, draws[i].Shots.Count));
+                var scores = ClipScorer.FromWindows(testClip, test.Count, HeadAdaptation.Probabilities(head, testEmbeddings));
+                cells.Add(Evaluate(model, corpus, test, scores, draws[i].K, draws[i].Draw, section.Mode, draws[i].Shots.Count));
             }
         }
         else
@@ -98,20 +98,12 @@ public static class FewShotExperiment
         return cells;
     }
 
-    private static FewShotCell Evaluate(Model model, ICorpus corpus, List<Utterance> test, float[][] probabilities, int k, int draw, string mode, int shots)
+    private static FewShotCell Evaluate(Model model, ICorpus corpus, List<Utterance> test, ClipScores scores, int k, int draw, string mode, int shots)
     {
         var truth = test.Select(u => (int)u.Label!.Value).ToArray();
-        var predicted = probabilities.Select(p => Array.IndexOf(p, p.Max())).ToArray();
-        var cell = new Predictions(test, truth, predicted, probabilities, null)
+        var cell = new Predictions(test, truth, scores.Predicted, scores.Probabilities, null)
             .ToCell(model.Method, corpus.Kind, model.Fold, model.Seed, model.Variant, model.RelativeRunDir);
         return FewShotCell.From(cell, k, draw, mode, shots);
-    }
-
-    /// <summary>Window probabilities averaged per clip, as <see cref="ZeroShotEvaluation"/> does (only the clip index matters).</summary>
-    private static float[][] MeanByClip(float[][] perWindow, int[] clips, int clipCount)
-    {
-        var windows = clips.Select(c => new AudioWindows.Window(c, 0, 0, [])).ToList();
-        return AudioWindows.MeanByClip(windows, perWindow, clipCount);
     }
 
     private sealed record Embedded(float[][] Embeddings, Dictionary<string, List<int>> Rows);
@@ -136,8 +128,8 @@ public static class FewShotExperiment
                 return new Embedded(Enumerable.Range(0, ids.Count).Select(i => a.Data.AsSpan(i * d, d).ToArray()).ToArray(), RowsOf(ids));
         }
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var plan = AudioWindows.Plan(clips.Select(u => store.Get(u.Path)).ToList(), WhisperAudio.SamplesFor(engine.Seconds));
-        var embeddings = engine.Classify(plan.Select(w => w.Samples).ToList(), embeddings: true).Embeddings!;
+        var scored = ClipScorer.Score(engine, clips.Select(u => store.Get(u.Path)).ToList(), embeddings: true);
+        var (plan, embeddings) = (scored.Windows!, scored.WindowEmbeddings!);
         log($"    few-shot {kind}: embedded {clips.Count} clips ({plan.Count} windows) in {watch.Elapsed.TotalSeconds:0.0} s, cached in {Path.GetRelativePath(Path.GetDirectoryName(Path.GetDirectoryName(dir)!)!, dir)}");
         Npy.WriteFloat32(npy, embeddings.SelectMany(e => e).ToArray(), embeddings.Length, embeddings[0].Length);
         CsvFiles.Write(index, ["utterance_id", "window_start"],

@@ -5,6 +5,7 @@ using Emolingua.Features;
 using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Evaluation;
+using Emolingua.Inference;
 using Emolingua.Features.Acoustic;
 using Emolingua.Models;
 using Emolingua.Training;
@@ -90,8 +91,8 @@ public static class ReferenceBaselines
             if (acoustic != null)
             {
                 var probabilities = features.Get(test).Select(f => acoustic.Probabilities(f).Select(p => (float)p).ToArray()).ToArray();
-                var predicted = probabilities.Select(p => Array.IndexOf(p, p.Max())).ToArray();
-                var preds = new Predictions(test, truth, predicted, probabilities, null);
+                var scores = ClipScorer.FromWindows(Enumerable.Range(0, test.Count).ToList(), test.Count, probabilities); // one row per clip
+                var preds = new Predictions(test, truth, scores.Predicted, scores.Probabilities, null);
                 preds.SaveCsv(Path.Combine(CreatedDirectory(foldDir, "acoustic", "eval", kind), "predictions.csv"));
                 foldCells.Add(preds.ToCell(Methods.Acoustic, kind, fold, Seed, runDir: Path.Combine(runDir, "acoustic")));
             }

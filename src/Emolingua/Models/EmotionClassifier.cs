@@ -126,12 +126,4 @@ public sealed class EmotionClassifier : Module<Tensor, Tensor>
         }
         return (outputs, pooled);
     }
-
-    /// <summary>Whole clips read as windows (<see cref="AudioWindows"/>), window probabilities and embeddings averaged per clip.</summary>
-    public (float[][] Probabilities, float[][]? Embeddings) ClassifyClips(IReadOnlyList<float[]> clips, double seconds, int batchSize = 32, bool embeddings = false)
-    {
-        var windows = AudioWindows.Plan(clips, WhisperAudio.SamplesFor(seconds));
-        var (probs, emb) = ClassifyWindows(windows.Select(w => w.Samples).ToList(), batchSize, embeddings);
-        return (AudioWindows.MeanByClip(windows, probs, clips.Count), emb == null ? null : AudioWindows.MeanByClip(windows, emb, clips.Count));
-    }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Features;
+using Emolingua.Inference;
 using Emolingua.Models;
 using Emolingua.Training.Data;
 using Emolingua.Training.Stages;
@@ -148,10 +149,9 @@ public static class TrainRun
             return null;
         }
         using var model = ModelBundle.Load(bestFolder, ctx.Device);
-        var windows = AudioWindows.Plan(validation.Select(u => ctx.Store.Get(u.Path)).ToList(), WhisperAudio.SamplesFor(seconds));
+        var windows = ClipScorer.Windows(validation.Select(u => ctx.Store.Get(u.Path)).ToList(), seconds);
         var logits = model.WindowLogits(windows.Select(w => w.Samples).ToList(), ctx.EvalBatch); // [windows][classes]
-        var byClip = windows.Select((w, i) => (w.Clip, Logits: logits[i])).GroupBy(x => x.Clip).OrderBy(g => g.Key)
-            .Select(g => (IReadOnlyList<float[]>)g.Select(x => x.Logits).ToList()).ToList();
+        var byClip = ClipScorer.FromWindows(windows.Select(w => w.Clip).ToList(), validation.Count, logits).ByClip(logits);
         var fit = TemperatureScaling.FitTemperature(byClip, validation.Select(u => (int)u.Label!.Value).ToList());
         log($"calibration: temperature {fit.Temperature:0.000} on {fit.Clips} English validation clips; NLL {fit.NllBefore:0.0000} -> {fit.NllAfter:0.0000}, ECE {fit.EceBefore:0.0000} -> {fit.EceAfter:0.0000}");
         return fit;

@@ -55,13 +55,14 @@ public class OnnxTrainedModelTests(TrainedRunFixture run, ITestOutputHelper outp
         Assert.NotEqual(1.0, temperature);
         var windows = AudioWindows.Plan(Clips, WhisperAudio.SamplesFor(1.0));
         var (torchWindowProbs, torchWindowEmb) = model.ClassifyWindows(windows.Select(w => w.Samples).ToList(), embeddings: true, temperature: temperature);
-        var torchProbs = AudioWindows.MeanByClip(windows, torchWindowProbs, Clips.Count);
-        var torchEmb = AudioWindows.MeanByClip(windows, torchWindowEmb!, Clips.Count);
+        var clipOf = ClipScorer.FromWindows(windows.Select(w => w.Clip).ToList(), Clips.Count, torchWindowProbs);
+        var torchProbs = clipOf.MeanByClip(torchWindowProbs);
+        var torchEmb = clipOf.MeanByClip(torchWindowEmb!);
         using var engine = OnnxEmotionEngine.Load(run.Fp32, batchSize: 7);
         Assert.Equal(temperature, engine.Temperature);
         var (p, e) = engine.Classify(windows.Select(w => w.Samples).ToList(), embeddings: true);
-        var onnxProbs = AudioWindows.MeanByClip(windows, p, Clips.Count);
-        var onnxEmb = AudioWindows.MeanByClip(windows, e!, Clips.Count);
+        var onnxProbs = clipOf.MeanByClip(p);
+        var onnxEmb = clipOf.MeanByClip(e!);
         float probDiff = Enumerable.Range(0, Clips.Count).Max(i => MaxAbsDiff(torchProbs[i], onnxProbs[i]));
         float embDiff = Enumerable.Range(0, Clips.Count).Max(i => MaxAbsDiff(torchEmb![i], onnxEmb[i]));
         output.WriteLine($"{Clips.Count} held-out clips, T = {temperature:0.000}: max |ONNX − torch| probabilities {probDiff:E2}, embeddings {embDiff:E2}");

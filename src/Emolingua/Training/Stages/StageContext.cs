@@ -3,6 +3,7 @@ using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Scoring;
 using Emolingua.Features;
+using Emolingua.Inference;
 using Emolingua.Models;
 using Emolingua.Training.Data;
 using TorchSharp;
@@ -46,11 +47,11 @@ public sealed class StageContext
     public Dictionary<string, double> EvaluateEmotion(EmotionClassifier model, IReadOnlyList<Utterance> utterances, double seconds)
     {
         var labelled = utterances.Where(u => u.Label != null).ToList();
-        var (probabilities, _) = model.ClassifyClips(labelled.Select(u => Store.Get(u.Path)).ToList(), seconds, EvalBatch);
+        using var engine = new TorchEmotionEngine(model, seconds, "validation", Emotions.All.Select(e => e.Name()).ToList(), EvalBatch); // T = 1, the model stays the caller's
+        var clips = ClipScorer.Score(engine, labelled.Select(u => Store.Get(u.Path)).ToList());
         var truth = labelled.Select(u => (int)u.Label!.Value).ToArray();
-        var predicted = probabilities.Select(p => Array.IndexOf(p, p.Max())).ToArray();
-        double nll = probabilities.Select((probs, i) => -Math.Log(Math.Max(probs[truth[i]], 1e-12))).Average();
-        var scores = Metrics.Compute(truth, predicted, Emotions.All.Count);
+        double nll = ClipScorer.NegativeLogLikelihood(clips.Probabilities, truth);
+        var scores = Metrics.Compute(truth, clips.Predicted, Emotions.All.Count);
         return new Dictionary<string, double>
         {
             ["accuracy"] = scores.Accuracy, ["macro_f1"] = scores.MacroF1, ["uar"] = scores.Uar, ["loss"] = nll,

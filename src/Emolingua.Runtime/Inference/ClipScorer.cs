@@ -1,0 +1,116 @@
+using Emolingua.Features;
+
+namespace Emolingua.Inference;
+
+/// <summary>
+/// Clips scored by an engine: every window's calibrated probabilities and, per clip, their mean, the most probable
+/// class and its probability. Built by <see cref="ClipScorer"/>.
+/// </summary>
+public sealed class ClipScores
+{
+    internal ClipScores(int clipCount, int[] windowClips, IReadOnlyList<AudioWindows.Window>? windows, float[][] windowProbabilities, float[][]? windowEmbeddings)
+    {
+        if (windowClips.Length != windowProbabilities.Length)
+            throw new ArgumentException($"{windowClips.Length} windows but {windowProbabilities.Length} rows of probabilities");
+        ClipCount = clipCount;
+        WindowClips = windowClips;
+        Windows = windows;
+        WindowProbabilities = windowProbabilities;
+        WindowEmbeddings = windowEmbeddings;
+        Probabilities = MeanByClip(windowProbabilities);
+        Embeddings = windowEmbeddings == null ? null : MeanByClip(windowEmbeddings);
+        Predicted = Probabilities.Select(ClipScorer.ArgMax).ToArray();
+    }
+
+    /// <summary>The number of clips.</summary>
+    public int ClipCount { get; }
+
+    /// <summary>The clip of each window (windows are in clip order).</summary>
+    public IReadOnlyList<int> WindowClips { get; }
+
+    /// <summary>The windows with their place in the clip (null when the scores were made from rows, <see cref="ClipScorer.FromWindows"/>).</summary>
+    public IReadOnlyList<AudioWindows.Window>? Windows { get; }
+
+    /// <summary>Calibrated probabilities of each window [windows][classes].</summary>
+    public float[][] WindowProbabilities { get; }
+
+    /// <summary>Embeddings of each window [windows][D], when asked for.</summary>
+    public float[][]? WindowEmbeddings { get; }
+
+    /// <summary>Per clip, the mean of its windows' probabilities [clips][classes].</summary>
+    public float[][] Probabilities { get; }
+
+    /// <summary>Per clip, the mean of its windows' embeddings [clips][D], when asked for.</summary>
+    public float[][]? Embeddings { get; }
+
+    /// <summary>Per clip, the index of the most probable class (<see cref="ClipScorer.ArgMax"/> of <see cref="Probabilities"/>).</summary>
+    public int[] Predicted { get; }
+
+    /// <summary>The probability of clip <paramref name="clip"/>'s most probable class.</summary>
+    public float Confidence(int clip) => Probabilities[clip][Predicted[clip]];
+
+    /// <summary>Rows of the windows (probabilities, embeddings, ...) averaged per clip in double precision: [windows][k] → [clips][k].</summary>
+    public float[][] MeanByClip(IReadOnlyList<float[]> windowRows)
+    {
+        if (windowRows.Count != WindowClips.Count) throw new ArgumentException($"{WindowClips.Count} windows but {windowRows.Count} rows");
+        int width = windowRows.Count == 0 ? 0 : windowRows[0].Length;
+        var sums = new double[ClipCount][];
+        var counts = new int[ClipCount];
+        for (int c = 0; c < ClipCount; c++) sums[c] = new double[width];
+        for (int i = 0; i < windowRows.Count; i++)
+        {
+            int c = WindowClips[i];
+            counts[c]++;
+            for (int k = 0; k < width; k++) sums[c][k] += windowRows[i][k];
+        }
+        return sums.Select((s, c) => s.Select(v => (float)(v / Math.Max(1, counts[c]))).ToArray()).ToArray();
+    }
+
+    /// <summary>Rows of the windows grouped per clip, in clip order: [windows][k] → [clips][windows of the clip][k].</summary>
+    public IReadOnlyList<IReadOnlyList<float[]>> ByClip(IReadOnlyList<float[]> windowRows)
+    {
+        if (windowRows.Count != WindowClips.Count) throw new ArgumentException($"{WindowClips.Count} windows but {windowRows.Count} rows");
+        var groups = Enumerable.Range(0, ClipCount).Select(_ => new List<float[]>()).ToArray();
+        for (int i = 0; i < windowRows.Count; i++) groups[WindowClips[i]].Add(windowRows[i]);
+        return groups;
+    }
+}
+
+/// <summary>
+/// The one place where clips become predictions: each clip cut into S-second windows (<see cref="AudioWindows"/>),
+/// the windows run through an engine as one batch, the windows' calibrated probabilities averaged per clip, and the
+/// most probable class taken. <see cref="EmotionRecognizer"/>, evaluation, validation during training, few-shot
+/// adaptation and the reference rows all score clips here.
+/// </summary>
+public static class ClipScorer
+{
+    /// <summary>The probability floor of <see cref="NegativeLogLikelihood"/>: a true class given probability 0 costs −log(1e-12), not infinity.</summary>
+    public const double ProbabilityFloor = 1e-12;
+
+    /// <summary>Scores 16 kHz mono clips with <paramref name="engine"/> (not thread-safe, as the engine).</summary>
+    /// <param name="embeddings">Also average the windows' embeddings per clip.</param>
+    public static ClipScores Score(IEmotionEngine engine, IReadOnlyList<float[]> clips, bool embeddings = false)
+    {
+        var windows = Windows(clips, engine.Seconds);
+        var (probabilities, pooled) = engine.Classify(windows.Select(w => w.Samples).ToList(), embeddings);
+        return new ClipScores(clips.Count, windows.Select(w => w.Clip).ToArray(), windows, probabilities, pooled);
+    }
+
+    /// <summary>The windows an engine of <paramref name="seconds"/>-second input reads the clips as.</summary>
+    public static List<AudioWindows.Window> Windows(IReadOnlyList<float[]> clips, double seconds) =>
+        AudioWindows.Plan(clips, WhisperAudio.SamplesFor(seconds));
+
+    /// <summary>Scores from rows already computed per window (or per clip: one row each), <paramref name="windowClips"/>[i] naming row i's clip.</summary>
+    public static ClipScores FromWindows(IReadOnlyList<int> windowClips, int clipCount, float[][] windowProbabilities) =>
+        new(clipCount, windowClips.ToArray(), null, windowProbabilities, null);
+
+    /// <summary>The index of the largest value (the first one on a tie).</summary>
+    public static int ArgMax(float[] values) => Array.IndexOf(values, values.Max());
+
+    /// <summary>Mean negative log-likelihood of the true classes, −mean log max(p[truth], <see cref="ProbabilityFloor"/>).</summary>
+    public static double NegativeLogLikelihood(IReadOnlyList<float[]> probabilities, IReadOnlyList<int> truth)
+    {
+        if (probabilities.Count != truth.Count) throw new ArgumentException($"{probabilities.Count} rows but {truth.Count} labels");
+        return probabilities.Select((row, i) => -Math.Log(Math.Max(row[truth[i]], ProbabilityFloor))).Average();
+    }
+}
