@@ -99,17 +99,23 @@ public static class CliOptions
         catch (Emolingua.Util.EmolinguaException e) { r.AddError("option " + e.Message); return null; }
     }
 
+    /// <summary>
+    /// The CPU as a device made without touching <c>torch.CPU</c>, whose first use loads libtorch: commands that run an
+    /// ONNX model parse --device too and must work where libtorch is absent (the dotnet tool).
+    /// </summary>
+    private static readonly torch.Device Cpu = new(DeviceType.CPU);
+
     /// <summary>--device cpu|cuda; cuda is refused up front when this build or machine has no CUDA.</summary>
     public static Option<torch.Device> Device() =>
         new("--device")
         {
-            HelpName = "cpu|cuda", Description = "where tensors live", DefaultValueFactory = _ => torch.CPU,
+            HelpName = "cpu|cuda", Description = "where tensors live", DefaultValueFactory = _ => Cpu,
             CustomParser = r =>
             {
                 string? name = r.Tokens.FirstOrDefault()?.Value;
                 switch (name)
                 {
-                    case "cpu": return torch.CPU;
+                    case "cpu": return Cpu;
                     case "cuda" when torch.cuda.is_available(): return torch.CUDA;
                     case "cuda":
                         r.AddError("option --device cuda: CUDA is not available (this build uses the CPU libtorch; rebuild with -p:EmolinguaCuda=true on a CUDA machine)");

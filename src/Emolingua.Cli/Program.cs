@@ -32,8 +32,16 @@ public static class Program
     public static int Main(string[] argv)
     {
         var root = CreateRoot(out var verbose);
-        var parsed = root.Parse(argv);
+        ParseResult parsed = null!;
+        int parseFailure = RunReportingErrors(() => { parsed = root.Parse(argv); return 0; }, argv.Contains("--verbose"));
+        if (parseFailure != 0) return parseFailure;
         if (parsed.Errors.Count > 0) return ReportParseError(root, parsed);
+        if (NeedsLibTorch(parsed, argv) && !LibTorchInstalled())
+        {
+            // Before TorchSharp is touched: without libtorch it prints a page of probing and copies libtorch out of the NuGet cache.
+            Console.Error.WriteLine(MissingLibTorchMessage);
+            return 1;
+        }
         var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
         return RunReportingErrors(() => parsed.Invoke(invocation), parsed.GetValue(verbose));
     }
@@ -44,6 +52,11 @@ public static class Program
         try
         {
             return run();
+        }
+        catch (Exception e) when (!verbose && MissingLibTorch(e))
+        {
+            Console.Error.WriteLine(MissingLibTorchMessage);
+            return 1;
         }
         catch (Exception e) when (!verbose && IsUserFacing(e))
         {
@@ -70,6 +83,50 @@ public static class Program
         string message = string.Join(' ', parsed.Errors[0].Message.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
         Console.Error.WriteLine($"error: {command.Name}: {message} (see ./emolingua help {command.Name})");
         return 1;
+    }
+
+    private const string MissingLibTorchMessage = "error: this command runs TorchSharp, whose native library (libtorch) is not installed here: " +
+        "the Emolingua.Tool package carries ONNX Runtime only, so it predicts and serves exported .onnx models; " +
+        "train, export and run model folders from the repository (./emolingua) or with the Emolingua library and a libtorch package";
+
+    /// <summary>Whether libtorch ships with this build (the repository's CLI) or not (the dotnet tool).</summary>
+    private static bool LibTorchInstalled()
+    {
+        var folders = new List<string> { AppContext.BaseDirectory };
+        var runtimes = Path.Combine(AppContext.BaseDirectory, "runtimes");
+        if (Directory.Exists(runtimes)) folders.AddRange(Directory.GetDirectories(runtimes).Select(r => Path.Combine(r, "native")).Where(Directory.Exists));
+        return folders.Any(f => Directory.EnumerateFiles(f).Any(file => Path.GetFileName(file).StartsWith("libtorch_cpu", StringComparison.Ordinal)
+            || Path.GetFileName(file).StartsWith("torch_cpu", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// Whether a command line reaches TorchSharp: every command does except help, corpus, synth, and predict or serve
+    /// of an exported .onnx model (a file or a hub id) on the onnx engine.
+    /// </summary>
+    private static bool NeedsLibTorch(ParseResult parsed, string[] argv)
+    {
+        var command = parsed.CommandResult.Command;
+        if (command is RootCommand || argv.Any(a => a is "--help" or "-h" or "-?")) return false;
+        switch (command.Name)
+        {
+            case "help" or "corpus" or "synth": return false;
+            case "predict" or "serve":
+                string model = parsed.GetValue<string>("--model") ?? "";
+                bool onnx = Emolingua.Inference.EmotionEngines.IsOnnxFile(model)
+                    || (!File.Exists(model) && !Directory.Exists(model) && Emolingua.Models.HubModels.IsHubId(model));
+                bool torchEngine = command.Name == "predict" && parsed.GetValue<Emolingua.Inference.EngineKind>("--engine") == Emolingua.Inference.EngineKind.Torch;
+                return !onnx || torchEngine;
+            default: return true;
+        }
+    }
+
+    /// <summary>TorchSharp's refusal to start without libtorch (thrown by the type initializer of <c>torch</c>).</summary>
+    private static bool MissingLibTorch(Exception e)
+    {
+        for (Exception? x = e; x != null; x = x.InnerException)
+            if (x is NotSupportedException && x.Message.Contains("libtorch", StringComparison.Ordinal) && x.StackTrace?.Contains("LoadNativeBackend", StringComparison.Ordinal) == true)
+                return true;
+        return false;
     }
 
     private static bool IsUserFacing(Exception e) => e is EmolinguaException or IOException or UnauthorizedAccessException

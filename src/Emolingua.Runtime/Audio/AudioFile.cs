@@ -37,6 +37,7 @@ public static class AudioFile
             : new Waveform(Resampler.Resample(waveform.Samples, waveform.SampleRate, targetSampleRate), targetSampleRate);
     }
 
+    /// <param name="path">The audio file.</param>
     /// <param name="searchPath">Where to look for ffmpeg/ffprobe (PATH syntax); tests pass an empty one.</param>
     internal static AudioInfo Probe(string path, string? searchPath)
     {

@@ -65,6 +65,7 @@ internal static class Mp3Reader
         return new AudioInfo("mp3", stream.First.SampleRate, stream.First.Channels, count, count / (double)stream.First.SampleRate);
     }
 
+    /// <param name="path">The MP3 file.</param>
     /// <param name="decodeWithFfmpeg">Used for 8 kHz layer III (MPEG-2.5), which NLayer 3.0.1 decodes wrongly.</param>
     public static Waveform Read(string path, Func<string, Waveform> decodeWithFfmpeg)
     {

@@ -46,6 +46,7 @@ internal static class WavReader
 
     /// <param name="path">Names the source in error messages.</param>
     /// <param name="decoder">The tool that wrote the stream (ffmpeg), for the message when its data falls short of its header.</param>
+    /// <param name="stream">The WAV bytes, read to their end.</param>
     public static Waveform Read(string path, Stream stream, string? decoder = null)
     {
         var layout = ParseHeader(path, stream, decoder);

@@ -1,5 +1,6 @@
 namespace Emolingua.Audio;
 
+/// <summary>Small operations on sample arrays: cropping or padding, seconds to samples, mixing to mono, peak.</summary>
 public static class WaveformOps
 {
     /// <summary>The first <paramref name="sampleCount"/> samples, zero-padded at the end when the input is shorter.</summary>
@@ -11,6 +12,7 @@ public static class WaveformOps
         return result;
     }
 
+    /// <summary>A duration as a whole number of samples at <paramref name="sampleRate"/> (rounded); a negative or non-finite duration throws.</summary>
     public static int SecondsToSamples(double seconds, int sampleRate)
     {
         if (!(seconds >= 0) || double.IsInfinity(seconds)) throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "must be a finite number >= 0");

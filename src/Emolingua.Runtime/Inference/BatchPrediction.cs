@@ -9,6 +9,7 @@ namespace Emolingua.Inference;
 /// <summary>Settings of a batch prediction into a CSV (<see cref="BatchPrediction"/>).</summary>
 public sealed record BatchOptions
 {
+    /// <summary>The CSV to write (or, with <see cref="Resume"/>, to continue).</summary>
     public required string OutPath { get; init; }
     /// <summary>Continue an existing CSV: files already in it are skipped.</summary>
     public bool Resume { get; init; }
@@ -24,6 +25,8 @@ public sealed record BatchOptions
 
 /// <param name="Done">Files finished in this run (predicted or failed).</param>
 /// <param name="Pending">Files this run has to do (those not already in the CSV).</param>
+/// <param name="Failed">Files of this run recorded with an error.</param>
+/// <param name="FilesPerSecond">Files finished per second of wall time so far.</param>
 public sealed record BatchProgress(int Done, int Pending, int Failed, double FilesPerSecond);
 
 /// <param name="Files">Files named by the inputs.</param>
@@ -31,6 +34,7 @@ public sealed record BatchProgress(int Done, int Pending, int Failed, double Fil
 /// <param name="Predicted">Files predicted in this run.</param>
 /// <param name="Failed">Files recorded with an error, in this run and (resume) earlier ones.</param>
 /// <param name="InputWaitFraction">The share of the run's wall time inference spent waiting for decoded audio (high: raise --jobs).</param>
+/// <param name="Seconds">Wall time of the run.</param>
 public sealed record BatchSummary(int Files, int Skipped, int Predicted, int Failed, double Seconds, double InputWaitFraction);
 
 /// <summary>
@@ -45,6 +49,11 @@ public static class BatchPrediction
 {
     private sealed record Decoded(string Path, float[]? Samples, string? Error);
 
+    /// <summary>Predicts <paramref name="files"/> into the CSV of <paramref name="o"/>, reporting progress after every batch; returns what was done.</summary>
+    /// <param name="recognizer">The model; its labels name the probability columns.</param>
+    /// <param name="files">Audio files, in the order of the rows (<see cref="PredictionInputs.Expand"/> makes them from folders and lists).</param>
+    /// <param name="o">Where to write and how.</param>
+    /// <param name="progress">Called after every batch (and once at the start).</param>
     public static BatchSummary Run(EmotionRecognizer recognizer, IReadOnlyList<string> files, BatchOptions o, Action<BatchProgress>? progress = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(o.Jobs, 1);

@@ -1,4 +1,5 @@
 using Emolingua.Features;
+using Emolingua.Scoring;
 
 namespace Emolingua.Inference;
 
@@ -19,7 +20,7 @@ public sealed class ClipScores
         WindowEmbeddings = windowEmbeddings;
         Probabilities = MeanByClip(windowProbabilities);
         Embeddings = windowEmbeddings == null ? null : MeanByClip(windowEmbeddings);
-        Predicted = Probabilities.Select(ClipScorer.ArgMax).ToArray();
+        Predicted = Probabilities.Select(ClassProbabilities.ArgMax).ToArray();
     }
 
     /// <summary>The number of clips.</summary>
@@ -43,7 +44,7 @@ public sealed class ClipScores
     /// <summary>Per clip, the mean of its windows' embeddings [clips][D], when asked for.</summary>
     public float[][]? Embeddings { get; }
 
-    /// <summary>Per clip, the index of the most probable class (<see cref="ClipScorer.ArgMax"/> of <see cref="Probabilities"/>).</summary>
+    /// <summary>Per clip, the index of the most probable class (<see cref="ClassProbabilities.ArgMax"/> of <see cref="Probabilities"/>).</summary>
     public int[] Predicted { get; }
 
     /// <summary>The probability of clip <paramref name="clip"/>'s most probable class.</summary>
@@ -79,14 +80,13 @@ public sealed class ClipScores
 /// <summary>
 /// The one place where clips become predictions: each clip cut into S-second windows (<see cref="AudioWindows"/>),
 /// the windows run through an engine as one batch, the windows' calibrated probabilities averaged per clip, and the
-/// most probable class taken. <see cref="EmotionRecognizer"/>, evaluation, validation during training, few-shot
+/// most probable class taken (<see cref="ClassProbabilities"/>). <see cref="EmotionRecognizer"/>, evaluation, validation during training, few-shot
 /// adaptation and the reference rows all score clips here.
 /// </summary>
 public static class ClipScorer
 {
-    /// <summary>The probability floor of <see cref="NegativeLogLikelihood"/>: a true class given probability 0 costs −log(1e-12), not infinity.</summary>
-    public const double ProbabilityFloor = 1e-12;
-
+    /// <param name="engine">The model that scores the windows; its <see cref="IEmotionEngine.Seconds"/> sets the window length.</param>
+    /// <param name="clips">16 kHz mono clips, each with at least one sample.</param>
     /// <summary>Scores 16 kHz mono clips with <paramref name="engine"/> (not thread-safe, as the engine).</summary>
     /// <param name="embeddings">Also average the windows' embeddings per clip.</param>
     public static ClipScores Score(IEmotionEngine engine, IReadOnlyList<float[]> clips, bool embeddings = false)
@@ -103,14 +103,4 @@ public static class ClipScorer
     /// <summary>Scores from rows already computed per window (or per clip: one row each), <paramref name="windowClips"/>[i] naming row i's clip.</summary>
     public static ClipScores FromWindows(IReadOnlyList<int> windowClips, int clipCount, float[][] windowProbabilities) =>
         new(clipCount, windowClips.ToArray(), null, windowProbabilities, null);
-
-    /// <summary>The index of the largest value (the first one on a tie).</summary>
-    public static int ArgMax(float[] values) => Array.IndexOf(values, values.Max());
-
-    /// <summary>Mean negative log-likelihood of the true classes, −mean log max(p[truth], <see cref="ProbabilityFloor"/>).</summary>
-    public static double NegativeLogLikelihood(IReadOnlyList<float[]> probabilities, IReadOnlyList<int> truth)
-    {
-        if (probabilities.Count != truth.Count) throw new ArgumentException($"{probabilities.Count} rows but {truth.Count} labels");
-        return probabilities.Select((row, i) => -Math.Log(Math.Max(row[truth[i]], ProbabilityFloor))).Average();
-    }
 }

@@ -1,3 +1,4 @@
+using Emolingua.Models;
 using Emolingua.Util;
 
 namespace Emolingua.Inference;
@@ -47,6 +48,7 @@ public static class EmotionEngines
     /// <param name="folders">The loader for folders; default <see cref="FolderLoader"/>, else the Emolingua package's.</param>
     public static IEmotionEngine Open(string path, EngineKind kind = EngineKind.Auto, IFolderEngineLoader? folders = null)
     {
+        if (!File.Exists(path) && !Directory.Exists(path) && HubModels.IsHubId(path)) path = HubModels.ResolveOnnx(path);
         bool onnxFile = IsOnnxFile(path);
         if (!onnxFile && File.Exists(path))
             throw new EmolinguaException(path, "neither a model folder nor an ONNX file (.onnx)");

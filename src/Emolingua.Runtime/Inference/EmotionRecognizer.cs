@@ -29,7 +29,9 @@ public sealed record EmotionPrediction(string Label, IReadOnlyDictionary<string,
     /// <summary><see cref="Label"/>, or <see cref="Uncertain"/> when <see cref="Confidence"/> is below <paramref name="minConfidence"/>.</summary>
     public string LabelAt(double minConfidence) => Confidence < minConfidence ? Uncertain : Label;
 
+    /// <summary>The clip's length in seconds.</summary>
     public double DurationSeconds { get; init; }
+    /// <summary>One prediction per window of the clip, in time order.</summary>
     public IReadOnlyList<WindowPrediction> Segments { get; init; } = [];
 }
 
@@ -49,8 +51,11 @@ public sealed class EmotionRecognizer : IDisposable
     private readonly object _gate = new();
     private bool _disposed;
 
+    /// <summary>The window length S in seconds the model reads.</summary>
     public double Seconds => _engine.Seconds;
+    /// <summary>The training method recorded with the model.</summary>
     public string Method => _engine.Method;
+    /// <summary>Class names in the model's output order.</summary>
     public IReadOnlyList<string> Labels => _engine.Labels;
     /// <summary>"torch" or "onnx".</summary>
     public string Engine => _engine.Name;
@@ -67,8 +72,10 @@ public sealed class EmotionRecognizer : IDisposable
     /// <param name="engine">The runtime; <see cref="EngineKind.Onnx"/> on a folder exports the model in memory first.</param>
     public static EmotionRecognizer Load(string path, EngineKind engine) => new(EmotionEngines.Open(path, engine));
 
+    /// <summary>The prediction for one audio file (WAV, MP3, or what ffmpeg reads), resampled to 16 kHz.</summary>
     public EmotionPrediction Predict(string audioPath) => Predict(new[] { audioPath })[0];
 
+    /// <summary>Predictions for several audio files in one batch, in order.</summary>
     public IReadOnlyList<EmotionPrediction> Predict(IReadOnlyList<string> audioPaths) =>
         PredictClips(audioPaths.Select(p =>
         {
@@ -76,6 +83,7 @@ public sealed class EmotionRecognizer : IDisposable
             return samples.Length > 0 ? samples : throw new EmolinguaException(p, "empty audio (no samples)");
         }).ToList());
 
+    /// <summary>The prediction for mono samples in [-1, 1] at <paramref name="sampleRate"/> Hz (resampled to 16 kHz).</summary>
     public EmotionPrediction Predict(ReadOnlySpan<float> samples, int sampleRate)
     {
         if (sampleRate <= 0) throw new ArgumentOutOfRangeException(nameof(sampleRate), "sample rate must be positive");
@@ -108,8 +116,9 @@ public sealed class EmotionRecognizer : IDisposable
     }
 
     private EmotionPrediction Prediction(float[] p) =>
-        new(Labels[ClipScorer.ArgMax(p)], Labels.Select((l, i) => (l, p[i])).ToDictionary(x => x.l, x => x.Item2));
+        new(Labels[Scoring.ClassProbabilities.ArgMax(p)], Labels.Select((l, i) => (l, p[i])).ToDictionary(x => x.l, x => x.Item2));
 
+    /// <summary>Frees the engine (and its native memory); later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
         lock (_gate)

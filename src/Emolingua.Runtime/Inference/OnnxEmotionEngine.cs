@@ -15,10 +15,19 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
     private readonly InferenceSession _session;
     private readonly int _samples, _dim;
 
+    /// <summary>The sentence a load gives when the application carries no native ONNX Runtime.</summary>
+    public const string MissingNativeRuntime =
+        "ONNX Runtime's native library is not in this application: add the package Microsoft.ML.OnnxRuntime (CPU) or Microsoft.ML.OnnxRuntime.Gpu (CUDA)";
+
+    /// <summary>"onnx".</summary>
     public string Name => "onnx";
+    /// <summary>The window length S (metadata "window_seconds").</summary>
     public double Seconds { get; }
+    /// <summary>The training method (metadata "method"; "unknown" without it).</summary>
     public string Method { get; }
+    /// <summary>Class names in output order (metadata "labels").</summary>
     public IReadOnlyList<string> Labels { get; }
+    /// <summary>Windows per ONNX Runtime call.</summary>
     public int BatchSize { get; }
 
     /// <summary>The calibration temperature the export divided the logits by (metadata "temperature"; 1 in files without it).</summary>
@@ -91,9 +100,16 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
         {
             throw new EmolinguaException(source, $"not a valid ONNX model ({e.Message.ReplaceLineEndings(" ").Trim()})");
         }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException
+            || e is TypeInitializationException { InnerException: DllNotFoundException or EntryPointNotFoundException })
+        {
+            // Emolingua.Runtime carries ONNX Runtime's managed API only; the application chooses the native runtime.
+            throw new EmolinguaException(source, MissingNativeRuntime, e);
+        }
         return new OnnxEmotionEngine(session, source, batchSize);
     }
 
+    /// <inheritdoc/>
     public (float[][] Probabilities, float[][]? Embeddings) Classify(IReadOnlyList<float[]> windows, bool embeddings = false)
     {
         int classes = Labels.Count;
@@ -124,5 +140,6 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
         return (probabilities, pooled);
     }
 
+    /// <summary>Frees the ONNX Runtime session.</summary>
     public void Dispose() => _session.Dispose();
 }

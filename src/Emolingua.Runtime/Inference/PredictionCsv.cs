@@ -16,7 +16,9 @@ public sealed class PredictionCsv : IDisposable
 {
     private readonly CsvWriter _writer;
 
+    /// <summary>The CSV's columns (<see cref="Columns"/>).</summary>
     public IReadOnlyList<string> Header { get; }
+    /// <summary>One row per window rather than one per file.</summary>
     public bool Segments { get; }
 
     /// <summary>Files already in the CSV when it was opened (resume), by full path (<see cref="Path.GetFullPath(string)"/>).</summary>
@@ -34,6 +36,7 @@ public sealed class PredictionCsv : IDisposable
 
     private static readonly CsvWriterOptions Options = CsvWriterOptions.Default with { NewLine = "\n" };
 
+    /// <summary>The columns of a predictions CSV: path, (start_s, end_s,) label, p_ + each label, duration_s, error.</summary>
     public static IReadOnlyList<string> Columns(IReadOnlyList<string> labels, bool segments) =>
         ["path", .. segments ? new[] { "start_s", "end_s" } : [], "label", .. labels.Select(l => "p_" + l), "duration_s", "error"];
 
@@ -137,5 +140,6 @@ public sealed class PredictionCsv : IDisposable
     private static string Probability(float p) => p.ToString("0.000000", CultureInfo.InvariantCulture);
     private static string Seconds(double s) => s.ToString("0.000", CultureInfo.InvariantCulture);
 
+    /// <summary>Flushes and closes the file.</summary>
     public void Dispose() => _writer.Dispose();
 }

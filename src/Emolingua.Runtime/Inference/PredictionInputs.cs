@@ -14,6 +14,7 @@ namespace Emolingua.Inference;
 /// </summary>
 public static class PredictionInputs
 {
+    /// <summary>The audio files named by <paramref name="inputs"/> (files, folders, list files), each once, in order; a missing input throws.</summary>
     public static IReadOnlyList<string> Expand(IEnumerable<string> inputs)
     {
         var files = new List<string>();

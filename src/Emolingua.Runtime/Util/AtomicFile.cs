@@ -7,6 +7,7 @@ namespace Emolingua.Util;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>Writes through <paramref name="write"/> into a temporary file beside <paramref name="path"/>, then renames it; on an exception nothing is left.</summary>
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
@@ -27,8 +28,10 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte-order mark), atomically.</summary>
     public static void WriteAllText(string path, string text) =>
         Write(path, s => { var bytes = System.Text.Encoding.UTF8.GetBytes(text); s.Write(bytes); });
 
+    /// <summary>Writes <paramref name="bytes"/>, atomically.</summary>
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
 }

@@ -30,6 +30,9 @@ public static class Finite
 
     /// <summary>Throws <see cref="EmolinguaException"/> naming <paramref name="source"/> when a value is NaN or infinite.</summary>
     /// <param name="what">What the values are, e.g. "sample" or "log-mel value"; the message gives its index.</param>
+    /// <param name="values">The values to check.</param>
+    /// <param name="source">The file or option the values come from.</param>
+    /// <param name="hint">Appended to the message: what to do about it.</param>
     public static void Require(ReadOnlySpan<float> values, string source, string what, string? hint = null)
     {
         long at = FirstNonFinite(values);

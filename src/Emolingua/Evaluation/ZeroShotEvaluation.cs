@@ -33,7 +33,7 @@ public sealed record Predictions(IReadOnlyList<Utterance> Utterances, int[] Trut
     public CalibrationMetrics Calibration()
     {
         var before = UncalibratedProbabilities ?? Probabilities;
-        double Nll(float[][] p) => ClipScorer.NegativeLogLikelihood(p, Truth);
+        double Nll(float[][] p) => Scoring.ClassProbabilities.NegativeLogLikelihood(p, Truth);
         return new CalibrationMetrics(Temperature, TemperatureScaling.EceBins,
             TemperatureScaling.ExpectedCalibrationError(before, Truth), TemperatureScaling.ExpectedCalibrationError(Probabilities, Truth), Nll(before), Nll(Probabilities));
     }

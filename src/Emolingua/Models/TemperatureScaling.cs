@@ -120,7 +120,7 @@ public static class TemperatureScaling
         for (int i = 0; i < probabilities.Count; i++)
         {
             var p = probabilities[i];
-            int predicted = Inference.ClipScorer.ArgMax(p);
+            int predicted = Scoring.ClassProbabilities.ArgMax(p);
             double top = p[predicted];
             int bin = Math.Clamp((int)Math.Ceiling(top * bins) - 1, 0, bins - 1);
             count[bin]++;

@@ -50,12 +50,12 @@ public class ClipScorerTests
 
     [Fact]
     public void ArgMax_TakesTheFirstOfEqualMaxima() =>
-        Assert.Equal(1, ClipScorer.ArgMax([0.1f, 0.4f, 0.4f, 0.1f]));
+        Assert.Equal(1, Emolingua.Scoring.ClassProbabilities.ArgMax([0.1f, 0.4f, 0.4f, 0.1f]));
 
     [Fact]
     public void NegativeLogLikelihood_FloorsAZeroProbability()
     {
-        double nll = ClipScorer.NegativeLogLikelihood([[0.25f, 0.75f], [1f, 0f]], [1, 1]);
+        double nll = Emolingua.Scoring.ClassProbabilities.NegativeLogLikelihood([[0.25f, 0.75f], [1f, 0f]], [1, 1]);
         Assert.Equal((-Math.Log(0.75) - Math.Log(1e-12)) / 2, nll, 9);
     }
 

@@ -50,7 +50,7 @@ public sealed class StageContext
         using var engine = new TorchEmotionEngine(model, seconds, "validation", Emotions.All.Select(e => e.Name()).ToList(), EvalBatch); // T = 1, the model stays the caller's
         var clips = ClipScorer.Score(engine, labelled.Select(u => Store.Get(u.Path)).ToList());
         var truth = labelled.Select(u => (int)u.Label!.Value).ToArray();
-        double nll = ClipScorer.NegativeLogLikelihood(clips.Probabilities, truth);
+        double nll = ClassProbabilities.NegativeLogLikelihood(clips.Probabilities, truth);
         var scores = Metrics.Compute(truth, clips.Predicted, Emotions.All.Count);
         return new Dictionary<string, double>
         {
