@@ -33,10 +33,13 @@ cat > "$work/app/nuget.config" <<XML
 </configuration>
 XML
 (cd "$work/app" && dotnet publish -c Release -o "$work/app/publish" -nologo -v quiet >/dev/null)
+(cd "$work/app" && dotnet publish -c Release -r linux-x64 --self-contained false -o "$work/app/publish-linux-x64" -nologo -v quiet >/dev/null)
 
 echo "packages:"
 for f in "$work"/feed/*; do printf '  %-40s %8.1f MB\n' "$(basename "$f")" "$(echo "$(stat -c %s "$f") / 1000000" | bc -l)"; done
 printf 'sample publish folder: %.1f MB, %d files\n' "$(echo "$(du -sb "$work/app/publish" | cut -f1) / 1000000" | bc -l)" "$(find "$work/app/publish" -type f | wc -l)"
+printf 'sample publish folder for linux-x64 only (-r linux-x64 --self-contained false): %.1f MB\n' "$(echo "$(du -sb "$work/app/publish-linux-x64" | cut -f1) / 1000000" | bc -l)"
+if find "$work/app/publish" -iname '*torch*' -o -name 'libc10*' | grep -q .; then echo "sample publish folder holds TorchSharp/libtorch files" >&2; exit 1; fi
 printf 'CLI build output (for comparison): %.1f MB\n' "$(echo "$(du -sb "$root/src/Emolingua.Cli/bin/Release/net10.0" | cut -f1) / 1000000" | bc -l)"
 
 cli="$root/src/Emolingua.Cli/bin/Release/net10.0/Emolingua.Cli.dll"

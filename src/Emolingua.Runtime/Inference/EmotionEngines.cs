@@ -48,7 +48,15 @@ public static class EmotionEngines
     /// <param name="folders">The loader for folders; default <see cref="FolderLoader"/>, else the Emolingua package's.</param>
     public static IEmotionEngine Open(string path, EngineKind kind = EngineKind.Auto, IFolderEngineLoader? folders = null)
     {
-        if (!File.Exists(path) && !Directory.Exists(path) && HubModels.IsHubId(path)) path = HubModels.ResolveOnnx(path);
+        if (!File.Exists(path) && !Directory.Exists(path) && HubModels.IsHubId(path))
+        {
+            // owner/name that is no local path: a hub id, or a mistyped folder; the message covers both.
+            try { path = HubModels.ResolveOnnx(path); }
+            catch (EmolinguaException e) when (e.File == path)
+            {
+                throw new EmolinguaException(path, $"no such file or folder, and not a model on the hub: {e.Message[(path.Length + 2)..]}", e);
+            }
+        }
         bool onnxFile = IsOnnxFile(path);
         if (!onnxFile && File.Exists(path))
             throw new EmolinguaException(path, "neither a model folder nor an ONNX file (.onnx)");
