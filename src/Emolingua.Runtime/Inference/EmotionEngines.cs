@@ -54,7 +54,7 @@ public static class EmotionEngines
             try { path = HubModels.ResolveOnnx(path); }
             catch (EmolinguaException e) when (e.File == path)
             {
-                throw new EmolinguaException(path, $"no such file or folder, and not a model on the hub: {e.Message[(path.Length + 2)..]}", e);
+                throw new EmolinguaException(path, $"not a local file or folder; as a hub id: {e.Message[(path.Length + 2)..]}", e);
             }
         }
         bool onnxFile = IsOnnxFile(path);

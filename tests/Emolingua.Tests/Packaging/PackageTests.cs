@@ -190,6 +190,41 @@ public class PackageTests(PackedFeed feed, WhisperFixtureBundle bundle, ITestOut
     }
 
     [Fact]
+    public void TheBatchFolderSample_WritesOneRowPerFile_AndResumes()
+    {
+        var app = Path.Combine(feed.Dir.Path, "batch-app");
+        Directory.CreateDirectory(app);
+        var sample = Path.Combine(feed.Repository, "samples", "BatchFolder");
+        foreach (var f in new[] { "BatchFolder.csproj", "Program.cs" }) File.Copy(Path.Combine(sample, f), Path.Combine(app, f));
+        Assert.Contains($"Include=\"Emolingua.Runtime\" Version=\"{feed.Version}\"", File.ReadAllText(Path.Combine(app, "BatchFolder.csproj")));
+        File.Copy(feed.NuGetConfig, Path.Combine(app, "nuget.config"));
+        Run("dotnet", app, TimeSpan.FromMinutes(5), "build", "-c", "Release", "-o", Path.Combine(app, "out"), "-nologo");
+
+        var clips = Path.Combine(app, "clips");
+        Directory.CreateDirectory(clips);
+        TestWav.WritePcm16Mono(Path.Combine(clips, "a.wav"), TestWav.Voiced(3, 16000, seed: 1), 16000);
+        TestWav.WritePcm16Mono(Path.Combine(clips, "b.wav"), TestWav.Voiced(5, 22050, seed: 2), 22050);
+        File.WriteAllBytes(Path.Combine(clips, "c.wav"), [(byte)'R', (byte)'I', (byte)'F', (byte)'F', 1, 2]); // not audio
+        var csv = Path.Combine(app, "predictions.csv");
+        string dll = Path.Combine(app, "out", "BatchFolder.dll");
+        var first = Run("dotnet", app, TimeSpan.FromMinutes(2), false, dll, bundle.OnnxPath, clips, csv);
+        Assert.Equal(3, first.ExitCode); // a file with an error row
+        Assert.Contains("2 predicted, 1 failed, 0 already in", first.Out);
+        var rows = File.ReadAllLines(csv);
+        Assert.Equal("path,label,p_angry,p_happy,p_neutral,p_sad,duration_s,error", rows[0]);
+        Assert.Equal(4, rows.Length);
+        Assert.EndsWith(",", rows[1]); // no error on a good file
+        Assert.Contains("c.wav", rows[3]);
+        // The CSV rows equal what the repository's predict writes for the same files.
+        var expected = Path.Combine(app, "expected.csv");
+        Assert.Equal(3, CliHarness.RunInProcess("predict", "--model", bundle.OnnxPath, clips, "--out", expected).ExitCode);
+        Assert.Equal(File.ReadAllLines(expected), rows);
+        var again = Run("dotnet", app, TimeSpan.FromMinutes(2), false, dll, bundle.OnnxPath, clips, csv);
+        Assert.Contains("0 predicted, 1 failed, 3 already in", again.Out);
+        Assert.Equal(rows, File.ReadAllLines(csv));
+    }
+
+    [Fact]
     public void TheTool_InstalledFromTheFeed_PrintsItsVersion_AndPredictsAsTheRepositorysCli()
     {
         var tools = Path.Combine(feed.Dir.Path, "tools");
