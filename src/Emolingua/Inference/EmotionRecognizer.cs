@@ -110,6 +110,22 @@ public sealed class EmotionRecognizer : IDisposable
         }).ToList();
     }
 
+    /// <summary>
+    /// A live stream: push audio as it arrives, get an event per window as soon as it is complete, and at the end the
+    /// result <see cref="Predict(ReadOnlySpan{float}, int)"/> gives for the same audio (see <see cref="EmotionStream"/>).
+    /// </summary>
+    public EmotionStream OpenStream(StreamOptions? options = null) => new(Labels, Seconds, options ?? new StreamOptions(), ClassifyWindows);
+
+    /// <summary>Calibrated probabilities [N][classes] of full-length 16 kHz windows, serialised with every other call.</summary>
+    public float[][] ClassifyWindows(IReadOnlyList<float[]> windows)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _engine.Classify(windows).Probabilities;
+        }
+    }
+
     private EmotionPrediction Prediction(float[] p) =>
         new(Labels[Array.IndexOf(p, p.Max())], Labels.Select((l, i) => (l, p[i])).ToDictionary(x => x.l, x => x.Item2));
 
