@@ -39,12 +39,14 @@ internal static class StreamBench
         string modelPath = BuildModel(dir.Path, s);
         using var recognizer = EmotionRecognizer.Load(modelPath, s.Engine == "onnx" ? EngineKind.Onnx : EngineKind.Torch);
         double bound = ComputeBound(recognizer);
+        double single = ComputeBound(recognizer, 1); // does batching windows help this engine at all?
         double hop = WhisperAudio.SamplesFor(s.WindowSeconds) / 2 / (double)WhisperAudio.SampleRate;
         var common = new JsonObject
         {
             ["model"] = s.Size, ["engine"] = s.Engine, ["quantization"] = s.Quantization == OnnxQuantization.Int8 ? "int8" : "none",
             ["window_s"] = s.WindowSeconds, ["stream_s"] = s.StreamSeconds, ["batch"] = s.Batch,
             ["bound_windows_per_s"] = Math.Round(bound, 2), ["bound_streams"] = Math.Round(bound * hop, 2),
+            ["windows_per_s_batch1"] = Math.Round(single, 2),
             ["cpu"] = CpuFeatures.Machine.VectorExtension, ["threads"] = s.Threads,
         };
 
@@ -112,12 +114,12 @@ internal static class StreamBench
         return onnx;
     }
 
-    /// <summary>Windows per second of the engine on batches of 8 (median of 5 after a warm-up).</summary>
-    private static double ComputeBound(EmotionRecognizer recognizer)
+    /// <summary>Windows per second of the engine on batches of <paramref name="batch"/> (median of 5 after a warm-up).</summary>
+    private static double ComputeBound(EmotionRecognizer recognizer, int batch = 8)
     {
         int samples = WhisperAudio.SamplesFor(recognizer.Seconds);
         var rng = new Random(1);
-        var windows = Enumerable.Range(0, 8).Select(_ => Enumerable.Range(0, samples).Select(_ => (float)(0.1 * (rng.NextDouble() * 2 - 1))).ToArray()).ToList();
+        var windows = Enumerable.Range(0, batch).Select(_ => Enumerable.Range(0, samples).Select(_ => (float)(0.1 * (rng.NextDouble() * 2 - 1))).ToArray()).ToList();
         recognizer.ClassifyWindows(windows);
         var times = new List<double>();
         for (int i = 0; i < 5; i++)
