@@ -36,7 +36,8 @@ public sealed class BenchCommand : CliCommand
     private readonly Option<int?> _n = CliOptions.OptionalInt("--n", "gemm: columns of the right matrix", min: 1);
     private readonly Option<string> _engine = new("--engine") { HelpName = "torch|onnx", Description = "encoder forward: TorchSharp, or the same encoder exported to ONNX and run by ONNX Runtime", DefaultValueFactory = _ => "torch" };
     private readonly Option<OnnxQuantization> _quantize = CliOptions.Quantize();
-    private readonly Option<string> _streams = new("--streams") { HelpName = "N,N,...", Description = "stream: numbers of concurrent real-time streams", DefaultValueFactory = _ => "1,4,8" };
+    private readonly Option<string> _streams = new("--streams") { HelpName = "N,N,...", Description = "stream: numbers of concurrent real-time streams", DefaultValueFactory = _ => DefaultStreams };
+    private const string DefaultStreams = "1,4,8";
     private readonly Option<double> _streamSeconds = CliOptions.Double("--stream-seconds", 30, "stream: seconds of audio per stream");
     private readonly Option<bool> _capacity = CliOptions.Flag("--capacity", "stream: add streams until p99 latency passes 1 s; report the most that stay within it against the compute bound");
 
@@ -73,8 +74,8 @@ public sealed class BenchCommand : CliCommand
             else if (anyShape && !allShape) r.AddError("bench gemm: give all of --m, --k and --n, or none");
             if (r.GetValue(_target) == "stream")
             {
-                if (r.GetValue(_size) is not ("demo" or "tiny" or "base" or "small")) r.AddError("option --size: bench stream takes demo, tiny, base or small");
-                if (ParseStreams(r.GetValue(_streams)!) == null) r.AddError($"option --streams: '{r.GetValue(_streams)}' is not a list of positive integers");
+                if ((r.GetValue(_size) ?? "small") is not ("demo" or "tiny" or "base" or "small")) r.AddError("option --size: bench stream takes demo, tiny, base or small");
+                if (ParseStreams(r.GetValue(_streams) ?? DefaultStreams) == null) r.AddError($"option --streams: '{r.GetValue(_streams)}' is not a list of positive integers");
                 if (!(r.GetValue(_streamSeconds) >= 2 * r.GetValue(_seconds))) r.AddError("option --stream-seconds: at least two windows");
             }
             else if (r.GetValue(_engine) == "onnx" && (r.GetValue(_target) != "encoder" || r.GetValue(_mode) != "forward"))
@@ -102,7 +103,7 @@ public sealed class BenchCommand : CliCommand
         torch.set_num_threads(threads);
         torch.random.manual_seed(0);
         if (target == "stream")
-            return StreamBench.Run(new StreamBench.Settings(size, parsed.GetValue(_engine)!, quantization, seconds, ParseStreams(parsed.GetValue(_streams)!)!,
+            return StreamBench.Run(new StreamBench.Settings(size, parsed.GetValue(_engine)!, quantization, seconds, ParseStreams(parsed.GetValue(_streams) ?? DefaultStreams)!,
                 parsed.GetValue(_streamSeconds), batch, parsed.GetValue(_capacity), threads));
 
         var result = target switch
