@@ -24,11 +24,11 @@ public sealed record EmotionPrediction(string Label, IReadOnlyDictionary<string,
     /// <summary>The label given instead of a class when the top probability is below a caller's threshold.</summary>
     public const string Uncertain = "uncertain";
 
-    /// <summary>The probability of <see cref="Label"/>.</summary>
-    public float Confidence => Probabilities[Label];
+    /// <summary>The probability of <see cref="Label"/> (0 for a label that is no class: a live stream's "silence").</summary>
+    public float Confidence => Probabilities.TryGetValue(Label, out var p) ? p : 0;
 
     /// <summary><see cref="Label"/>, or <see cref="Uncertain"/> when <see cref="Confidence"/> is below <paramref name="minConfidence"/>.</summary>
-    public string LabelAt(double minConfidence) => Confidence < minConfidence ? Uncertain : Label;
+    public string LabelAt(double minConfidence) => Probabilities.ContainsKey(Label) && Confidence < minConfidence ? Uncertain : Label;
 
     public double DurationSeconds { get; init; }
     public IReadOnlyList<WindowPrediction> Segments { get; init; } = [];

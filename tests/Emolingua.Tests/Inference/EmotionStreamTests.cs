@@ -175,6 +175,8 @@ public class EmotionStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
         Assert.Equal(4, events.Count); // windows at 0, 0.5, 1 and 1.5 s, the last ending at the end
         Assert.All(events, e => Assert.IsType<SilenceEvent>(e));
         Assert.Equal("silence", result.Prediction.Label);
+        Assert.Equal(0, result.Prediction.Confidence);
+        Assert.Equal("silence", result.Prediction.LabelAt(0.5)); // no class, so never "uncertain" either
         Assert.Equal(2.5, result.Prediction.DurationSeconds);
     }
 

@@ -285,9 +285,14 @@ public class ServePageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         // The stream's windows are /api/predict's windows of the same recording.
         var segments = api.GetProperty("segments").EnumerateArray().ToList();
         Assert.Equal(segments.Select(x => x.GetProperty("label").GetString()), Driver.FindElements(By.CssSelector("#timeline li")).Select(b => b.GetAttribute("data-label")));
+        // Within 1e-4, as in ServeContractTests: this page's tiny model magnifies the engine's batch-size rounding to 2e-5
+        // (the stream classifies windows as they come, /api/predict all at once; EmotionStreamTests holds 1e-5 on a tamer model).
         foreach (var bar in Driver.FindElements(By.CssSelector("#bars .bar")))
-            Assert.Equal(api.GetProperty("probabilities").GetProperty(bar.GetAttribute("data-label")!).GetDouble(),
-                double.Parse(bar.FindElement(By.CssSelector("[role=meter]")).GetAttribute("aria-valuenow")!, CultureInfo.InvariantCulture), 4);
+        {
+            double expected = api.GetProperty("probabilities").GetProperty(bar.GetAttribute("data-label")!).GetDouble();
+            double shown = double.Parse(bar.FindElement(By.CssSelector("[role=meter]")).GetAttribute("aria-valuenow")!, CultureInfo.InvariantCulture);
+            Assert.True(Math.Abs(expected - shown) <= 1e-4, $"{bar.GetAttribute("data-label")}: the page shows {shown}, /api/predict {expected}");
+        }
     }
 
     [Fact]
