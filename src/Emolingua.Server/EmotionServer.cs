@@ -85,6 +85,12 @@ public static class EmotionServer
         var model = new ModelResponse(recognizer.Labels, recognizer.Method, recognizer.Seconds, recognizer.Engine, WhisperAudio.SampleRate, VersionInfo.Version,
             new LimitsResponse(options.MaxUploadMegabytes, options.MaxSeconds, options.MaxConcurrent, options.Queue));
 
+        var batcher = new WindowBatcher(recognizer.ClassifyWindows, options.StreamBatch);
+        app.Lifetime.ApplicationStopped.Register(batcher.Dispose);
+        var streams = new StreamEndpoint(options, recognizer, batcher, log, app.Lifetime.ApplicationStopping);
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        app.Map("/api/stream", streams.HandleAsync);
+
         app.MapGet("/api/health", () => Results.Json(new HealthResponse("ok", queue.Running, queue.Waiting), ApiResponses.Json));
         app.MapGet("/api/model", () => Results.Json(model, ApiResponses.Json));
         app.MapPost("/api/predict", async (HttpContext context) =>

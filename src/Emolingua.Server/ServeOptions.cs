@@ -25,6 +25,21 @@ public sealed record ServeOptions(string Model)
     /// <summary>Further requests allowed to wait (uploading or queued for a turn) before new ones get 503.</summary>
     public int Queue { get; init; } = 16;
 
+    /// <summary>Live streams (GET /api/stream) open at once; one more is closed with 1013.</summary>
+    public int MaxStreams { get; init; } = 8;
+
+    /// <summary>Longest live stream, in seconds of audio; beyond it the stream is closed with 1008.</summary>
+    public double MaxStreamSeconds { get; init; } = 3600;
+
+    /// <summary>A live stream that sends nothing for this long is closed with 1008.</summary>
+    public double StreamIdleSeconds { get; init; } = 10;
+
+    /// <summary>Audio a live stream may send ahead of real time: read at most this many times faster (plus one window); faster senders are paced, not refused.</summary>
+    public double MaxRealtimeFactor { get; init; } = 4;
+
+    /// <summary>Windows of different live streams classified in one engine call, at most.</summary>
+    public int StreamBatch { get; init; } = 8;
+
     public long MaxUploadBytes => (long)Math.Round(MaxUploadMegabytes * 1_000_000);
 
     /// <summary>Throws the one-line error the CLI prints for the first option out of range.</summary>
@@ -38,6 +53,11 @@ public sealed record ServeOptions(string Model)
         if (!(MaxSeconds > 0)) throw new EmolinguaException($"serve: option --max-seconds: {MaxSeconds} must be positive");
         if (MaxConcurrent < 1) throw new EmolinguaException($"serve: option --max-concurrent: {MaxConcurrent} must be at least 1");
         if (Queue < 0) throw new EmolinguaException($"serve: option --queue: {Queue} must be at least 0");
+        if (MaxStreams < 0) throw new EmolinguaException($"serve: option --max-streams: {MaxStreams} must be at least 0");
+        if (!(MaxStreamSeconds > 0)) throw new EmolinguaException($"serve: option --max-stream-seconds: {MaxStreamSeconds} must be positive");
+        if (!(StreamIdleSeconds > 0)) throw new EmolinguaException($"serve: option --stream-idle-seconds: {StreamIdleSeconds} must be positive");
+        if (!(MaxRealtimeFactor >= 1)) throw new EmolinguaException($"serve: option --max-realtime-factor: {MaxRealtimeFactor} must be at least 1");
+        if (StreamBatch is < 1 or > 256) throw new EmolinguaException($"serve: option --stream-batch: {StreamBatch} must be between 1 and 256");
         return this;
     }
 }

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Emolingua.Cli.Commands;
 
-public sealed class PredictCommand : CliCommand
+public sealed partial class PredictCommand : CliCommand
 {
     /// <summary>Exit status of <c>predict --out</c> when the CSV holds at least one file recorded with an error.</summary>
     public const int SomeFilesFailed = 3;
@@ -32,7 +32,7 @@ public sealed class PredictCommand : CliCommand
     private readonly Option<int> _jobs = CliOptions.Int("--jobs", 2, "with --out: threads decoding audio ahead of inference", min: 1);
     private readonly Option<Device> _device = CliOptions.Device();
     private readonly Option<Emolingua.Util.Precision> _precision = CliOptions.Precision();
-    private readonly Argument<string[]> _inputs = new("INPUT") { Arity = ArgumentArity.OneOrMore, Description = "audio files, folders (searched recursively) or lists of paths (text, or a manifest .csv/.jsonl with a path column)" };
+    private readonly Argument<string[]> _inputs = new("INPUT") { Arity = ArgumentArity.ZeroOrMore, Description = "audio files, folders (searched recursively) or lists of paths (text, or a manifest .csv/.jsonl with a path column)" };
 
     public PredictCommand() : base("predict", "Predict the emotion of audio files, folders or lists (long files: overlapping windows, probabilities averaged); --out: a resumable CSV.")
     {
@@ -52,8 +52,10 @@ public sealed class PredictCommand : CliCommand
         Add(_device);
         Add(_precision);
         Add(_inputs);
+        AddStreamOptions();
         Validators.Add(r =>
         {
+            if (r.GetValue(_inputs) is not { Length: > 0 } && r.GetValue(_stream) == null) r.AddError("INPUT: give at least one audio file, folder or list (or --stream - for live audio on stdin)");
             bool toCsv = r.GetValue(_out) != null;
             if (!toCsv && r.GetValue(_resume)) r.AddError("--resume continues a CSV: give it with --out");
             if (toCsv && r.GetValue(_json)) r.AddError("--json prints to the console; with --out the results go to the CSV");
@@ -63,6 +65,7 @@ public sealed class PredictCommand : CliCommand
     protected override int Run(ParseResult parsed)
     {
         Precisions.Require(parsed.GetValue(_precision), "--precision", CpuFeatures.Machine);
+        if (parsed.GetValue(_stream) is { } stream) return RunStream(parsed, stream);
         var inputs = parsed.GetValue(_inputs)!;
         var files = PredictionInputs.Expand(inputs);
         if (files.Count == 0) throw new EmolinguaException($"predict: no audio files in {string.Join(", ", inputs)}");

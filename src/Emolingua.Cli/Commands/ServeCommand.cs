@@ -15,9 +15,14 @@ public sealed class ServeCommand : CliCommand
     private readonly Option<double> _maxSeconds = CliOptions.Double("--max-seconds", Defaults.MaxSeconds, "longest audio accepted in seconds; longer: 413");
     private readonly Option<int> _maxConcurrent = CliOptions.Int("--max-concurrent", Defaults.MaxConcurrent, "requests decoded and classified at once", min: 1);
     private readonly Option<int> _queue = CliOptions.Int("--queue", Defaults.Queue, "further requests that may wait; beyond that: 503 with Retry-After", min: 0);
+    private readonly Option<int> _maxStreams = CliOptions.Int("--max-streams", Defaults.MaxStreams, "live streams (GET /api/stream) open at once; one more is closed with 1013", min: 0);
+    private readonly Option<double> _maxStreamSeconds = CliOptions.Double("--max-stream-seconds", Defaults.MaxStreamSeconds, "longest live stream in seconds of audio; longer: closed with 1008");
+    private readonly Option<double> _streamIdle = CliOptions.Double("--stream-idle-seconds", Defaults.StreamIdleSeconds, "a live stream silent this long is closed with 1008");
+    private readonly Option<double> _maxRealtime = CliOptions.Double("--max-realtime-factor", Defaults.MaxRealtimeFactor, "a live stream is read at most this many times faster than real time (faster senders are paced)");
+    private readonly Option<int> _streamBatch = CliOptions.Int("--stream-batch", Defaults.StreamBatch, "windows of different live streams classified in one engine call, at most", min: 1);
     private readonly Option<Device> _device = CliOptions.Device();
 
-    public ServeCommand() : base("serve", "Serve the model over HTTP: a web page at / and a JSON API (POST /api/predict, GET /api/model, GET /api/health).")
+    public ServeCommand() : base("serve", "Serve the model over HTTP: a web page at / and a JSON API (POST /api/predict, GET /api/stream (WebSocket), GET /api/model, GET /api/health).")
     {
         Add(_model);
         Add(_host);
@@ -26,6 +31,11 @@ public sealed class ServeCommand : CliCommand
         Add(_maxSeconds);
         Add(_maxConcurrent);
         Add(_queue);
+        Add(_maxStreams);
+        Add(_maxStreamSeconds);
+        Add(_streamIdle);
+        Add(_maxRealtime);
+        Add(_streamBatch);
         Add(_device);
     }
 
@@ -39,6 +49,11 @@ public sealed class ServeCommand : CliCommand
             MaxSeconds = parsed.GetValue(_maxSeconds),
             MaxConcurrent = parsed.GetValue(_maxConcurrent),
             Queue = parsed.GetValue(_queue),
+            MaxStreams = parsed.GetValue(_maxStreams),
+            MaxStreamSeconds = parsed.GetValue(_maxStreamSeconds),
+            StreamIdleSeconds = parsed.GetValue(_streamIdle),
+            MaxRealtimeFactor = parsed.GetValue(_maxRealtime),
+            StreamBatch = parsed.GetValue(_streamBatch),
         };
         var device = parsed.GetValue(_device)!;
         EmotionServer.Run(options.Validated(), path => TorchFolderEngines.Open(path, EngineKind.Auto, device));

@@ -22,6 +22,9 @@ public static class Resampler
 
     private static readonly ConcurrentDictionary<(int From, int To), Kernel> Kernels = new();
 
+    /// <summary>The cached filter table of a rate pair (shared with <see cref="StreamingResampler"/>, so both compute every output identically).</summary>
+    internal static Kernel KernelFor(int fromRate, int toRate) => Kernels.GetOrAdd((fromRate, toRate), key => Kernel.Create(key.From, key.To));
+
     /// <summary>
     /// Resamples <paramref name="input"/> from <paramref name="fromRate"/> Hz to <paramref name="toRate"/> Hz.
     /// The output has round(length·to/from) samples; the signal is taken as zero outside the input.
@@ -39,7 +42,7 @@ public static class Resampler
         var output = new float[outLength];
         if (outLength == 0 || input.Length == 0) return output;
 
-        var kernel = Kernels.GetOrAdd((fromRate, toRate), key => Kernel.Create(key.From, key.To));
+        var kernel = KernelFor(fromRate, toRate);
         int taps = kernel.Taps, half = kernel.HalfWidth;
 
         // Zero margins on both sides so that every output reads a full window without bounds checks.
@@ -50,25 +53,11 @@ public static class Resampler
         long q = 0;      // integer part of the input position of output n
         long rem = 0;    // fractional part, in units of 1/up
         long stepWhole = down / up, stepRem = down % up;
-        var coefficients = kernel.Coefficients;
         for (long n = 0; n < outLength; n++)
         {
             // First input in the window is q - half + 1; padded index adds the margin.
             int start = (int)(q - half + 1 + margin);
-            var window = padded.AsSpan(start, taps);
-            if (kernel.Exact)
-            {
-                output[n] = Dot(window, coefficients.AsSpan((int)rem * taps, taps));
-            }
-            else
-            {
-                double phase = rem * (double)kernel.Phases / up;
-                int row = (int)phase;
-                float weight = (float)(phase - row);
-                float a = Dot(window, coefficients.AsSpan(row * taps, taps));
-                float b = Dot(window, coefficients.AsSpan((row + 1) * taps, taps));
-                output[n] = a + weight * (b - a);
-            }
+            output[n] = kernel.Output(padded.AsSpan(start, taps), rem, up);
             q += stepWhole;
             rem += stepRem;
             if (rem >= up) { rem -= up; q++; }
@@ -94,8 +83,24 @@ public static class Resampler
     }
 
     /// <summary>Immutable polyphase table: row p holds the filter for an output sitting p/Phases of an input sample past q.</summary>
-    private sealed class Kernel
+    internal sealed class Kernel
     {
+        /// <summary>
+        /// The output whose input position is q + rem/up, from the <see cref="Taps"/> inputs starting at q − HalfWidth + 1.
+        /// Taps past 2·HalfWidth weigh exactly 0.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Output(ReadOnlySpan<float> window, long rem, int up)
+        {
+            if (Exact) return Dot(window, Coefficients.AsSpan((int)rem * Taps, Taps));
+            double phase = rem * (double)Phases / up;
+            int row = (int)phase;
+            float weight = (float)(phase - row);
+            float a = Dot(window, Coefficients.AsSpan(row * Taps, Taps));
+            float b = Dot(window, Coefficients.AsSpan((row + 1) * Taps, Taps));
+            return a + weight * (b - a);
+        }
+
         public required int Phases { get; init; }
         public required bool Exact { get; init; }
         public required int HalfWidth { get; init; }

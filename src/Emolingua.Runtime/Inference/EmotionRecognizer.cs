@@ -23,11 +23,11 @@ public sealed record EmotionPrediction(string Label, IReadOnlyDictionary<string,
     /// <summary>The label given instead of a class when the top probability is below a caller's threshold.</summary>
     public const string Uncertain = "uncertain";
 
-    /// <summary>The probability of <see cref="Label"/>.</summary>
-    public float Confidence => Probabilities[Label];
+    /// <summary>The probability of <see cref="Label"/> (0 for a label that is no class: a live stream's "silence").</summary>
+    public float Confidence => Probabilities.TryGetValue(Label, out var p) ? p : 0;
 
     /// <summary><see cref="Label"/>, or <see cref="Uncertain"/> when <see cref="Confidence"/> is below <paramref name="minConfidence"/>.</summary>
-    public string LabelAt(double minConfidence) => Confidence < minConfidence ? Uncertain : Label;
+    public string LabelAt(double minConfidence) => Probabilities.ContainsKey(Label) && Confidence < minConfidence ? Uncertain : Label;
 
     /// <summary>The clip's length in seconds.</summary>
     public double DurationSeconds { get; init; }
@@ -113,6 +113,22 @@ public sealed class EmotionRecognizer : IDisposable
                 return new WindowPrediction(x.w.Start / (double)WhisperAudio.SampleRate, (x.w.Start + x.w.Length) / (double)WhisperAudio.SampleRate, p.Label, p.Probabilities);
             }).ToList(),
         }).ToList();
+    }
+
+    /// <summary>
+    /// A live stream: push audio as it arrives, get an event per window as soon as it is complete, and at the end the
+    /// result <see cref="Predict(ReadOnlySpan{float}, int)"/> gives for the same audio (see <see cref="EmotionStream"/>).
+    /// </summary>
+    public EmotionStream OpenStream(StreamOptions? options = null) => new(Labels, Seconds, options ?? new StreamOptions(), ClassifyWindows);
+
+    /// <summary>Calibrated probabilities [N][classes] of full-length 16 kHz windows, serialised with every other call.</summary>
+    public float[][] ClassifyWindows(IReadOnlyList<float[]> windows)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _engine.Classify(windows).Probabilities;
+        }
     }
 
     private EmotionPrediction Prediction(float[] p) =>

@@ -1,5 +1,6 @@
 'use strict';
-// The Emolingua page: send a file (chosen, dropped or recorded) to POST api/predict and show the answer.
+// The Emolingua page: send a file (chosen, dropped or recorded) to POST api/predict and show the answer; Record and
+// "Play live" stream the audio to GET api/stream (a WebSocket) and show each window as it is answered.
 // No libraries and nothing from other hosts: the page must work offline.
 
 const $ = (id) => document.getElementById(id);
@@ -67,6 +68,7 @@ async function predict(blob, name) {
 function showResult(answer) {
   const labels = model ? model.labels : Object.keys(answer.probabilities);
   $('result').hidden = false;
+  delete $('result').dataset.live;
   const label = $('predicted-label');
   label.textContent = answer.label;
   label.dataset.label = answer.label;
@@ -182,7 +184,8 @@ async function startRecording() {
     numberOfInputs: 1, numberOfOutputs: 1, channelCount: 1, channelCountMode: 'explicit', channelInterpretation: 'speakers',
   });
   const chunks = [];
-  capture.port.onmessage = (event) => chunks.push(event.data);
+  const live = openLive(context.sampleRate, 'Recording');
+  capture.port.onmessage = (event) => { chunks.push(event.data); live.send(event.data); };
   // Silent output: the worklet must be pulled by the graph to run, but nothing should be played back.
   const mute = new GainNode(context, { gain: 0 });
   source.connect(capture).connect(mute).connect(context.destination);
@@ -190,10 +193,10 @@ async function startRecording() {
   const maxSeconds = model ? Math.min(model.limits.max_seconds, 600) : 60;
   const timer = setInterval(() => {
     const elapsed = (performance.now() - started) / 1000;
-    setStatus(`Recording… ${seconds(elapsed)} (press Stop to analyse)`);
+    setStatus(`Recording… ${seconds(elapsed)} (press Stop to end)`);
     if (elapsed >= maxSeconds) stopRecording();
   }, 200);
-  recorder = { stream, context, capture, chunks, timer };
+  recorder = { stream, context, capture, chunks, timer, live };
   const button = $('record-button');
   button.textContent = 'Stop';
   button.setAttribute('aria-pressed', 'true');
@@ -225,8 +228,124 @@ async function stopRecording() {
   if (link.href) URL.revokeObjectURL(link.href);
   link.href = URL.createObjectURL(wav);
   link.hidden = false;
-  predict(wav, 'recording.wav');
+  // The live stream's end is the whole recording's result; without a stream (refused, dropped) the WAV is sent instead.
+  if (!(await r.live.finish())) predict(wav, 'recording.wav');
 }
+
+// ---- Live: the audio goes to GET api/stream (a WebSocket) as it is captured; each window is shown as it is answered ----
+
+/** 16-bit PCM of float samples, rounded exactly as encodeWav writes them, so the stream and the WAV hold the same audio. */
+function toPcm16(samples) {
+  const pcm = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) pcm[i] = Math.round(Math.max(-1, Math.min(1, samples[i])) * 32767);
+  return pcm;
+}
+
+/**
+ * Opens a live stream at `sampleRate`: send(Float32Array) as audio comes, finish() when it ends. finish() resolves to
+ * true once the stream's end message is shown, false when there was no working stream (the caller falls back).
+ */
+function openLive(sampleRate, what) {
+  const url = new URL('api/stream', window.location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const windows = [];
+  let socket;
+  let ended = null;
+  let failed = false;
+  const done = new Promise((resolve) => { ended = resolve; });
+  try { socket = new WebSocket(url); } catch { failed = true; }
+  const pending = [];
+  if (socket) {
+    socket.binaryType = 'arraybuffer';
+    socket.onopen = () => {
+      socket.send(JSON.stringify({ type: 'start', sample_rate: Math.round(sampleRate), encoding: 'pcm_s16le' }));
+      for (const p of pending.splice(0)) socket.send(p);
+    };
+    socket.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === 'window') {
+        windows.push(message);
+        showLive(windows, what);
+      } else if (message.type === 'end') {
+        showResult({ label: message.label, probabilities: message.probabilities, duration_s: message.duration_s, segments: windows });
+        ended(true);
+      }
+    };
+    socket.onclose = (event) => {
+      if (event.code !== 1000) {
+        failed = true;
+        let reason = event.reason;
+        try { reason = JSON.parse(event.reason).error; } catch { /* not JSON */ }
+        if (reason) setStatus(`Live analysis stopped: ${reason}`, true);
+      }
+      ended(false);
+    };
+  }
+  return {
+    send(samples) {
+      if (failed || !socket) return;
+      const bytes = toPcm16(samples).buffer;
+      if (socket.readyState === WebSocket.OPEN) socket.send(bytes); else pending.push(bytes);
+    },
+    async finish() {
+      if (failed || !socket || socket.readyState !== WebSocket.OPEN) { if (socket) socket.close(); return false; }
+      socket.send(JSON.stringify({ type: 'stop' }));
+      return done;
+    },
+  };
+}
+
+/** While audio streams: the current emotion (the smoothed label), this window's bars and the timeline so far. */
+function showLive(windows, what) {
+  const last = windows[windows.length - 1];
+  showResult({ label: last.smoothed_label, probabilities: last.probabilities, duration_s: last.end_s, segments: windows });
+  $('result-meta').textContent = `${what}: ${seconds(last.end_s)} so far, ${windows.length} window${windows.length === 1 ? '' : 's'}; ` +
+    `the current emotion (the last windows' mean)`;
+  $('result').dataset.live = 'true';
+}
+
+// ---- Playing a chosen file live: decoded in the browser, played aloud and streamed at real-time pace ----
+
+let playing = false;
+
+async function playLive(file) {
+  if (playing) return;
+  playing = true;
+  const context = new AudioContext();
+  try {
+    const audio = await context.decodeAudioData(await file.arrayBuffer());
+    const mono = new Float32Array(audio.length);
+    for (let c = 0; c < audio.numberOfChannels; c++) {
+      const channel = audio.getChannelData(c);
+      for (let i = 0; i < mono.length; i++) mono[i] += channel[i] / audio.numberOfChannels;
+    }
+    const live = openLive(audio.sampleRate, `Playing ${file.name}`);
+    const source = new AudioBufferSourceNode(context, { buffer: audio });
+    source.connect(context.destination);
+    source.start();
+    const block = Math.round(audio.sampleRate / 10); // 0.1 s frames, sent as the sound plays
+    const started = performance.now();
+    for (let at = 0; at < mono.length; at += block) {
+      const due = started + (1000 * at) / audio.sampleRate;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+      live.send(mono.subarray(at, Math.min(mono.length, at + block)));
+      setStatus(`Playing ${file.name} live… ${seconds(at / audio.sampleRate)}`);
+    }
+    if (await live.finish()) setStatus(`Played ${file.name} live.`);
+    else predict(file, file.name);
+  } catch (e) {
+    setStatus(`Not played: ${e.message || e}`, true);
+  } finally {
+    await context.close();
+    playing = false;
+  }
+}
+
+$('live-file-input').addEventListener('change', (event) => {
+  const file = event.target.files[0];
+  if (file) playLive(file);
+  event.target.value = '';
+});
 
 /** 16-bit PCM mono WAV: the 44-byte RIFF header, then the samples clipped to [-1, 1] and rounded. */
 function encodeWav(samples, sampleRate) {
