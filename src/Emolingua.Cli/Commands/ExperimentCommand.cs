@@ -156,7 +156,7 @@ public sealed class ExperimentCommand : CliCommand
     }
 
     /// <summary>How a compute node starts this CLI: the dotnet host running this process, and Emolingua.Cli.dll.</summary>
-    private static List<string> Launcher()
+    internal static List<string> Launcher()
     {
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h
             : Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p

@@ -187,7 +187,8 @@ public static class SlurmGrid
         return sb.ToString();
     }
 
-    private static void AppendCommon(StringBuilder sb, Options o)
+    /// <summary>The #SBATCH lines every script of a submission shares (partition, time, memory, extra arguments).</summary>
+    internal static void AppendCommon(StringBuilder sb, Options o)
     {
         if (o.Partition != null) sb.Append($"#SBATCH --partition={o.Partition}\n");
         if (o.Time != null) sb.Append($"#SBATCH --time={o.Time}\n");
@@ -237,7 +238,7 @@ public static class SlurmGrid
         };
     }
 
-    private static string ShellQuote(string s) =>
+    internal static string ShellQuote(string s) =>
         s.Length > 0 && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '/' or '.' or '-' or '_' or '=' or ':' or '+' or ',')
             ? s : "'" + s.Replace("'", "'\\''") + "'";
 
