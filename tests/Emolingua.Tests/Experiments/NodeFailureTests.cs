@@ -248,4 +248,35 @@ public class NodeFailureTests(SlurmCluster cluster)
             }
         }
     }
+
+    [Fact]
+    public void PredictOnSlurmRefusesBadRequestsWithOneLineAndSubmitsNothing()
+    {
+        using var work = new TempDir();
+        var model = Path.Combine(work.Path, "run", "model");
+        CliHarness.SaveTinyBundle(model, 1.0).Dispose();
+        var clip = Path.Combine(work.Path, "a.wav");
+        TestWav.WritePcm16Mono(clip, TestWav.Voiced(1, 16000, 1), 16000);
+        var queueBefore = cluster.Tool("squeue", "-h", "-t", "all", "-o", "%i");
+
+        var r = CliHarness.RunInProcess("predict", "--model", model, clip, "--slurm");
+        Assert.Equal("error: predict: --slurm writes a CSV: give it with --out (see ./emolingua help predict)", Assert.Single(r.ErrLines));
+        r = CliHarness.RunInProcess("predict", "--model", model, clip, "--out", work.File("x.csv"), "--shards", "2", "--wait");
+        Assert.Equal("error: predict: --shards, --wait need --slurm (see ./emolingua help predict)", Assert.Single(r.ErrLines));
+        Assert.False(File.Exists(work.File("x.csv")));
+
+        // Slurm's own message for an unknown partition; OUT.d is not written.
+        var outCsv = work.File("p.csv");
+        r = CliHarness.RunInProcess("predict", "--model", model, clip, "--out", outCsv, "--slurm", "--partition", "no-such-partition");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("invalid partition specified: no-such-partition", Assert.Single(r.ErrLines));
+        Assert.False(Directory.Exists(outCsv + ".d"));
+
+        // An earlier run's folder is not overwritten without --resume.
+        Directory.CreateDirectory(outCsv + ".d");
+        r = CliHarness.RunInProcess("predict", "--model", model, clip, "--out", outCsv, "--slurm");
+        Assert.Equal($"error: {outCsv}.d: already exists (an earlier --slurm run); pass --resume to submit its unfinished shards, or choose another --out", Assert.Single(r.ErrLines));
+        Assert.Empty(Directory.GetFileSystemEntries(outCsv + ".d"));
+        Assert.Equal(queueBefore, cluster.Tool("squeue", "-h", "-t", "all", "-o", "%i"));
+    }
 }
