@@ -254,6 +254,9 @@ public static class SlurmPrediction
             if (files.Count != end - start) throw new EmolinguaException(Path.Combine(workDir, InputsFile), $"has fewer than the {s.Files} files {SettingsFile} expects");
             var engine = s.Engine switch { "torch" => EngineKind.Torch, "onnx" => EngineKind.Onnx, _ => EngineKind.Auto };
             var device = s.Device == "cuda" ? torch.CUDA : torch.CPU;
+            // As a cell task does: libtorch's threads follow the CPUs Slurm gave the task (only when they differ).
+            if (int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), out int cpus) && cpus > 0 && cpus != torch.get_num_threads())
+                torch.set_num_threads(cpus);
             using var recognizer = EmotionRecognizer.Load(s.Model, engine, device);
             var csv = Path.Combine(workDir, ShardCsv(shard));
             var lastWrite = DateTime.MinValue;
