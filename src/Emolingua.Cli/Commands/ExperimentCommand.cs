@@ -25,6 +25,8 @@ public sealed class ExperimentCommand : CliCommand
     private readonly Option<int?> _cpus = CliOptions.OptionalInt("--cpus-per-task", "--slurm: CPUs per task (default: the recipes' training.threads, else 1)", min: 1);
     private readonly Option<string?> _mem = new("--mem") { HelpName = "SIZE", Description = "--slurm: memory per task (e.g. 16G)" };
     private readonly Option<int?> _gpus = CliOptions.OptionalInt("--gpus-per-task", "--slurm: GPUs per task (default 1 with --device cuda)", min: 1);
+    private readonly Option<int> _maxRequeues = CliOptions.Int("--max-requeues", SlurmGrid.DefaultMaxRequeues,
+        "--slurm: a cell whose task was requeued more often (time limit, preemption, node failure) fails instead of running again", min: 0);
     private readonly Option<string[]> _sbatchArgs = new("--sbatch-arg")
     {
         HelpName = "ARG", Description = "--slurm: another sbatch option, written --sbatch-arg=--account=lab (repeatable)",
@@ -34,12 +36,12 @@ public sealed class ExperimentCommand : CliCommand
     public ExperimentCommand() : base("experiment", "Run a grid (methods x test corpora x folds x seeds) here or as a Slurm job array; writes results.json, report.md and plots/.")
     {
         Add(_recipe);
-        foreach (var option in new Option[] { _out, _data, _device, _resume, _slurm, _wait, _maxParallel, _partition, _time, _cpus, _mem, _gpus, _sbatchArgs })
+        foreach (var option in new Option[] { _out, _data, _device, _resume, _slurm, _wait, _maxParallel, _partition, _time, _cpus, _mem, _gpus, _maxRequeues, _sbatchArgs })
             Add(option);
         Validators.Add(r =>
         {
             if (r.GetValue(_slurm)) return;
-            var slurmOnly = new Option[] { _wait, _maxParallel, _partition, _time, _cpus, _mem, _gpus, _sbatchArgs }
+            var slurmOnly = new Option[] { _wait, _maxParallel, _partition, _time, _cpus, _mem, _gpus, _maxRequeues, _sbatchArgs }
                 .Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
             if (slurmOnly.Count > 0) r.AddError($"{string.Join(", ", slurmOnly)} {(slurmOnly.Count == 1 ? "needs" : "need")} --slurm");
         });
@@ -60,7 +62,7 @@ public sealed class ExperimentCommand : CliCommand
         if (parsed.GetValue(_slurm))
         {
             var options = new SlurmGrid.Options(parsed.GetValue(_wait), parsed.GetValue(_maxParallel), parsed.GetValue(_partition), parsed.GetValue(_time),
-                parsed.GetValue(_cpus), parsed.GetValue(_mem), parsed.GetValue(_gpus), parsed.GetValue(_sbatchArgs));
+                parsed.GetValue(_cpus), parsed.GetValue(_mem), parsed.GetValue(_gpus), parsed.GetValue(_sbatchArgs), MaxRequeues: parsed.GetValue(_maxRequeues));
             // The device is checked where the cells run (a login node often has no GPU).
             report = SlurmGrid.Submit(recipe, outDir, dataDir, device, resume, options, Launcher(), Console.WriteLine, Console.Error.WriteLine);
         }
@@ -109,8 +111,9 @@ public sealed class ExperimentCommand : CliCommand
     {
         var dir = new Argument<string>("DIR") { Description = "the experiment folder (holding cells.json)" };
         var cell = new Option<int>("--cell") { Required = true, HelpName = "N", Description = "the cell to train and evaluate (a Slurm array task's index)" };
-        var command = new Command("run-cell", "Train and evaluate one cell of a planned grid (what each Slurm array task runs); checkpoints and stops on USR1/TERM.") { dir, cell };
-        command.SetAction(parsed => CellTask.Run(parsed.GetValue(dir)!, parsed.GetValue(cell), Console.Error.WriteLine));
+        var maxRequeues = CliOptions.OptionalInt("--max-requeues", "under Slurm: fail instead of running when the same job has started the cell more than N + 1 times", min: 0);
+        var command = new Command("run-cell", "Train and evaluate one cell of a planned grid (what each Slurm array task runs); checkpoints and stops on USR1/TERM.") { dir, cell, maxRequeues };
+        command.SetAction(parsed => CellTask.Run(parsed.GetValue(dir)!, parsed.GetValue(cell), Console.Error.WriteLine, parsed.GetValue(maxRequeues)));
         return command;
     }
 
@@ -153,7 +156,7 @@ public sealed class ExperimentCommand : CliCommand
     }
 
     /// <summary>How a compute node starts this CLI: the dotnet host running this process, and Emolingua.Cli.dll.</summary>
-    private static List<string> Launcher()
+    internal static List<string> Launcher()
     {
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h
             : Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p

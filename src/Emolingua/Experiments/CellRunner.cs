@@ -51,9 +51,11 @@ public static class CellRunner
     /// </summary>
     /// <param name="owner">Who runs it (default: this process, with its Slurm job if any).</param>
     /// <param name="stop">A stop request (scheduler signal): training checkpoints its current step and the cell ends Interrupted.</param>
+    /// <param name="maxRequeues">Under Slurm: how often the same job may start the cell again (USR1, preemption, node
+    /// failure) before the cell fails instead of running; null for no limit.</param>
     public static CellResult Run(ExperimentPlan plan, ExperimentRecipe exp, GridCell cell, ExperimentTestSets tests, WaveformStore store,
         torch.Device device, Action<string> log, CellOwner? owner = null, SlurmCommands? slurm = null, CancellationToken stop = default,
-        IProgress<TrainingProgress>? progress = null)
+        IProgress<TrainingProgress>? progress = null, int? maxRequeues = null)
     {
         var runDir = plan.RunDir(cell);
         if (ReadResult(plan, cell) is { } earlier) return new CellResult(Outcome.AlreadyDone, earlier);
@@ -67,9 +69,18 @@ public static class CellRunner
         }
         if (ReadResult(plan, cell) is { } finished) return new CellResult(Outcome.AlreadyDone, finished); // finished while we claimed
         var recipe = exp.TrainingRecipe(exp.Runs[cell.Entry], cell.Fold, cell.Seed);
+        var starts = CellAttempt.Start(runDir, owner);
+        if (owner.Job != null && maxRequeues is { } cap && starts.Count(a => a.Job == owner.Job) is var n && n > cap + 1)
+        {
+            var ofJob = starts.Where(a => a.Job == owner.Job).ToList();
+            var message = $"cell {cell.Index} ({cell.Describe()}): Slurm job {owner.Job} started it {n} times, more than --max-requeues {cap} allows " +
+                          $"(attempts: {CellAttempt.Describe(ofJob)}); not run again (resubmit with --slurm --resume)";
+            log("    failed: " + message);
+            CellAttempt.Record(runDir, CellAttempt.StateFailed, owner, message);
+            return new CellResult(Outcome.Failed, FailedCells(cell, message), message);
+        }
         try
         {
-            CellAttempt.Clear(runDir);
             TrainRun.Execute(recipe, new TrainRun.Options(runDir, plan.DataDir, device, Resume: true, log, Store: store, Progress: progress, Stop: stop)); // decoded audio shared by every run
             using var engine = TorchEmotionEngine.Load(runDir, device, recipe.Training.EvalBatch);
             var runCells = new List<Cell>();

@@ -18,7 +18,8 @@ public static class CellTask
     public const int SigUsr1 = 10; // Linux
 
     /// <returns>The exit code: 0 done (or nothing to do), 1 failed, 128 + the signal's number when stopped by one.</returns>
-    public static int Run(string outDir, int index, Action<string> log)
+    /// <param name="maxRequeues">How often Slurm may start this cell again under the same job (see <see cref="CellRunner.Run"/>).</param>
+    public static int Run(string outDir, int index, Action<string> log, int? maxRequeues = null)
     {
         var plan = ExperimentPlan.Load(outDir);
         var cell = plan.Cell(index);
@@ -64,7 +65,7 @@ public static class CellTask
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
         var tests = new ExperimentTestSets(exp, plan.DataDir);
-        var result = CellRunner.Run(plan, exp, cell, tests, new WaveformStore(WhisperAudio.SampleRate, CacheFolder(recipe, plan.DataDir)), device, log, owner, slurm, stop.Token);
+        var result = CellRunner.Run(plan, exp, cell, tests, new WaveformStore(WhisperAudio.SampleRate, CacheFolder(recipe, plan.DataDir)), device, log, owner, slurm, stop.Token, maxRequeues: maxRequeues);
         switch (result.Outcome)
         {
             case CellRunner.Outcome.Done:

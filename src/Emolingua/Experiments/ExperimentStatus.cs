@@ -34,6 +34,8 @@ public sealed class ExperimentStatus
         /// <summary>The task's log file (absolute), when there is one.</summary>
         [JsonPropertyName("log")] public string? Log { get; set; }
         [JsonPropertyName("error")] public string? Error { get; set; }
+        /// <summary>The host of every start of the cell, oldest first (requeues after a node failure show the move).</summary>
+        [JsonPropertyName("attempt_hosts")] public List<string> AttemptHosts { get; set; } = new();
 
         [JsonIgnore] public string Describe => $"{Column}{(Tag is { } t ? $" ({t})" : "")} fold {Fold} seed {Seed}";
 
@@ -78,6 +80,7 @@ public sealed class ExperimentStatus
             var owner = owners[cell.Index];
             var attempt = attempts[cell.Index];
             latest.TryGetValue(cell.Index, out var submittedJob);
+            s.AttemptHosts = attempt?.Attempts.Select(a => a.Host).ToList() ?? new();
             if (CellRunner.IsDone(plan, cell))
             {
                 s.State = Done;

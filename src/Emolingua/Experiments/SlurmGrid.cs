@@ -18,7 +18,11 @@ public static class SlurmGrid
 {
     public sealed record Options(
         bool Wait = false, int? MaxParallel = null, string? Partition = null, string? Time = null, int? CpusPerTask = null,
-        string? Mem = null, int? GpusPerTask = null, IReadOnlyList<string>? SbatchArgs = null, TimeSpan? PollInterval = null);
+        string? Mem = null, int? GpusPerTask = null, IReadOnlyList<string>? SbatchArgs = null, TimeSpan? PollInterval = null,
+        int MaxRequeues = DefaultMaxRequeues);
+
+    /// <summary>How often a cell's task may be started again (USR1, preemption, node failure) before the cell fails.</summary>
+    public const int DefaultMaxRequeues = 3;
 
     public const string CellsScript = "slurm/cells.sbatch";
     public const string ReportScript = "slurm/report.sbatch";
@@ -155,6 +159,7 @@ public static class SlurmGrid
         sb.Append($"#   sbatch --array=3,5 {Path.Combine(plan.OutDir, CellsScript)}\n");
         sb.Append($"# then the report: sbatch {Path.Combine(plan.OutDir, ReportScript)} (or ./emolingua experiment report {plan.OutDir}).\n");
         sb.Append("# SIGUSR1 before the time limit: the task checkpoints and requeues itself; a requeued task resumes its checkpoint.\n");
+        sb.Append($"# A node failure requeues the task too (--requeue); past {o.MaxRequeues} requeues of the same job the cell fails (--max-requeues).\n");
         sb.Append($"#SBATCH --job-name={JobName(exp, "cells")}\n");
         sb.Append($"#SBATCH --array={all}{(o.MaxParallel is { } k ? $"%{k}" : "")}\n");
         sb.Append($"#SBATCH --output={plan.OutDir}/logs/cell-%a.log\n");
@@ -164,7 +169,7 @@ public static class SlurmGrid
         sb.Append($"#SBATCH --cpus-per-task={cpus}\n");
         if (gpus is { } g) sb.Append($"#SBATCH --gpus-per-task={g}\n");
         AppendCommon(sb, o);
-        sb.Append($"exec {string.Join(' ', launcher.Select(ShellQuote))} experiment run-cell {ShellQuote(plan.OutDir)} --cell \"$SLURM_ARRAY_TASK_ID\"\n");
+        sb.Append($"exec {string.Join(' ', launcher.Select(ShellQuote))} experiment run-cell {ShellQuote(plan.OutDir)} --cell \"$SLURM_ARRAY_TASK_ID\" --max-requeues {o.MaxRequeues}\n");
         return sb.ToString();
     }
 
@@ -182,7 +187,8 @@ public static class SlurmGrid
         return sb.ToString();
     }
 
-    private static void AppendCommon(StringBuilder sb, Options o)
+    /// <summary>The #SBATCH lines every script of a submission shares (partition, time, memory, extra arguments).</summary>
+    internal static void AppendCommon(StringBuilder sb, Options o)
     {
         if (o.Partition != null) sb.Append($"#SBATCH --partition={o.Partition}\n");
         if (o.Time != null) sb.Append($"#SBATCH --time={o.Time}\n");
@@ -232,7 +238,7 @@ public static class SlurmGrid
         };
     }
 
-    private static string ShellQuote(string s) =>
+    internal static string ShellQuote(string s) =>
         s.Length > 0 && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '/' or '.' or '-' or '_' or '=' or ':' or '+' or ',')
             ? s : "'" + s.Replace("'", "'\\''") + "'";
 

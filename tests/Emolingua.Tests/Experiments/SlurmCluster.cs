@@ -4,8 +4,9 @@ using Emolingua.Tests.Training;
 namespace Emolingua.Tests.Experiments;
 
 /// <summary>
-/// A real single-node Slurm cluster (scripts/slurm-local.sh, Debian's slurm-wlm and munge, installed by ./test.sh)
-/// in a private folder with its own ports and munge socket, started once for the Slurm tests and stopped after them.
+/// A real two-node Slurm cluster (scripts/slurm-local.sh start --nodes 2: Debian's slurm-wlm and munge, installed by
+/// ./test.sh; each node's slurmd in a network namespace of its own, hostnames node1 and node2) in a private folder with
+/// its own ports and munge socket, started once for the Slurm tests and stopped after them.
 /// SLURM_CONF points this process (and so the CLI and every job it submits) at it. Also writes the tiny corpora.
 /// Missing packages fail the tests with the reason; nothing is skipped.
 /// </summary>
@@ -21,7 +22,7 @@ public sealed class SlurmCluster : IDisposable
 
     public SlurmCluster()
     {
-        var (code, output) = Shell(Script, "start", Path.Combine(_dir.Path, "cluster"));
+        var (code, output) = Shell(Script, "start", "--nodes", "2", Path.Combine(_dir.Path, "cluster"));
         if (code != 0) throw new InvalidOperationException($"the local Slurm cluster did not start ({Script} start): {output}");
         Conf = Path.Combine(_dir.Path, "cluster", "slurm.conf");
         Assert.Contains($"SLURM_CONF={Conf}", output);
@@ -35,6 +36,27 @@ public sealed class SlurmCluster : IDisposable
         var (code, output) = Shell(tool, args);
         Assert.True(code == 0, $"{tool} {string.Join(' ', args)} failed: {output}");
         return output;
+    }
+
+    /// <summary>SIGKILL of every process of node N (slurmd, slurmstepd, tasks): a node losing power.</summary>
+    public void KillNode(int n) => Assert.Equal(0, Shell(Script, "kill-node", n.ToString(), Path.Combine(_dir.Path, "cluster")).Code);
+
+    /// <summary>Starts node N's slurmd again (it returns to service when it registers: ReturnToService=2).</summary>
+    public void StartNode(int n)
+    {
+        var (code, output) = Shell(Script, "start-node", n.ToString(), Path.Combine(_dir.Path, "cluster"));
+        Assert.True(code == 0, output);
+    }
+
+    /// <summary>Until both nodes are up (idle, mixed or allocated), at most 2 minutes.</summary>
+    public void WaitForNodes()
+    {
+        var watch = Stopwatch.StartNew();
+        while (Tool("sinfo", "-h", "-N", "-o", "%t").Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(s => s.Trim() is "idle" or "mix" or "alloc") < 2)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(2), "the nodes did not come back: " + Tool("sinfo", "-N"));
+            Thread.Sleep(250);
+        }
     }
 
     public static (int Code, string Output) Shell(string exe, params string[] args)

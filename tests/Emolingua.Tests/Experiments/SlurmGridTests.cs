@@ -19,7 +19,7 @@ public class SlurmGridTests
     public SlurmGridTests(SlurmCluster cluster) => _cluster = cluster;
 
     /// <summary>A tiny training recipe: one thread (the Slurm task gets one CPU), a few steps.</summary>
-    private static string Recipe(string folder, string method, int steps, int epochs = 1)
+    internal static string Recipe(string folder, string method, int steps, int epochs = 1)
     {
         var r = JsonNode.Parse(TinyCorpora.RecipeJson(method))!;
         r["training"]!["steps_per_epoch"] = steps;
@@ -30,7 +30,7 @@ public class SlurmGridTests
         return path;
     }
 
-    private static string Grid(string folder, string name, int[] folds, JsonArray testCorpora, params JsonObject[] runs)
+    internal static string Grid(string folder, string name, int[] folds, JsonArray testCorpora, params JsonObject[] runs)
     {
         var grid = new JsonObject
         {
@@ -42,16 +42,16 @@ public class SlurmGridTests
         return path;
     }
 
-    private static JsonObject Run(string column, string recipe, params string[] evaluate) =>
+    internal static JsonObject Run(string column, string recipe, params string[] evaluate) =>
         new() { ["column"] = column, ["recipe"] = recipe, ["evaluate"] = new JsonArray(evaluate.Select(e => (JsonNode?)e).ToArray()) };
 
-    private static JsonArray English => new(new JsonObject { ["kind"] = "manifest", ["root"] = "english.csv" });
+    internal static JsonArray English => new(new JsonObject { ["kind"] = "manifest", ["root"] = "english.csv" });
 
     /// <summary>The local runner, in this process, with libtorch's thread count restored afterwards.</summary>
-    private string RunLocally(string grid, string outDir)
+    internal static string RunLocally(SlurmCluster cluster, string grid, string outDir)
     {
         int threads = torch.get_num_threads();
-        try { ExperimentRunner.Run(ExperimentRecipe.Load(grid), new ExperimentRunner.Options(outDir, _cluster.Data, torch.CPU, Resume: false, Log: _ => { })); }
+        try { ExperimentRunner.Run(ExperimentRecipe.Load(grid), new ExperimentRunner.Options(outDir, cluster.Data, torch.CPU, Resume: false, Log: _ => { })); }
         finally { torch.set_num_threads(threads); }
         return File.ReadAllText(Path.Combine(outDir, "results.json"));
     }
@@ -59,7 +59,7 @@ public class SlurmGridTests
     private CliResult Submit(string grid, string outDir, params string[] extra) =>
         CliHarness.RunInProcess(["experiment", grid, "--data", _cluster.Data, "--out", outDir, "--slurm", .. extra]);
 
-    private static JsonNode Status(string outDir)
+    internal static JsonNode Status(string outDir)
     {
         var r = CliHarness.RunInProcess("experiment", "status", outDir, "--json");
         Assert.True(r.ExitCode == 0, r.Err);
@@ -67,7 +67,7 @@ public class SlurmGridTests
     }
 
     /// <summary>results.json as parsed JSON (formatting aside): every metric, count, matrix, run folder and the split hash.</summary>
-    private static string Comparable(string resultsJson) => JsonNode.Parse(resultsJson)!.ToJsonString();
+    internal static string Comparable(string resultsJson) => JsonNode.Parse(resultsJson)!.ToJsonString();
 
     [Fact]
     public void SlurmGridGivesTheLocalRunnersResults()
@@ -77,10 +77,11 @@ public class SlurmGridTests
         Recipe(work.Path, "byol", steps: 3);
         var grid = Grid(work.Path, "two-by-two", [1, 2], English,
             Run("baseline", "baseline.json", "manifest"), Run("byol", "byol.json", "manifest"));
-        var local = RunLocally(grid, work.File("local"));
+        var local = RunLocally(_cluster, grid, work.File("local"));
 
         var outDir = work.File("slurm");
-        var r = Submit(grid, outDir, "--wait", "--max-parallel", "2");
+        // Each task asks for a whole node's CPUs, so the two tasks at a time run on the two nodes.
+        var r = Submit(grid, outDir, "--wait", "--max-parallel", "2", "--cpus-per-task", Environment.ProcessorCount.ToString());
         Assert.True(r.ExitCode == 0, r.Err);
         var arrayLine = Assert.Single(r.OutLines, l => l.StartsWith("submitted job array "));
         var arrayJob = arrayLine.Split(' ')[3].TrimEnd(':');
@@ -93,9 +94,10 @@ public class SlurmGridTests
 
         // The script stays in DIR with the array, requeue and signal; each task logged into its own file.
         var script = File.ReadAllText(Path.Combine(outDir, "slurm", "cells.sbatch"));
-        foreach (var line in new[] { "#SBATCH --array=0-3%2", "#SBATCH --requeue", "#SBATCH --signal=B:USR1@300", "#SBATCH --cpus-per-task=1", "#SBATCH --open-mode=append" })
+        foreach (var line in new[] { "#SBATCH --array=0-3%2", "#SBATCH --requeue", "#SBATCH --signal=B:USR1@300", $"#SBATCH --cpus-per-task={Environment.ProcessorCount}", "#SBATCH --open-mode=append" })
             Assert.Contains(line, script);
         Assert.Contains("experiment run-cell", script);
+        Assert.Contains("--max-requeues 3", script);
 
         var status = Status(outDir);
         Assert.Equal(4, status["total"]!.GetValue<int>());
@@ -107,6 +109,8 @@ public class SlurmGridTests
             Assert.Equal(n, cell["task"]!.GetValue<int>());
             Assert.Contains($"== cell {n}:", File.ReadAllText(cell["log"]!.GetValue<string>()));
         }
+        // Both nodes worked on the grid, and status names each cell's host.
+        Assert.Equal(new[] { "node1", "node2" }, status["cells"]!.AsArray().Select(c => c!["host"]!.GetValue<string>()).Distinct().Order());
     }
 
     [Fact]
@@ -115,7 +119,7 @@ public class SlurmGridTests
         using var work = new TempDir();
         Recipe(work.Path, "baseline", steps: 15, epochs: 4); // 60 steps: long enough to interrupt twice
         var grid = Grid(work.Path, "one", [1], English, Run("baseline", "baseline.json", "manifest"));
-        var local = RunLocally(grid, work.File("local"));
+        var local = RunLocally(_cluster, grid, work.File("local"));
 
         var outDir = work.File("slurm");
         var r = Submit(grid, outDir);
@@ -155,9 +159,9 @@ public class SlurmGridTests
         Assert.Equal(localLines.Select(Strip), lines.Select(Strip));
     }
 
-    private static int CountOf(string text, string what) => (text.Length - text.Replace(what, "").Length) / what.Length;
+    internal static int CountOf(string text, string what) => (text.Length - text.Replace(what, "").Length) / what.Length;
 
-    private static void WaitForStep(string metrics, int step)
+    internal static void WaitForStep(string metrics, int step)
     {
         var watch = Stopwatch.StartNew();
         while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Any(l => l.Contains($"\"step\":{step},"))))
@@ -168,10 +172,12 @@ public class SlurmGridTests
     }
 
     /// <summary>Waits until the task is back in the queue, then lets it start now (Slurm holds a requeued job ~2 minutes).</summary>
-    private void WaitForRequeue(string job)
+    private void WaitForRequeue(string job) => WaitForRequeue(_cluster, job);
+
+    internal static void WaitForRequeue(SlurmCluster cluster, string job)
     {
         var watch = Stopwatch.StartNew();
-        while (_cluster.Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() != "PENDING")
+        while (cluster.Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() != "PENDING")
         {
             Assert.True(watch.Elapsed < TimeSpan.FromMinutes(5), $"{job} was not requeued");
             Thread.Sleep(100);
@@ -180,7 +186,7 @@ public class SlurmGridTests
         // same second carries a credential that counts as revoked ("Job credential revoked": the task fails at once).
         // Slurm's own ~2 minute hold avoids that; the test waits 2 s instead.
         Thread.Sleep(2000);
-        _cluster.Tool("scontrol", "update", $"JobId={job}", "StartTime=now");
+        cluster.Tool("scontrol", "update", $"JobId={job}", "StartTime=now");
     }
 
     [Fact]

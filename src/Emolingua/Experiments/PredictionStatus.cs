@@ -1,0 +1,134 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Emolingua.Util;
+
+namespace Emolingua.Experiments;
+
+/// <summary>
+/// <c>predict status OUT.d</c>: each shard of a <c>predict --slurm</c> run done, running, pending or failed, with its
+/// files done / total, Slurm job, host and log, read from OUT.d (shards/K/attempt.json, cell.lock, progress.json,
+/// slurm/jobs.json) as <see cref="ExperimentStatus"/> reads a grid: Slurm, when it answers, only tells whether a shard's
+/// task still runs or is queued.
+/// </summary>
+public sealed class PredictionStatus
+{
+    public sealed class ShardState
+    {
+        [JsonPropertyName("shard")] public int Shard { get; set; }
+        [JsonPropertyName("state")] public string State { get; set; } = ExperimentStatus.Pending;
+        [JsonPropertyName("files")] public int Files { get; set; }
+        [JsonPropertyName("files_done")] public int FilesDone { get; set; }
+        [JsonPropertyName("files_failed")] public int FilesFailed { get; set; }
+        [JsonPropertyName("job")] public string? Job { get; set; }
+        [JsonPropertyName("slurm_state")] public string? SlurmState { get; set; }
+        [JsonPropertyName("host")] public string? Host { get; set; }
+        [JsonPropertyName("attempt_hosts")] public List<string> AttemptHosts { get; set; } = new();
+        [JsonPropertyName("log")] public string? Log { get; set; }
+        [JsonPropertyName("error")] public string? Error { get; set; }
+    }
+
+    [JsonPropertyName("dir")] public string Dir { get; set; } = "";
+    [JsonPropertyName("out")] public string Out { get; set; } = "";
+    [JsonPropertyName("files")] public int Files { get; set; }
+    [JsonPropertyName("files_done")] public int FilesDone { get; set; }
+    [JsonPropertyName("files_failed")] public int FailedFiles { get; set; }
+    [JsonPropertyName("total")] public int Total { get; set; }
+    [JsonPropertyName("done")] public int DoneCount { get; set; }
+    [JsonPropertyName("running")] public int RunningCount { get; set; }
+    [JsonPropertyName("pending")] public int PendingCount { get; set; }
+    [JsonPropertyName("failed")] public int FailedCount { get; set; }
+    [JsonPropertyName("merge_job")] public string? MergeJob { get; set; }
+    [JsonPropertyName("merge_state")] public string? MergeState { get; set; }
+    /// <summary>The merged CSV, once the merge job has written it.</summary>
+    [JsonPropertyName("merged")] public string? Merged { get; set; }
+    [JsonPropertyName("slurm_answered")] public bool SlurmAnswered { get; set; }
+    [JsonPropertyName("shards")] public List<ShardState> Shards { get; set; } = new();
+
+    public static PredictionStatus Read(string workDir, SlurmCommands slurm)
+    {
+        workDir = Path.GetFullPath(workDir);
+        var settings = SlurmPrediction.ReadSettings(workDir);
+        var jobs = SlurmPrediction.ReadJobs(workDir);
+        var latest = jobs.LatestJobByShard();
+        var shards = Enumerable.Range(0, settings.Shards).ToList();
+        var owners = shards.ToDictionary(k => k, k => CellClaim.ReadOwner(SlurmPrediction.ShardDir(workDir, k)));
+        var attempts = shards.ToDictionary(k => k, k => CellAttempt.Read(SlurmPrediction.ShardDir(workDir, k)));
+        var merge = jobs.Submissions.LastOrDefault()?.MergeJob;
+
+        var arrayJobs = latest.Values.Concat(owners.Values.Select(o => o?.Job)).Where(j => j != null).Select(j => j!.Split('_')[0]).ToHashSet();
+        if (merge != null) arrayJobs.Add(merge);
+        bool answered = arrayJobs.Count > 0 && SlurmCommands.Find("squeue") != null && slurm.Run("scontrol", ["ping"]).ExitCode == 0;
+        var states = answered ? slurm.JobStates(arrayJobs) : new Dictionary<string, string>();
+        (bool, string?) Probe(string job) => (answered, states.GetValueOrDefault(job));
+
+        var status = new PredictionStatus
+        {
+            Dir = workDir, Out = settings.Out, Files = settings.Files, Total = settings.Shards, SlurmAnswered = answered, MergeJob = merge,
+            MergeState = merge != null ? states.GetValueOrDefault(merge) : null,
+        };
+        foreach (var k in shards)
+        {
+            var (start, end) = settings.Range(k);
+            var progress = SlurmPrediction.ReadProgress(workDir, k);
+            var s = new ShardState { Shard = k, Files = end - start, FilesDone = progress?.Done ?? 0, FilesFailed = progress?.Failed ?? 0 };
+            var owner = owners[k];
+            var attempt = attempts[k];
+            latest.TryGetValue(k, out var submitted);
+            var who = owner ?? attempt?.Owner;
+            s.Job = who?.Job ?? submitted;
+            s.Host = who?.Host;
+            s.AttemptHosts = attempt?.Attempts.Select(a => a.Host).ToList() ?? new();
+            if (attempt is { State: CellAttempt.StateDone }) s.State = ExperimentStatus.Done;
+            else if (owner != null)
+            {
+                if (owner.IsAlive(Probe)) s.State = ExperimentStatus.Running;
+                else if (owner.Job != null && states.GetValueOrDefault(owner.Job) is "PENDING" or "REQUEUED" or "REQUEUE_HOLD") s.State = ExperimentStatus.Pending;
+                else
+                {
+                    s.State = ExperimentStatus.Failed;
+                    s.Error = "the task ended without finishing (killed: time limit, memory, node failure?); see its log";
+                }
+            }
+            else if (attempt is { State: CellAttempt.StateFailed })
+            {
+                s.State = ExperimentStatus.Failed;
+                s.Error = attempt.Error;
+            }
+            if (s.Job != null && states.TryGetValue(s.Job, out var slurmState)) s.SlurmState = slurmState;
+            var log = Path.Combine(workDir, SlurmPrediction.ShardLog(k));
+            s.Log = File.Exists(log) ? log : null;
+            status.Shards.Add(s);
+        }
+        status.FilesDone = status.Shards.Sum(s => s.FilesDone);
+        status.FailedFiles = status.Shards.Sum(s => s.FilesFailed);
+        status.DoneCount = status.Shards.Count(s => s.State == ExperimentStatus.Done);
+        status.RunningCount = status.Shards.Count(s => s.State == ExperimentStatus.Running);
+        status.PendingCount = status.Shards.Count(s => s.State == ExperimentStatus.Pending);
+        status.FailedCount = status.Shards.Count(s => s.State == ExperimentStatus.Failed);
+        var submittedLast = jobs.Submissions.LastOrDefault()?.Submitted;
+        status.Merged = File.Exists(settings.Out) && (submittedLast == null || File.GetLastWriteTimeUtc(settings.Out) >= submittedLast.Value.AddSeconds(-5)) ? settings.Out : null;
+        return status;
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json.Indented);
+
+    public string RenderText()
+    {
+        var sb = new StringBuilder();
+        sb.Append($"predict in {Dir}: {Files} files in {Total} shards: {DoneCount} done, {RunningCount} running, {PendingCount} pending, {FailedCount} failed; " +
+                  $"{FilesDone}/{Files} files done, {FailedFiles} failed\n");
+        sb.Append($"{"shard",5}  {"state",-8} {"files",13}  {"job",-14} {"host",-10} log\n");
+        foreach (var s in Shards)
+        {
+            sb.Append($"{s.Shard,5}  {s.State,-8} {$"{s.FilesDone}/{s.Files}",13}  {(s.Job ?? "-") + (s.SlurmState is { } st && s.State != ExperimentStatus.Done ? $" {st}" : ""),-14} {s.Host ?? "-",-10} {s.Log ?? "-"}\n");
+            if (s.AttemptHosts.Count > 1) sb.Append($"       attempts on: {string.Join(", ", s.AttemptHosts)}\n");
+            if (s.State == ExperimentStatus.Failed && s.Error != null) sb.Append($"       error: {s.Error}\n");
+        }
+        if (MergeJob != null) sb.Append($"merge job: {MergeJob}{(MergeState != null ? $" {MergeState}" : "")}, log {Path.Combine(Dir, SlurmPrediction.MergeLog)}\n");
+        sb.Append(Merged != null ? $"merged: {Merged}\n" : "merged: not written yet\n");
+        if (!SlurmAnswered && Shards.Any(s => s.Job != null)) sb.Append("(Slurm did not answer: states come from the files alone)\n");
+        if (FailedCount > 0) sb.Append("resubmit the failed shards: rerun the same ./emolingua predict ... --slurm command with --resume\n");
+        return sb.ToString();
+    }
+}

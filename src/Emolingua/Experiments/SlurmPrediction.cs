@@ -1,0 +1,369 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Emolingua.Inference;
+using Emolingua.Util;
+using TorchSharp;
+
+namespace Emolingua.Experiments;
+
+/// <summary>
+/// <c>predict --model M INPUT... --out OUT.csv --slurm</c>: the inputs are expanded once into OUT.d/inputs.txt (input
+/// order), split into N contiguous shards run as one Slurm job array (task K writes OUT.d/shard-K.csv with the resume
+/// rules of <c>predict --out --resume</c>, so a requeued shard continues its own CSV), then a merge job (afterany)
+/// writes OUT.csv in input order. Each shard keeps OUT.d/shards/K/ (cell.lock, attempt.json with every start and
+/// host, progress.json), so <c>predict status OUT.d</c> works from the folder alone, as <c>experiment status</c> does.
+/// </summary>
+public static class SlurmPrediction
+{
+    public const string Suffix = ".d";
+    public const string InputsFile = "inputs.txt";
+    public const string SettingsFile = "shards.json";
+    public const string ShardsScript = "slurm/shards.sbatch";
+    public const string MergeScript = "slurm/merge.sbatch";
+    public const string JobsFile = "slurm/jobs.json";
+    public const string MergeLog = "logs/merge.log";
+    public const string ProgressFile = "progress.json";
+    /// <summary>Files per shard when --shards is not given.</summary>
+    public const int DefaultFilesPerShard = 10_000;
+    /// <summary>The exit status of <c>predict --out</c> when some file failed (its row has an error).</summary>
+    public const int SomeFilesFailed = 3;
+
+    public static string ShardCsv(int shard) => $"shard-{shard}.csv";
+    public static string ShardLog(int shard) => $"logs/shard-{shard}.log";
+    public static string ShardDir(string workDir, int shard) => Path.Combine(workDir, "shards", shard.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>OUT.d/shards.json: what every shard task and the merge job need besides inputs.txt.</summary>
+    public sealed class Settings
+    {
+        [JsonPropertyName("model")] public string Model { get; set; } = "";
+        [JsonPropertyName("engine")] public string Engine { get; set; } = "auto";
+        [JsonPropertyName("device")] public string Device { get; set; } = "cpu";
+        [JsonPropertyName("segments")] public bool Segments { get; set; }
+        [JsonPropertyName("min_confidence")] public double MinConfidence { get; set; }
+        [JsonPropertyName("jobs")] public int Jobs { get; set; } = 2;
+        /// <summary>The folder relative input paths are read from (the submitter's working folder): the CSV keeps each path as given.</summary>
+        [JsonPropertyName("cwd")] public string Cwd { get; set; } = "";
+        [JsonPropertyName("out")] public string Out { get; set; } = "";
+        [JsonPropertyName("files")] public int Files { get; set; }
+        [JsonPropertyName("shards")] public int Shards { get; set; }
+        [JsonPropertyName("max_requeues")] public int MaxRequeues { get; set; } = SlurmGrid.DefaultMaxRequeues;
+
+        /// <summary>Shard K's files: [Start, End) of inputs.txt, contiguous and as equal as can be.</summary>
+        public (int Start, int End) Range(int shard) => ((int)((long)shard * Files / Shards), (int)((long)(shard + 1) * Files / Shards));
+    }
+
+    public sealed record Options(string Model, string Engine, string Device, bool Segments, double MinConfidence, int Jobs, int? Shards, bool Resume);
+
+    public sealed class Submission
+    {
+        [JsonPropertyName("array_job")] public string? ArrayJob { get; set; }
+        [JsonPropertyName("merge_job")] public string MergeJob { get; set; } = "";
+        [JsonPropertyName("shards")] public List<int> Shards { get; set; } = new();
+        [JsonPropertyName("submitted")] public DateTime Submitted { get; set; }
+    }
+
+    public sealed class JobsRecord
+    {
+        [JsonPropertyName("submissions")] public List<Submission> Submissions { get; set; } = new();
+
+        public Dictionary<int, string> LatestJobByShard()
+        {
+            var jobs = new Dictionary<int, string>();
+            foreach (var s in Submissions.Where(s => s.ArrayJob != null))
+                foreach (var k in s.Shards) jobs[k] = $"{s.ArrayJob}_{k}";
+            return jobs;
+        }
+    }
+
+    public static string WorkDirOf(string outCsv) => Path.GetFullPath(outCsv) + Suffix;
+
+    public static Settings ReadSettings(string workDir)
+    {
+        var path = Path.Combine(workDir, SettingsFile);
+        if (!File.Exists(path)) throw new EmolinguaException(workDir, $"is not a sharded prediction folder (no {SettingsFile}; made by predict --out OUT.csv --slurm)");
+        try { return JsonSerializer.Deserialize<Settings>(File.ReadAllText(path), Json.Indented) ?? throw new JsonException("empty"); }
+        catch (JsonException e) { throw new EmolinguaException(path, $"not valid JSON: {e.Message}"); }
+    }
+
+    public static JobsRecord ReadJobs(string workDir)
+    {
+        var path = Path.Combine(workDir, JobsFile);
+        if (!File.Exists(path)) return new JobsRecord();
+        try { return JsonSerializer.Deserialize<JobsRecord>(File.ReadAllText(path), Json.Indented) ?? new JobsRecord(); }
+        catch (JsonException e) { throw new EmolinguaException(path, $"not valid JSON: {e.Message}"); }
+    }
+
+    /// <summary>Expands the inputs, writes OUT.d and submits the shard array and the merge job.</summary>
+    /// <returns>The exit status of a --wait run (0, or 3 when some file failed), else 0.</returns>
+    public static int Submit(IReadOnlyList<string> inputs, string outCsv, Options p, SlurmGrid.Options o, IReadOnlyList<string> launcher,
+        Action<string> print, Action<string> log, SlurmCommands? slurm = null)
+    {
+        slurm ??= new SlurmCommands();
+        var outPath = Path.GetFullPath(outCsv);
+        var workDir = WorkDirOf(outCsv);
+        if (Directory.Exists(outPath)) throw new EmolinguaException(outCsv, "is a folder; --out takes a CSV file name");
+        if (!p.Resume && File.Exists(outPath)) throw new EmolinguaException(outCsv, "already exists; pass --resume to submit what is unfinished, or choose another --out");
+        if (!p.Resume && Directory.Exists(workDir)) throw new EmolinguaException(workDir, "already exists (an earlier --slurm run); pass --resume to submit its unfinished shards, or choose another --out");
+        if (SlurmCommands.Find("sbatch") == null)
+            throw new EmolinguaException("--slurm: sbatch not found on PATH (run on a machine with the Slurm client tools, e.g. a login node; without Slurm, leave out --slurm)");
+
+        Settings settings;
+        List<string>? files = null;
+        if (p.Resume && File.Exists(Path.Combine(workDir, SettingsFile)))
+            settings = ReadSettings(workDir); // the inputs as first expanded (inputs.txt) and the same shards
+        else
+        {
+            files = PredictionInputs.Expand(inputs).ToList();
+            if (files.Count == 0) throw new EmolinguaException($"predict: no audio files in {string.Join(", ", inputs)}");
+            if (files.FirstOrDefault(f => f.Contains('\n') || f.Contains('\r')) is { } odd)
+                throw new EmolinguaException(odd, "a path with a line break cannot go into inputs.txt; rename the file");
+            int shards = Math.Min(p.Shards ?? (files.Count + DefaultFilesPerShard - 1) / DefaultFilesPerShard, files.Count);
+            settings = new Settings
+            {
+                Model = Path.GetFullPath(p.Model), Engine = p.Engine, Device = p.Device, Segments = p.Segments, MinConfidence = p.MinConfidence, Jobs = p.Jobs,
+                Cwd = Environment.CurrentDirectory, Out = outPath, Files = files.Count, Shards = Math.Max(1, shards), MaxRequeues = o.MaxRequeues,
+            };
+        }
+        slurm.RequireController();
+
+        var queued = QueuedShards(workDir, slurm);
+        var todo = Enumerable.Range(0, settings.Shards).Where(k => !IsDone(workDir, k) && !queued.Contains(k)
+            && !(CellClaim.ReadOwner(ShardDir(workDir, k)) is { } owner && owner.IsAlive(slurm.JobStateProbe))).ToList();
+        int cpus = o.CpusPerTask ?? settings.Jobs;
+        var shardsScript = ShardsScriptText(settings, workDir, o, cpus, launcher);
+        var mergeScript = MergeScriptText(workDir, o, launcher);
+        var arrayOption = $"--array={SlurmGrid.ArraySpec(todo)}{(o.MaxParallel is { } m ? $"%{m}" : "")}";
+        if (todo.Count > 0) slurm.TestSubmission([arrayOption], shardsScript);
+        else slurm.TestSubmission([], mergeScript);
+
+        Directory.CreateDirectory(Path.Combine(workDir, "slurm"));
+        Directory.CreateDirectory(Path.Combine(workDir, "logs"));
+        if (files != null)
+        {
+            AtomicFile.WriteAllText(Path.Combine(workDir, InputsFile), string.Concat(files.Select(f => f + "\n")));
+            AtomicFile.WriteAllText(Path.Combine(workDir, SettingsFile), JsonSerializer.Serialize(settings, Json.Indented) + "\n");
+        }
+        AtomicFile.WriteAllText(Path.Combine(workDir, ShardsScript), shardsScript);
+        AtomicFile.WriteAllText(Path.Combine(workDir, MergeScript), mergeScript);
+
+        var submittedAt = DateTime.UtcNow;
+        string? arrayJob = null;
+        if (todo.Count > 0)
+        {
+            arrayJob = slurm.Submit([arrayOption], Path.Combine(workDir, ShardsScript));
+            print($"submitted job array {arrayJob}: {todo.Count} of {settings.Shards} shards of {settings.Files} files (tasks {SlurmGrid.ArraySpec(todo)}), {cpus} CPU{(cpus == 1 ? "" : "s")} each");
+        }
+        else print($"no shards to submit: {Enumerable.Range(0, settings.Shards).Count(k => IsDone(workDir, k))} done, the rest running or queued");
+        var mergeJob = slurm.Submit(arrayJob != null ? [$"--dependency=afterany:{arrayJob}"] : [], Path.Combine(workDir, MergeScript));
+        print($"submitted merge job {mergeJob}{(arrayJob != null ? $" (after job array {arrayJob})" : "")}");
+        var jobs = ReadJobs(workDir);
+        jobs.Submissions.Add(new Submission { ArrayJob = arrayJob, MergeJob = mergeJob, Shards = todo, Submitted = submittedAt });
+        AtomicFile.WriteAllText(Path.Combine(workDir, JobsFile), JsonSerializer.Serialize(jobs, Json.Indented) + "\n");
+        print($"inputs, shards and logs: {workDir}/; progress: ./emolingua predict status {workDir}");
+        return o.Wait ? Wait(workDir, mergeJob, submittedAt, o.PollInterval, slurm, log) : 0;
+    }
+
+    private static HashSet<int> QueuedShards(string workDir, SlurmCommands slurm)
+    {
+        var latest = ReadJobs(workDir).LatestJobByShard();
+        if (latest.Count == 0) return new();
+        var states = slurm.JobStates(latest.Values.Select(j => j.Split('_')[0]));
+        return latest.Where(kv => states.TryGetValue(kv.Value, out var s) && (s is "PENDING" or "REQUEUED" or "REQUEUE_HOLD" || CellOwner.IsActive(s)))
+            .Select(kv => kv.Key).ToHashSet();
+    }
+
+    public static bool IsDone(string workDir, int shard) => CellAttempt.Read(ShardDir(workDir, shard)) is { State: CellAttempt.StateDone };
+
+    private static string ShardsScriptText(Settings s, string workDir, SlurmGrid.Options o, int cpus, IReadOnlyList<string> launcher)
+    {
+        var sb = new StringBuilder("#!/bin/bash\n");
+        sb.Append($"# Emolingua predict: {s.Files} files of {workDir}/{InputsFile} in {s.Shards} contiguous shards (task K writes shard-K.csv).\n");
+        sb.Append("# Written by ./emolingua predict --slurm. A requeued or resubmitted shard continues its own CSV; a finished shard\n");
+        sb.Append($"# is not run again. Then the merge: sbatch {Path.Combine(workDir, MergeScript)}.\n");
+        sb.Append("#SBATCH --job-name=emolingua-predict-shards\n");
+        sb.Append($"#SBATCH --array=0-{s.Shards - 1}{(o.MaxParallel is { } k ? $"%{k}" : "")}\n");
+        sb.Append($"#SBATCH --output={workDir}/logs/shard-%a.log\n");
+        sb.Append("#SBATCH --open-mode=append\n");
+        sb.Append("#SBATCH --requeue\n");
+        sb.Append($"#SBATCH --cpus-per-task={cpus}\n");
+        sb.Append($"#SBATCH --chdir={SlurmGrid.ShellQuote(s.Cwd)}\n");
+        if ((o.GpusPerTask ?? (s.Device == "cuda" ? 1 : null)) is { } g) sb.Append($"#SBATCH --gpus-per-task={g}\n");
+        SlurmGrid.AppendCommon(sb, o);
+        sb.Append($"exec {string.Join(' ', launcher.Select(SlurmGrid.ShellQuote))} predict run-shard {SlurmGrid.ShellQuote(workDir)} --shard \"$SLURM_ARRAY_TASK_ID\"\n");
+        return sb.ToString();
+    }
+
+    private static string MergeScriptText(string workDir, SlurmGrid.Options o, IReadOnlyList<string> launcher)
+    {
+        var sb = new StringBuilder("#!/bin/bash\n");
+        sb.Append("# Emolingua predict: the shards' CSVs merged into the --out CSV in input order (after the shard array, afterany).\n");
+        sb.Append("#SBATCH --job-name=emolingua-predict-merge\n");
+        sb.Append($"#SBATCH --output={workDir}/{MergeLog}\n");
+        sb.Append("#SBATCH --open-mode=append\n");
+        sb.Append("#SBATCH --cpus-per-task=1\n");
+        SlurmGrid.AppendCommon(sb, o);
+        sb.Append($"exec {string.Join(' ', launcher.Select(SlurmGrid.ShellQuote))} predict merge {SlurmGrid.ShellQuote(workDir)}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>OUT.d/shards/K/progress.json: files of the shard finished (now and in earlier attempts), failed, total.</summary>
+    public sealed record Progress(
+        [property: JsonPropertyName("done")] int Done, [property: JsonPropertyName("failed")] int Failed, [property: JsonPropertyName("files")] int Files);
+
+    public static Progress? ReadProgress(string workDir, int shard)
+    {
+        var path = Path.Combine(ShardDir(workDir, shard), ProgressFile);
+        try { return File.Exists(path) ? JsonSerializer.Deserialize<Progress>(File.ReadAllText(path)) : null; }
+        catch (Exception e) when (e is JsonException or IOException) { return null; }
+    }
+
+    /// <summary>
+    /// <c>predict run-shard OUT.d --shard K</c>: predicts shard K into OUT.d/shard-K.csv, continuing what an earlier
+    /// attempt wrote. Runs under the shard's claim; past --max-requeues starts of the same job it fails instead.
+    /// </summary>
+    /// <returns>0 done (files that failed are rows with an error), 1 failed.</returns>
+    public static int RunShard(string workDir, int shard, Action<string> log)
+    {
+        workDir = Path.GetFullPath(workDir);
+        var s = ReadSettings(workDir);
+        if (shard < 0 || shard >= s.Shards) throw new EmolinguaException($"--shard {shard}: {workDir} has shards 0 to {s.Shards - 1}");
+        var (start, end) = s.Range(shard);
+        var dir = ShardDir(workDir, shard);
+        var owner = CellOwner.Current(ShardLog(shard));
+        log($"== shard {shard}: files {start + 1} to {end} of {s.Files} on {owner.Host}{(owner.Job != null ? $", Slurm job {owner.Job}" : "")}" +
+            $"{(owner.Restart is > 0 ? $", restart {owner.Restart}" : "")}, {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC");
+        if (IsDone(workDir, shard)) { log($"shard {shard}: already done"); return 0; }
+        var slurm = new SlurmCommands();
+        using var claim = CellClaim.TryAcquire(dir, owner, slurm, out var holder);
+        if (claim == null) { log($"shard {shard} is being run by {holder?.ToString() ?? "another process"}; not running it twice"); return 0; }
+        var starts = CellAttempt.Start(dir, owner);
+        if (owner.Job != null && starts.Where(a => a.Job == owner.Job).ToList() is var ofJob && ofJob.Count > s.MaxRequeues + 1)
+        {
+            var message = $"shard {shard}: Slurm job {owner.Job} started it {ofJob.Count} times, more than --max-requeues {s.MaxRequeues} allows " +
+                          $"(attempts: {CellAttempt.Describe(ofJob)}); not run again (resubmit with --slurm --resume)";
+            log("failed: " + message);
+            CellAttempt.Record(dir, CellAttempt.StateFailed, owner, message);
+            return 1;
+        }
+        try
+        {
+            var files = File.ReadLines(Path.Combine(workDir, InputsFile)).Skip(start).Take(end - start).ToList();
+            if (files.Count != end - start) throw new EmolinguaException(Path.Combine(workDir, InputsFile), $"has fewer than the {s.Files} files {SettingsFile} expects");
+            var engine = s.Engine switch { "torch" => EngineKind.Torch, "onnx" => EngineKind.Onnx, _ => EngineKind.Auto };
+            var device = s.Device == "cuda" ? torch.CUDA : torch.CPU;
+            // As a cell task does: libtorch's threads follow the CPUs Slurm gave the task (only when they differ).
+            if (int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), out int cpus) && cpus > 0 && cpus != torch.get_num_threads())
+                torch.set_num_threads(cpus);
+            using var recognizer = new EmotionRecognizer(TorchFolderEngines.Open(s.Model, engine, device));
+            var csv = Path.Combine(workDir, ShardCsv(shard));
+            var lastWrite = DateTime.MinValue;
+            int skipped = -1;
+            var summary = BatchPrediction.Run(recognizer, files, new BatchOptions
+            {
+                OutPath = csv, Resume = true, Segments = s.Segments, Jobs = s.Jobs, MinConfidence = s.MinConfidence,
+            }, p =>
+            {
+                if (skipped < 0) { skipped = files.Count - p.Pending; if (skipped > 0) log($"shard {shard}: resuming: {skipped} files already in {csv}"); }
+                if (p.Done < p.Pending && DateTime.UtcNow - lastWrite < TimeSpan.FromSeconds(2)) return;
+                lastWrite = DateTime.UtcNow;
+                Json.Save(Path.Combine(dir, ProgressFile), new Progress(skipped + p.Done, p.Failed, files.Count));
+                log(FormattableString.Invariant($"shard {shard}: {skipped + p.Done}/{files.Count} files, {p.FilesPerSecond:0.0} files/s") + (p.Failed > 0 ? $", {p.Failed} failed" : ""));
+            });
+            Json.Save(Path.Combine(dir, ProgressFile), new Progress(files.Count, summary.Failed, files.Count));
+            CellAttempt.Record(dir, CellAttempt.StateDone, owner);
+            log($"shard {shard}: done: {summary.Predicted} predicted, {summary.Skipped} already in {csv}, {summary.Failed} failed");
+            return 0;
+        }
+        catch (EmolinguaException e)
+        {
+            log($"failed: {e.Message}");
+            CellAttempt.Record(dir, CellAttempt.StateFailed, owner, e.Message);
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// <c>predict merge OUT.d</c>: writes the --out CSV (atomically) from every shard's CSV, rows in input order. Refuses,
+    /// writing nothing, while a shard is unfinished. Returns the number of files recorded with an error.
+    /// </summary>
+    public static int Merge(string workDir, Action<string> log)
+    {
+        workDir = Path.GetFullPath(workDir);
+        var s = ReadSettings(workDir);
+        var unfinished = Enumerable.Range(0, s.Shards).Where(k => !IsDone(workDir, k)).ToList();
+        if (unfinished.Count > 0)
+            throw new EmolinguaException(workDir, $"shard{(unfinished.Count == 1 ? "" : "s")} {string.Join(", ", unfinished)} of {s.Shards} did not finish " +
+                $"(logs: {string.Join(", ", unfinished.Select(k => Path.Combine(workDir, ShardLog(k))))}); {s.Out} not written " +
+                $"(resubmit them with predict ... --slurm --resume; details: ./emolingua predict status {workDir})");
+        var inputs = File.ReadLines(Path.Combine(workDir, InputsFile)).ToList();
+        IReadOnlyList<string>? header = null;
+        var rows = new List<string[]>();
+        int failed = 0;
+        for (int k = 0; k < s.Shards; k++)
+        {
+            var csv = Path.Combine(workDir, ShardCsv(k));
+            var byPath = new Dictionary<string, List<string[]>>(StringComparer.Ordinal);
+            using (var reader = CsvFiles.Open(csv))
+            {
+                var columns = reader.Headers.ToList();
+                if (header == null) header = columns;
+                else if (!columns.SequenceEqual(header)) throw new EmolinguaException(csv, $"has the columns {string.Join(",", columns)}, not {string.Join(",", header)}");
+                while (reader.Read())
+                {
+                    var row = new string[reader.FieldCount];
+                    for (int c = 0; c < row.Length; c++) row[c] = reader.GetString(c) ?? "";
+                    if (row.Length != header.Count) throw new EmolinguaException(csv, $"a row for {row[0]} has {row.Length} fields, not {header.Count}");
+                    if (!byPath.TryGetValue(row[0], out var list)) byPath[row[0]] = list = new();
+                    list.Add(row);
+                }
+            }
+            var (start, end) = s.Range(k);
+            for (int i = start; i < end; i++)
+            {
+                if (!byPath.TryGetValue(inputs[i], out var list)) throw new EmolinguaException(csv, $"has no row for {inputs[i]} (file {i + 1} of {InputsFile})");
+                rows.AddRange(list);
+                if (list[0][^1].Length > 0) failed++;
+            }
+        }
+        CsvFiles.Write(s.Out, header!, rows);
+        log($"predict: {s.Files} files from {s.Shards} shards merged into {s.Out}, {failed} failed{(failed > 0 ? " (see the error column)" : "")}");
+        return failed;
+    }
+
+    /// <summary>Blocks until the merge job has ended, with files done / total, rate and ETA; the exit status of <c>predict --out</c>.</summary>
+    public static int Wait(string workDir, string mergeJob, DateTime submittedAt, TimeSpan? poll, SlurmCommands slurm, Action<string> log)
+    {
+        var s = ReadSettings(workDir);
+        var watch = Stopwatch.StartNew();
+        int? firstDone = null;
+        string last = "";
+        bool warned = false;
+        while (true)
+        {
+            var state = slurm.TryJobState(mergeJob, out bool answered);
+            if (answered && (state == null || !(state is "PENDING" or "REQUEUED" or "REQUEUE_HOLD" || CellOwner.IsActive(state)))) break;
+            if (!answered && !warned) { log($"waiting: Slurm does not answer; still waiting for merge job {mergeJob}"); warned = true; }
+            int done = Enumerable.Range(0, s.Shards).Sum(k => ReadProgress(workDir, k)?.Done ?? 0);
+            firstDone ??= done;
+            double rate = (done - firstDone.Value) / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+            var line = FormattableString.Invariant($"predict {done}/{s.Files} files, {rate:0.0} files/s") +
+                       (rate > 0 && done < s.Files ? $", ETA {TimeSpan.FromSeconds(Math.Ceiling((s.Files - done) / rate)):c}" : "");
+            if (line != last && (done != 0 || last.Length == 0)) { log(line); last = line; }
+            Thread.Sleep(poll ?? TimeSpan.FromSeconds(watch.Elapsed < TimeSpan.FromMinutes(1) ? 1 : 5));
+        }
+        var status = PredictionStatus.Read(workDir, slurm);
+        var bad = status.Shards.Where(x => x.State != ExperimentStatus.Done).ToList();
+        if (bad.Count > 0)
+            throw new EmolinguaException(workDir, $"{bad.Count} of {status.Total} shards did not finish: " +
+                string.Join("; ", bad.Select(x => $"shard {x.Shard} {x.State}{(x.Log != null ? $", log {x.Log}" : "")}")) +
+                $" (resubmit with --slurm --resume; details: ./emolingua predict status {workDir})");
+        if (!File.Exists(s.Out) || File.GetLastWriteTimeUtc(s.Out) < submittedAt.AddSeconds(-5))
+            throw new EmolinguaException(s.Out, $"the merge job {mergeJob} did not write it (see {Path.Combine(workDir, MergeLog)})");
+        int failed = status.FailedFiles;
+        log($"predict: {s.Files} files in {s.Out}, {failed} failed{(failed > 0 ? " (see the error column)" : "")}");
+        return failed > 0 ? SomeFilesFailed : 0;
+    }
+}
