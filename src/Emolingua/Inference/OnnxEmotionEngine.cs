@@ -122,7 +122,7 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
                 for (int i = 0; i < b; i++) pooled[start + i] = emb.Slice(i * _dim, _dim).ToArray();
             }
         }
-        return (probabilities, pooled);
+        return EngineOutput.Checked((probabilities, pooled), Name);
     }
 
     public void Dispose() => _session.Dispose();
