@@ -48,13 +48,15 @@ public static class EmotionServer
             o.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath | HttpLoggingFields.ResponseStatusCode | HttpLoggingFields.Duration;
             o.CombineLogs = true;
         });
+        var listener = NetworkEdge.Listener(options);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.AddServerHeader = false;
+            NetworkEdge.ConfigureKestrel(k);
             k.Limits.MaxRequestBodySize = options.MaxUploadBytes;
-            if (options.Host == "localhost") k.ListenLocalhost(options.Port);
-            else k.Listen(IPAddress.Parse(options.Host), options.Port);
+            if (options.Host == "localhost") k.ListenLocalhost(options.Port, listener);
+            else k.Listen(IPAddress.Parse(options.Host), options.Port, listener);
         });
+        NetworkEdge.AddServices(builder.Services, options);
 
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Emolingua.Server");
@@ -76,6 +78,7 @@ public static class EmotionServer
             headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
             return next(context);
         });
+        NetworkEdge.Use(app, options); // API keys, rate limit, Cache-Control: every /api/* path registered below
         var page = new EmbeddedFileProvider(typeof(EmotionServer).Assembly, "Emolingua.Server.wwwroot");
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = page });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = page });
