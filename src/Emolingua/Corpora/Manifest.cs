@@ -50,6 +50,7 @@ public static class Manifest
     /// <summary>Rows of a manifest as column → value maps (keys lower-case); malformed lines (bad JSON, wrong field count) are null.</summary>
     internal static IEnumerable<Dictionary<string, string>?> ReadRows(string path)
     {
+        LineLimit.Require(path); // before any reader holds a line in memory
         if (IsJsonLines(path))
         {
             foreach (var line in File.ReadLines(path))

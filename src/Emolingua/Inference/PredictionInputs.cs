@@ -59,6 +59,7 @@ public static class PredictionInputs
 
     private static List<string> ReadList(string list)
     {
+        LineLimit.Require(list); // a 100 MB line is refused before it is read into a string
         string folder = Path.GetDirectoryName(list) ?? "";
         string Resolve(string p) => Path.IsPathRooted(p) ? p : Path.Combine(folder, p);
         string extension = Path.GetExtension(list).ToLowerInvariant();

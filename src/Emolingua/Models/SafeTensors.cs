@@ -74,7 +74,12 @@ public sealed class SafeTensors
                 throw new EmolinguaException(path, $"tensor '{e.Name}': data offsets [{e.Begin}, {e.End}) overlap the previous tensor");
             if (e.Begin > expectedBegin)
                 throw new EmolinguaException(path, $"tensor '{e.Name}': gap before data offset {e.Begin} (previous tensor ended at {expectedBegin})");
-            long expectedBytes = checked(e.ElementCount * DTypeSize(e.DType));
+            long expectedBytes;
+            try { expectedBytes = checked(e.Shape.Aggregate(1L, (a, b) => checked(a * b)) * DTypeSize(e.DType)); }
+            catch (OverflowException)
+            {
+                throw new EmolinguaException(path, $"tensor '{e.Name}': shape [{string.Join(", ", e.Shape)}] has more elements than any file holds");
+            }
             if (e.End - e.Begin != expectedBytes)
                 throw new EmolinguaException(path, $"tensor '{e.Name}': {e.End - e.Begin} bytes of data but shape [{string.Join(", ", e.Shape)}] of {e.DType} needs {expectedBytes}");
             expectedBegin = e.End;
