@@ -84,6 +84,8 @@ public static class EmotionServer
         app.UseStaticFiles(new StaticFileOptions { FileProvider = page });
 
         var queue = new InferenceQueue(options.MaxConcurrent, options.Queue);
+        var inference = new InferenceThreads(options.MaxConcurrent); // background threads: they end with the process
+        app.Lifetime.ApplicationStopped.Register(inference.Dispose);
         var predictor = new UploadPredictor(recognizer, options.MaxSeconds);
         var model = new ModelResponse(recognizer.Labels, recognizer.Method, recognizer.Seconds, recognizer.Engine, WhisperAudio.SampleRate, VersionInfo.Version,
             new LimitsResponse(options.MaxUploadMegabytes, options.MaxSeconds, options.MaxConcurrent, options.Queue));
@@ -102,10 +104,9 @@ public static class EmotionServer
             {
                 using var upload = await SpooledUpload.ReadAsync(context.Request, options.MaxUploadBytes, context.RequestAborted);
                 await ticket.WaitTurnAsync(context.RequestAborted);
-                // Decoding and the model are seconds of CPU work: a thread of their own, so that the pool's few threads
+                // Decoding and the model are seconds of CPU work: on the inference threads, so that the pool's few threads
                 // (one per core) stay free to answer health checks, uploads and 503s meanwhile.
-                var prediction = await Task.Factory.StartNew(() => predictor.Predict(upload.Path), context.RequestAborted,
-                    TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                var prediction = await inference.RunAsync(() => predictor.Predict(upload.Path), context.RequestAborted);
                 return Results.Json(ApiResponses.Prediction(prediction, recognizer.Labels), ApiResponses.Json);
             }
             catch (ApiError e)
