@@ -90,17 +90,29 @@ public sealed class EmotionRecognizer : IDisposable
         return PredictClips(new[] { clip })[0];
     }
 
+    /// <summary>Windows per call to the engine: a multiple of both engines' batch sizes (32, 16), so batches, and hence every number, are as in one call.</summary>
+    private const int ChunkWindows = 32;
+
     /// <summary>Predictions for 16 kHz mono clips, in order.</summary>
     public IReadOnlyList<EmotionPrediction> PredictClips(IReadOnlyList<float[]> clips)
     {
         foreach (var c in clips)
             if (c.Length == 0) throw new EmolinguaException("predict: empty audio (no samples)");
-        var windows = AudioWindows.Plan(clips, WhisperAudio.SamplesFor(Seconds));
-        float[][] probabilities;
+        // Where each window lies, without its samples: those are copied a chunk at a time, so memory holds the clips
+        // and one chunk rather than every sample twice more (windows overlap by half).
+        int windowSamples = WhisperAudio.SamplesFor(Seconds);
+        var windows = clips.SelectMany((clip, c) => AudioWindows.Starts(clip.Length, windowSamples)
+            .Select(start => new AudioWindows.Window(c, start, Math.Min(windowSamples, clip.Length - start), []))).ToList();
+        var probabilities = new float[windows.Count][];
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            probabilities = _engine.Classify(windows.Select(w => w.Samples).ToList()).Probabilities;
+            for (int from = 0; from < windows.Count; from += ChunkWindows)
+            {
+                var chunk = windows.GetRange(from, Math.Min(ChunkWindows, windows.Count - from))
+                    .Select(w => WhisperLogMel.CropOrPad(clips[w.Clip].AsSpan(w.Start), windowSamples)).ToList();
+                _engine.Classify(chunk).Probabilities.CopyTo(probabilities, from);
+            }
         }
         var perClip = AudioWindows.MeanByClip(windows, probabilities, clips.Count);
         var windowsByClip = windows.Select((w, i) => (w, i)).ToLookup(x => x.w.Clip);
