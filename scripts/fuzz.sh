@@ -18,19 +18,23 @@ tools="$root/build/tools/sharpfuzz"
 [ -x "$tools/sharpfuzz" ] || dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$tools" >&2
 
 work="$root/build/fuzz/$target"
-bin="$work/bin"
+bin="$root/build/fuzz/bin"
 mkdir -p "$work"
-# One published, instrumented copy per target, so that campaigns can run side by side.
-if [ ! -f "$bin/.instrumented" ] || [ -n "$(find "$root/src" "$root/tests/Emolingua.Fuzz" -name '*.cs' -newer "$bin/.instrumented" -print -quit)" ]; then
-  rm -rf "$bin"
-  # Its own artifacts folder: a campaign starting never touches the obj/ and bin/ of a build running beside it.
-  nice -n 19 dotnet publish "$root/tests/Emolingua.Fuzz/Emolingua.Fuzz.csproj" -c Release -o "$bin" --artifacts-path "$work/artifacts" -nologo -v quiet >&2
-  for dll in "$bin"/Emolingua.dll "$bin"/Emolingua.Server.dll "$bin"/NLayer.dll; do
-    echo "fuzz.sh: instrumenting $(basename "$dll")" >&2
-    "$tools/sharpfuzz" "$dll" >&2
-  done
-  touch "$bin/.instrumented"
-fi
+# One published, instrumented copy for every target (instrumentation does not depend on the target), rebuilt when a
+# source is newer; under a lock, so that two campaigns starting together do not publish over each other.
+(
+  flock 9
+  if [ ! -f "$bin/.instrumented" ] || [ -n "$(find "$root/src" "$root/tests/Emolingua.Fuzz" -name '*.cs' -newer "$bin/.instrumented" -print -quit)" ]; then
+    rm -rf "$bin"
+    # Its own artifacts folder: publishing never touches the obj/ and bin/ of a build running beside it.
+    nice -n 19 dotnet publish "$root/tests/Emolingua.Fuzz/Emolingua.Fuzz.csproj" -c Release -o "$bin" --artifacts-path "$root/build/fuzz/artifacts" -nologo -v quiet >&2
+    for dll in "$bin"/Emolingua.dll "$bin"/Emolingua.Server.dll "$bin"/NLayer.dll; do
+      echo "fuzz.sh: instrumenting $(basename "$dll")" >&2
+      "$tools/sharpfuzz" "$dll" >&2
+    done
+    touch "$bin/.instrumented"
+  fi
+) 9>"$root/build/fuzz/.publish.lock"
 
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
 # A hard heap limit turns an allocation bomb into an OutOfMemoryException (a crash) instead of a swapping machine.
