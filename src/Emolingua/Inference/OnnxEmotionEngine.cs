@@ -34,7 +34,7 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
         BatchSize = batchSize;
         try
         {
-            Metadata = session.ModelMetadata.CustomMetadataMap;
+            Metadata = OnnxMetadata.Read(session, source);
             string Get(string key) => Metadata.TryGetValue(key, out var v) && v.Length > 0
                 ? v : throw new EmolinguaException(source, $"not an Emolingua model: metadata '{key}' is missing (export one with ./emolingua export)");
             Labels = ParseLabels(Get(OnnxExport.Keys.Labels), source);

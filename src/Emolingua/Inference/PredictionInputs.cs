@@ -75,8 +75,15 @@ public static class PredictionInputs
                     throw new EmolinguaException(list, $"record {record}: {(row == null ? "not a valid row" : "no path")}");
                 paths.Add(Resolve(path.Trim()));
             }
-            return paths;
+            return WithoutNul(list, paths);
         }
-        return File.ReadLines(list).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(Resolve).ToList();
+        return WithoutNul(list, File.ReadLines(list).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(Resolve).ToList());
+    }
+
+    /// <summary>A NUL character cannot be in a path (Path.GetFullPath threw ArgumentException on it: found by fuzzing).</summary>
+    private static List<string> WithoutNul(string list, List<string> paths)
+    {
+        int bad = paths.FindIndex(p => p.Contains('\0'));
+        return bad < 0 ? paths : throw new EmolinguaException(list, $"entry {bad + 1} holds a NUL character: not a path (is this a list of files?)");
     }
 }

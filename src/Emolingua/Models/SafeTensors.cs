@@ -45,6 +45,8 @@ public sealed class SafeTensors
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
 
+        // JsonDocument accepts invalid UTF-8 inside strings and throws InvalidOperationException when a name is read (found by fuzzing).
+        if (!System.Text.Unicode.Utf8.IsValid(header)) throw new EmolinguaException(path, "corrupt safetensors header: not UTF-8 text");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header); }
         catch (JsonException e) { throw new EmolinguaException(path, $"corrupt safetensors header: not JSON ({e.Message.Split('.')[0]})"); }
