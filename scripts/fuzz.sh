@@ -56,7 +56,8 @@ for kind in crashes hangs; do
   for f in "$findings/default/$kind"/id:*; do
     [ -f "$f" ] || continue
     tmp="$work/tmin.bin"
-    if ! nice -n 19 afl-tmin -i "$f" -o "$tmp" -t 5000 -m none -- dotnet "$bin/Emolingua.Fuzz.dll" "$target" >/dev/null 2>&1; then cp "$f" "$tmp"; fi
+    # In the work folder: afl-tmin leaves its .afl-tmin-temp-* files in the current directory.
+    if ! (cd "$work" && nice -n 19 afl-tmin -i "$f" -o "$tmp" -t 5000 -m none -- dotnet "$bin/Emolingua.Fuzz.dll" "$target" >/dev/null 2>&1); then cp "$f" "$tmp"; fi
     mkdir -p "$out"
     name="$([ "$kind" = crashes ] && echo crash || echo hang)-$(sha1sum "$tmp" | cut -c1-12)"
     cp "$tmp" "$out/$name"
