@@ -48,13 +48,15 @@ public static class EmotionServer
             o.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath | HttpLoggingFields.ResponseStatusCode | HttpLoggingFields.Duration;
             o.CombineLogs = true;
         });
+        var listener = NetworkEdge.Listener(options);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.AddServerHeader = false;
+            NetworkEdge.ConfigureKestrel(k);
             k.Limits.MaxRequestBodySize = options.MaxUploadBytes;
-            if (options.Host == "localhost") k.ListenLocalhost(options.Port);
-            else k.Listen(IPAddress.Parse(options.Host), options.Port);
+            if (options.Host == "localhost") k.ListenLocalhost(options.Port, listener);
+            else k.Listen(IPAddress.Parse(options.Host), options.Port, listener);
         });
+        NetworkEdge.AddServices(builder.Services, options);
 
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Emolingua.Server");
@@ -76,11 +78,14 @@ public static class EmotionServer
             headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
             return next(context);
         });
+        NetworkEdge.Use(app, options); // API keys, rate limit, Cache-Control: every /api/* path registered below
         var page = new EmbeddedFileProvider(typeof(EmotionServer).Assembly, "Emolingua.Server.wwwroot");
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = page });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = page });
 
         var queue = new InferenceQueue(options.MaxConcurrent, options.Queue);
+        var inference = new InferenceThreads(options.MaxConcurrent); // background threads: they end with the process
+        app.Lifetime.ApplicationStopped.Register(inference.Dispose);
         var predictor = new UploadPredictor(recognizer, options.MaxSeconds);
         var model = new ModelResponse(recognizer.Labels, recognizer.Method, recognizer.Seconds, recognizer.Engine, WhisperAudio.SampleRate, VersionInfo.Version,
             new LimitsResponse(options.MaxUploadMegabytes, options.MaxSeconds, options.MaxConcurrent, options.Queue));
@@ -105,10 +110,9 @@ public static class EmotionServer
             {
                 using var upload = await SpooledUpload.ReadAsync(context.Request, options.MaxUploadBytes, context.RequestAborted);
                 await ticket.WaitTurnAsync(context.RequestAborted);
-                // Decoding and the model are seconds of CPU work: a thread of their own, so that the pool's few threads
+                // Decoding and the model are seconds of CPU work: on the inference threads, so that the pool's few threads
                 // (one per core) stay free to answer health checks, uploads and 503s meanwhile.
-                var prediction = await Task.Factory.StartNew(() => predictor.Predict(upload.Path), context.RequestAborted,
-                    TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                var prediction = await inference.RunAsync(() => predictor.Predict(upload.Path), context.RequestAborted);
                 return Results.Json(ApiResponses.Prediction(prediction, recognizer.Labels), ApiResponses.Json);
             }
             catch (ApiError e)

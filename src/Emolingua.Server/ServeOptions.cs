@@ -7,7 +7,7 @@ namespace Emolingua.Server;
 /// <param name="Model">A run folder, a model folder or a model.onnx: anything <c>EmotionRecognizer.Load</c> takes.</param>
 public sealed record ServeOptions(string Model)
 {
-    /// <summary>An IP address or "localhost". 127.0.0.1 by default: the service has no authentication.</summary>
+    /// <summary>An IP address or "localhost". 127.0.0.1 by default; any other address needs <see cref="ApiKeyFile"/> or <see cref="AllowAnonymous"/>.</summary>
     public string Host { get; init; } = "127.0.0.1";
 
     /// <summary>0 picks a free port (logged on start).</summary>
@@ -39,8 +39,23 @@ public sealed record ServeOptions(string Model)
 
     /// <summary>Windows of different live streams classified in one engine call, at most.</summary>
     public int StreamBatch { get; init; } = 8;
+    /// <summary>A file of API keys, one a line (blank lines and # comments skipped): /api/* then needs <c>Authorization: Bearer KEY</c>.</summary>
+    public string? ApiKeyFile { get; init; }
+
+    /// <summary>Serve an address other than loopback without keys (refused otherwise, so a service is never open by accident).</summary>
+    public bool AllowAnonymous { get; init; }
+
+    /// <summary>PEM certificate (chain) and private key: HTTPS instead of HTTP. Both or neither.</summary>
+    public string? TlsCertificate { get; init; }
+    public string? TlsKey { get; init; }
+
+    /// <summary>Requests per minute each client may make to /api/* (per API key, else per address); 0: no limit.</summary>
+    public int RateLimit { get; init; }
 
     public long MaxUploadBytes => (long)Math.Round(MaxUploadMegabytes * 1_000_000);
+
+    /// <summary>127.0.0.0/8, ::1 or localhost: only this machine can connect.</summary>
+    public bool IsLoopback => Host == "localhost" || (IPAddress.TryParse(Host, out var ip) && IPAddress.IsLoopback(ip));
 
     /// <summary>Throws the one-line error the CLI prints for the first option out of range.</summary>
     public ServeOptions Validated()
@@ -58,6 +73,13 @@ public sealed record ServeOptions(string Model)
         if (!(StreamIdleSeconds > 0)) throw new EmolinguaException($"serve: option --stream-idle-seconds: {StreamIdleSeconds} must be positive");
         if (!(MaxRealtimeFactor >= 1)) throw new EmolinguaException($"serve: option --max-realtime-factor: {MaxRealtimeFactor} must be at least 1");
         if (StreamBatch is < 1 or > 256) throw new EmolinguaException($"serve: option --stream-batch: {StreamBatch} must be between 1 and 256");
+        if (RateLimit < 0) throw new EmolinguaException($"serve: option --rate-limit: {RateLimit} must be at least 0 (0: no limit)");
+        if (ApiKeyFile != null && !File.Exists(ApiKeyFile)) throw new EmolinguaException(ApiKeyFile, "API key file not found (--api-key-file)");
+        if ((TlsCertificate == null) != (TlsKey == null)) throw new EmolinguaException("serve: options --tls-cert and --tls-key go together (PEM certificate and its private key)");
+        foreach (var (file, option) in new[] { (TlsCertificate, "--tls-cert"), (TlsKey, "--tls-key") })
+            if (file != null && !File.Exists(file)) throw new EmolinguaException(file, $"not found ({option})");
+        if (!IsLoopback && ApiKeyFile == null && !AllowAnonymous)
+            throw new EmolinguaException($"serve: option --host: {Host} is reachable from other machines; give --api-key-file FILE (clients send Authorization: Bearer KEY) or --allow-anonymous to serve without authentication");
         return this;
     }
 }

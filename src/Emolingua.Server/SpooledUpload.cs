@@ -52,15 +52,32 @@ internal sealed class SpooledUpload : IDisposable
         var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
         if (string.IsNullOrEmpty(boundary)) throw new ApiError(StatusCodes.Status400BadRequest, "multipart/form-data without a boundary");
         var reader = new MultipartReader(boundary, request.Body);
-        while (await reader.ReadNextSectionAsync(cancel) is { } section)
+        while (await ReadMultipart(() => reader.ReadNextSectionAsync(cancel)) is { } section)
         {
             if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) && disposition.IsFileDisposition())
             {
-                await section.Body.CopyToAsync(destination, cancel);
+                // Only reads are the client's fault; a failed write (disk full) stays a server error.
+                var buffer = new byte[81920];
+                int n;
+                while ((n = await ReadMultipart(() => section.Body.ReadAsync(buffer, cancel).AsTask())) > 0)
+                    await destination.WriteAsync(buffer.AsMemory(0, n), cancel);
                 return;
             }
         }
         throw new ApiError(StatusCodes.Status400BadRequest, "multipart body has no file part: send the audio as a file field (any name)");
+    }
+
+    /// <summary>
+    /// A multipart body that ends before its closing boundary makes MultipartReader throw a plain IOException ("Unexpected
+    /// end of Stream"; found by fuzzing, it was a 500): the client's malformed body, so a 400.
+    /// </summary>
+    private static async Task<T> ReadMultipart<T>(Func<Task<T>> read)
+    {
+        try { return await read(); }
+        catch (IOException e) when (e is not Microsoft.AspNetCore.Connections.ConnectionResetException)
+        {
+            throw new ApiError(StatusCodes.Status400BadRequest, "bad multipart body: it ends before its closing boundary");
+        }
     }
 
     private static ApiError TooLarge(long maxBytes) =>

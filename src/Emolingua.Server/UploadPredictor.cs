@@ -20,7 +20,8 @@ internal sealed class UploadPredictor(EmotionRecognizer recognizer, double maxSe
         CheckDuration(info.DurationSeconds);
         var samples = Decode(path, p => AudioFile.Read(p, WhisperAudio.SampleRate).Samples);
         CheckDuration(samples.Length / (double)WhisperAudio.SampleRate);
-        return recognizer.PredictClips([samples])[0];
+        try { return recognizer.PredictClips([samples])[0]; }
+        catch (NonFiniteOutputException e) { throw new ApiError(StatusCodes.Status422UnprocessableEntity, e.Problem); }
     }
 
     private void CheckDuration(double seconds)

@@ -9,7 +9,7 @@ public sealed class ServeCommand : CliCommand
 {
     private static readonly ServeOptions Defaults = new("");
     private readonly Option<string> _model = CliOptions.RequiredPath("--model", "RUN_DIR|model.onnx", "a training run, its model/ folder or an exported model.onnx");
-    private readonly Option<string> _host = new("--host") { HelpName = "IP", Description = "address to listen on (0.0.0.0: every interface; the service has no authentication)", DefaultValueFactory = _ => Defaults.Host };
+    private readonly Option<string> _host = new("--host") { HelpName = "IP", Description = "address to listen on (0.0.0.0: every interface, which needs --api-key-file or --allow-anonymous)", DefaultValueFactory = _ => Defaults.Host };
     private readonly Option<int> _port = CliOptions.Int("--port", Defaults.Port, "port to listen on (0: a free one, logged at start)", min: 0);
     private readonly Option<double> _maxUpload = CliOptions.Double("--max-upload-mb", Defaults.MaxUploadMegabytes, "largest request body in MB (10^6 bytes); larger: 413");
     private readonly Option<double> _maxSeconds = CliOptions.Double("--max-seconds", Defaults.MaxSeconds, "longest audio accepted in seconds; longer: 413");
@@ -21,6 +21,11 @@ public sealed class ServeCommand : CliCommand
     private readonly Option<double> _maxRealtime = CliOptions.Double("--max-realtime-factor", Defaults.MaxRealtimeFactor, "a live stream is read at most this many times faster than real time (faster senders are paced)");
     private readonly Option<int> _streamBatch = CliOptions.Int("--stream-batch", Defaults.StreamBatch, "windows of different live streams classified in one engine call, at most", min: 1);
     private readonly Option<Device> _device = CliOptions.Device();
+    private readonly Option<string?> _apiKeyFile = new("--api-key-file") { HelpName = "FILE", Description = "API keys, one a line: /api/* (all but /api/health) then needs Authorization: Bearer KEY" };
+    private readonly Option<bool> _allowAnonymous = new("--allow-anonymous") { Description = "serve an address other than loopback without --api-key-file" };
+    private readonly Option<string?> _tlsCert = new("--tls-cert") { HelpName = "FILE", Description = "PEM certificate (chain): serve HTTPS (with --tls-key)" };
+    private readonly Option<string?> _tlsKey = new("--tls-key") { HelpName = "FILE", Description = "PEM private key of --tls-cert" };
+    private readonly Option<int> _rateLimit = CliOptions.Int("--rate-limit", 0, "requests per minute per API key (else per address) to /api/*; beyond: 429 with Retry-After (0: no limit)", min: 0);
 
     public ServeCommand() : base("serve", "Serve the model over HTTP: a web page at / and a JSON API (POST /api/predict, GET /api/stream (WebSocket), GET /api/model, GET /api/health).")
     {
@@ -37,6 +42,11 @@ public sealed class ServeCommand : CliCommand
         Add(_maxRealtime);
         Add(_streamBatch);
         Add(_device);
+        Add(_apiKeyFile);
+        Add(_allowAnonymous);
+        Add(_tlsCert);
+        Add(_tlsKey);
+        Add(_rateLimit);
     }
 
     protected override int Run(ParseResult parsed)
@@ -54,6 +64,11 @@ public sealed class ServeCommand : CliCommand
             StreamIdleSeconds = parsed.GetValue(_streamIdle),
             MaxRealtimeFactor = parsed.GetValue(_maxRealtime),
             StreamBatch = parsed.GetValue(_streamBatch),
+            ApiKeyFile = parsed.GetValue(_apiKeyFile),
+            AllowAnonymous = parsed.GetValue(_allowAnonymous),
+            TlsCertificate = parsed.GetValue(_tlsCert),
+            TlsKey = parsed.GetValue(_tlsKey),
+            RateLimit = parsed.GetValue(_rateLimit),
         };
         var device = parsed.GetValue(_device)!;
         EmotionServer.Run(options.Validated(), path => TorchFolderEngines.Open(path, EngineKind.Auto, device));

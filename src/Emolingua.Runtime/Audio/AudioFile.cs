@@ -66,6 +66,7 @@ public static class AudioFile
         CheckSampleRate(path, waveform.SampleRate);
         if (waveform.Samples.Length == 0) throw new EmptyAudioException(path);
         Finite.Require(waveform.Samples, path, "sample", "the audio holds NaN or infinite values");
+        SampleRange.Require(waveform.Samples, path); // finite but so loud that the log-mel overflows
         return waveform;
     }
 

@@ -15,6 +15,7 @@ internal static class ManifestRows
     /// <summary>Rows of a manifest as column → value maps (keys lower-case); malformed lines (bad JSON, wrong field count) are null.</summary>
     internal static IEnumerable<Dictionary<string, string>?> Read(string path)
     {
+        LineLimit.Require(path); // before any reader holds a line in memory
         if (IsJsonLines(path))
         {
             foreach (var line in File.ReadLines(path))

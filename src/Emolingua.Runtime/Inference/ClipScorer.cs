@@ -1,3 +1,4 @@
+using Emolingua.Audio;
 using Emolingua.Features;
 using Emolingua.Scoring;
 
@@ -91,10 +92,26 @@ public static class ClipScorer
     /// <param name="embeddings">Also average the windows' embeddings per clip.</param>
     public static ClipScores Score(IEmotionEngine engine, IReadOnlyList<float[]> clips, bool embeddings = false)
     {
-        var windows = Windows(clips, engine.Seconds);
-        var (probabilities, pooled) = engine.Classify(windows.Select(w => w.Samples).ToList(), embeddings);
+        // Where each window lies, without its samples: those are copied a chunk at a time, so memory holds the clips
+        // and one chunk rather than every sample twice more (windows overlap by half).
+        int windowSamples = WhisperAudio.SamplesFor(engine.Seconds);
+        var windows = clips.SelectMany((clip, c) => AudioWindows.Starts(clip.Length, windowSamples)
+            .Select(start => new AudioWindows.Window(c, start, Math.Min(windowSamples, clip.Length - start), []))).ToList();
+        var probabilities = new float[windows.Count][];
+        var pooled = embeddings ? new float[windows.Count][] : null;
+        for (int from = 0; from < windows.Count; from += ChunkWindows)
+        {
+            var chunk = windows.GetRange(from, Math.Min(ChunkWindows, windows.Count - from))
+                .Select(w => WaveformOps.CropOrPad(clips[w.Clip].AsSpan(w.Start), windowSamples)).ToList();
+            var (p, e) = engine.Classify(chunk, embeddings);
+            p.CopyTo(probabilities, from);
+            e?.CopyTo(pooled!, from);
+        }
         return new ClipScores(clips.Count, windows.Select(w => w.Clip).ToArray(), windows, probabilities, pooled);
     }
+
+    /// <summary>Windows per call to the engine: a multiple of both engines' batch sizes (32, 16), so batches, and hence every number, are as in one call.</summary>
+    private const int ChunkWindows = 32;
 
     /// <summary>The windows an engine of <paramref name="seconds"/>-second input reads the clips as.</summary>
     public static List<AudioWindows.Window> Windows(IReadOnlyList<float[]> clips, double seconds) =>

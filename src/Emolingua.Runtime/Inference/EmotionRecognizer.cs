@@ -76,18 +76,23 @@ public sealed class EmotionRecognizer : IDisposable
     public EmotionPrediction Predict(string audioPath) => Predict(new[] { audioPath })[0];
 
     /// <summary>Predictions for several audio files in one batch, in order.</summary>
-    public IReadOnlyList<EmotionPrediction> Predict(IReadOnlyList<string> audioPaths) =>
-        PredictClips(audioPaths.Select(p =>
+    public IReadOnlyList<EmotionPrediction> Predict(IReadOnlyList<string> audioPaths)
+    {
+        var clips = audioPaths.Select(p =>
         {
             var samples = AudioFile.Read(p, WhisperAudio.SampleRate).Samples;
             return samples.Length > 0 ? samples : throw new EmolinguaException(p, "empty audio (no samples)");
-        }).ToList());
+        }).ToList();
+        try { return PredictClips(clips); }
+        catch (NonFiniteOutputException e) when (audioPaths.Count == 1) { throw new EmolinguaException(audioPaths[0], e.Problem, e); }
+    }
 
     /// <summary>The prediction for mono samples in [-1, 1] at <paramref name="sampleRate"/> Hz (resampled to 16 kHz).</summary>
     public EmotionPrediction Predict(ReadOnlySpan<float> samples, int sampleRate)
     {
         if (sampleRate <= 0) throw new ArgumentOutOfRangeException(nameof(sampleRate), "sample rate must be positive");
         Finite.Require(samples, "samples", "sample"); // NaN in, NaN probabilities out: refuse it at the door
+        SampleRange.Require(samples, "samples");
         var clip = sampleRate == WhisperAudio.SampleRate ? samples.ToArray() : Resampler.Resample(samples, sampleRate, WhisperAudio.SampleRate);
         return PredictClips(new[] { clip })[0];
     }

@@ -42,7 +42,7 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
         BatchSize = batchSize;
         try
         {
-            Metadata = session.ModelMetadata.CustomMetadataMap;
+            Metadata = OnnxMetadata.Read(session, source);
             string Get(string key) => Metadata.TryGetValue(key, out var v) && v.Length > 0
                 ? v : throw new EmolinguaException(source, $"not an Emolingua model: metadata '{key}' is missing (export one with ./emolingua export)");
             Labels = ParseLabels(Get(OnnxModelFormat.Keys.Labels), source);
@@ -137,7 +137,7 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
                 for (int i = 0; i < b; i++) pooled[start + i] = emb.Slice(i * _dim, _dim).ToArray();
             }
         }
-        return (probabilities, pooled);
+        return EngineOutput.Checked((probabilities, pooled), Name);
     }
 
     /// <summary>Frees the ONNX Runtime session.</summary>

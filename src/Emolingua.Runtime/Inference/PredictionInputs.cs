@@ -60,6 +60,7 @@ public static class PredictionInputs
 
     private static List<string> ReadList(string list)
     {
+        LineLimit.Require(list); // a 100 MB line is refused before it is read into a string
         string folder = Path.GetDirectoryName(list) ?? "";
         string Resolve(string p) => Path.IsPathRooted(p) ? p : Path.Combine(folder, p);
         string extension = Path.GetExtension(list).ToLowerInvariant();
@@ -75,8 +76,15 @@ public static class PredictionInputs
                     throw new EmolinguaException(list, $"record {record}: {(row == null ? "not a valid row" : "no path")}");
                 paths.Add(Resolve(path.Trim()));
             }
-            return paths;
+            return WithoutNul(list, paths);
         }
-        return File.ReadLines(list).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(Resolve).ToList();
+        return WithoutNul(list, File.ReadLines(list).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(Resolve).ToList());
+    }
+
+    /// <summary>A NUL character cannot be in a path (Path.GetFullPath threw ArgumentException on it: found by fuzzing).</summary>
+    private static List<string> WithoutNul(string list, List<string> paths)
+    {
+        int bad = paths.FindIndex(p => p.Contains('\0'));
+        return bad < 0 ? paths : throw new EmolinguaException(list, $"entry {bad + 1} holds a NUL character: not a path (is this a list of files?)");
     }
 }

@@ -31,9 +31,31 @@ function setBusy(value) {
   $('result').setAttribute('aria-busy', String(value));
 }
 
+// A server started with --api-key-file answers 401 until the request carries its key. The page asks once and keeps
+// the key for this tab only (sessionStorage: gone when the tab closes, never sent to another origin).
+const keyStore = 'emolingua-api-key';
+
+async function apiFetch(url, options = {}) {
+  for (let attempt = 0; ; attempt++) {
+    const key = sessionStorage.getItem(keyStore);
+    const headers = new Headers(options.headers || {});
+    if (key) headers.set('Authorization', `Bearer ${key}`);
+    const response = await fetch(url, { ...options, headers });
+    if (response.status !== 401 || attempt > 0) return response;
+    const entered = window.prompt(key ? 'That API key was not accepted. API key:' : 'This server needs an API key:');
+    if (!entered) return response;
+    sessionStorage.setItem(keyStore, entered.trim());
+  }
+}
+
 async function loadModel() {
   try {
-    const response = await fetch('api/model');
+    const response = await apiFetch('api/model');
+    if (!response.ok) {
+      const refusal = await response.json().catch(() => ({}));
+      $('model-info').textContent = `The server refused: ${refusal.error || `HTTP ${response.status}`}`;
+      return;
+    }
     model = await response.json();
     $('model-info').textContent =
       `Model: ${model.method} (${model.engine}), ${model.window_s} s windows; emotions: ${model.labels.join(', ')}.`;
@@ -49,7 +71,7 @@ async function predict(blob, name) {
   try {
     const form = new FormData();
     form.append('file', blob, name);
-    const response = await fetch('api/predict', { method: 'POST', body: form });
+    const response = await apiFetch('api/predict', { method: 'POST', body: form });
     const answer = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
     if (!response.ok) {
       const retry = response.headers.get('Retry-After');

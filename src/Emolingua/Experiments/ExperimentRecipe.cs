@@ -60,7 +60,7 @@ public sealed class ExperimentRecipe
         if (!File.Exists(path)) throw new EmolinguaException(path, "experiment recipe not found");
         ExperimentRecipe r;
         JsonNode node;
-        try { node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) ?? new JsonObject(); }
+        try { node = JsonNode.Parse(File.ReadAllText(path), documentOptions: JsonInput.Recipe) ?? new JsonObject(); }
         catch (JsonException e) { throw new EmolinguaException(path, $"not valid JSON: {e.Message}"); }
         r = StrictJson.Bind<ExperimentRecipe>(node, Json.SnakeCase, path);
         r.SourcePath = Path.GetFullPath(path);

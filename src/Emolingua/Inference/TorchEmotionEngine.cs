@@ -33,7 +33,7 @@ public sealed class TorchEmotionEngine : IEmotionEngine
     }
 
     public (float[][] Probabilities, float[][]? Embeddings) Classify(IReadOnlyList<float[]> windows, bool embeddings = false) =>
-        Model.ClassifyWindows(windows, BatchSize, embeddings, Temperature);
+        EngineOutput.Checked(Model.ClassifyWindows(windows, BatchSize, embeddings, Temperature), Name);
 
     public void Dispose()
     {

@@ -49,7 +49,7 @@ public static class ModelBundle
         var path = Path.Combine(folder, CalibrationFile);
         if (!File.Exists(path)) return 1;
         double? t;
-        try { t = JsonNode.Parse(File.ReadAllText(path))?["temperature"]?.GetValue<double>(); }
+        try { t = JsonNode.Parse(File.ReadAllText(path), documentOptions: JsonInput.Strict)?["temperature"]?.GetValue<double>(); }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
         {
             throw new EmolinguaException(path, $"not a valid calibration file ({e.Message.Split('.')[0]})");
@@ -134,7 +134,7 @@ public static class ModelBundle
     private static JsonNode? ReadJson(string path)
     {
         if (!File.Exists(path)) throw new EmolinguaException(path, "not found (a model folder holds config.json, model.safetensors, labels.json, features.json)");
-        try { return JsonNode.Parse(File.ReadAllText(path)); }
+        try { return JsonNode.Parse(File.ReadAllText(path), documentOptions: JsonInput.Strict); }
         catch (System.Text.Json.JsonException e) { throw new EmolinguaException(path, $"not valid JSON ({e.Message.Split('.')[0]})"); }
     }
 

@@ -45,6 +45,8 @@ public sealed class SafeTensors
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
 
+        // JsonDocument accepts invalid UTF-8 inside strings and throws InvalidOperationException when a name is read (found by fuzzing).
+        if (!System.Text.Unicode.Utf8.IsValid(header)) throw new EmolinguaException(path, "corrupt safetensors header: not UTF-8 text");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header); }
         catch (JsonException e) { throw new EmolinguaException(path, $"corrupt safetensors header: not JSON ({e.Message.Split('.')[0]})"); }
@@ -74,7 +76,12 @@ public sealed class SafeTensors
                 throw new EmolinguaException(path, $"tensor '{e.Name}': data offsets [{e.Begin}, {e.End}) overlap the previous tensor");
             if (e.Begin > expectedBegin)
                 throw new EmolinguaException(path, $"tensor '{e.Name}': gap before data offset {e.Begin} (previous tensor ended at {expectedBegin})");
-            long expectedBytes = checked(e.ElementCount * DTypeSize(e.DType));
+            long expectedBytes;
+            try { expectedBytes = checked(e.Shape.Aggregate(1L, (a, b) => checked(a * b)) * DTypeSize(e.DType)); }
+            catch (OverflowException)
+            {
+                throw new EmolinguaException(path, $"tensor '{e.Name}': shape [{string.Join(", ", e.Shape)}] has more elements than any file holds");
+            }
             if (e.End - e.Begin != expectedBytes)
                 throw new EmolinguaException(path, $"tensor '{e.Name}': {e.End - e.Begin} bytes of data but shape [{string.Join(", ", e.Shape)}] of {e.DType} needs {expectedBytes}");
             expectedBegin = e.End;

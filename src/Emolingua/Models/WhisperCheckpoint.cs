@@ -58,7 +58,7 @@ public sealed partial class WhisperCheckpoint
     private static List<string> ShardsFromIndex(string indexPath)
     {
         JsonNode? node;
-        try { node = JsonNode.Parse(File.ReadAllText(indexPath)); }
+        try { node = JsonNode.Parse(File.ReadAllText(indexPath), documentOptions: JsonInput.Strict); }
         catch (System.Text.Json.JsonException e) { throw new EmolinguaException(indexPath, $"not valid JSON ({e.Message.Split('.')[0]})"); }
         if (node?["weight_map"] is not JsonObject map) throw new EmolinguaException(indexPath, "no weight_map object");
         var folder = Path.GetDirectoryName(Path.GetFullPath(indexPath))!;

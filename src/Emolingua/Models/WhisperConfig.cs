@@ -35,7 +35,7 @@ public sealed record WhisperConfig(int DModel, int EncoderLayers, int EncoderAtt
     {
         if (!File.Exists(configPath)) throw new EmolinguaException(configPath, "config.json not found");
         JsonNode? node;
-        try { node = JsonNode.Parse(File.ReadAllText(configPath)); }
+        try { node = JsonNode.Parse(File.ReadAllText(configPath), documentOptions: JsonInput.Strict); }
         catch (JsonException e) { throw new EmolinguaException(configPath, $"not valid JSON ({e.Message.Split('.')[0]})"); }
         if (node is not JsonObject o) throw new EmolinguaException(configPath, "not a JSON object");
         int Get(string key, int? fallback = null)

@@ -135,7 +135,7 @@ public sealed class Recipe
     {
         if (!File.Exists(path)) throw new EmolinguaException(path, "recipe not found");
         JsonNode node;
-        try { node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) ?? new JsonObject(); }
+        try { node = JsonNode.Parse(File.ReadAllText(path), documentOptions: JsonInput.Recipe) ?? new JsonObject(); }
         catch (JsonException e) { throw new EmolinguaException(path, $"not valid JSON: {e.Message}"); }
         return FromJson(node, path, overrides);
     }
@@ -254,7 +254,7 @@ public sealed record RecipeOverride(IReadOnlyList<string> Path, JsonNode? Value)
         if (eq <= 0) throw new EmolinguaException($"--set '{assignment}': expected key=value");
         var text = assignment[(eq + 1)..];
         JsonNode? value;
-        try { value = JsonNode.Parse(text); }
+        try { value = JsonNode.Parse(text, documentOptions: JsonInput.Strict); }
         catch (JsonException) { value = JsonValue.Create(text); }
         return Of(assignment[..eq], value);
     }

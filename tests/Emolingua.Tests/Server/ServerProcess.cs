@@ -58,7 +58,7 @@ public sealed partial class ServerProcess : IDisposable
         return server;
     }
 
-    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    [GeneratedRegex(@"Now listening on: (https?://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningLine();
 
     public IReadOnlyList<string> Log { get { lock (_log) return _log.ToList(); } }
