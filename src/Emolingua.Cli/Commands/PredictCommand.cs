@@ -62,14 +62,26 @@ public sealed class PredictCommand : CliCommand
 
     protected override int Run(ParseResult parsed)
     {
-        Precisions.Require(parsed.GetValue(_precision), "--precision", CpuFeatures.Machine);
+        var precision = parsed.GetValue(_precision);
+        Precisions.Require(precision, "--precision", CpuFeatures.Machine);
         var inputs = parsed.GetValue(_inputs)!;
         var files = PredictionInputs.Expand(inputs);
         if (files.Count == 0) throw new EmolinguaException($"predict: no audio files in {string.Join(", ", inputs)}");
         bool segments = parsed.GetValue(_segments);
         double minConfidence = parsed.GetValue(_minConfidence);
 
-        using var recognizer = EmotionRecognizer.Load(parsed.GetValue(_model)!, parsed.GetValue(_engine), parsed.GetValue(_device)!);
+        var engine = EmotionEngines.Open(parsed.GetValue(_model)!, parsed.GetValue(_engine), parsed.GetValue(_device)!);
+        if (precision == Emolingua.Util.Precision.Bf16)
+        {
+            // bf16 is a TorchSharp compute mode; an ONNX graph runs as it was exported (fp32 or int8).
+            if (engine is not TorchEmotionEngine torchEngine)
+            {
+                engine.Dispose();
+                throw new EmolinguaException($"--precision bf16: the {engine.Name} engine runs the graph as exported; bf16 needs --engine torch and a model folder");
+            }
+            torchEngine.Model.encoder.Precision = precision;
+        }
+        using var recognizer = new EmotionRecognizer(engine);
         if (parsed.GetValue(_out) is { } outPath)
             return PredictToCsv(recognizer, files, new BatchOptions
             {

@@ -46,6 +46,29 @@ public sealed class MetricsLog
             if (line.Length > 0) WriteEvents(JsonNode.Parse(line)!.AsObject());
     }
 
+    /// <summary>
+    /// The run header, the first line of a new metrics.jsonl: {"stage": "run", "split": "header", "step": 0, ...} with
+    /// <paramref name="fields"/> (the machine, MKL's code path, threads, precision). It is written once, when the file
+    /// is new or empty, and kept on resume. Returns its length in bytes (0 for a file of a run from before headers),
+    /// where the first stage's lines begin.
+    /// </summary>
+    public long EnsureHeader(JsonObject fields)
+    {
+        if (Length == 0)
+        {
+            var header = new JsonObject { ["stage"] = "run", ["split"] = HeaderSplit, ["step"] = 0 };
+            foreach (var (key, value) in fields) header[key] = value?.DeepClone();
+            File.WriteAllText(Path, Json.Text(header, indented: false) + "\n");
+            return Length;
+        }
+        using var reader = new StreamReader(Path);
+        var first = reader.ReadLine();
+        bool isHeader = first != null && JsonNode.Parse(first) is JsonObject o && o["split"]?.GetValue<string>() == HeaderSplit;
+        return isHeader ? System.Text.Encoding.UTF8.GetByteCount(first!) + 1 : 0;
+    }
+
+    public const string HeaderSplit = "header";
+
     public void Append(JsonObject line)
     {
         File.AppendAllText(Path, Json.Text(line, indented: false) + "\n");
@@ -64,6 +87,7 @@ public sealed class MetricsLog
 
     private void WriteEvents(JsonObject line)
     {
+        if (line["split"]?.GetValue<string>() == HeaderSplit) return; // a description, not a measurement
         _events ??= utils.tensorboard.SummaryWriter(_runDir);
         int step = checked((int)line["step"]!.GetValue<long>()); // TensorBoard steps are int32 here (SummaryWriter)
         foreach (var (tag, value) in Scalars(line)) _events.add_scalar(tag, (float)value, step);
