@@ -78,6 +78,7 @@ public sealed class MetricsLog
     /// <summary>The TensorBoard scalars of a metrics line: every number but the step and epoch, tagged by stage and split.</summary>
     public static IEnumerable<(string Tag, double Value)> Scalars(JsonObject line)
     {
+        if (line["split"]?.GetValue<string>() == HeaderSplit) yield break; // the run header describes, it measures nothing
         string stage = line["stage"]!.GetValue<string>();
         string prefix = line["split"]?.GetValue<string>() is { } split ? $"{stage}/{split}/" : $"{stage}/";
         foreach (var (key, node) in line)
@@ -87,7 +88,6 @@ public sealed class MetricsLog
 
     private void WriteEvents(JsonObject line)
     {
-        if (line["split"]?.GetValue<string>() == HeaderSplit) return; // a description, not a measurement
         _events ??= utils.tensorboard.SummaryWriter(_runDir);
         int step = checked((int)line["step"]!.GetValue<long>()); // TensorBoard steps are int32 here (SummaryWriter)
         foreach (var (tag, value) in Scalars(line)) _events.add_scalar(tag, (float)value, step);
