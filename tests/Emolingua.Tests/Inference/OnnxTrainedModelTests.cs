@@ -201,4 +201,43 @@ public class OnnxTrainedModelTests(TrainedRunFixture run, ITestOutputHelper outp
         Assert.Contains("expected KIND=ROOT", malformed.Err);
         Assert.False(File.Exists(onnx));
     }
+
+    [Fact]
+    public void PredictInBf16AgreesWithFp32WhereNativeAndIsRefusedElsewhere()
+    {
+        using var dir = new TempDir();
+        var paths = run.HeldOut.Where((_, i) => i % 10 == 0).Select((c, i) =>
+        {
+            var path = dir.File($"b{i}.wav");
+            TestWav.WritePcm16Mono(path, c.Samples, 16000);
+            return path;
+        }).ToArray();
+        var fp32 = CliHarness.RunChild(["predict", "--model", run.RunDir, "--json", .. paths]);
+        var bf16 = CliHarness.RunChild(["predict", "--model", run.RunDir, "--json", "--precision", "bf16", .. paths]);
+        Assert.True(fp32.ExitCode == 0, fp32.Err);
+        if (!Emolingua.Util.CpuFeatures.Machine.HasNativeBf16)
+        {
+            Assert.Equal(1, bf16.ExitCode);
+            Assert.StartsWith("error: --precision bf16: this CPU has no native bfloat16", Assert.Single(bf16.ErrLines));
+            return;
+        }
+        Assert.True(bf16.ExitCode == 0, bf16.Err);
+        double maxDiff = 0;
+        for (int i = 0; i < paths.Length; i++)
+        {
+            using var a = JsonDocument.Parse(fp32.OutLines[i]);
+            using var b = JsonDocument.Parse(bf16.OutLines[i]);
+            foreach (var l in Labels)
+                maxDiff = Math.Max(maxDiff, Math.Abs(a.RootElement.GetProperty("probabilities").GetProperty(l).GetDouble() - b.RootElement.GetProperty("probabilities").GetProperty(l).GetDouble()));
+        }
+        output.WriteLine($"bf16 vs fp32 max |p| difference {maxDiff}");
+        // This model is nearly certain of these clips, so bf16 may even print the same 6 decimals (MixedPrecisionTests
+        // shows the products do run in bf16); labels and probabilities must agree closely.
+        Assert.InRange(maxDiff, 0, 0.05);
+        Assert.Equal(fp32.OutLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("label").GetString()),
+                     bf16.OutLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("label").GetString()));
+        var onnx = CliHarness.RunChild(["predict", "--model", run.RunDir, "--engine", "onnx", "--precision", "bf16", .. paths]);
+        Assert.Equal(1, onnx.ExitCode);
+        Assert.Contains("bf16 needs --engine torch", Assert.Single(onnx.ErrLines));
+    }
 }
