@@ -3,19 +3,21 @@
 # "cpu_ms" when both report it) and the medians. Pairing keeps a ratio meaningful when the machine's speed drifts.
 #   bench/pairs.sh "encoder --size small --mode forward --batch 8 --seconds 4 --engine onnx" \
 #                  "encoder --size small --mode forward --batch 8 --seconds 4"
-# EMOLINGUA (default: <repo>/emolingua) is called as "$EMOLINGUA bench <args>"; PAIRS defaults to 3.
+# EMOLINGUA (default: <repo>/emolingua) is called as "$EMOLINGUA bench <args>" (EMOLINGUA_B, default EMOLINGUA,
+# for the B side: e.g. a wrapper that sets MKL_ENABLE_INSTRUCTIONS=AVX2 to compare MKL code paths); PAIRS defaults to 3.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 EMOLINGUA="${EMOLINGUA:-$here/../emolingua}"
+EMOLINGUA_B="${EMOLINGUA_B:-$EMOLINGUA}"
 PAIRS="${PAIRS:-3}"
-[ $# -eq 2 ] || { sed -n 2,7p "$0"; exit 2; }
+[ $# -eq 2 ] || { sed -n 2,8p "$0"; exit 2; }
 read -r -a a_args <<<"$1"
 read -r -a b_args <<<"$2"
 outputs=()
 for ((i = 1; i <= PAIRS; i++)); do
   echo "pair $i/$PAIRS, load: $(uptime | sed 's/.*load average: //')" >&2
   outputs+=("$("$EMOLINGUA" bench "${a_args[@]}" | grep '^{' | tail -1)")
-  outputs+=("$("$EMOLINGUA" bench "${b_args[@]}" | grep '^{' | tail -1)")
+  outputs+=("$("$EMOLINGUA_B" bench "${b_args[@]}" | grep '^{' | tail -1)")
 done
 /usr/bin/python3 - "${outputs[@]}" <<'PY'
 import json, statistics, sys

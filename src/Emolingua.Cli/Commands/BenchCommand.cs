@@ -82,6 +82,8 @@ public sealed class BenchCommand : CliCommand
                 r.AddError("option --engine onnx times the encoder forward only (bench encoder --mode forward)");
             if (r.GetValue(_quantize) != OnnxQuantization.None && r.GetValue(_engine) != "onnx")
                 r.AddError("option --quantize needs --engine onnx");
+            if (r.GetValue(_precision) == Emolingua.Util.Precision.Bf16 && (r.GetValue(_engine) == "onnx" || r.GetValue(_target) == "logmel"))
+                r.AddError("option --precision bf16 times TorchSharp's matrix products: bench encoder (--engine torch) or bench gemm");
         });
     }
 
@@ -109,12 +111,12 @@ public sealed class BenchCommand : CliCommand
         var result = target switch
         {
             "logmel" => Time($"logmel b{batch} {seconds:0.##}s", iters ?? 20, warmup, LogMelStep(batch, seconds)),
-            "gemm" => Gemm(m, k, n, iters ?? 10, warmup),
+            "gemm" => Gemm(m, k, n, iters ?? 10, warmup, threads, precision),
             _ => Time($"encoder {size} {mode} b{batch} {seconds:0.##}s{(onnx ? " onnx" + (quantization == OnnxQuantization.Int8 ? " int8" : "") : "")}",
                 iters ?? (size == "small" ? 5 : 10), warmup,
-                mode == "train" ? EncoderTrainStep(size, batch, seconds)
+                mode == "train" ? EncoderTrainStep(size, batch, seconds, precision)
                 : onnx ? EncoderOnnxForwardStep(size, batch, seconds, threads, quantization)
-                : EncoderForwardStep(size, batch, seconds)),
+                : EncoderForwardStep(size, batch, seconds, precision)),
         };
         if (target == "encoder")
         {
@@ -133,8 +135,8 @@ public sealed class BenchCommand : CliCommand
             result["precision"] = precision.Name();
         }
         result["impl"] = "emolingua";
-        (result["mkl"], result["malloc"], result["omp_wait_policy"]) = NativeRuntime.Describe();
-        result["threads"] = threads;
+        (_, result["malloc"], result["omp_wait_policy"]) = NativeRuntime.Describe();
+        foreach (var (key, value) in MachineReport.Describe()) result[key] = value?.DeepClone();
         result["peak_rss_mb"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0);
         Console.WriteLine(Json.Text(result, indented: false));
         return 0;
@@ -180,22 +182,36 @@ public sealed class BenchCommand : CliCommand
     /// FP32 [M×K]·[K×N] through libtorch: GFLOP/s of the given shape (default [1600×768]·[768×3072]); without a shape,
     /// also the best of <see cref="MatmulThroughput.PeakShapes"/> as "peak_gflops".
     /// </summary>
-    private static JsonObject Gemm(long? m, long? k, long? n, int iters, int warmup)
+    private static JsonObject Gemm(long? m, long? k, long? n, int iters, int warmup, int threads, Emolingua.Util.Precision precision)
     {
         var shape = m is { } mm && k is { } kk && n is { } nn ? new MatmulThroughput.Shape(mm, kk, nn) : MatmulThroughput.Default;
-        var measured = MatmulThroughput.Measure(shape, iters, warmup);
+        var measured = MatmulThroughput.Measure(shape, iters, warmup, Precisions.ComputeType(precision) ?? ScalarType.Float32);
         var result = new JsonObject
         {
             ["what"] = $"gemm {shape}", ["median_ms"] = Math.Round(measured.Timing.MedianMs, 3), ["min_ms"] = Math.Round(measured.Timing.MinMs, 3),
             ["iters"] = iters, ["gflops"] = Math.Round(measured.GFlops, 1), ["best_gflops"] = Math.Round(measured.BestGFlops, 1),
+            ["precision"] = precision.Name(),
         };
-        if (m == null)
+        if (m == null && precision == Emolingua.Util.Precision.Fp32)
         {
             var peak = MatmulThroughput.Peak(iters);
-            result["peak_gflops"] = Math.Round(Math.Max(peak.GFlops, measured.GFlops), 1);
+            double peakGFlops = Math.Max(peak.GFlops, measured.GFlops);
+            result["peak_gflops"] = Math.Round(peakGFlops, 1);
             result["peak_shape"] = (peak.GFlops >= measured.GFlops ? peak.Shape : shape).ToString();
+            // The machine's FP32 ceiling from its flags, cores and clock: cores × FMA/cycle × 2 flops × clock.
+            var cpu = CpuFeatures.Machine;
+            var (fmaPerCycle, basis) = cpu.FmaThroughput();
+            int cores = Math.Min(threads, Environment.ProcessorCount);
+            double clock = CpuClock.MeasureGHz(cores);
+            double fp32Peak = cores * fmaPerCycle * 2 * clock;
+            result["clock_ghz"] = Math.Round(clock, 2);
+            if (cpu.NominalMHz is { } mhz) result["nominal_ghz"] = Math.Round(mhz / 1000, 2);
+            result["fma_per_cycle"] = fmaPerCycle;
+            result["fma_basis"] = basis;
+            result["fp32_peak_gflops"] = Math.Round(fp32Peak, 1);
+            result["fraction_of_fp32_peak"] = Math.Round(measured.GFlops / fp32Peak, 3);
+            result["peak_fraction_of_fp32_peak"] = Math.Round(peakGFlops / fp32Peak, 3);
         }
-        result["cpu"] = CpuFeatures.Machine.VectorExtension;
         return result;
     }
 
@@ -209,9 +225,9 @@ public sealed class BenchCommand : CliCommand
         };
     }
 
-    private static Action EncoderForwardStep(string size, int batch, double seconds)
+    private static Action EncoderForwardStep(string size, int batch, double seconds, Emolingua.Util.Precision precision)
     {
-        var encoder = new WhisperEncoder(WhisperConfig.ForSize(size), WhisperAudio.PositionsFor(seconds));
+        var encoder = new WhisperEncoder(WhisperConfig.ForSize(size), WhisperAudio.PositionsFor(seconds)) { Precision = precision };
         encoder.eval();
         var mel = randn(batch, encoder.Config.NumMelBins, encoder.Frames).DetachFromDisposeScope();
         return () =>
@@ -275,9 +291,9 @@ public sealed class BenchCommand : CliCommand
     }
 
     /// <summary>Forward, cross-entropy on the emotion head (4 classes), backward, AdamW step; conv + positions frozen as in training.</summary>
-    private static Action EncoderTrainStep(string size, int batch, double seconds)
+    private static Action EncoderTrainStep(string size, int batch, double seconds, Emolingua.Util.Precision precision)
     {
-        var encoder = new WhisperEncoder(WhisperConfig.ForSize(size), WhisperAudio.PositionsFor(seconds));
+        var encoder = new WhisperEncoder(WhisperConfig.ForSize(size), WhisperAudio.PositionsFor(seconds)) { Precision = precision };
         encoder.FreezeFrontEnd();
         var model = new EmotionClassifier(encoder, TrainClasses, TrainHeadHidden);
         model.train();

@@ -91,7 +91,8 @@ public sealed partial class PredictCommand : CliCommand
 
     protected override int Run(ParseResult parsed)
     {
-        Precisions.Require(parsed.GetValue(_precision), "--precision", CpuFeatures.Machine);
+        var precision = parsed.GetValue(_precision);
+        Precisions.Require(precision, "--precision", CpuFeatures.Machine);
         if (parsed.GetValue(_stream) is { } stream) return RunStream(parsed, stream);
         var inputs = parsed.GetValue(_inputs)!;
         if (parsed.GetValue(_slurm)) return SubmitToSlurm(parsed, inputs);
@@ -100,7 +101,18 @@ public sealed partial class PredictCommand : CliCommand
         bool segments = parsed.GetValue(_segments);
         double minConfidence = parsed.GetValue(_minConfidence);
 
-        using var recognizer = new EmotionRecognizer(TorchFolderEngines.Open(parsed.GetValue(_model)!, parsed.GetValue(_engine), parsed.GetValue(_device)!));
+        var engine = TorchFolderEngines.Open(parsed.GetValue(_model)!, parsed.GetValue(_engine), parsed.GetValue(_device)!);
+        if (precision == Emolingua.Util.Precision.Bf16)
+        {
+            // bf16 is a TorchSharp compute mode; an ONNX graph runs as it was exported (fp32 or int8).
+            if (engine is not TorchEmotionEngine torchEngine)
+            {
+                engine.Dispose();
+                throw new EmolinguaException($"--precision bf16: the {engine.Name} engine runs the graph as exported; bf16 needs --engine torch and a model folder");
+            }
+            torchEngine.Model.encoder.Precision = precision;
+        }
+        using var recognizer = new EmotionRecognizer(engine);
         if (parsed.GetValue(_out) is { } outPath)
             return PredictToCsv(recognizer, files, new BatchOptions
             {

@@ -21,6 +21,9 @@ public sealed class WhisperAttention : Module<Tensor, Tensor>
     private readonly int _heads;
     public readonly Linear k_proj, v_proj, q_proj, out_proj;
 
+    /// <summary>The dtype of the matrix products (null: fp32); set through <see cref="WhisperEncoder.Precision"/>.</summary>
+    internal ScalarType? ComputeType { get; set; }
+
     public WhisperAttention(int dModel, int heads) : base(nameof(WhisperAttention))
     {
         _heads = heads;
@@ -38,11 +41,13 @@ public sealed class WhisperAttention : Module<Tensor, Tensor>
         long b = x.shape[0], t = x.shape[1], d = x.shape[2];
         var weight = cat(new[] { q_proj.weight!, k_proj.weight!, v_proj.weight! }, 0);                 // [3D, D]
         var bias = cat(new[] { q_proj.bias!, zeros_like(q_proj.bias!), v_proj.bias! }, 0);              // [3D]
-        var qkv = F.linear(x, weight, bias).view(b, t, 3, _heads, -1).permute(2, 0, 3, 1, 4).unbind(0); // 3 × [B, H, T, hd]
+        var qkv = MixedPrecision.Linear(x, weight, bias, ComputeType).view(b, t, 3, _heads, -1).permute(2, 0, 3, 1, 4).unbind(0); // 3 × [B, H, T, hd]
         // softmax(q k^T / sqrt(hd)) v: the same scaling HF applies to q after its bias. q, k, v are strided views.
+        // In bf16 the attention runs on bf16 q, k, v as PyTorch's CPU autocast runs it (its kernel keeps the softmax
+        // and the running sums in fp32).
         var attended = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2]);                         // [B, H, T, hd]
         var merged = attended.transpose(1, 2).reshape(b, t, d);                                         // [B, T, D]
-        return out_proj.forward(merged).MoveToOuterDisposeScope();
+        return MixedPrecision.Linear(merged, out_proj, ComputeType).to(x.dtype).MoveToOuterDisposeScope(); // [B, T, D] in x's dtype
     }
 }
 
@@ -53,6 +58,14 @@ public sealed class WhisperEncoderLayer : Module<Tensor, Tensor>
     public readonly LayerNorm self_attn_layer_norm;
     public readonly Linear fc1, fc2;
     public readonly LayerNorm final_layer_norm;
+
+    /// <summary>The dtype of the matrix products (null: fp32); set through <see cref="WhisperEncoder.Precision"/>.</summary>
+    internal ScalarType? ComputeType
+    {
+        get => _computeType;
+        set { _computeType = value; self_attn.ComputeType = value; }
+    }
+    private ScalarType? _computeType;
 
     public WhisperEncoderLayer(WhisperConfig c) : base(nameof(WhisperEncoderLayer))
     {
@@ -68,8 +81,11 @@ public sealed class WhisperEncoderLayer : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        // The residual stream and the LayerNorms stay fp32; in bf16 fc1, GELU and fc2 run in bf16 (as under autocast)
+        // and the block's output returns to fp32 before the residual sum.
         var h = x.add(self_attn.forward(self_attn_layer_norm.forward(x)), One); // explicit alpha: see Util.Scalars
-        h = h.add(fc2.forward(F.gelu(fc1.forward(final_layer_norm.forward(h)))), One);
+        var ffn = MixedPrecision.Linear(F.gelu(MixedPrecision.Linear(final_layer_norm.forward(h), fc1, ComputeType)), fc2, ComputeType);
+        h = h.add(ffn.to(h.dtype), One);
         return h.MoveToOuterDisposeScope();
     }
 }
@@ -89,6 +105,25 @@ public sealed class WhisperEncoder : Module<Tensor, Tensor>
     public readonly Embedding embed_positions;
     public readonly ModuleList<WhisperEncoderLayer> layers;
     public readonly LayerNorm layer_norm;
+
+    /// <summary>
+    /// The number format of the matrix products (convolutions, projections, attention, feed-forward): fp32, or bf16
+    /// with fp32 master weights. In bf16 each product casts its weights and input to bfloat16 per forward (the casts
+    /// are differentiable, so gradients, optimizer state and checkpoints stay fp32) and its output returns to fp32
+    /// where fp32 work follows; LayerNorms, the residual stream, the time-mean and everything after the encoder stay
+    /// fp32. This is what PyTorch's <c>torch.autocast("cpu", torch.bfloat16)</c> does for these operators, written out
+    /// because TorchSharp 0.107 exposes no autocast (libtorch has it, but only as C++ functions of thread-local state).
+    /// </summary>
+    public Util.Precision Precision
+    {
+        get => _precision;
+        set
+        {
+            _precision = value;
+            foreach (var layer in layers) layer.ComputeType = Util.Precisions.ComputeType(value);
+        }
+    }
+    private Util.Precision _precision = Util.Precision.Fp32;
 
     public WhisperEncoder(WhisperConfig config, int positions) : base(nameof(WhisperEncoder))
     {
@@ -116,9 +151,10 @@ public sealed class WhisperEncoder : Module<Tensor, Tensor>
         if (mel.dim() != 3 || mel.shape[1] != Config.NumMelBins || mel.shape[2] != Frames)
             throw new ArgumentException($"expected log-mel [B, {Config.NumMelBins}, {Frames}], got [{string.Join(", ", mel.shape)}]");
         using var scope = NewDisposeScope();
-        var x = F.gelu(conv1.forward(mel));
-        x = F.gelu(conv2.forward(x));                               // [B, D, P]
-        x = x.permute(0, 2, 1).add(embed_positions.weight!, One);   // [B, P, D]
+        var compute = Util.Precisions.ComputeType(Precision);
+        var x = F.gelu(MixedPrecision.Conv1d(mel, conv1, compute));
+        x = F.gelu(MixedPrecision.Conv1d(x, conv2, compute)).to(mel.dtype);  // [B, D, P]
+        x = x.permute(0, 2, 1).add(embed_positions.weight!, One);            // [B, P, D]
         foreach (var layer in layers) x = layer.forward(x);
         return layer_norm.forward(x).MoveToOuterDisposeScope();
     }

@@ -46,6 +46,29 @@ public sealed class MetricsLog
             if (line.Length > 0) WriteEvents(JsonNode.Parse(line)!.AsObject());
     }
 
+    /// <summary>
+    /// The run header, the first line of a new metrics.jsonl: {"stage": "run", "split": "header", "step": 0, ...} with
+    /// <paramref name="fields"/> (the machine, MKL's code path, threads, precision). It is written once, when the file
+    /// is new or empty, and kept on resume. Returns its length in bytes (0 for a file of a run from before headers),
+    /// where the first stage's lines begin.
+    /// </summary>
+    public long EnsureHeader(JsonObject fields)
+    {
+        if (Length == 0)
+        {
+            var header = new JsonObject { ["stage"] = "run", ["split"] = HeaderSplit, ["step"] = 0 };
+            foreach (var (key, value) in fields) header[key] = value?.DeepClone();
+            File.WriteAllText(Path, Json.Text(header, indented: false) + "\n");
+            return Length;
+        }
+        using var reader = new StreamReader(Path);
+        var first = reader.ReadLine();
+        bool isHeader = first != null && JsonNode.Parse(first) is JsonObject o && o["split"]?.GetValue<string>() == HeaderSplit;
+        return isHeader ? System.Text.Encoding.UTF8.GetByteCount(first!) + 1 : 0;
+    }
+
+    public const string HeaderSplit = "header";
+
     public void Append(JsonObject line)
     {
         File.AppendAllText(Path, Json.Text(line, indented: false) + "\n");
@@ -55,6 +78,7 @@ public sealed class MetricsLog
     /// <summary>The TensorBoard scalars of a metrics line: every number but the step and epoch, tagged by stage and split.</summary>
     public static IEnumerable<(string Tag, double Value)> Scalars(JsonObject line)
     {
+        if (line["split"]?.GetValue<string>() == HeaderSplit) yield break; // the run header describes, it measures nothing
         string stage = line["stage"]!.GetValue<string>();
         string prefix = line["split"]?.GetValue<string>() is { } split ? $"{stage}/{split}/" : $"{stage}/";
         foreach (var (key, node) in line)

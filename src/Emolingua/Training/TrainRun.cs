@@ -23,7 +23,9 @@ public static class TrainRun
     /// <param name="Progress">Told every step of every stage (the CLI draws a progress bar from it).</param>
     /// <param name="Stop">Requests a checkpoint and a <see cref="TrainingInterruptedException"/> (a scheduler's signal).</param>
     public sealed record Options(string RunDir, string? DataDir, Device Device, bool Resume, Action<string>? Log = null, Action<string, long>? AfterStep = null,
-        WaveformStore? Store = null, IProgress<TrainingProgress>? Progress = null, CancellationToken Stop = default);
+        WaveformStore? Store = null, IProgress<TrainingProgress>? Progress = null, CancellationToken Stop = default, CpuFeatures? Cpu = null);
+    // Cpu: the CPU whose flags decide whether bf16 may run (default this machine's; tests name one with native bf16 to
+    // run the bf16 path on any machine, where libtorch computes it correctly but slowly).
 
     public static JsonObject Execute(Recipe recipe, Options o)
     {
@@ -53,7 +55,8 @@ public static class TrainRun
     private static JsonObject ExecuteIn(Recipe recipe, Options o)
     {
         var log = o.Log ?? (m => Console.Error.WriteLine(m));
-        Precisions.Require(Precisions.Parse(recipe.Training.Precision, "training.precision"), "training.precision", CpuFeatures.Machine);
+        var precision = Precisions.Parse(recipe.Training.Precision, "training.precision");
+        Precisions.Require(precision, "training.precision", o.Cpu ?? CpuFeatures.Machine);
         var runDir = Path.GetFullPath(o.RunDir);
         var recipePath = Path.Combine(runDir, "recipe.json");
         var recipeJson = recipe.ToJson();
@@ -76,6 +79,9 @@ public static class TrainRun
             EvalBatch = recipe.Training.EvalBatch, Provenance = new RunProvenance(recipe.Name, recipe.Seed, recipe.Data.Fold),
         };
         if (recipe.Training.Threads is int threads) torch.set_num_threads(threads);
+        var header = MachineReport.Describe();
+        header["precision"] = precision.Name();
+        long headerBytes = new MetricsLog(runDir).EnsureHeader(header);
         var trainer = new Trainer(runDir, log, o.AfterStep, o.Progress, o.Stop);
         var t = recipe.Training;
         var m = recipe.Model;
@@ -91,7 +97,7 @@ public static class TrainRun
             {
                 using var model = NewClassifier(recipe, ctx, NewEncoder(recipe));
                 using var stage = new SupervisedStage("baseline", "baseline", model, ctx, supervised);
-                results.Add(trainer.Run(stage, Path.Combine(stagesDir, "baseline"), stageOptions, 0));
+                results.Add(trainer.Run(stage, Path.Combine(stagesDir, "baseline"), stageOptions, headerBytes));
                 finalBest = Path.Combine(stagesDir, "baseline", "best");
                 break;
             }
@@ -101,10 +107,11 @@ public static class TrainRun
                 var stage1Dir = Path.Combine(stagesDir, "stage1");
                 using (var encoder = NewEncoder(recipe))
                 using (var stage1 = new ContrastiveStage(encoder, ctx, m.Seconds, c))
-                    results.Add(trainer.Run(stage1, stage1Dir, stageOptions with { LearningRate = c.Stage1LearningRate, MaxEpochs = c.Stage1MaxEpochs, Patience = c.Stage1Patience }, 0));
+                    results.Add(trainer.Run(stage1, stage1Dir, stageOptions with { LearningRate = c.Stage1LearningRate, MaxEpochs = c.Stage1MaxEpochs, Patience = c.Stage1Patience }, headerBytes));
                 long stage1Bytes = MetricsLengthAtFinish(stage1Dir);
                 var adapted = WhisperCheckpoint.FromFolder(Path.Combine(stage1Dir, "best")).LoadEncoder(WhisperAudio.PositionsFor(m.Seconds));
                 if (m.FreezeFrontEnd) adapted.FreezeFrontEnd();
+                adapted.Precision = precision;
                 using var model = NewClassifier(recipe, ctx, adapted);
                 using var stage2 = new SupervisedStage("contrastive-stage2", "contrastive", model, ctx, supervised);
                 results.Add(trainer.Run(stage2, Path.Combine(stagesDir, "stage2"), stageOptions, stage1Bytes));
@@ -116,7 +123,7 @@ public static class TrainRun
                 long totalSteps = (long)t.StepsPerEpoch * t.MaxEpochs;
                 using var stage = new ByolStage(() => NewEncoder(recipe), d => new ClassificationHead(d, m.HeadHidden, Emotions.All.Count, m.Dropout),
                     ctx, totalSteps, supervised, recipe.Byol);
-                results.Add(trainer.Run(stage, Path.Combine(stagesDir, "byol"), stageOptions, 0));
+                results.Add(trainer.Run(stage, Path.Combine(stagesDir, "byol"), stageOptions, headerBytes));
                 finalBest = Path.Combine(stagesDir, "byol", "best");
                 break;
             }
@@ -174,6 +181,7 @@ public static class TrainRun
             encoder = new WhisperEncoder(config, positions);
         }
         if (m.FreezeFrontEnd) encoder.FreezeFrontEnd();
+        encoder.Precision = Precisions.Parse(recipe.Training.Precision, "training.precision");
         return encoder;
     }
 

@@ -33,14 +33,14 @@ public static class MatmulThroughput
         public double BestGFlops => Shape.Flops / (Timing.MinMs * 1e6);
     }
 
-    /// <summary>Times <c>mm(a, b)</c> on random FP32 matrices of <paramref name="shape"/> (a fresh output each time, as in a model).</summary>
-    public static Result Measure(Shape shape, int iterations, int warmup = 1)
+    /// <summary>Times <c>mm(a, b)</c> on random matrices of <paramref name="shape"/> (FP32 unless <paramref name="dtype"/>; a fresh output each time, as in a model).</summary>
+    public static Result Measure(Shape shape, int iterations, int warmup = 1, ScalarType dtype = ScalarType.Float32)
     {
         NativeRuntime.Configure();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var a = randn(shape.M, shape.K);   // [M, K]
-        var b = randn(shape.K, shape.N);   // [K, N]
+        var a = randn(shape.M, shape.K).to(dtype);   // [M, K]
+        var b = randn(shape.K, shape.N).to(dtype);   // [K, N]
         var timing = StepTimer.Time(() =>
         {
             using var step = NewDisposeScope();

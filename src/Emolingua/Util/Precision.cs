@@ -19,15 +19,16 @@ public static class Precisions
 
     /// <summary>
     /// Refuses bf16 in one line unless it can run natively and fast. Without AVX512_BF16 or AMX-BF16 libtorch emulates
-    /// bfloat16 products (measured on an AVX2-only machine: 77× slower than fp32), so that path is never taken. With
-    /// them, bf16 compute is still refused: no machine of this project has native bf16, and an untested bf16 path is
-    /// not shipped.
+    /// bfloat16 products (measured on an AVX2-only machine: 77× slower than fp32), so users never take that path there
+    /// (tests do, on tiny shapes: the numbers are right, only slow).
     /// </summary>
     public static void Require(Precision precision, string option, CpuFeatures cpu)
     {
-        if (precision == Precision.Fp32) return;
-        if (!cpu.HasNativeBf16)
-            throw new EmolinguaException($"{option} bf16: this CPU has no native bfloat16 (no avx512_bf16 or amx_bf16 in /proc/cpuinfo; it has {cpu.VectorExtension}) and emulated bf16 is many times slower than fp32: use fp32");
-        throw new EmolinguaException($"{option} bf16: this CPU has native bfloat16, but Emolingua's bf16 path is not built yet (never run on such a machine): use fp32");
+        if (precision == Precision.Fp32 || cpu.HasNativeBf16) return;
+        throw new EmolinguaException($"{option} bf16: this CPU has no native bfloat16 (no avx512_bf16 or amx_bf16 in /proc/cpuinfo; it has {cpu.VectorExtension}) and emulated bf16 is many times slower than fp32: use fp32");
     }
+
+    /// <summary>The dtype the encoder's matrix products run in: null for fp32 (no casts), BFloat16 for bf16.</summary>
+    public static TorchSharp.torch.ScalarType? ComputeType(this Precision precision) =>
+        precision == Precision.Bf16 ? TorchSharp.torch.ScalarType.BFloat16 : null;
 }

@@ -155,4 +155,90 @@ public class OnnxTrainedModelTests(TrainedRunFixture run, ITestOutputHelper outp
             }
         }
     }
+
+    [Fact]
+    public void ExportCheckReportsTheInt8AgreementWithFp32OnANamedCorpus()
+    {
+        using var dir = new TempDir();
+        var clips = run.HeldOut.Where((_, i) => i % 4 == 0).ToList(); // 25 clips, every emotion
+        var rows = new List<string> { "path,label,speaker,gender" };
+        for (int i = 0; i < clips.Count; i++)
+        {
+            TestWav.WritePcm16Mono(dir.File($"c{i}.wav"), clips[i].Samples, 16000);
+            rows.Add($"c{i}.wav,{Labels[clips[i].Label]},s{i % 5},female");
+        }
+        File.WriteAllLines(dir.File("heldout.csv"), rows);
+        var onnx = dir.File("checked-int8.onnx");
+        var r = CliHarness.RunInProcess("export", "--model", run.RunDir, "--out", onnx, "--quantize", "int8", "--check", "manifest=" + dir.File("heldout.csv"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        string line = Assert.Single(r.OutLines);
+
+        // The same comparison computed here from the two engines directly (the files exactly as written).
+        var samples = clips.Select(c => TestWav.ReadPcm16Mono(dir.File($"c{clips.IndexOf(c)}.wav"))).ToList();
+        using var reference = EmotionRecognizer.Load(run.RunDir, EngineKind.Torch);
+        using var int8 = EmotionRecognizer.Load(onnx);
+        var a = reference.PredictClips(samples);
+        var b = int8.PredictClips(samples);
+        int agree = a.Zip(b).Count(p => p.First.Label == p.Second.Label);
+        var truth = clips.Select(c => c.Label).ToArray();
+        double f1Fp32 = Metrics.MacroF1(truth, a.Select(p => Array.IndexOf(Labels, p.Label)).ToArray(), 4);
+        double f1Int8 = Metrics.MacroF1(truth, b.Select(p => Array.IndexOf(Labels, p.Label)).ToArray(), 4);
+        output.WriteLine(line);
+        Assert.StartsWith($"check manifest={dir.File("heldout.csv")}: int8 labels agree with fp32 on {agree}/25 clips ({100.0 * agree / 25:0.0} %)", line);
+        Assert.Contains(FormattableString.Invariant($"macro F1 {f1Int8:0.0000} (int8) vs {f1Fp32:0.0000} (fp32) on 25 labelled clips"), line);
+        Assert.True(agree >= 23, line); // INT8 keeps the labels (README: ≥ 97 % on 100 clips)
+    }
+
+    [Fact]
+    public void ExportCheckWithABadCorpusWritesNothing()
+    {
+        using var dir = new TempDir();
+        var onnx = dir.File("never.onnx");
+        var r = CliHarness.RunInProcess("export", "--model", run.RunDir, "--out", onnx, "--quantize", "int8", "--check", "emodb=" + dir.File("missing"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("missing", Assert.Single(r.ErrLines));
+        Assert.False(File.Exists(onnx));
+        var malformed = CliHarness.RunInProcess("export", "--model", run.RunDir, "--out", onnx, "--check", "emodb");
+        Assert.Contains("expected KIND=ROOT", malformed.Err);
+        Assert.False(File.Exists(onnx));
+    }
+
+    [Fact]
+    public void PredictInBf16AgreesWithFp32WhereNativeAndIsRefusedElsewhere()
+    {
+        using var dir = new TempDir();
+        var paths = run.HeldOut.Where((_, i) => i % 10 == 0).Select((c, i) =>
+        {
+            var path = dir.File($"b{i}.wav");
+            TestWav.WritePcm16Mono(path, c.Samples, 16000);
+            return path;
+        }).ToArray();
+        var fp32 = CliHarness.RunChild(["predict", "--model", run.RunDir, "--json", .. paths]);
+        var bf16 = CliHarness.RunChild(["predict", "--model", run.RunDir, "--json", "--precision", "bf16", .. paths]);
+        Assert.True(fp32.ExitCode == 0, fp32.Err);
+        if (!Emolingua.Util.CpuFeatures.Machine.HasNativeBf16)
+        {
+            Assert.Equal(1, bf16.ExitCode);
+            Assert.StartsWith("error: --precision bf16: this CPU has no native bfloat16", Assert.Single(bf16.ErrLines));
+            return;
+        }
+        Assert.True(bf16.ExitCode == 0, bf16.Err);
+        double maxDiff = 0;
+        for (int i = 0; i < paths.Length; i++)
+        {
+            using var a = JsonDocument.Parse(fp32.OutLines[i]);
+            using var b = JsonDocument.Parse(bf16.OutLines[i]);
+            foreach (var l in Labels)
+                maxDiff = Math.Max(maxDiff, Math.Abs(a.RootElement.GetProperty("probabilities").GetProperty(l).GetDouble() - b.RootElement.GetProperty("probabilities").GetProperty(l).GetDouble()));
+        }
+        output.WriteLine($"bf16 vs fp32 max |p| difference {maxDiff}");
+        // This model is nearly certain of these clips, so bf16 may even print the same 6 decimals (MixedPrecisionTests
+        // shows the products do run in bf16); labels and probabilities must agree closely.
+        Assert.InRange(maxDiff, 0, 0.05);
+        Assert.Equal(fp32.OutLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("label").GetString()),
+                     bf16.OutLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("label").GetString()));
+        var onnx = CliHarness.RunChild(["predict", "--model", run.RunDir, "--engine", "onnx", "--precision", "bf16", .. paths]);
+        Assert.Equal(1, onnx.ExitCode);
+        Assert.Contains("bf16 needs --engine torch", Assert.Single(onnx.ErrLines));
+    }
 }

@@ -170,9 +170,12 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
         var scalars = events.Skip(1).SelectMany(e => e.Scalars.Select(s => (e.Step, s.Tag, s.Value))).ToList();
         Assert.All(events.Skip(1), e => Assert.InRange(e.WallTime, before - 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1));
 
-        // Expected: every number of every metrics line but step and epoch, tagged STAGE/KEY or STAGE/validation/KEY, in file order.
+        // Expected: every number of every metrics line but step and epoch, tagged STAGE/KEY or STAGE/validation/KEY, in file
+        // order; the run header (the first line: machine, MKL path, threads, precision) describes the run and is no scalar.
         var expected = new List<(long, string, float)>();
-        foreach (var line in MetricLines(run.Path))
+        var lines = MetricLines(run.Path);
+        Assert.Equal("header", (string)lines[0]["split"]!);
+        foreach (var line in lines.Skip(1))
         {
             string prefix = line["stage"]!.GetValue<string>() + "/" + (line["split"] is { } split ? split.GetValue<string>() + "/" : "");
             foreach (var (key, value) in line)
