@@ -270,6 +270,9 @@ function toPcm16(samples) {
 function openLive(sampleRate, what) {
   const url = new URL('api/stream', window.location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  // Browsers cannot set headers on a WebSocket: the server takes the tab's key as access_token on the upgrade.
+  const key = sessionStorage.getItem(keyStore);
+  if (key) url.searchParams.set('access_token', key);
   const windows = [];
   let socket;
   let ended = null;
