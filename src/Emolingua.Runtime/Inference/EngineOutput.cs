@@ -7,10 +7,13 @@ namespace Emolingua.Inference;
 /// in (finite, within <see cref="Audio.SampleRange"/>), so this is the last line of defence: whatever else makes a
 /// model overflow, no non-finite number leaves an engine to be printed, written or served.
 /// </summary>
-public sealed class NonFiniteOutputException(string problem) : EmolinguaException(problem)
+public sealed class NonFiniteOutputException(string problem, float value) : EmolinguaException(problem)
 {
     /// <summary>The problem without a file name, for callers that add the one they read.</summary>
     public string Problem { get; } = problem;
+
+    /// <summary>The first non-finite number found (NaN, +infinity or -infinity).</summary>
+    public float Value { get; } = value;
 }
 
 /// <summary>Checks what an <see cref="IEmotionEngine"/> returns before it leaves the engine.</summary>
@@ -31,7 +34,7 @@ internal static class EngineOutput
             long at = Finite.FirstNonFinite(rows[w]);
             if (at >= 0)
                 throw new NonFiniteOutputException(
-                    $"the model ({engine} engine) gives {what} {at} of window {w} as {Finite.Name(rows[w][at])}: this audio is outside what the model can read");
+                    $"the model ({engine} engine) gives {what} {at} of window {w} as {Finite.Name(rows[w][at])}: this audio is outside what the model can read", rows[w][at]);
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Emolingua.Inference;
 using Emolingua.Models;
 using Emolingua.Training.Data;
 using Emolingua.Util;
@@ -173,7 +174,10 @@ public sealed class Trainer
         state.Epoch++;
         // Weights that went NaN in the epoch's last update must not be validated, exported or checkpointed.
         TrainingDivergence.CheckState(stage.StateModule, _stageDir, stage.Name, state.Step, _lastCheckpointStep);
-        var validation = stage.Validate();
+        ValidationResult? validation;
+        // Weights can be finite while the model's outputs overflow: the engine's output check then names the value.
+        try { validation = stage.Validate(); }
+        catch (NonFiniteOutputException e) { throw TrainingDivergence.Diverged(_stageDir, stage.Name, state.Step, "validation probability", e.Value, _lastCheckpointStep); }
         if (validation != null) TrainingDivergence.CheckLogs(validation.Values, _stageDir, stage.Name, state.Step, _lastCheckpointStep, "validation ");
         var line = new JsonObject { ["stage"] = stage.Name, ["step"] = state.Step, ["epoch"] = state.Epoch, ["split"] = "validation" };
         bool improved;

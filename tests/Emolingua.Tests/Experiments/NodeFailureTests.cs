@@ -138,7 +138,9 @@ public class NodeFailureTests(SlurmCluster cluster)
         WaitForStep(metrics, 5);
         cluster.Tool("scontrol", "requeue", job);
         WaitForRequeue(cluster, job);
-        WaitForStep(metrics, 10);
+        // The second start must have begun (and recorded itself) before it is requeued again: metrics.jsonl may already
+        // hold step 10 from the first start, so wait on the cell's own record of its starts instead.
+        WaitForAttempts(Path.GetDirectoryName(metrics)!, 2);
         cluster.Tool("scontrol", "requeue", job);
         WaitForRequeue(cluster, job);
         WaitForJobEnd(reportJob);
@@ -278,5 +280,16 @@ public class NodeFailureTests(SlurmCluster cluster)
         Assert.Equal($"error: {outCsv}.d: already exists (an earlier --slurm run); pass --resume to submit its unfinished shards, or choose another --out", Assert.Single(r.ErrLines));
         Assert.Empty(Directory.GetFileSystemEntries(outCsv + ".d"));
         Assert.Equal(queueBefore, cluster.Tool("squeue", "-h", "-t", "all", "-o", "%i"));
+    }
+
+    private static void WaitForAttempts(string runDir, int starts)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var path = Path.Combine(runDir, "attempt.json");
+        while (!(File.Exists(path) && System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?["attempts"]?.AsArray().Count >= starts))
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(5), $"the cell was not started {starts} times");
+            Thread.Sleep(100);
+        }
     }
 }
