@@ -106,11 +106,7 @@ public class NodeFailureTests(SlurmCluster cluster)
         Assert.Equal(2, CountOf(log, "baseline: resuming at step "));
         Assert.Contains("restart 2", log);
         // Each step once, with the uninterrupted run's numbers.
-        static string Strip(JsonObject l) { l.Remove("steps_per_s"); l.Remove("input_wait_fraction"); return l.ToJsonString(); }
-        var lines = File.ReadAllLines(metrics).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
-        var localLines = File.ReadAllLines(Path.Combine(work.File("local"), "runs", "baseline", "fold1-seed0", "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
-        Assert.Equal(Enumerable.Range(1, 60), lines.Where(l => l["split"] == null).Select(l => l["step"]!.GetValue<int>()));
-        Assert.Equal(localLines.Select(Strip), lines.Select(Strip));
+        SlurmGridTests.AssertSameMetrics(Path.Combine(work.File("local"), "runs", "baseline", "fold1-seed0", "metrics.jsonl"), metrics, 60);
 
         var cell = Status(outDir)["cells"]![0]!;
         Assert.Equal("done", cell["state"]!.GetValue<string>());

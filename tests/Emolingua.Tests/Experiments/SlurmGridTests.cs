@@ -152,10 +152,16 @@ public class SlurmGridTests
         Assert.Equal(2, CountOf(log, "baseline: resuming at step "));
         Assert.Contains("restart 2", log);
         // metrics.jsonl: the same lines as the uninterrupted run (speed aside), steps 1..60 once each.
+        AssertSameMetrics(Path.Combine(work.File("local"), "runs", "baseline", "fold1-seed0", "metrics.jsonl"), metrics, 60);
+    }
+
+    /// <summary>The lines of <paramref name="metrics"/> equal the uninterrupted run's (speed aside), steps 1..<paramref name="steps"/> once each.</summary>
+    internal static void AssertSameMetrics(string uninterrupted, string metrics, int steps)
+    {
         static string Strip(JsonObject l) { l.Remove("steps_per_s"); l.Remove("input_wait_fraction"); return l.ToJsonString(); }
         var lines = File.ReadAllLines(metrics).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
-        var localLines = File.ReadAllLines(Path.Combine(work.File("local"), "runs", "baseline", "fold1-seed0", "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
-        Assert.Equal(Enumerable.Range(1, 60), lines.Where(l => l["split"] == null).Select(l => l["step"]!.GetValue<int>()));
+        var localLines = File.ReadAllLines(uninterrupted).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.Equal(Enumerable.Range(1, steps), lines.Where(l => l["split"] == null).Select(l => l["step"]!.GetValue<int>()));
         Assert.Equal(localLines.Select(Strip), lines.Select(Strip));
     }
 
