@@ -64,7 +64,8 @@ public sealed class ExperimentCommand : CliCommand
             var options = new SlurmGrid.Options(parsed.GetValue(_wait), parsed.GetValue(_maxParallel), parsed.GetValue(_partition), parsed.GetValue(_time),
                 parsed.GetValue(_cpus), parsed.GetValue(_mem), parsed.GetValue(_gpus), parsed.GetValue(_sbatchArgs), MaxRequeues: parsed.GetValue(_maxRequeues));
             // The device is checked where the cells run (a login node often has no GPU).
-            report = SlurmGrid.Submit(recipe, outDir, dataDir, device, resume, options, Launcher(), Console.WriteLine, Console.Error.WriteLine);
+            var plan = ExperimentPlan.Create(recipe, outDir, dataDir, device);
+            report = SlurmGrid.Submit(plan, recipe, resume, options, Launcher(), Console.WriteLine, Console.Error.WriteLine);
         }
         else
         {

@@ -52,17 +52,13 @@ public sealed class CellOwner
         {
             if (me?.Job == Job) return false;
             var (answered, state) = jobState(Job);
-            if (answered) return IsActive(state);
+            if (answered) return SlurmJobState.IsActive(state);
         }
         if (!string.Equals(Host, Environment.MachineName, StringComparison.Ordinal)) return true;
         if (me != null && me.Pid == Pid && me.PidStart == PidStart) return true; // this process already holds it
         var start = ProcessStartTicks(Pid);
         return start != null && (PidStart == null || start == PidStart);
     }
-
-    /// <summary>Slurm states in which a job's processes may still run.</summary>
-    public static bool IsActive(string? slurmState) =>
-        slurmState is "RUNNING" or "COMPLETING" or "CONFIGURING" or "SUSPENDED" or "STOPPED" or "SIGNALING" or "STAGE_OUT" or "RESIZING";
 
     /// <summary>Field 22 of /proc/PID/stat (start time after boot, in clock ticks); null when the process does not exist.</summary>
     public static long? ProcessStartTicks(int pid)

@@ -1,10 +1,8 @@
 using System.Text.Json;
-using Emolingua.Audio;
 using Emolingua.Evaluation;
 using Emolingua.Inference;
 using Emolingua.Training;
 using Emolingua.Util;
-using TorchSharp;
 
 namespace Emolingua.Experiments;
 
@@ -45,22 +43,25 @@ public static class CellRunner
 
     public sealed record CellResult(Outcome Outcome, List<Cell> Cells, string? Message = null);
 
+    /// <summary>How a cell is run besides its grid: who runs it, a stop request, progress and the requeue cap.</summary>
+    /// <param name="Owner">Who runs it (default: this process, with its Slurm job if any).</param>
+    /// <param name="Stop">A stop request (scheduler signal): training checkpoints its current step and the cell ends Interrupted.</param>
+    /// <param name="MaxRequeues">Under Slurm: how often the same job may start the cell again (USR1, preemption, node
+    /// failure) before the cell fails instead of running; null for no limit.</param>
+    public sealed record RunOptions(CellOwner? Owner = null, SlurmCommands? Slurm = null, CancellationToken Stop = default,
+        IProgress<TrainingProgress>? Progress = null, int? MaxRequeues = null);
+
     /// <summary>
     /// Claims the cell (RUN_DIR/cell.lock), trains and evaluates it, and records the attempt. A finished cell is never
     /// run again, and a cell another live process holds is left alone. A user-facing failure is recorded and returned.
     /// </summary>
-    /// <param name="owner">Who runs it (default: this process, with its Slurm job if any).</param>
-    /// <param name="stop">A stop request (scheduler signal): training checkpoints its current step and the cell ends Interrupted.</param>
-    /// <param name="maxRequeues">Under Slurm: how often the same job may start the cell again (USR1, preemption, node
-    /// failure) before the cell fails instead of running; null for no limit.</param>
-    public static CellResult Run(ExperimentPlan plan, ExperimentRecipe exp, GridCell cell, ExperimentTestSets tests, WaveformStore store,
-        torch.Device device, Action<string> log, CellOwner? owner = null, SlurmCommands? slurm = null, CancellationToken stop = default,
-        IProgress<TrainingProgress>? progress = null, int? maxRequeues = null)
+    public static CellResult Run(GridContext grid, GridCell cell, RunOptions? options = null)
     {
+        var (plan, log, o) = (grid.Plan, grid.Log, options ?? new RunOptions());
         var runDir = plan.RunDir(cell);
         if (ReadResult(plan, cell) is { } earlier) return new CellResult(Outcome.AlreadyDone, earlier);
-        owner ??= CellOwner.Current();
-        using var claim = CellClaim.TryAcquire(runDir, owner, slurm ?? new SlurmCommands(), out var holder);
+        var owner = o.Owner ?? CellOwner.Current();
+        using var claim = CellClaim.TryAcquire(runDir, owner, o.Slurm ?? new SlurmCommands(), out var holder);
         if (claim == null)
         {
             var message = $"cell {cell.Index} ({cell.Describe()}) is being run by {holder?.ToString() ?? "another process"} ({CellClaim.PathOf(runDir)}); not running it twice";
@@ -68,9 +69,9 @@ public static class CellRunner
             return new CellResult(Outcome.Held, FailedCells(cell, message), message);
         }
         if (ReadResult(plan, cell) is { } finished) return new CellResult(Outcome.AlreadyDone, finished); // finished while we claimed
-        var recipe = exp.TrainingRecipe(exp.Runs[cell.Entry], cell.Fold, cell.Seed);
+        var recipe = grid.TrainingRecipe(cell);
         var starts = CellAttempt.Start(runDir, owner);
-        if (owner.Job != null && maxRequeues is { } cap && starts.Count(a => a.Job == owner.Job) is var n && n > cap + 1)
+        if (owner.Job != null && o.MaxRequeues is { } cap && starts.Count(a => a.Job == owner.Job) is var n && n > cap + 1)
         {
             var ofJob = starts.Where(a => a.Job == owner.Job).ToList();
             var message = $"cell {cell.Index} ({cell.Describe()}): Slurm job {owner.Job} started it {n} times, more than --max-requeues {cap} allows " +
@@ -81,20 +82,22 @@ public static class CellRunner
         }
         try
         {
-            TrainRun.Execute(recipe, new TrainRun.Options(runDir, plan.DataDir, device, Resume: true, log, Store: store, Progress: progress, Stop: stop)); // decoded audio shared by every run
-            using var engine = TorchEmotionEngine.Load(runDir, device, recipe.Training.EvalBatch);
+            // Decoded audio shared by every run.
+            TrainRun.Execute(recipe, new TrainRun.Options(runDir, plan.DataDir, grid.Device, Resume: true, log, Store: grid.Store, Progress: o.Progress, Stop: o.Stop));
+            using var engine = TorchEmotionEngine.Load(runDir, grid.Device, recipe.Training.EvalBatch);
+            var exp = grid.Experiment;
             var runCells = new List<Cell>();
             foreach (var kind in cell.Evaluate)
             {
-                stop.ThrowIfCancellationRequested();
-                var preds = ZeroShotEvaluation.Run(engine, tests.Get(kind, cell.Fold), store,
+                o.Stop.ThrowIfCancellationRequested();
+                var preds = ZeroShotEvaluation.Run(engine, grid.Tests.Get(kind, cell.Fold), grid.Store,
                     embeddings: exp.Tsne.Enabled && cell.Fold == exp.Tsne.Fold && cell.Seed == exp.Tsne.Seed);
                 var result = EvaluationResult.Of(preds, cell.Method, kind, cell.Fold, cell.Seed, cell.Variant, cell.RunDir).Cell;
                 EvaluationWriter.SavePredictions(Path.Combine(runDir, "eval", kind), preds);
                 runCells.Add(result);
                 log($"    {kind}: accuracy {result.Accuracy:0.000}, macro F1 {result.MacroF1:0.000}, UAR {result.Uar:0.000} (n = {result.Count})");
             }
-            RunFewShot(plan, exp, cell, recipe, engine, tests, store, device, log);
+            RunFewShot(grid, cell, engine);
             CellAttempt.Record(runDir, CellAttempt.StateDone, owner);
             Json.Save(ResultPath(plan, cell), runCells);
             return new CellResult(Outcome.Done, runCells);
@@ -105,7 +108,7 @@ public static class CellRunner
             CellAttempt.Record(runDir, CellAttempt.StateFailed, owner, e.Message);
             return new CellResult(Outcome.Failed, FailedCells(cell, e.Message), e.Message);
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (o.Stop.IsCancellationRequested)
         {
             var message = $"cell {cell.Index} stopped on request; running it again resumes from its checkpoint";
             log("    " + message);
@@ -128,25 +131,22 @@ public static class CellRunner
     /// For a cell finished before its recipe gained a few_shot section (or before a corpus was added to it): runs the
     /// few-shot adaptations it lacks. Nothing happens when they are all there or the cell failed.
     /// </summary>
-    public static void CompleteFewShot(ExperimentPlan plan, ExperimentRecipe exp, GridCell cell, ExperimentTestSets tests, WaveformStore store,
-        torch.Device device, Action<string> log)
+    public static void CompleteFewShot(GridContext grid, GridCell cell)
     {
-        var runDir = plan.RunDir(cell);
-        if (FewShotCorpora(exp, cell, tests).All(k => FewShotExperiment.Read(runDir, k) != null) || ReadResult(plan, cell)?.All(c => c.IsOk) != true) return;
-        var recipe = exp.TrainingRecipe(exp.Runs[cell.Entry], cell.Fold, cell.Seed);
-        using var engine = TorchEmotionEngine.Load(runDir, device, recipe.Training.EvalBatch);
-        RunFewShot(plan, exp, cell, recipe, engine, tests, store, device, log);
+        var runDir = grid.RunDir(cell);
+        if (FewShotCorpora(grid.Experiment, cell, grid.Tests).All(k => FewShotExperiment.Read(runDir, k) != null)
+            || ReadResult(grid.Plan, cell)?.All(c => c.IsOk) != true) return;
+        using var engine = TorchEmotionEngine.Load(runDir, grid.Device, grid.TrainingRecipe(cell).Training.EvalBatch);
+        RunFewShot(grid, cell, engine);
     }
 
     /// <summary>The cell's few-shot cells on each corpus (cached per corpus); a failure is logged and leaves the zero-shot results standing.</summary>
-    private static void RunFewShot(ExperimentPlan plan, ExperimentRecipe exp, GridCell cell, Recipe recipe, TorchEmotionEngine engine,
-        ExperimentTestSets tests, WaveformStore store, torch.Device device, Action<string> log)
+    private static void RunFewShot(GridContext grid, GridCell cell, TorchEmotionEngine engine)
     {
-        var model = new FewShotExperiment.Model(plan.RunDir(cell), recipe, cell.Method, cell.Variant, cell.Fold, cell.Seed, cell.RunDir);
-        foreach (var kind in FewShotCorpora(exp, cell, tests))
+        foreach (var kind in FewShotCorpora(grid.Experiment, cell, grid.Tests))
         {
-            try { FewShotExperiment.Run(exp.FewShot!, model, engine, tests.CorpusOf(kind), tests.Get(kind, cell.Fold), exp.FoldCount, exp.FoldSeed, store, device, log); }
-            catch (EmolinguaException e) { log($"    few-shot {kind} failed: {e.Message}"); }
+            try { FewShotExperiment.Run(grid, cell, engine, kind); }
+            catch (EmolinguaException e) { grid.Log($"    few-shot {kind} failed: {e.Message}"); }
         }
     }
 

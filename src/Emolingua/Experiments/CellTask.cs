@@ -18,7 +18,7 @@ public static class CellTask
     public const int SigUsr1 = 10; // Linux
 
     /// <returns>The exit code: 0 done (or nothing to do), 1 failed, 128 + the signal's number when stopped by one.</returns>
-    /// <param name="maxRequeues">How often Slurm may start this cell again under the same job (see <see cref="CellRunner.Run"/>).</param>
+    /// <param name="maxRequeues">How often Slurm may start this cell again under the same job (see <see cref="CellRunner.RunOptions.MaxRequeues"/>).</param>
     public static int Run(string outDir, int index, Action<string> log, int? maxRequeues = null)
     {
         var plan = ExperimentPlan.Load(outDir);
@@ -40,7 +40,7 @@ public static class CellTask
         // Threads: the recipe's, else the CPUs Slurm gave the task. libtorch's thread count is changed only when it
         // differs: calling set_num_threads at all (even with the default's value) changes some results in the last
         // digits (measured: the demo's BYOL losses from step 5), and a task should give what a local run gives.
-        var recipe = exp.TrainingRecipe(exp.Runs[cell.Entry], cell.Fold, cell.Seed);
+        var recipe = plan.TrainingRecipe(cell);
         if (recipe.Training.Threads == null && int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), out int cpus) && cpus > 0
             && cpus != torch.get_num_threads())
             torch.set_num_threads(cpus);
@@ -64,8 +64,9 @@ public static class CellTask
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
-        var tests = new ExperimentTestSets(exp, plan.DataDir);
-        var result = CellRunner.Run(plan, exp, cell, tests, new WaveformStore(WhisperAudio.SampleRate, CacheFolder(recipe, plan.DataDir)), device, log, owner, slurm, stop.Token, maxRequeues: maxRequeues);
+        var grid = new GridContext(plan, exp, new ExperimentTestSets(exp, plan.DataDir),
+            new WaveformStore(WhisperAudio.SampleRate, CacheFolder(recipe, plan.DataDir)), device, log);
+        var result = CellRunner.Run(grid, cell, new CellRunner.RunOptions(owner, slurm, stop.Token, MaxRequeues: maxRequeues));
         switch (result.Outcome)
         {
             case CellRunner.Outcome.Done:

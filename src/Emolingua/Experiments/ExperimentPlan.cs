@@ -54,8 +54,15 @@ public sealed class ExperimentPlan
 
     [JsonIgnore] public string OutDir { get; private set; } = "";
 
+    /// <summary>Each cell's training recipe, read once when the plan is made from its experiment recipe.</summary>
+    private Dictionary<int, Recipe> _recipes = new();
+
     public string RunDir(GridCell cell) => Path.Combine(OutDir, cell.RunDir);
 
+    /// <summary>The cell's training recipe (its entry's recipe with the cell's fold and seed), as read when the plan was made or checked.</summary>
+    public Recipe TrainingRecipe(GridCell cell) =>
+        _recipes.TryGetValue(cell.Index, out var recipe) ? recipe
+            : throw new InvalidOperationException($"{PathIn}: the plan was loaded without its experiment recipe (call LoadRecipe first)");
 
     /// <summary>The plan of a recipe: every cell with its run folder and the present test corpora it evaluates.</summary>
     public static ExperimentPlan Create(ExperimentRecipe exp, string outDir, string? dataDir, string device)
@@ -73,10 +80,12 @@ public sealed class ExperimentPlan
                 for (int e = 0; e < exp.Runs.Count; e++)
                 {
                     var entry = exp.Runs[e];
+                    var recipe = exp.TrainingRecipe(entry, fold, seed);
+                    plan._recipes[plan.Cells.Count] = recipe;
                     plan.Cells.Add(new GridCell
                     {
                         Index = plan.Cells.Count, Entry = e, Column = entry.Column, Tag = entry.Tag,
-                        Method = exp.TrainingRecipe(entry, fold, seed).Method, Fold = fold, Seed = seed,
+                        Method = recipe.Method, Fold = fold, Seed = seed,
                         RunDir = Path.Combine("runs", ExperimentRecipe.RunName(entry, fold, seed)),
                         Evaluate = entry.Evaluate.Where(present.Contains).ToList(),
                     });
@@ -106,6 +115,7 @@ public sealed class ExperimentPlan
         var now = Create(exp, OutDir, DataDir, Device);
         if (!now.Cells.Select(c => c.Identity()).SequenceEqual(Cells.Select(c => c.Identity())))
             throw new EmolinguaException(PathIn, $"the experiment recipe {Recipe} no longer gives these cells (was it edited?); plan again with ./emolingua experiment");
+        _recipes = now._recipes;
         return exp;
     }
 

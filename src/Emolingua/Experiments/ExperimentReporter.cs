@@ -21,13 +21,15 @@ public static class ExperimentReporter
     {
         var plan = ExperimentPlan.Load(outDir);
         var exp = plan.LoadRecipe();
-        return Write(plan, exp, new ExperimentTestSets(exp, plan.DataDir), log);
+        // The report computes no tensors: the device is only part of the context.
+        return Write(new GridContext(plan, exp, new ExperimentTestSets(exp, plan.DataDir), new WaveformStore(WhisperAudio.SampleRate), TorchSharp.torch.CPU, log));
     }
 
-    public static ExperimentReport Write(ExperimentPlan plan, ExperimentRecipe exp, ExperimentTestSets tests, Action<string> log)
+    public static ExperimentReport Write(GridContext grid)
     {
+        var (plan, exp, tests, log) = (grid.Plan, grid.Experiment, grid.Tests, grid.Log);
         var cells = plan.Cells.SelectMany(c => CellRunner.Collect(plan, c)).ToList();
-        cells.AddRange(ReferenceBaselines.Run(exp, exp.References, plan.DataDir, tests, new WaveformStore(WhisperAudio.SampleRate), plan.OutDir, log));
+        cells.AddRange(ReferenceBaselines.Run(grid));
         var protocol = new Protocol
         {
             Folds = exp.FoldCount, Seeds = exp.Seeds, Recipe = exp.Name, EmolinguaVersion = VersionInfo.Version,

@@ -27,23 +27,22 @@ public static class ExperimentRunner
         if (File.Exists(Path.Combine(outDir, "results.json")) && !o.Resume)
             throw new EmolinguaException(outDir, "already holds experiment results; pass --resume to continue or choose another --out");
 
-        var tests = new ExperimentTestSets(exp, o.DataDir);
         var plan = ExperimentPlan.Create(exp, outDir, o.DataDir, o.Device.type == DeviceType.CUDA ? "cuda" : "cpu");
         plan.Save();
-        var store = new WaveformStore(WhisperAudio.SampleRate);
-        var slurm = new SlurmCommands();
+        var grid = new GridContext(plan, exp, new ExperimentTestSets(exp, o.DataDir), new WaveformStore(WhisperAudio.SampleRate), o.Device, log);
+        var cellOptions = new CellRunner.RunOptions(Slurm: new SlurmCommands(), Progress: o.Progress);
         foreach (var cell in plan.Cells)
         {
             var step = $"[{cell.Index + 1}/{plan.Cells.Count}]";
             if (CellRunner.IsDone(plan, cell))
             {
                 log($"{step} {cell.Column} fold {cell.Fold} seed {cell.Seed}: done earlier");
-                CellRunner.CompleteFewShot(plan, exp, cell, tests, store, o.Device, log);
+                CellRunner.CompleteFewShot(grid, cell);
                 continue;
             }
             log($"{step} {cell.Describe()}: training");
-            CellRunner.Run(plan, exp, cell, tests, store, o.Device, log, slurm: slurm, progress: o.Progress);
+            CellRunner.Run(grid, cell, cellOptions);
         }
-        return ExperimentReporter.Write(plan, exp, tests, log);
+        return ExperimentReporter.Write(grid);
     }
 }

@@ -13,11 +13,6 @@ namespace Emolingua.Experiments;
 /// </summary>
 public sealed class ExperimentStatus
 {
-    public const string Done = "done";
-    public const string Running = "running";
-    public const string Pending = "pending";
-    public const string Failed = "failed";
-
     public sealed class CellState
     {
         [JsonPropertyName("cell")] public int Cell { get; set; }
@@ -26,7 +21,7 @@ public sealed class ExperimentStatus
         [JsonPropertyName("fold")] public int Fold { get; set; }
         [JsonPropertyName("seed")] public int Seed { get; set; }
         [JsonPropertyName("run_dir")] public string RunDir { get; set; } = "";
-        [JsonPropertyName("state")] public string State { get; set; } = Pending;
+        [JsonPropertyName("state")] public string State { get; set; } = TaskState.Pending;
         /// <summary>Slurm job id ("ARRAY_TASK") of the task that ran, runs or will run the cell.</summary>
         [JsonPropertyName("job")] public string? Job { get; set; }
         [JsonPropertyName("slurm_state")] public string? SlurmState { get; set; }
@@ -59,21 +54,14 @@ public sealed class ExperimentStatus
     public static ExperimentStatus Read(string outDir, SlurmCommands slurm)
     {
         var plan = ExperimentPlan.Load(outDir);
-        var jobs = SlurmGrid.ReadJobs(plan.OutDir);
-        var latest = jobs.LatestJobByCell();
+        var jobs = SlurmJobs<SlurmGrid.Submission>.Read(plan.OutDir);
+        var latest = jobs.LatestJobByTask();
         var owners = plan.Cells.ToDictionary(c => c.Index, c => CellClaim.ReadOwner(plan.RunDir(c)));
         var attempts = plan.Cells.ToDictionary(c => c.Index, c => CellAttempt.Read(plan.RunDir(c)));
-
-        // One squeue call for every job the files mention.
-        var arrayJobs = latest.Values.Concat(owners.Values.Select(o => o?.Job)).Concat(attempts.Values.Select(a => a?.Owner?.Job))
-            .Where(j => j != null).Select(j => j!.Split('_')[0]).ToHashSet();
         var report = jobs.Submissions.LastOrDefault()?.ReportJob;
-        if (report != null) arrayJobs.Add(report);
-        bool answered = arrayJobs.Count > 0 && SlurmCommands.Find("squeue") != null && slurm.Run("scontrol", ["ping"]).ExitCode == 0;
-        var states = answered ? slurm.JobStates(arrayJobs) : new Dictionary<string, string>();
-        (bool, string?) Probe(string job) => (answered, states.GetValueOrDefault(job));
+        var queue = SlurmQueue.Ask(latest.Values.Concat(owners.Values.Select(o => o?.Job)).Concat(attempts.Values.Select(a => a?.Owner?.Job)).Append(report), slurm);
 
-        var status = new ExperimentStatus { Name = plan.Name, Dir = plan.OutDir, Total = plan.Cells.Count, SlurmAnswered = answered, ReportJob = report };
+        var status = new ExperimentStatus { Name = plan.Name, Dir = plan.OutDir, Total = plan.Cells.Count, SlurmAnswered = queue.Answered, ReportJob = report };
         foreach (var cell in plan.Cells)
         {
             var s = new CellState { Cell = cell.Index, Column = cell.Column, Tag = cell.Tag, Fold = cell.Fold, Seed = cell.Seed, RunDir = cell.RunDir };
@@ -81,53 +69,22 @@ public sealed class ExperimentStatus
             var attempt = attempts[cell.Index];
             latest.TryGetValue(cell.Index, out var submittedJob);
             s.AttemptHosts = attempt?.Attempts.Select(a => a.Host).ToList() ?? new();
-            if (CellRunner.IsDone(plan, cell))
-            {
-                s.State = Done;
-                Describe(s, attempt?.Owner, submittedJob);
-            }
-            else if (owner != null)
-            {
-                Describe(s, owner, submittedJob);
-                if (owner.IsAlive(Probe)) s.State = Running;
-                else if (owner.Job != null && states.GetValueOrDefault(owner.Job) is "PENDING" or "REQUEUED" or "REQUEUE_HOLD") s.State = Pending; // requeued
-                else
-                {
-                    s.State = Failed;
-                    s.Error = "the task ended without a result or a recorded error (killed: time limit, memory, node failure?); see its log";
-                }
-            }
-            else if (attempt is { State: CellAttempt.StateFailed })
-            {
-                s.State = Failed;
-                s.Error = attempt.Error;
-                Describe(s, attempt.Owner, submittedJob);
-            }
-            else
-            {
-                s.State = Pending;
-                Describe(s, attempt?.Owner, submittedJob);
-                if (attempt is { State: CellAttempt.StateInterrupted }) s.Error = attempt.Error;
-            }
-            if (s.Job != null && states.TryGetValue(s.Job, out var slurmState)) s.SlurmState = slurmState;
+            // The task that last worked on the cell (a live lock's owner, else the last attempt's), else the one submitted for it.
+            bool done = CellRunner.IsDone(plan, cell);
+            var who = done ? attempt?.Owner : owner ?? attempt?.Owner;
+            s.Job = who?.Job ?? submittedJob;
+            s.Host = who?.Host;
+            if (who?.Log != null) s.Log = Path.Combine(plan.OutDir, who.Log);
+            (s.State, s.Error) = done ? (TaskState.Done, null)
+                : TaskState.OfUnfinished(owner, attempt, queue, "the task ended without a result or a recorded error (killed: time limit, memory, node failure?); see its log");
+            if (s.Job != null && queue.StateOf(s.Job) is { } slurmState) s.SlurmState = slurmState;
             s.Log ??= File.Exists(Path.Combine(plan.OutDir, SlurmGrid.CellLogRelative(cell.Index))) ? Path.Combine(plan.OutDir, SlurmGrid.CellLogRelative(cell.Index)) : null;
             status.Cells.Add(s);
         }
-        status.DoneCount = status.Cells.Count(c => c.State == Done);
-        status.RunningCount = status.Cells.Count(c => c.State == Running);
-        status.PendingCount = status.Cells.Count(c => c.State == Pending);
-        status.FailedCount = status.Cells.Count(c => c.State == Failed);
+        (status.DoneCount, status.RunningCount, status.PendingCount, status.FailedCount) = TaskState.Count(status.Cells.Select(c => c.State).ToList());
         var results = Path.Combine(plan.OutDir, "results.json");
         status.Results = File.Exists(results) ? results : null;
         return status;
-
-        void Describe(CellState s, CellOwner? o, string? submitted)
-        {
-            // The task that last worked on the cell, else the one submitted for it.
-            s.Job = o?.Job ?? submitted;
-            s.Host = o?.Host;
-            if (o?.Log != null) s.Log = Path.Combine(plan.OutDir, o.Log);
-        }
     }
 
     /// <summary>Counts from the files alone (no Slurm call), for progress lines.</summary>
@@ -154,13 +111,13 @@ public sealed class ExperimentStatus
         foreach (var c in Cells)
         {
             var column = c.Column + (c.Tag is { } t ? $" ({t})" : "");
-            sb.Append($"{c.Cell,4}  {c.State,-8} {column.PadRight(w)} {c.Fold,4} {c.Seed,4}  {(c.Job ?? "-") + (c.SlurmState is { } st && c.State != Done ? $" {st}" : ""),-12} {c.Host ?? "-",-12} {c.Log ?? "-"}\n");
-            if (c.State == Failed && c.Error != null) sb.Append($"      error: {c.Error}\n");
+            sb.Append($"{c.Cell,4}  {c.State,-8} {column.PadRight(w)} {c.Fold,4} {c.Seed,4}  {(c.Job ?? "-") + (c.SlurmState is { } st && c.State != TaskState.Done ? $" {st}" : ""),-12} {c.Host ?? "-",-12} {c.Log ?? "-"}\n");
+            if (c.State == TaskState.Failed && c.Error != null) sb.Append($"      error: {c.Error}\n");
         }
         if (ReportJob != null) sb.Append($"report job: {ReportJob}\n");
         sb.Append(Results != null ? $"results: {Results}\n" : "results: not written yet\n");
         if (!SlurmAnswered && Cells.Any(c => c.Job != null)) sb.Append("(Slurm did not answer: states come from the files alone)\n");
-        var failed = Cells.Where(c => c.State == Failed).Select(c => c.Cell).ToList();
+        var failed = Cells.Where(c => c.State == TaskState.Failed).Select(c => c.Cell).ToList();
         if (failed.Count > 0)
             sb.Append($"resubmit the failed cells: rerun the same ./emolingua experiment ... --slurm command with --resume " +
                       $"(or sbatch --array={SlurmGrid.ArraySpec(failed)} {Path.Combine(Dir, SlurmGrid.CellsScript)}, then the report)\n");

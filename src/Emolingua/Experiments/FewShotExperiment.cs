@@ -9,7 +9,6 @@ using Emolingua.Training;
 using Emolingua.Training.Data;
 using Emolingua.Training.FewShot;
 using Emolingua.Util;
-using static TorchSharp.torch;
 
 namespace Emolingua.Experiments;
 
@@ -23,8 +22,6 @@ namespace Emolingua.Experiments;
 /// </summary>
 public static class FewShotExperiment
 {
-    public sealed record Model(string RunDir, Recipe Recipe, string Method, string? Variant, int Fold, int Seed, string RelativeRunDir);
-
     private static string Folder(string runDir, string kind) => Path.Combine(runDir, "few-shot", kind);
 
     /// <summary>The finished few-shot cells of a run on a corpus, or null when they are not there.</summary>
@@ -34,19 +31,21 @@ public static class FewShotExperiment
         return File.Exists(path) ? JsonSerializer.Deserialize<List<FewShotCell>>(File.ReadAllText(path), Json.Indented) ?? [] : null;
     }
 
-    public static List<FewShotCell> Run(FewShotSection section, Model model, TorchEmotionEngine engine, ICorpus corpus,
-        IReadOnlyList<Utterance> testSet, int folds, int foldSeed, WaveformStore store, Device device, Action<string> log)
+    /// <summary>The few-shot cells of a grid cell's trained model (<paramref name="engine"/>) on test corpus <paramref name="kind"/>.</summary>
+    public static List<FewShotCell> Run(GridContext grid, GridCell cell, TorchEmotionEngine engine, string kind)
     {
-        if (Read(model.RunDir, corpus.Kind) is { } done) return done;
-        var dir = Folder(model.RunDir, corpus.Kind);
+        var (section, corpus, store, log) = (grid.Experiment.FewShot!, grid.Tests.CorpusOf(kind), grid.Store, grid.Log);
+        var runDir = grid.RunDir(cell);
+        if (Read(runDir, corpus.Kind) is { } done) return done;
+        var dir = Folder(runDir, corpus.Kind);
         var cellsPath = Path.Combine(dir, "cells.json");
         Directory.CreateDirectory(dir);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var pool = FewShotDraws.Pool(corpus, model.Fold, folds, foldSeed);
-        var test = testSet.Where(u => u.Label != null).ToList();
+        var pool = FewShotDraws.Pool(corpus, cell.Fold, grid.Experiment.FoldCount, grid.Experiment.FoldSeed);
+        var test = grid.Tests.Get(kind, cell.Fold).Where(u => u.Label != null).ToList();
         var testIds = test.Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
         if (pool.Any(u => testIds.Contains(u.Id)))
-            throw new EmolinguaException(corpus.Root, $"fold {model.Fold}: a test utterance is in the few-shot pool"); // guards the split's contract
+            throw new EmolinguaException(corpus.Root, $"fold {cell.Fold}: a test utterance is in the few-shot pool"); // guards the split's contract
         foreach (var k in section.K)
             foreach (var c in FewShotDraws.ShortClasses(pool, k))
                 log($"    few-shot {corpus.Kind} k = {k}: fewer than {k} '{c}' clips in the training folds; draws take all of them");
@@ -55,7 +54,7 @@ public static class FewShotExperiment
         if (section.Mode == Adaptation.HeadMode)
         {
             var draws = section.K.SelectMany(k => Enumerable.Range(0, section.Draws).Select(draw =>
-                (K: k, Draw: draw, Shots: FewShotDraws.Draw(pool, k, section.Seed, corpus.Kind, model.Fold, draw)))).ToList();
+                (K: k, Draw: draw, Shots: FewShotDraws.Draw(pool, k, section.Seed, corpus.Kind, cell.Fold, draw)))).ToList();
             // Only the clips some draw uses, and the test fold, are embedded.
             var needed = draws.SelectMany(d => d.Shots).Concat(test).DistinctBy(u => u.Id).OrderBy(u => u.Id, StringComparer.Ordinal).ToList();
             var windows = CachedEmbeddings(dir, needed, engine, store, log, corpus.Kind);
@@ -68,28 +67,29 @@ public static class FewShotExperiment
                 return new ShotEmbeddings(rows.Select(r => windows.Embeddings[r.Row]).ToList(),
                     rows.Select(r => (int)d.Shots[r.Clip].Label!.Value).ToList(), rows.Select(r => r.Clip).ToList());
             }).ToList();
-            var heads = HeadAdaptation.Adapt(engine.Model.head, sets, section.Head, model.Seed);
+            var heads = HeadAdaptation.Adapt(engine.Model.head, sets, section.Head, cell.Seed);
             for (int i = 0; i < draws.Count; i++)
             {
                 using var head = heads[i];
                 var scores = ClipScorer.FromWindows(testClip, test.Count, HeadAdaptation.Probabilities(head, testEmbeddings));
-                cells.Add(Evaluate(model, corpus, test, scores, draws[i].K, draws[i].Draw, section.Mode, draws[i].Shots.Count));
+                cells.Add(Evaluate(cell, corpus, test, scores, draws[i].K, draws[i].Draw, section.Mode, draws[i].Shots.Count));
             }
         }
         else
         {
-            var modelDir = Path.Combine(model.RunDir, "model");
+            var modelDir = Path.Combine(runDir, "model");
+            var recipe = grid.TrainingRecipe(cell);
             foreach (var k in section.K)
                 for (int draw = 0; draw < section.Draws; draw++)
                 {
-                    var shots = FewShotDraws.Draw(pool, k, section.Seed, corpus.Kind, model.Fold, draw);
+                    var shots = FewShotDraws.Draw(pool, k, section.Seed, corpus.Kind, cell.Fold, draw);
                     var work = Path.Combine(dir, $"k{k}-draw{draw}");
                     log($"    few-shot {corpus.Kind}: full adaptation, k = {k}, draw {draw}");
                     if (!File.Exists(Path.Combine(work, "model", "config.json")))
-                        FullAdaptation.Run(modelDir, model.Recipe, shots, section.Steps, model.Seed, work, device, store, log);
-                    using var adapted = TorchEmotionEngine.Load(work, device, model.Recipe.Training.EvalBatch);
+                        FullAdaptation.Run(modelDir, recipe, shots, section.Steps, cell.Seed, work, grid.Device, store, log);
+                    using var adapted = TorchEmotionEngine.Load(work, grid.Device, recipe.Training.EvalBatch);
                     var preds = ZeroShotEvaluation.Run(adapted, test, store);
-                    cells.Add(FewShotCell.From(preds.ToCell(model.Method, corpus.Kind, model.Fold, model.Seed, model.Variant, model.RelativeRunDir), k, draw, section.Mode, shots.Count));
+                    cells.Add(FewShotCell.From(preds.ToCell(cell.Method, corpus.Kind, cell.Fold, cell.Seed, cell.Variant, cell.RunDir), k, draw, section.Mode, shots.Count));
                 }
         }
         log($"    few-shot {corpus.Kind} ({section.Mode}, {watch.Elapsed.TotalSeconds:0.0} s): UAR " +
@@ -98,12 +98,12 @@ public static class FewShotExperiment
         return cells;
     }
 
-    private static FewShotCell Evaluate(Model model, ICorpus corpus, List<Utterance> test, ClipScores scores, int k, int draw, string mode, int shots)
+    private static FewShotCell Evaluate(GridCell cell, ICorpus corpus, List<Utterance> test, ClipScores scores, int k, int draw, string mode, int shots)
     {
         var truth = test.Select(u => (int)u.Label!.Value).ToArray();
-        var cell = new Predictions(test, truth, scores.Predicted, scores.Probabilities, null)
-            .ToCell(model.Method, corpus.Kind, model.Fold, model.Seed, model.Variant, model.RelativeRunDir);
-        return FewShotCell.From(cell, k, draw, mode, shots);
+        var scored = new Predictions(test, truth, scores.Predicted, scores.Probabilities, null)
+            .ToCell(cell.Method, corpus.Kind, cell.Fold, cell.Seed, cell.Variant, cell.RunDir);
+        return FewShotCell.From(scored, k, draw, mode, shots);
     }
 
     private sealed record Embedded(float[][] Embeddings, Dictionary<string, List<int>> Rows);

@@ -16,7 +16,7 @@ public sealed class PredictionStatus
     public sealed class ShardState
     {
         [JsonPropertyName("shard")] public int Shard { get; set; }
-        [JsonPropertyName("state")] public string State { get; set; } = ExperimentStatus.Pending;
+        [JsonPropertyName("state")] public string State { get; set; } = TaskState.Pending;
         [JsonPropertyName("files")] public int Files { get; set; }
         [JsonPropertyName("files_done")] public int FilesDone { get; set; }
         [JsonPropertyName("files_failed")] public int FilesFailed { get; set; }
@@ -49,23 +49,18 @@ public sealed class PredictionStatus
     {
         workDir = Path.GetFullPath(workDir);
         var settings = SlurmPrediction.ReadSettings(workDir);
-        var jobs = SlurmPrediction.ReadJobs(workDir);
-        var latest = jobs.LatestJobByShard();
+        var jobs = SlurmJobs<SlurmPrediction.Submission>.Read(workDir);
+        var latest = jobs.LatestJobByTask();
         var shards = Enumerable.Range(0, settings.Shards).ToList();
         var owners = shards.ToDictionary(k => k, k => CellClaim.ReadOwner(SlurmPrediction.ShardDir(workDir, k)));
         var attempts = shards.ToDictionary(k => k, k => CellAttempt.Read(SlurmPrediction.ShardDir(workDir, k)));
         var merge = jobs.Submissions.LastOrDefault()?.MergeJob;
-
-        var arrayJobs = latest.Values.Concat(owners.Values.Select(o => o?.Job)).Where(j => j != null).Select(j => j!.Split('_')[0]).ToHashSet();
-        if (merge != null) arrayJobs.Add(merge);
-        bool answered = arrayJobs.Count > 0 && SlurmCommands.Find("squeue") != null && slurm.Run("scontrol", ["ping"]).ExitCode == 0;
-        var states = answered ? slurm.JobStates(arrayJobs) : new Dictionary<string, string>();
-        (bool, string?) Probe(string job) => (answered, states.GetValueOrDefault(job));
+        var queue = SlurmQueue.Ask(latest.Values.Concat(owners.Values.Select(o => o?.Job)).Append(merge), slurm);
 
         var status = new PredictionStatus
         {
-            Dir = workDir, Out = settings.Out, Files = settings.Files, Total = settings.Shards, SlurmAnswered = answered, MergeJob = merge,
-            MergeState = merge != null ? states.GetValueOrDefault(merge) : null,
+            Dir = workDir, Out = settings.Out, Files = settings.Files, Total = settings.Shards, SlurmAnswered = queue.Answered, MergeJob = merge,
+            MergeState = merge != null ? queue.StateOf(merge) : null,
         };
         foreach (var k in shards)
         {
@@ -79,35 +74,18 @@ public sealed class PredictionStatus
             s.Job = who?.Job ?? submitted;
             s.Host = who?.Host;
             s.AttemptHosts = attempt?.Attempts.Select(a => a.Host).ToList() ?? new();
-            if (attempt is { State: CellAttempt.StateDone }) s.State = ExperimentStatus.Done;
-            else if (owner != null)
-            {
-                if (owner.IsAlive(Probe)) s.State = ExperimentStatus.Running;
-                else if (owner.Job != null && states.GetValueOrDefault(owner.Job) is "PENDING" or "REQUEUED" or "REQUEUE_HOLD") s.State = ExperimentStatus.Pending;
-                else
-                {
-                    s.State = ExperimentStatus.Failed;
-                    s.Error = "the task ended without finishing (killed: time limit, memory, node failure?); see its log";
-                }
-            }
-            else if (attempt is { State: CellAttempt.StateFailed })
-            {
-                s.State = ExperimentStatus.Failed;
-                s.Error = attempt.Error;
-            }
-            if (s.Job != null && states.TryGetValue(s.Job, out var slurmState)) s.SlurmState = slurmState;
+            (s.State, s.Error) = attempt is { State: CellAttempt.StateDone } ? (TaskState.Done, null)
+                : TaskState.OfUnfinished(owner, attempt, queue, "the task ended without finishing (killed: time limit, memory, node failure?); see its log");
+            if (s.Job != null && queue.StateOf(s.Job) is { } slurmState) s.SlurmState = slurmState;
             var log = Path.Combine(workDir, SlurmPrediction.ShardLog(k));
             s.Log = File.Exists(log) ? log : null;
             status.Shards.Add(s);
         }
         status.FilesDone = status.Shards.Sum(s => s.FilesDone);
         status.FailedFiles = status.Shards.Sum(s => s.FilesFailed);
-        status.DoneCount = status.Shards.Count(s => s.State == ExperimentStatus.Done);
-        status.RunningCount = status.Shards.Count(s => s.State == ExperimentStatus.Running);
-        status.PendingCount = status.Shards.Count(s => s.State == ExperimentStatus.Pending);
-        status.FailedCount = status.Shards.Count(s => s.State == ExperimentStatus.Failed);
+        (status.DoneCount, status.RunningCount, status.PendingCount, status.FailedCount) = TaskState.Count(status.Shards.Select(s => s.State).ToList());
         var submittedLast = jobs.Submissions.LastOrDefault()?.Submitted;
-        status.Merged = File.Exists(settings.Out) && (submittedLast == null || File.GetLastWriteTimeUtc(settings.Out) >= submittedLast.Value.AddSeconds(-5)) ? settings.Out : null;
+        status.Merged = (submittedLast == null ? File.Exists(settings.Out) : SlurmJobs.WrittenSince(settings.Out, submittedLast.Value)) ? settings.Out : null;
         return status;
     }
 
@@ -121,9 +99,9 @@ public sealed class PredictionStatus
         sb.Append($"{"shard",5}  {"state",-8} {"files",13}  {"job",-14} {"host",-10} log\n");
         foreach (var s in Shards)
         {
-            sb.Append($"{s.Shard,5}  {s.State,-8} {$"{s.FilesDone}/{s.Files}",13}  {(s.Job ?? "-") + (s.SlurmState is { } st && s.State != ExperimentStatus.Done ? $" {st}" : ""),-14} {s.Host ?? "-",-10} {s.Log ?? "-"}\n");
+            sb.Append($"{s.Shard,5}  {s.State,-8} {$"{s.FilesDone}/{s.Files}",13}  {(s.Job ?? "-") + (s.SlurmState is { } st && s.State != TaskState.Done ? $" {st}" : ""),-14} {s.Host ?? "-",-10} {s.Log ?? "-"}\n");
             if (s.AttemptHosts.Count > 1) sb.Append($"       attempts on: {string.Join(", ", s.AttemptHosts)}\n");
-            if (s.State == ExperimentStatus.Failed && s.Error != null) sb.Append($"       error: {s.Error}\n");
+            if (s.State == TaskState.Failed && s.Error != null) sb.Append($"       error: {s.Error}\n");
         }
         if (MergeJob != null) sb.Append($"merge job: {MergeJob}{(MergeState != null ? $" {MergeState}" : "")}, log {Path.Combine(Dir, SlurmPrediction.MergeLog)}\n");
         sb.Append(Merged != null ? $"merged: {Merged}\n" : "merged: not written yet\n");

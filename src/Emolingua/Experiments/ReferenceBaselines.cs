@@ -27,17 +27,20 @@ public static class ReferenceBaselines
 {
     public const int Seed = 0;
 
-    public static List<Cell> Run(ExperimentRecipe exp, IReadOnlyList<string> methods, string? dataDir, ExperimentTestSets tests,
-        WaveformStore store, string outDir, Action<string> log)
+    /// <summary>The reference rows of every fold of the grid (its recipe's <c>references</c>), cached under OUT/reference/.</summary>
+    public static List<Cell> Run(GridContext grid)
     {
+        var (exp, tests, log) = (grid.Experiment, grid.Tests, grid.Log);
+        var methods = exp.References;
         var cells = new List<Cell>();
         if (methods.Count == 0 || tests.Kinds.Count == 0) return cells;
-        var entry = exp.Runs.FirstOrDefault(r => r.Column == Methods.Baseline) ?? exp.Runs[0];
-        var features = new FeatureCache(Path.Combine(outDir, "reference", "features.csv"), store);
+        var baseline = exp.Runs.FindIndex(r => r.Column == Methods.Baseline);
+        var entry = baseline >= 0 ? baseline : 0;
+        var features = new FeatureCache(Path.Combine(grid.Plan.OutDir, "reference", "features.csv"), grid.Store);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         foreach (var fold in exp.Folds)
         {
-            var foldDir = Path.Combine(outDir, "reference", $"fold{fold}");
+            var foldDir = Path.Combine(grid.Plan.OutDir, "reference", $"fold{fold}");
             var cellsPath = Path.Combine(foldDir, "cells.json");
             if (File.Exists(cellsPath))
             {
@@ -47,7 +50,9 @@ public static class ReferenceBaselines
             }
             try
             {
-                cells.AddRange(RunFold(exp, methods, dataDir, tests, features, entry, fold, foldDir, cellsPath, outDir, log));
+                // The English data of the entry's first seed of this fold (a reference row draws nothing at random).
+                var english = grid.Plan.Cells.First(c => c.Entry == entry && c.Fold == fold && c.Seed == exp.Seeds[0]);
+                cells.AddRange(RunFold(grid, features, english, foldDir, cellsPath));
                 log($"reference rows, fold {fold}: done ({watch.Elapsed.TotalSeconds:0.0} s so far)");
             }
             catch (EmolinguaException e)
@@ -60,11 +65,11 @@ public static class ReferenceBaselines
         return cells;
     }
 
-    private static List<Cell> RunFold(ExperimentRecipe exp, IReadOnlyList<string> methods, string? dataDir, ExperimentTestSets tests,
-        FeatureCache features, ExperimentRecipe.RunEntry entry, int fold, string foldDir, string cellsPath,
-        string outDir, Action<string> log)
+    /// <param name="englishCell">The grid cell whose training recipe names the fold's English data.</param>
+    private static List<Cell> RunFold(GridContext grid, FeatureCache features, GridCell englishCell, string foldDir, string cellsPath)
     {
-        var english = TrainingData.Load(exp.TrainingRecipe(entry, fold, exp.Seeds[0]), dataDir, needEnglish: true, needUnlabeled: false).EnglishTrain
+        var (methods, tests, log, fold) = (grid.Experiment.References, grid.Tests, grid.Log, englishCell.Fold);
+        var english = TrainingData.Load(grid.TrainingRecipe(englishCell), grid.Plan.DataDir, needEnglish: true, needUnlabeled: false).EnglishTrain
             .Where(u => u.Label != null).ToList();
         var englishLabels = english.Select(u => (int)u.Label!.Value).ToArray();
         int majority = ReferenceScores.MajorityClass(englishLabels, Predictions.Labels.Length);
@@ -82,7 +87,7 @@ public static class ReferenceBaselines
             if (test.Count == 0) continue;
             var truth = test.Select(u => (int)u.Label!.Value).ToArray();
             var genders = test.Select(u => u.Gender.ToString().ToLowerInvariant()).ToList();
-            var runDir = Path.GetRelativePath(outDir, foldDir);
+            var runDir = Path.GetRelativePath(grid.Plan.OutDir, foldDir);
             if (methods.Contains(Methods.Chance))
                 foldCells.Add(Tagged(ReferenceScores.Chance(kind, fold, Seed, truth, Predictions.Labels, genders), runDir));
             if (methods.Contains(Methods.Majority))

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Emolingua.Evaluation;
 using Emolingua.Util;
@@ -26,7 +25,6 @@ public static class SlurmGrid
 
     public const string CellsScript = "slurm/cells.sbatch";
     public const string ReportScript = "slurm/report.sbatch";
-    public const string JobsFile = "slurm/jobs.json";
     public const string ReportLog = "logs/report.log";
     /// <summary>Seconds before the time limit at which Slurm sends SIGUSR1 (checkpoint and requeue), when --time allows.</summary>
     public const int DefaultSignalSeconds = 300;
@@ -34,62 +32,40 @@ public static class SlurmGrid
     public static string CellLogRelative(int cell) => $"logs/cell-{cell}.log";
 
     /// <summary>One sbatch call pair: the array (null when every cell was already done or running) and its report job.</summary>
-    public sealed class Submission
+    public sealed class Submission : ISlurmSubmission
     {
         [JsonPropertyName("array_job")] public string? ArrayJob { get; set; }
         [JsonPropertyName("report_job")] public string ReportJob { get; set; } = "";
         [JsonPropertyName("cells")] public List<int> Cells { get; set; } = new();
         [JsonPropertyName("submitted")] public DateTime Submitted { get; set; }
+
+        IReadOnlyList<int> ISlurmSubmission.Tasks => Cells;
+        string ISlurmSubmission.FinalJob => ReportJob;
     }
 
-    public sealed class JobsRecord
-    {
-        [JsonPropertyName("submissions")] public List<Submission> Submissions { get; set; } = new();
-
-        /// <summary>The Slurm job id ("ARRAY_N") of the last submission that included each cell.</summary>
-        public Dictionary<int, string> LatestJobByCell()
-        {
-            var jobs = new Dictionary<int, string>();
-            foreach (var s in Submissions.Where(s => s.ArrayJob != null))
-                foreach (var c in s.Cells) jobs[c] = $"{s.ArrayJob}_{c}";
-            return jobs;
-        }
-    }
-
-
-    public static JobsRecord ReadJobs(string outDir)
-    {
-        var path = Path.Combine(outDir, JobsFile);
-        if (!File.Exists(path)) return new JobsRecord();
-        try { return JsonSerializer.Deserialize<JobsRecord>(File.ReadAllText(path), Json.Indented) ?? new JobsRecord(); }
-        catch (JsonException e) { throw new EmolinguaException(path, $"not valid JSON: {e.Message}"); }
-    }
-
-    /// <summary>Plans and submits the grid; with <see cref="Options.Wait"/> blocks until the report job has ended.</summary>
+    /// <summary>Submits the planned grid; with <see cref="Options.Wait"/> blocks until the report job has ended.</summary>
+    /// <param name="plan">Made from <paramref name="exp"/> (<see cref="ExperimentPlan.Create"/>); written into its folder once Slurm accepts the request.</param>
     /// <param name="launcher">The command that runs the Emolingua CLI on a compute node (e.g. the dotnet host and Emolingua.Cli.dll).</param>
     /// <param name="print">Job ids and the final summary (stdout).</param>
     /// <param name="log">Progress (stderr).</param>
     /// <returns>The report of a --wait run, else null.</returns>
-    public static ExperimentReport? Submit(ExperimentRecipe exp, string outDir, string? dataDir, string device, bool resume, Options o,
+    public static ExperimentReport? Submit(ExperimentPlan plan, ExperimentRecipe exp, bool resume, Options o,
         IReadOnlyList<string> launcher, Action<string> print, Action<string> log, SlurmCommands? slurm = null)
     {
         slurm ??= new SlurmCommands();
-        outDir = Path.GetFullPath(outDir);
+        var outDir = plan.OutDir;
         if (File.Exists(Path.Combine(outDir, "results.json")) && !resume)
             throw new EmolinguaException(outDir, "already holds experiment results; pass --resume to submit its unfinished cells or choose another --out");
         if (SlurmCommands.Find("sbatch") == null)
             throw new EmolinguaException("--slurm: sbatch not found on PATH (run on a machine with the Slurm client tools, e.g. a login node; without Slurm, leave out --slurm)");
         slurm.RequireController();
 
-        var plan = ExperimentPlan.Create(exp, outDir, dataDir, device);
         // Not submitted again: finished cells, cells whose earlier task Slurm still holds, cells a live process runs.
-        var queued = QueuedCells(outDir, slurm);
-        var todo = plan.Cells.Where(c => !CellRunner.IsDone(plan, c) && !queued.Contains(c.Index)
-                                         && !(CellClaim.ReadOwner(plan.RunDir(c)) is { } owner && owner.IsAlive(slurm.JobStateProbe)))
-                             .Select(c => c.Index).ToList();
+        var jobs = SlurmJobs<Submission>.Read(outDir);
+        var todo = jobs.ToSubmit(plan.Cells.Select(c => c.Index), i => CellRunner.IsDone(plan, plan.Cells[i]), i => plan.RunDir(plan.Cells[i]), slurm);
 
-        int cpus = o.CpusPerTask ?? DefaultCpus(exp, plan);
-        int? gpus = o.GpusPerTask ?? (device == "cuda" ? 1 : null);
+        int cpus = o.CpusPerTask ?? DefaultCpus(plan);
+        int? gpus = o.GpusPerTask ?? (plan.Device == "cuda" ? 1 : null);
         var cellsScript = CellsScriptText(exp, plan, o, cpus, gpus, launcher);
         var reportScript = ReportScriptText(exp, plan, o, launcher);
         var arrayOption = $"--array={ArraySpec(todo)}{(o.MaxParallel is { } k ? $"%{k}" : "")}";
@@ -113,27 +89,15 @@ public static class SlurmGrid
         else print($"no cells to submit: {plan.Cells.Count(c => CellRunner.IsDone(plan, c))} done, the rest running or queued");
         var reportJob = slurm.Submit(arrayJob != null ? [$"--dependency=afterany:{arrayJob}"] : [], Path.Combine(outDir, ReportScript));
         print($"submitted report job {reportJob}{(arrayJob != null ? $" (after job array {arrayJob})" : "")}");
-        var jobs = ReadJobs(outDir);
-        jobs.Submissions.Add(new Submission { ArrayJob = arrayJob, ReportJob = reportJob, Cells = todo, Submitted = submittedAt });
-        AtomicFile.WriteAllText(Path.Combine(outDir, JobsFile), JsonSerializer.Serialize(jobs, Json.Indented) + "\n");
+        jobs.Add(outDir, new Submission { ArrayJob = arrayJob, ReportJob = reportJob, Cells = todo, Submitted = submittedAt });
         print($"scripts: {Path.Combine(outDir, "slurm")}/, logs: {Path.Combine(outDir, "logs")}/; progress: ./emolingua experiment status {outDir}");
         if (!o.Wait) return null;
         return Wait(plan, reportJob, submittedAt, o.PollInterval, slurm, log);
     }
 
-    /// <summary>Cells whose last submitted task Slurm still holds (pending or running): submitting them again would only wait on their lock.</summary>
-    private static HashSet<int> QueuedCells(string outDir, SlurmCommands slurm)
-    {
-        var latest = ReadJobs(outDir).LatestJobByCell();
-        if (latest.Count == 0) return new();
-        var states = slurm.JobStates(latest.Values.Select(j => j.Split('_')[0]));
-        return latest.Where(kv => states.TryGetValue(kv.Value, out var s) && (s is "PENDING" or "REQUEUED" or "REQUEUE_HOLD" || CellOwner.IsActive(s)))
-            .Select(kv => kv.Key).ToHashSet();
-    }
-
     /// <summary>The recipes' thread setting (the largest in the grid), else 1.</summary>
-    private static int DefaultCpus(ExperimentRecipe exp, ExperimentPlan plan) =>
-        plan.Cells.Select(c => exp.TrainingRecipe(exp.Runs[c.Entry], c.Fold, c.Seed).Training.Threads ?? 1).DefaultIfEmpty(1).Max();
+    private static int DefaultCpus(ExperimentPlan plan) =>
+        plan.Cells.Select(c => plan.TrainingRecipe(c).Training.Threads ?? 1).DefaultIfEmpty(1).Max();
 
     /// <summary>"0-3,5,7-8": Slurm's --array syntax for the cell numbers.</summary>
     public static string ArraySpec(IReadOnlyList<int> cells)
@@ -246,26 +210,15 @@ public static class SlurmGrid
     /// <param name="poll">Between two looks at the queue; default 1 s for the first minute (short grids), then 5 s.</param>
     public static ExperimentReport Wait(ExperimentPlan plan, string reportJob, DateTime submittedAt, TimeSpan? poll, SlurmCommands slurm, Action<string> log)
     {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        string last = "";
-        bool warned = false;
-        while (true)
-        {
-            var state = slurm.TryJobState(reportJob, out bool answered);
-            if (answered && (state == null || !(state is "PENDING" or "REQUEUED" or "REQUEUE_HOLD" || CellOwner.IsActive(state)))) break;
-            if (!answered && !warned) { log($"waiting: Slurm does not answer; still waiting for report job {reportJob}"); warned = true; }
-            var progress = ExperimentStatus.QuickCounts(plan);
-            if (progress != last) { log($"waiting for report job {reportJob}: {progress}"); last = progress; }
-            Thread.Sleep(poll ?? TimeSpan.FromSeconds(watch.Elapsed < TimeSpan.FromMinutes(1) ? 1 : 5));
-        }
+        SlurmJobs.WaitForEnd(slurm, reportJob, "report job", poll, log, () => $"waiting for report job {reportJob}: {ExperimentStatus.QuickCounts(plan)}");
         var status = ExperimentStatus.Read(plan.OutDir, slurm);
-        var failed = status.Cells.Where(c => c.State == ExperimentStatus.Failed || c.State == ExperimentStatus.Pending).ToList();
+        var failed = status.Cells.Where(c => c.State == TaskState.Failed || c.State == TaskState.Pending).ToList();
         if (failed.Count > 0)
             throw new EmolinguaException(plan.OutDir, $"{failed.Count} of {status.Total} cells did not finish: " +
                 string.Join("; ", failed.Select(c => $"cell {c.Cell} ({c.Describe}) {c.State}{(c.Log != null ? $", log {c.Log}" : "")}")) +
                 $" (resubmit with --slurm --resume; details: ./emolingua experiment status {plan.OutDir})");
         var results = Path.Combine(plan.OutDir, "results.json");
-        if (!File.Exists(results) || File.GetLastWriteTimeUtc(results) < submittedAt.AddSeconds(-5))
+        if (!SlurmJobs.WrittenSince(results, submittedAt))
             throw new EmolinguaException(results, $"the report job {reportJob} did not write it (see {Path.Combine(plan.OutDir, ReportLog)})");
         return ExperimentReport.Load(results);
     }

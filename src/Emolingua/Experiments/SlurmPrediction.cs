@@ -23,7 +23,6 @@ public static class SlurmPrediction
     public const string SettingsFile = "shards.json";
     public const string ShardsScript = "slurm/shards.sbatch";
     public const string MergeScript = "slurm/merge.sbatch";
-    public const string JobsFile = "slurm/jobs.json";
     public const string MergeLog = "logs/merge.log";
     public const string ProgressFile = "progress.json";
     /// <summary>Files per shard when --shards is not given.</summary>
@@ -57,25 +56,15 @@ public static class SlurmPrediction
 
     public sealed record Options(string Model, string Engine, string Device, bool Segments, double MinConfidence, int Jobs, int? Shards, bool Resume);
 
-    public sealed class Submission
+    public sealed class Submission : ISlurmSubmission
     {
         [JsonPropertyName("array_job")] public string? ArrayJob { get; set; }
         [JsonPropertyName("merge_job")] public string MergeJob { get; set; } = "";
         [JsonPropertyName("shards")] public List<int> Shards { get; set; } = new();
         [JsonPropertyName("submitted")] public DateTime Submitted { get; set; }
-    }
 
-    public sealed class JobsRecord
-    {
-        [JsonPropertyName("submissions")] public List<Submission> Submissions { get; set; } = new();
-
-        public Dictionary<int, string> LatestJobByShard()
-        {
-            var jobs = new Dictionary<int, string>();
-            foreach (var s in Submissions.Where(s => s.ArrayJob != null))
-                foreach (var k in s.Shards) jobs[k] = $"{s.ArrayJob}_{k}";
-            return jobs;
-        }
+        IReadOnlyList<int> ISlurmSubmission.Tasks => Shards;
+        string ISlurmSubmission.FinalJob => MergeJob;
     }
 
     public static string WorkDirOf(string outCsv) => Path.GetFullPath(outCsv) + Suffix;
@@ -85,14 +74,6 @@ public static class SlurmPrediction
         var path = Path.Combine(workDir, SettingsFile);
         if (!File.Exists(path)) throw new EmolinguaException(workDir, $"is not a sharded prediction folder (no {SettingsFile}; made by predict --out OUT.csv --slurm)");
         try { return JsonSerializer.Deserialize<Settings>(File.ReadAllText(path), Json.Indented) ?? throw new JsonException("empty"); }
-        catch (JsonException e) { throw new EmolinguaException(path, $"not valid JSON: {e.Message}"); }
-    }
-
-    public static JobsRecord ReadJobs(string workDir)
-    {
-        var path = Path.Combine(workDir, JobsFile);
-        if (!File.Exists(path)) return new JobsRecord();
-        try { return JsonSerializer.Deserialize<JobsRecord>(File.ReadAllText(path), Json.Indented) ?? new JobsRecord(); }
         catch (JsonException e) { throw new EmolinguaException(path, $"not valid JSON: {e.Message}"); }
     }
 
@@ -129,9 +110,8 @@ public static class SlurmPrediction
         }
         slurm.RequireController();
 
-        var queued = QueuedShards(workDir, slurm);
-        var todo = Enumerable.Range(0, settings.Shards).Where(k => !IsDone(workDir, k) && !queued.Contains(k)
-            && !(CellClaim.ReadOwner(ShardDir(workDir, k)) is { } owner && owner.IsAlive(slurm.JobStateProbe))).ToList();
+        var jobs = SlurmJobs<Submission>.Read(workDir);
+        var todo = jobs.ToSubmit(Enumerable.Range(0, settings.Shards), k => IsDone(workDir, k), k => ShardDir(workDir, k), slurm);
         int cpus = o.CpusPerTask ?? settings.Jobs;
         var shardsScript = ShardsScriptText(settings, workDir, o, cpus, launcher);
         var mergeScript = MergeScriptText(workDir, o, launcher);
@@ -159,20 +139,9 @@ public static class SlurmPrediction
         else print($"no shards to submit: {Enumerable.Range(0, settings.Shards).Count(k => IsDone(workDir, k))} done, the rest running or queued");
         var mergeJob = slurm.Submit(arrayJob != null ? [$"--dependency=afterany:{arrayJob}"] : [], Path.Combine(workDir, MergeScript));
         print($"submitted merge job {mergeJob}{(arrayJob != null ? $" (after job array {arrayJob})" : "")}");
-        var jobs = ReadJobs(workDir);
-        jobs.Submissions.Add(new Submission { ArrayJob = arrayJob, MergeJob = mergeJob, Shards = todo, Submitted = submittedAt });
-        AtomicFile.WriteAllText(Path.Combine(workDir, JobsFile), JsonSerializer.Serialize(jobs, Json.Indented) + "\n");
+        jobs.Add(workDir, new Submission { ArrayJob = arrayJob, MergeJob = mergeJob, Shards = todo, Submitted = submittedAt });
         print($"inputs, shards and logs: {workDir}/; progress: ./emolingua predict status {workDir}");
         return o.Wait ? Wait(workDir, mergeJob, submittedAt, o.PollInterval, slurm, log) : 0;
-    }
-
-    private static HashSet<int> QueuedShards(string workDir, SlurmCommands slurm)
-    {
-        var latest = ReadJobs(workDir).LatestJobByShard();
-        if (latest.Count == 0) return new();
-        var states = slurm.JobStates(latest.Values.Select(j => j.Split('_')[0]));
-        return latest.Where(kv => states.TryGetValue(kv.Value, out var s) && (s is "PENDING" or "REQUEUED" or "REQUEUE_HOLD" || CellOwner.IsActive(s)))
-            .Select(kv => kv.Key).ToHashSet();
     }
 
     public static bool IsDone(string workDir, int shard) => CellAttempt.Read(ShardDir(workDir, shard)) is { State: CellAttempt.StateDone };
@@ -339,28 +308,26 @@ public static class SlurmPrediction
         var s = ReadSettings(workDir);
         var watch = Stopwatch.StartNew();
         int? firstDone = null;
-        string last = "";
-        bool warned = false;
-        while (true)
+        bool first = true;
+        SlurmJobs.WaitForEnd(slurm, mergeJob, "merge job", poll, log, () =>
         {
-            var state = slurm.TryJobState(mergeJob, out bool answered);
-            if (answered && (state == null || !(state is "PENDING" or "REQUEUED" or "REQUEUE_HOLD" || CellOwner.IsActive(state)))) break;
-            if (!answered && !warned) { log($"waiting: Slurm does not answer; still waiting for merge job {mergeJob}"); warned = true; }
             int done = Enumerable.Range(0, s.Shards).Sum(k => ReadProgress(workDir, k)?.Done ?? 0);
             firstDone ??= done;
             double rate = (done - firstDone.Value) / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
             var line = FormattableString.Invariant($"predict {done}/{s.Files} files, {rate:0.0} files/s") +
                        (rate > 0 && done < s.Files ? $", ETA {TimeSpan.FromSeconds(Math.Ceiling((s.Files - done) / rate)):c}" : "");
-            if (line != last && (done != 0 || last.Length == 0)) { log(line); last = line; }
-            Thread.Sleep(poll ?? TimeSpan.FromSeconds(watch.Elapsed < TimeSpan.FromMinutes(1) ? 1 : 5));
-        }
+            // The first line, then only lines with files done.
+            bool show = done != 0 || first;
+            first = false;
+            return show ? line : null;
+        });
         var status = PredictionStatus.Read(workDir, slurm);
-        var bad = status.Shards.Where(x => x.State != ExperimentStatus.Done).ToList();
+        var bad = status.Shards.Where(x => x.State != TaskState.Done).ToList();
         if (bad.Count > 0)
             throw new EmolinguaException(workDir, $"{bad.Count} of {status.Total} shards did not finish: " +
                 string.Join("; ", bad.Select(x => $"shard {x.Shard} {x.State}{(x.Log != null ? $", log {x.Log}" : "")}")) +
                 $" (resubmit with --slurm --resume; details: ./emolingua predict status {workDir})");
-        if (!File.Exists(s.Out) || File.GetLastWriteTimeUtc(s.Out) < submittedAt.AddSeconds(-5))
+        if (!SlurmJobs.WrittenSince(s.Out, submittedAt))
             throw new EmolinguaException(s.Out, $"the merge job {mergeJob} did not write it (see {Path.Combine(workDir, MergeLog)})");
         int failed = status.FailedFiles;
         log($"predict: {s.Files} files in {s.Out}, {failed} failed{(failed > 0 ? " (see the error column)" : "")}");
