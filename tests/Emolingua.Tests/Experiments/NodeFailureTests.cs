@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Emolingua.Tests.Cli;
@@ -15,35 +14,6 @@ namespace Emolingua.Tests.Experiments;
 public class NodeFailureTests(SlurmCluster cluster)
 {
     private static readonly string Cpus = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture);
-
-    private CliResult Submit(string grid, string outDir, params string[] extra) =>
-        CliHarness.RunInProcess(["experiment", grid, "--data", cluster.Data, "--out", outDir, "--slurm", .. extra]);
-
-    /// <summary>The job id in "submitted job array 12: ..." or "submitted report job 13 ...".</summary>
-    private static string JobOf(CliResult r, string what) =>
-        r.OutLines.Single(l => l.StartsWith($"submitted {what} ")).Split(' ')[3].TrimEnd(':');
-
-    private string NodeOf(string job) => cluster.Tool("squeue", "-h", "-j", job, "-o", "%N").Trim();
-
-    private void WaitUntil(Func<bool> condition, TimeSpan limit, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(watch.Elapsed < limit, what);
-            Thread.Sleep(100);
-        }
-    }
-
-    private void WaitForJobEnd(string job)
-    {
-        var watch = Stopwatch.StartNew();
-        while (cluster.Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() is { Length: > 0 } state && state is not ("COMPLETED" or "FAILED" or "CANCELLED"))
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(10), $"job {job} still {state}");
-            Thread.Sleep(500);
-        }
-    }
 
     /// <summary>Both nodes in service again whatever a test did to them.</summary>
     private void RestoreNodes()
@@ -70,18 +40,18 @@ public class NodeFailureTests(SlurmCluster cluster)
         {
             // node1 drained, so the cell starts on node2; then node1 takes work again.
             cluster.Tool("scontrol", "update", "nodename=node1", "state=drain", "reason=test");
-            var r = Submit(grid, outDir, "--cpus-per-task", Cpus);
+            var r = cluster.SubmitGrid(grid, outDir, "--cpus-per-task", Cpus);
             Assert.True(r.ExitCode == 0, r.Err);
-            var job = JobOf(r, "job array") + "_0";
-            var reportJob = JobOf(r, "report job");
-            WaitUntil(() => NodeOf(job) == "node2", TimeSpan.FromMinutes(2), $"{job} did not start on node2");
+            var job = SlurmCluster.JobOf(r, "job array") + "_0";
+            var reportJob = SlurmCluster.JobOf(r, "report job");
+            SlurmCluster.WaitUntil(() => cluster.NodeOf(job) == "node2", TimeSpan.FromMinutes(2), $"{job} did not start on node2");
             cluster.Tool("scontrol", "update", "nodename=node1", "state=resume");
 
             // 1. node2 loses power past the first checkpoint: no signal, nothing written. Slurm marks it down and requeues.
             WaitForStep(metrics, 20);
             cluster.KillNode(2);
             WaitForRequeue(cluster, job);
-            WaitUntil(() => NodeOf(job) == "node1", TimeSpan.FromMinutes(2), $"{job} did not restart on node1");
+            SlurmCluster.WaitUntil(() => cluster.NodeOf(job) == "node1", TimeSpan.FromMinutes(2), $"{job} did not restart on node1");
             cluster.StartNode(2);
             cluster.WaitForNodes();
             Assert.Equal("node2", JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "runs", "baseline", "fold1-seed0", "attempt.json")))!["attempts"]![0]!["host"]!.GetValue<string>());
@@ -93,9 +63,9 @@ public class NodeFailureTests(SlurmCluster cluster)
             cluster.Tool("scontrol", "update", "nodename=node1", "state=down", "reason=test");
             // Slurm counts a down node's task as gone at once; here it still checkpoints. Slurm's own hold of a requeued
             // job (~2 minutes) covers that; the test, which lets the job start at once, waits for the process instead.
-            WaitUntil(() => !Directory.Exists($"/proc/{pid}"), TimeSpan.FromMinutes(2), "the task on node1 did not stop");
+            SlurmCluster.WaitUntil(() => !Directory.Exists($"/proc/{pid}"), TimeSpan.FromMinutes(2), "the task on node1 did not stop");
             WaitForRequeue(cluster, job);
-            WaitForJobEnd(reportJob);
+            cluster.WaitForJobEnd(reportJob);
         }
         finally { RestoreNodes(); }
 
@@ -123,10 +93,10 @@ public class NodeFailureTests(SlurmCluster cluster)
         Recipe(work.Path, "baseline", steps: 15, epochs: 4);
         var grid = Grid(work.Path, "capped", [1, 2], English, Run("baseline", "baseline.json", "manifest"));
         var outDir = work.File("slurm");
-        var r = Submit(grid, outDir, "--max-requeues", "1", "--cpus-per-task", Cpus);
+        var r = cluster.SubmitGrid(grid, outDir, "--max-requeues", "1", "--cpus-per-task", Cpus);
         Assert.True(r.ExitCode == 0, r.Err);
-        var job = JobOf(r, "job array") + "_0";
-        var reportJob = JobOf(r, "report job");
+        var job = SlurmCluster.JobOf(r, "job array") + "_0";
+        var reportJob = SlurmCluster.JobOf(r, "report job");
         Assert.Contains("--max-requeues 1", File.ReadAllText(Path.Combine(outDir, "slurm", "cells.sbatch")));
         var metrics = Path.Combine(outDir, "runs", "baseline", "fold1-seed0", "metrics.jsonl");
 
@@ -139,7 +109,7 @@ public class NodeFailureTests(SlurmCluster cluster)
         WaitForAttempts(Path.GetDirectoryName(metrics)!, 2);
         cluster.Tool("scontrol", "requeue", job);
         WaitForRequeue(cluster, job);
-        WaitForJobEnd(reportJob);
+        cluster.WaitForJobEnd(reportJob);
 
         var status = Status(outDir);
         var capped = status["cells"]![0]!;
@@ -195,10 +165,10 @@ public class NodeFailureTests(SlurmCluster cluster)
         {
             // The shard on node2 is killed with its node after writing some rows.
             string? onNode2 = null;
-            WaitUntil(() => (onNode2 = new[] { 0, 1 }.Select(k => $"{array}_{k}").FirstOrDefault(j => NodeOf(j) == "node2")) != null, TimeSpan.FromMinutes(2), "no shard started on node2");
+            SlurmCluster.WaitUntil(() => (onNode2 = new[] { 0, 1 }.Select(k => $"{array}_{k}").FirstOrDefault(j => cluster.NodeOf(j) == "node2")) != null, TimeSpan.FromMinutes(2), "no shard started on node2");
             int shard = int.Parse(onNode2!.Split('_')[1], CultureInfo.InvariantCulture);
             var shardCsv = Path.Combine(workDir, $"shard-{shard}.csv");
-            WaitUntil(() => File.Exists(shardCsv) && File.ReadAllLines(shardCsv).Length >= 3, TimeSpan.FromMinutes(3), $"shard {shard} wrote no rows");
+            SlurmCluster.WaitUntil(() => File.Exists(shardCsv) && File.ReadAllLines(shardCsv).Length >= 3, TimeSpan.FromMinutes(3), $"shard {shard} wrote no rows");
             cluster.KillNode(2);
             Assert.False(File.ReadAllText(Path.Combine(workDir, "shards", shard.ToString(CultureInfo.InvariantCulture), "attempt.json")).Contains("\"done\""),
                 "the shard finished before its node was killed: the test would prove nothing");
@@ -280,12 +250,8 @@ public class NodeFailureTests(SlurmCluster cluster)
 
     private static void WaitForAttempts(string runDir, int starts)
     {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         var path = Path.Combine(runDir, "attempt.json");
-        while (!(File.Exists(path) && System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?["attempts"]?.AsArray().Count >= starts))
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(5), $"the cell was not started {starts} times");
-            Thread.Sleep(100);
-        }
+        SlurmCluster.WaitUntil(() => File.Exists(path) && JsonNode.Parse(File.ReadAllText(path))?["attempts"]?.AsArray().Count >= starts,
+            TimeSpan.FromMinutes(5), $"the cell was not started {starts} times");
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Emolingua.Tests.Cli;
 using Emolingua.Tests.Training;
 
 namespace Emolingua.Tests.Experiments;
@@ -36,6 +37,39 @@ public sealed class SlurmCluster : IDisposable
         var (code, output) = Shell(tool, args);
         Assert.True(code == 0, $"{tool} {string.Join(' ', args)} failed: {output}");
         return output;
+    }
+
+    /// <summary><c>experiment GRID --data DATA --out OUT --slurm EXTRA...</c> against this cluster, in this process.</summary>
+    public CliResult SubmitGrid(string grid, string outDir, params string[] extra) =>
+        CliHarness.RunInProcess(["experiment", grid, "--data", Data, "--out", outDir, "--slurm", .. extra]);
+
+    /// <summary>The job id in "submitted job array 12: ..." or "submitted report job 13 ...".</summary>
+    public static string JobOf(CliResult r, string what) =>
+        r.OutLines.Single(l => l.StartsWith($"submitted {what} ")).Split(' ')[3].TrimEnd(':');
+
+    /// <summary>The node a job runs on (empty while it is pending or after it ended).</summary>
+    public string NodeOf(string job) => Tool("squeue", "-h", "-j", job, "-o", "%N").Trim();
+
+    /// <summary>Until the job has left the queue or ended (completed, failed or cancelled), at most 10 minutes.</summary>
+    public void WaitForJobEnd(string job)
+    {
+        var watch = Stopwatch.StartNew();
+        while (Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() is { Length: > 0 } state && state is not ("COMPLETED" or "FAILED" or "CANCELLED"))
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(10), $"job {job} still {state}");
+            Thread.Sleep(500);
+        }
+    }
+
+    /// <summary>Polls the condition until it holds; fails the test with <paramref name="what"/> after <paramref name="limit"/>.</summary>
+    public static void WaitUntil(Func<bool> condition, TimeSpan limit, string what, int pollMs = 100)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(watch.Elapsed < limit, what);
+            Thread.Sleep(pollMs);
+        }
     }
 
     /// <summary>SIGKILL of every process of node N (slurmd, slurmstepd, tasks): a node losing power.</summary>

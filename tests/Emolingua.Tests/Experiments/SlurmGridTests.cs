@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Emolingua.Experiments;
 using Emolingua.Tests.Cli;
@@ -56,9 +55,6 @@ public class SlurmGridTests
         return File.ReadAllText(Path.Combine(outDir, "results.json"));
     }
 
-    private CliResult Submit(string grid, string outDir, params string[] extra) =>
-        CliHarness.RunInProcess(["experiment", grid, "--data", _cluster.Data, "--out", outDir, "--slurm", .. extra]);
-
     internal static JsonNode Status(string outDir)
     {
         var r = CliHarness.RunInProcess("experiment", "status", outDir, "--json");
@@ -81,10 +77,10 @@ public class SlurmGridTests
 
         var outDir = work.File("slurm");
         // Each task asks for a whole node's CPUs, so the two tasks at a time run on the two nodes.
-        var r = Submit(grid, outDir, "--wait", "--max-parallel", "2", "--cpus-per-task", Environment.ProcessorCount.ToString());
+        var r = _cluster.SubmitGrid(grid, outDir, "--wait", "--max-parallel", "2", "--cpus-per-task", Environment.ProcessorCount.ToString());
         Assert.True(r.ExitCode == 0, r.Err);
         var arrayLine = Assert.Single(r.OutLines, l => l.StartsWith("submitted job array "));
-        var arrayJob = arrayLine.Split(' ')[3].TrimEnd(':');
+        var arrayJob = SlurmCluster.JobOf(r, "job array");
         Assert.Contains("4 of 4 cells (tasks 0-3, at most 2 at a time)", arrayLine);
         Assert.Single(r.OutLines, l => l.StartsWith("submitted report job ") && l.Contains($"after job array {arrayJob}"));
 
@@ -122,10 +118,10 @@ public class SlurmGridTests
         var local = RunLocally(_cluster, grid, work.File("local"));
 
         var outDir = work.File("slurm");
-        var r = Submit(grid, outDir);
+        var r = _cluster.SubmitGrid(grid, outDir);
         Assert.True(r.ExitCode == 0, r.Err);
-        var job = r.OutLines.Single(l => l.StartsWith("submitted job array ")).Split(' ')[3].TrimEnd(':') + "_0";
-        var reportJob = r.OutLines.Single(l => l.StartsWith("submitted report job ")).Split(' ')[3];
+        var job = SlurmCluster.JobOf(r, "job array") + "_0";
+        var reportJob = SlurmCluster.JobOf(r, "report job");
         var metrics = Path.Combine(outDir, "runs", "baseline", "fold1-seed0", "metrics.jsonl");
 
         // 1. The time-limit signal: the task checkpoints, requeues itself and exits.
@@ -137,12 +133,7 @@ public class SlurmGridTests
         _cluster.Tool("scontrol", "requeue", job);
         WaitForRequeue(job);
 
-        var deadline = Stopwatch.StartNew();
-        while (_cluster.Tool("squeue", "-h", "-j", reportJob, "-o", "%T").Trim() is { Length: > 0 } state && state != "COMPLETED")
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(10), $"report job still {state}");
-            Thread.Sleep(500);
-        }
+        _cluster.WaitForJobEnd(reportJob);
 
         Assert.Equal(Comparable(local), Comparable(File.ReadAllText(Path.Combine(outDir, "results.json"))));
         var log = File.ReadAllText(Path.Combine(outDir, "logs", "cell-0.log"));
@@ -169,12 +160,8 @@ public class SlurmGridTests
 
     internal static void WaitForStep(string metrics, int step)
     {
-        var watch = Stopwatch.StartNew();
-        while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Any(l => l.Contains($"\"step\":{step},"))))
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(10), $"training did not reach step {step}");
-            Thread.Sleep(50);
-        }
+        SlurmCluster.WaitUntil(() => File.Exists(metrics) && File.ReadAllLines(metrics).Any(l => l.Contains($"\"step\":{step},")),
+            TimeSpan.FromMinutes(10), $"training did not reach step {step}", pollMs: 50);
     }
 
     /// <summary>Waits until the task is back in the queue, then lets it start now (Slurm holds a requeued job ~2 minutes).</summary>
@@ -182,12 +169,7 @@ public class SlurmGridTests
 
     internal static void WaitForRequeue(SlurmCluster cluster, string job)
     {
-        var watch = Stopwatch.StartNew();
-        while (cluster.Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() != "PENDING")
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(5), $"{job} was not requeued");
-            Thread.Sleep(100);
-        }
+        SlurmCluster.WaitUntil(() => cluster.Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() == "PENDING", TimeSpan.FromMinutes(5), $"{job} was not requeued");
         // Slurm revokes the killed instance's credential, stamped to the second; a new instance launched within that
         // same second carries a credential that counts as revoked ("Job credential revoked": the task fails at once).
         // Slurm's own ~2 minute hold avoids that; the test waits 2 s instead.
@@ -219,7 +201,7 @@ public class SlurmGridTests
         var grid = Grid(work.Path, "failing", [1, 2], new JsonArray(new JsonObject { ["kind"] = "manifest", ["root"] = Path.Combine(work.Path, "test.csv") }),
             Run("baseline", "baseline.json", "manifest"));
         var outDir = work.File("slurm");
-        var r = Submit(grid, outDir, "--wait");
+        var r = _cluster.SubmitGrid(grid, outDir, "--wait");
         Assert.Equal(1, r.ExitCode);
         var log = Path.Combine(outDir, "logs", "cell-1.log");
         var error = Assert.Single(r.ErrLines, l => l.StartsWith("error:")); // after the progress lines
@@ -253,7 +235,7 @@ public class SlurmGridTests
         foreach (var f in unreadable) File.Copy(Path.Combine(_cluster.Data, "en", Path.GetFileName(f)), f, overwrite: true);
         var model0 = Path.Combine(outDir, "runs", "baseline", "fold1-seed0", "model", "model.safetensors");
         var stamp = File.GetLastWriteTimeUtc(model0);
-        r = Submit(grid, outDir, "--wait", "--resume");
+        r = _cluster.SubmitGrid(grid, outDir, "--wait", "--resume");
         Assert.True(r.ExitCode == 0, r.Err);
         Assert.Contains(r.OutLines, l => l.StartsWith("submitted job array ") && l.Contains("1 of 2 cells (tasks 1)"));
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(model0));
@@ -275,24 +257,14 @@ public class SlurmGridTests
 
         // A running job's task holds the cell, on whichever node it runs.
         var job = _cluster.Tool("sbatch", "--parsable", "--array=0", "-o", "/dev/null", "--wrap", "sleep 120").Trim() + "_0";
-        var watch = Stopwatch.StartNew();
-        while (_cluster.Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() != "RUNNING")
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(5), $"{job} did not start");
-            Thread.Sleep(100);
-        }
+        SlurmCluster.WaitUntil(() => _cluster.Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() == "RUNNING", TimeSpan.FromMinutes(5), $"{job} did not start");
         Lock(job);
         Assert.Null(CellClaim.TryAcquire(runDir, me, new SlurmCommands(), out var holder));
         Assert.Equal(job, holder!.Job);
 
         // Once Slurm says it ended, the lock is stale.
         _cluster.Tool("scancel", job);
-        watch.Restart();
-        while (_cluster.Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() is "RUNNING" or "COMPLETING")
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(5), $"{job} did not end");
-            Thread.Sleep(100);
-        }
+        SlurmCluster.WaitUntil(() => _cluster.Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() is not ("RUNNING" or "COMPLETING"), TimeSpan.FromMinutes(5), $"{job} did not end");
         using (var claim = CellClaim.TryAcquire(runDir, me, new SlurmCommands(), out _)) Assert.NotNull(claim);
 
         // A job the cluster never heard of (or has forgotten) holds nothing.
