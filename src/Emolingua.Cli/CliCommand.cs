@@ -14,4 +14,21 @@ public abstract class CliCommand : Command
     /// <summary>Runs the command with the values parsed (and validated) from <paramref name="parsed"/>.</summary>
     /// <returns>The process exit code.</returns>
     protected abstract int Run(ParseResult parsed);
+
+    /// <summary>
+    /// A <c>status FOLDER [--json]</c> subcommand (<c>experiment status</c>, <c>predict status</c>): <paramref name="render"/>
+    /// reads the folder and returns what to print, JSON when its second argument is true, else text.
+    /// </summary>
+    protected static Command StatusCommand(string folder, string folderDescription, string description, Func<string, bool, string> render)
+    {
+        var dir = new Argument<string>(folder) { Description = folderDescription };
+        var json = CliOptions.Flag("--json", "print JSON");
+        var command = new Command("status", description) { dir, json };
+        command.SetAction(parsed =>
+        {
+            Console.Write(render(parsed.GetValue(dir)!, parsed.GetValue(json)));
+            return 0;
+        });
+        return command;
+    }
 }

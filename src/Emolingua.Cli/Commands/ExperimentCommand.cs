@@ -18,34 +18,23 @@ public sealed class ExperimentCommand : CliCommand
     private readonly Option<string> _device = DeviceName();
     private readonly Option<bool> _resume = CliOptions.Flag("--resume", "continue a grid that stopped (with --slurm: submit its unfinished cells)");
     private readonly Option<bool> _slurm = CliOptions.Flag("--slurm", "submit the grid to Slurm: one array task per training run, then a report job");
-    private readonly Option<bool> _wait = CliOptions.Flag("--wait", "--slurm: block until the report job has ended; fail naming failed cells");
-    private readonly Option<int?> _maxParallel = CliOptions.OptionalInt("--max-parallel", "--slurm: at most K array tasks at a time (%K)", min: 1);
-    private readonly Option<string?> _partition = new("--partition") { HelpName = "P", Description = "--slurm: the partition" };
-    private readonly Option<string?> _time = new("--time") { HelpName = "D-HH:MM:SS", Description = "--slurm: time limit per task" };
-    private readonly Option<int?> _cpus = CliOptions.OptionalInt("--cpus-per-task", "--slurm: CPUs per task (default: the recipes' training.threads, else 1)", min: 1);
-    private readonly Option<string?> _mem = new("--mem") { HelpName = "SIZE", Description = "--slurm: memory per task (e.g. 16G)" };
-    private readonly Option<int?> _gpus = CliOptions.OptionalInt("--gpus-per-task", "--slurm: GPUs per task (default 1 with --device cuda)", min: 1);
-    private readonly Option<int> _maxRequeues = CliOptions.Int("--max-requeues", SlurmGrid.DefaultMaxRequeues,
-        "--slurm: a cell whose task was requeued more often (time limit, preemption, node failure) fails instead of running again", min: 0);
-    private readonly Option<string[]> _sbatchArgs = new("--sbatch-arg")
-    {
-        HelpName = "ARG", Description = "--slurm: another sbatch option, written --sbatch-arg=--account=lab (repeatable)",
-        AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [],
-    };
+    private readonly SlurmOptions _slurmOptions = new("task", "array tasks",
+        wait: "--slurm: block until the report job has ended; fail naming failed cells",
+        cpusDefault: "the recipes' training.threads, else 1", memExample: "16G",
+        maxRequeues: "--slurm: a cell whose task was requeued more often (time limit, preemption, node failure) fails instead of running again");
 
     public ExperimentCommand() : base("experiment", "Run a grid (methods x test corpora x folds x seeds) here or as a Slurm job array; writes results.json, report.md and plots/.")
     {
         Add(_recipe);
-        foreach (var option in new Option[] { _out, _data, _device, _resume, _slurm, _wait, _maxParallel, _partition, _time, _cpus, _mem, _gpus, _maxRequeues, _sbatchArgs })
-            Add(option);
-        Validators.Add(r =>
-        {
-            if (r.GetValue(_slurm)) return;
-            var slurmOnly = new Option[] { _wait, _maxParallel, _partition, _time, _cpus, _mem, _gpus, _maxRequeues, _sbatchArgs }
-                .Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-            if (slurmOnly.Count > 0) r.AddError($"{string.Join(", ", slurmOnly)} {(slurmOnly.Count == 1 ? "needs" : "need")} --slurm");
-        });
-        Add(StatusCommand());
+        Option[] options = [_out, _data, _device, _resume, _slurm, .. _slurmOptions.All];
+        foreach (var option in options) Add(option);
+        Validators.Add(r => _slurmOptions.RequireSlurm(r, _slurm));
+        Add(StatusCommand("DIR", "the experiment folder",
+            "Cells total / done / running / pending / failed, with Slurm job and task ids, logs and errors (read from DIR).", (dir, json) =>
+            {
+                var status = ExperimentStatus.Read(dir, new SlurmCommands());
+                return json ? status.ToJson() + "\n" : status.RenderText();
+            }));
         Add(PlanCommand());
         Add(RunCellCommand());
         Add(ReportCommand());
@@ -61,8 +50,7 @@ public sealed class ExperimentCommand : CliCommand
         ExperimentReport? report;
         if (parsed.GetValue(_slurm))
         {
-            var options = new SlurmGrid.Options(parsed.GetValue(_wait), parsed.GetValue(_maxParallel), parsed.GetValue(_partition), parsed.GetValue(_time),
-                parsed.GetValue(_cpus), parsed.GetValue(_mem), parsed.GetValue(_gpus), parsed.GetValue(_sbatchArgs), MaxRequeues: parsed.GetValue(_maxRequeues));
+            var options = _slurmOptions.Read(parsed);
             // The device is checked where the cells run (a login node often has no GPU).
             var plan = ExperimentPlan.Create(recipe, outDir, dataDir, device);
             report = SlurmGrid.Submit(plan, recipe, resume, options, Launcher(), Console.WriteLine, Console.Error.WriteLine);
@@ -74,20 +62,6 @@ public sealed class ExperimentCommand : CliCommand
         }
         if (report != null) PrintResults(report, outDir);
         return 0;
-    }
-
-    private static Command StatusCommand()
-    {
-        var dir = new Argument<string>("DIR") { Description = "the experiment folder" };
-        var json = CliOptions.Flag("--json", "print JSON");
-        var command = new Command("status", "Cells total / done / running / pending / failed, with Slurm job and task ids, logs and errors (read from DIR).") { dir, json };
-        command.SetAction(parsed =>
-        {
-            var status = ExperimentStatus.Read(parsed.GetValue(dir)!, new SlurmCommands());
-            Console.Write(parsed.GetValue(json) ? status.ToJson() + "\n" : status.RenderText());
-            return 0;
-        });
-        return command;
     }
 
     private static Command PlanCommand()

@@ -35,19 +35,10 @@ public sealed partial class PredictCommand : CliCommand
     private readonly Option<Emolingua.Util.Precision> _precision = CliOptions.Precision();
     private readonly Option<bool> _slurm = CliOptions.Flag("--slurm", "with --out: shards on Slurm (a job array writing OUT.d/shard-K.csv, then a merge job writing OUT)");
     private readonly Option<int?> _shards = CliOptions.OptionalInt("--shards", $"--slurm: contiguous shards of the inputs, one array task each (default: one per {SlurmPrediction.DefaultFilesPerShard:N0} files)", min: 1);
-    private readonly Option<bool> _wait = CliOptions.Flag("--wait", "--slurm: show progress until the merge job has ended; exit as predict --out does");
-    private readonly Option<int?> _maxParallel = CliOptions.OptionalInt("--max-parallel", "--slurm: at most K shards at a time (%K)", min: 1);
-    private readonly Option<string?> _partition = new("--partition") { HelpName = "P", Description = "--slurm: the partition" };
-    private readonly Option<string?> _time = new("--time") { HelpName = "D-HH:MM:SS", Description = "--slurm: time limit per shard" };
-    private readonly Option<int?> _cpus = CliOptions.OptionalInt("--cpus-per-task", "--slurm: CPUs per shard (default: --jobs)", min: 1);
-    private readonly Option<string?> _mem = new("--mem") { HelpName = "SIZE", Description = "--slurm: memory per shard (e.g. 8G)" };
-    private readonly Option<int?> _gpus = CliOptions.OptionalInt("--gpus-per-task", "--slurm: GPUs per shard (default 1 with --device cuda)", min: 1);
-    private readonly Option<int> _maxRequeues = CliOptions.Int("--max-requeues", SlurmGrid.DefaultMaxRequeues, "--slurm: a shard requeued more often (preemption, node failure) fails instead of running again", min: 0);
-    private readonly Option<string[]> _sbatchArgs = new("--sbatch-arg")
-    {
-        HelpName = "ARG", Description = "--slurm: another sbatch option, written --sbatch-arg=--account=lab (repeatable)",
-        AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [],
-    };
+    private readonly SlurmOptions _slurmOptions = new("shard", "shards",
+        wait: "--slurm: show progress until the merge job has ended; exit as predict --out does",
+        cpusDefault: "--jobs", memExample: "8G",
+        maxRequeues: "--slurm: a shard requeued more often (preemption, node failure) fails instead of running again");
     private readonly Argument<string[]> _inputs = new("INPUT") { Arity = ArgumentArity.ZeroOrMore, Description = "audio files, folders (searched recursively) or lists of paths (text, or a manifest .csv/.jsonl with a path column)" };
 
     public PredictCommand() : base("predict", "Predict the emotion of audio files, folders or lists (long files: overlapping windows, probabilities averaged); --out: a resumable CSV.")
@@ -67,10 +58,16 @@ public sealed partial class PredictCommand : CliCommand
         Add(_jobs);
         Add(_device);
         Add(_precision);
-        foreach (var option in new Option[] { _slurm, _shards, _wait, _maxParallel, _partition, _time, _cpus, _mem, _gpus, _maxRequeues, _sbatchArgs }) Add(option);
+        Option[] slurmOptions = [_slurm, _shards, .. _slurmOptions.All];
+        foreach (var option in slurmOptions) Add(option);
         Add(_inputs);
         AddStreamOptions();
-        Add(StatusCommand());
+        Add(StatusCommand("OUT.d", "the folder predict --out OUT --slurm made beside OUT",
+            "Shards of a predict --slurm run: done / running / pending / failed, files done, jobs, hosts and logs.", (dir, json) =>
+            {
+                var status = PredictionStatus.Read(dir, new SlurmCommands());
+                return json ? status.ToJson() + "\n" : status.RenderText();
+            }));
         Add(RunShardCommand());
         Add(MergeCommand());
         Validators.Add(r =>
@@ -78,12 +75,7 @@ public sealed partial class PredictCommand : CliCommand
             if (r.GetValue(_inputs) is not { Length: > 0 } && r.GetValue(_stream) == null) r.AddError("INPUT: give at least one audio file, folder or list (or --stream - for live audio on stdin)");
             bool toCsv = r.GetValue(_out) != null;
             if (r.GetValue(_slurm) && !toCsv) r.AddError("--slurm writes a CSV: give it with --out");
-            if (!r.GetValue(_slurm))
-            {
-                var slurmOnly = new Option[] { _shards, _wait, _maxParallel, _partition, _time, _cpus, _mem, _gpus, _maxRequeues, _sbatchArgs }
-                    .Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-                if (slurmOnly.Count > 0) r.AddError($"{string.Join(", ", slurmOnly)} {(slurmOnly.Count == 1 ? "needs" : "need")} --slurm");
-            }
+            _slurmOptions.RequireSlurm(r, _slurm, _shards);
             if (!toCsv && r.GetValue(_resume)) r.AddError("--resume continues a CSV: give it with --out");
             if (toCsv && r.GetValue(_json)) r.AddError("--json prints to the console; with --out the results go to the CSV");
         });
@@ -185,23 +177,8 @@ public sealed partial class PredictCommand : CliCommand
         var engine = parsed.GetValue(_engine) switch { EngineKind.Torch => "torch", EngineKind.Onnx => "onnx", _ => "auto" };
         var p = new SlurmPrediction.Options(model, engine, device.type == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu", parsed.GetValue(_segments),
             parsed.GetValue(_minConfidence), parsed.GetValue(_jobs), parsed.GetValue(_shards), parsed.GetValue(_resume));
-        var o = new SlurmGrid.Options(parsed.GetValue(_wait), parsed.GetValue(_maxParallel), parsed.GetValue(_partition), parsed.GetValue(_time),
-            parsed.GetValue(_cpus), parsed.GetValue(_mem), parsed.GetValue(_gpus), parsed.GetValue(_sbatchArgs), MaxRequeues: parsed.GetValue(_maxRequeues));
+        var o = _slurmOptions.Read(parsed);
         return SlurmPrediction.Submit(inputs, parsed.GetValue(_out)!, p, o, ExperimentCommand.Launcher(), Console.WriteLine, Console.Error.WriteLine);
-    }
-
-    private static Command StatusCommand()
-    {
-        var dir = new Argument<string>("OUT.d") { Description = "the folder predict --out OUT --slurm made beside OUT" };
-        var json = CliOptions.Flag("--json", "print JSON");
-        var command = new Command("status", "Shards of a predict --slurm run: done / running / pending / failed, files done, jobs, hosts and logs.") { dir, json };
-        command.SetAction(parsed =>
-        {
-            var status = PredictionStatus.Read(parsed.GetValue(dir)!, new SlurmCommands());
-            Console.Write(parsed.GetValue(json) ? status.ToJson() + "\n" : status.RenderText());
-            return 0;
-        });
-        return command;
     }
 
     private static Command RunShardCommand()
