@@ -27,9 +27,10 @@ public static class ExperimentRunner
         if (File.Exists(Path.Combine(outDir, "results.json")) && !o.Resume)
             throw new EmolinguaException(outDir, "already holds experiment results; pass --resume to continue or choose another --out");
 
+        var tests = new ExperimentTestSets(exp, o.DataDir); // a missing test corpus fails before cells.json is written
         var plan = ExperimentPlan.Create(exp, outDir, o.DataDir, o.Device.type == DeviceType.CUDA ? "cuda" : "cpu");
         plan.Save();
-        var grid = new GridContext(plan, exp, new ExperimentTestSets(exp, o.DataDir), new WaveformStore(WhisperAudio.SampleRate), o.Device, log);
+        var grid = new GridContext(plan, exp, tests, new WaveformStore(WhisperAudio.SampleRate), o.Device, log);
         var cellOptions = new CellRunner.RunOptions(Slurm: new SlurmCommands(), Progress: o.Progress);
         foreach (var cell in plan.Cells)
         {
