@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Emolingua.Experiments;
 
 namespace Emolingua.Cli;
 
@@ -16,17 +17,18 @@ public abstract class CliCommand : Command
     protected abstract int Run(ParseResult parsed);
 
     /// <summary>
-    /// A <c>status FOLDER [--json]</c> subcommand (<c>experiment status</c>, <c>predict status</c>): <paramref name="render"/>
-    /// reads the folder and returns what to print, JSON when its second argument is true, else text.
+    /// A <c>status FOLDER [--json]</c> subcommand (<c>experiment status</c>, <c>predict status</c>): prints what
+    /// <paramref name="read"/> reads from the folder, as text or JSON.
     /// </summary>
-    protected static Command StatusCommand(string folder, string folderDescription, string description, Func<string, bool, string> render)
+    protected static Command StatusCommand(string folder, string folderDescription, string description, Func<string, IStatusReport> read)
     {
         var dir = new Argument<string>(folder) { Description = folderDescription };
         var json = CliOptions.Flag("--json", "print JSON");
         var command = new Command("status", description) { dir, json };
         command.SetAction(parsed =>
         {
-            Console.Write(render(parsed.GetValue(dir)!, parsed.GetValue(json)));
+            var status = read(parsed.GetValue(dir)!);
+            Console.Write(parsed.GetValue(json) ? status.ToJson() + "\n" : status.RenderText());
             return 0;
         });
         return command;

@@ -30,11 +30,8 @@ public sealed class ExperimentCommand : CliCommand
         foreach (var option in options) Add(option);
         Validators.Add(r => _slurmOptions.RequireSlurm(r, _slurm));
         Add(StatusCommand("DIR", "the experiment folder",
-            "Cells total / done / running / pending / failed, with Slurm job and task ids, logs and errors (read from DIR).", (dir, json) =>
-            {
-                var status = ExperimentStatus.Read(dir, new SlurmCommands());
-                return json ? status.ToJson() + "\n" : status.RenderText();
-            }));
+            "Cells total / done / running / pending / failed, with Slurm job and task ids, logs and errors (read from DIR).",
+            dir => ExperimentStatus.Read(dir, new SlurmCommands())));
         Add(PlanCommand());
         Add(RunCellCommand());
         Add(ReportCommand());

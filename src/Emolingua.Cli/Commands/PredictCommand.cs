@@ -63,11 +63,8 @@ public sealed partial class PredictCommand : CliCommand
         Add(_inputs);
         AddStreamOptions();
         Add(StatusCommand("OUT.d", "the folder predict --out OUT --slurm made beside OUT",
-            "Shards of a predict --slurm run: done / running / pending / failed, files done, jobs, hosts and logs.", (dir, json) =>
-            {
-                var status = PredictionStatus.Read(dir, new SlurmCommands());
-                return json ? status.ToJson() + "\n" : status.RenderText();
-            }));
+            "Shards of a predict --slurm run: done / running / pending / failed, files done, jobs, hosts and logs.",
+            dir => PredictionStatus.Read(dir, new SlurmCommands())));
         Add(RunShardCommand());
         Add(MergeCommand());
         Validators.Add(r =>

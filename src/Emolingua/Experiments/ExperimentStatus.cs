@@ -11,7 +11,7 @@ namespace Emolingua.Experiments;
 /// cluster has forgotten the jobs. Slurm, when it answers, only decides whether a lock's owner still runs and
 /// whether a cell's task is still queued.
 /// </summary>
-public sealed class ExperimentStatus
+public sealed class ExperimentStatus : IStatusReport
 {
     public sealed class CellState
     {

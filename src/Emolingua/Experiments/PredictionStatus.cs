@@ -11,7 +11,7 @@ namespace Emolingua.Experiments;
 /// slurm/jobs.json) as <see cref="ExperimentStatus"/> reads a grid: Slurm, when it answers, only tells whether a shard's
 /// task still runs or is queued.
 /// </summary>
-public sealed class PredictionStatus
+public sealed class PredictionStatus : IStatusReport
 {
     public sealed class ShardState
     {

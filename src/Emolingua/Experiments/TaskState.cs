@@ -33,6 +33,16 @@ public static class TaskState
     }
 }
 
+/// <summary>A folder's tasks as <c>experiment status</c> or <c>predict status</c> prints them.</summary>
+public interface IStatusReport
+{
+    /// <summary>The report as indented JSON (<c>--json</c>).</summary>
+    string ToJson();
+
+    /// <summary>The report as a table, one line a task.</summary>
+    string RenderText();
+}
+
 /// <summary>One look at the Slurm queue for every job a folder mentions (a single squeue call); empty when Slurm does not answer.</summary>
 internal sealed class SlurmQueue
 {
