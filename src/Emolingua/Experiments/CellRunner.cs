@@ -124,8 +124,8 @@ public static class CellRunner
     }
 
     /// <summary>The test corpora of the cell that get few-shot curves (none without a few_shot section).</summary>
-    public static List<string> FewShotCorpora(ExperimentRecipe exp, GridCell cell, ExperimentTestSets tests) =>
-        exp.FewShot is { } fewShot ? cell.Evaluate.Where(k => fewShot.Covers(tests.CorpusOf(k))).ToList() : [];
+    public static List<string> FewShotCorpora(GridContext grid, GridCell cell) =>
+        grid.Experiment.FewShot is { } fewShot ? cell.Evaluate.Where(k => fewShot.Covers(grid.Tests.CorpusOf(k))).ToList() : [];
 
     /// <summary>
     /// For a cell finished before its recipe gained a few_shot section (or before a corpus was added to it): runs the
@@ -134,7 +134,7 @@ public static class CellRunner
     public static void CompleteFewShot(GridContext grid, GridCell cell)
     {
         var runDir = grid.RunDir(cell);
-        if (FewShotCorpora(grid.Experiment, cell, grid.Tests).All(k => FewShotExperiment.Read(runDir, k) != null)
+        if (FewShotCorpora(grid, cell).All(k => FewShotExperiment.Read(runDir, k) != null)
             || ReadResult(grid.Plan, cell)?.All(c => c.IsOk) != true) return;
         using var engine = TorchEmotionEngine.Load(runDir, grid.Device, grid.TrainingRecipe(cell).Training.EvalBatch);
         RunFewShot(grid, cell, engine);
@@ -143,7 +143,7 @@ public static class CellRunner
     /// <summary>The cell's few-shot cells on each corpus (cached per corpus); a failure is logged and leaves the zero-shot results standing.</summary>
     private static void RunFewShot(GridContext grid, GridCell cell, TorchEmotionEngine engine)
     {
-        foreach (var kind in FewShotCorpora(grid.Experiment, cell, grid.Tests))
+        foreach (var kind in FewShotCorpora(grid, cell))
         {
             try { FewShotExperiment.Run(grid, cell, engine, kind); }
             catch (EmolinguaException e) { grid.Log($"    few-shot {kind} failed: {e.Message}"); }
@@ -151,8 +151,8 @@ public static class CellRunner
     }
 
     /// <summary>The few-shot cells of every finished model of the plan.</summary>
-    public static List<FewShotCell> CollectFewShot(ExperimentPlan plan, ExperimentRecipe exp, ExperimentTestSets tests) =>
-        plan.Cells.SelectMany(c => FewShotCorpora(exp, c, tests).SelectMany(k => FewShotExperiment.Read(plan.RunDir(c), k) ?? [])).ToList();
+    public static List<FewShotCell> CollectFewShot(GridContext grid) =>
+        grid.Plan.Cells.SelectMany(c => FewShotCorpora(grid, c).SelectMany(k => FewShotExperiment.Read(grid.RunDir(c), k) ?? [])).ToList();
 
     /// <summary>What the report shows for a cell: its results, else its recorded failure, else "did not finish".</summary>
     public static List<Cell> Collect(ExperimentPlan plan, GridCell cell) =>

@@ -37,7 +37,7 @@ public static class ExperimentReporter
             Extra = new() { ["folds_run"] = string.Join(", ", exp.Folds), ["fold_seed"] = exp.FoldSeed },
         };
         var report = ExperimentReport.Build(protocol, cells);
-        if (exp.FewShot != null) report.FewShot = FewShotCurves.Build(CellRunner.CollectFewShot(plan, exp, tests), report.Results);
+        if (exp.FewShot != null) report.FewShot = FewShotCurves.Build(CellRunner.CollectFewShot(grid), report.Results);
         report.Save(Path.Combine(plan.OutDir, "results.json"));
         var figures = Plot(report, exp, plan.OutDir, tests.Kinds.ToList(), log);
         ReportTables.SaveMarkdown(report, Path.Combine(plan.OutDir, "report.md"), figures, $"Emolingua results: {exp.Name}");
