@@ -40,7 +40,6 @@ public static class SlurmGrid
         [JsonPropertyName("submitted")] public DateTime Submitted { get; set; }
 
         IReadOnlyList<int> ISlurmSubmission.Tasks => Cells;
-        string ISlurmSubmission.FinalJob => ReportJob;
     }
 
     /// <summary>Submits the planned grid; with <see cref="Options.Wait"/> blocks until the report job has ended.</summary>

@@ -4,16 +4,13 @@ using Emolingua.Util;
 
 namespace Emolingua.Experiments;
 
-/// <summary>One sbatch pair of a grid or a prediction: a job array over some tasks (cells or shards), then the job after it.</summary>
+/// <summary>One sbatch pair of a grid or a prediction: a job array over some tasks (cells or shards), then the job after it (report or merge).</summary>
 public interface ISlurmSubmission
 {
     /// <summary>The array job id, or null when every task was already done or running.</summary>
     string? ArrayJob { get; }
     /// <summary>The array's task ids (cell or shard numbers).</summary>
     IReadOnlyList<int> Tasks { get; }
-    /// <summary>The job that runs after the array (report or merge).</summary>
-    string FinalJob { get; }
-    DateTime Submitted { get; }
 }
 
 /// <summary>

@@ -64,7 +64,6 @@ public static class SlurmPrediction
         [JsonPropertyName("submitted")] public DateTime Submitted { get; set; }
 
         IReadOnlyList<int> ISlurmSubmission.Tasks => Shards;
-        string ISlurmSubmission.FinalJob => MergeJob;
     }
 
     public static string WorkDirOf(string outCsv) => Path.GetFullPath(outCsv) + Suffix;
