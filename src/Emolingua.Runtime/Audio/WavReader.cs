@@ -24,9 +24,6 @@ internal static class WavReader
 
     internal sealed record Layout(SampleEncoding Encoding, int Channels, int SampleRate, int BlockAlign, long DataOffset, long FrameCount);
 
-    public static bool HasRiffWaveMagic(ReadOnlySpan<byte> head) =>
-        head.Length >= 12 && IsRiffId(head[..4]) && head.Slice(8, 4).SequenceEqual("WAVE"u8);
-
     public static bool HasRiffMagic(ReadOnlySpan<byte> head) => head.Length >= 4 && IsRiffId(head[..4]);
 
     private static bool IsRiffId(ReadOnlySpan<byte> id) => id.SequenceEqual("RIFF"u8) || id.SequenceEqual("RF64"u8) || id.SequenceEqual("BW64"u8);
