@@ -13,25 +13,34 @@ public static class ProgressBars
     public static T Training<T>(Func<IProgress<TrainingProgress>?, T> train)
     {
         if (Console.IsErrorRedirected) return train(null);
+        return Bars(ctx =>
+        {
+            ProgressTask? current = null;
+            return train(new Reporter(p =>
+            {
+                // A new stage (or the same stage name in the next run of a grid) gets its own bar.
+                if (current == null || current.IsFinished || current.Description.Split(' ')[0] != p.Stage)
+                    current = ctx.AddTask(p.Stage, maxValue: p.TotalSteps);
+                current.Value = p.Step;
+                if (p.Loss is { } loss)
+                    current.Description = $"{p.Stage} loss {loss:0.0000} lr {p.LearningRate:0.0e+0} {p.StepsPerSecond:0.00} steps/s";
+                if (p.Finished) current.StopTask();
+            }));
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> under bars drawn on stderr that stay on screen when it ends: description, bar,
+    /// percentage, remaining time and a spinner. The caller checks that stderr is a terminal.
+    /// </summary>
+    internal static T Bars<T>(Func<ProgressContext, T> work)
+    {
         T result = default!;
         Stderr().Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
                      new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx =>
-            {
-                ProgressTask? current = null;
-                result = train(new Reporter(p =>
-                {
-                    // A new stage (or the same stage name in the next run of a grid) gets its own bar.
-                    if (current == null || current.IsFinished || current.Description.Split(' ')[0] != p.Stage)
-                        current = ctx.AddTask(p.Stage, maxValue: p.TotalSteps);
-                    current.Value = p.Step;
-                    if (p.Loss is { } loss)
-                        current.Description = $"{p.Stage} loss {loss:0.0000} lr {p.LearningRate:0.0e+0} {p.StepsPerSecond:0.00} steps/s";
-                    if (p.Finished) current.StopTask();
-                }));
-            });
+            .Start(ctx => result = work(ctx));
         return result;
     }
 

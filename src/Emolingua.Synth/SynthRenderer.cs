@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Security;
 using Emolingua.Corpora;
@@ -33,18 +32,15 @@ internal static class SynthRenderer
     public static void CheckTools()
     {
         foreach (var tool in new[] { "espeak-ng", "ffmpeg" })
-            if (!OnPath(tool)) throw new EmolinguaException(tool, "not found on PATH (Debian: apt-get install espeak-ng ffmpeg)");
+            if (ExternalProcess.Locate(tool) == null) throw new EmolinguaException(tool, "not found on PATH (Debian: apt-get install espeak-ng ffmpeg)");
     }
-
-    private static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool)));
 
     /// <summary>Speaks one clip and writes it: PCM16 WAV directly, or (MP3) float samples to <paramref name="rawForMp3"/> for <see cref="EncodeMp3"/>.</summary>
     public static void Render(SynthJob job, string? rawForMp3 = null)
     {
         string ssml = $"<speak><prosody range=\"{job.Range}\">{SecurityElement.Escape(job.Text)}</prosody></speak>";
         var (wav, stderr) = RunCapture("espeak-ng",
-            ["-v", job.Voice, "-p", Num(job.Pitch), "-s", Num(job.Rate), "-a", Num(job.Amplitude), "-m", "--stdout", ssml], null);
+            ["-v", job.Voice, "-p", Num(job.Pitch), "-s", Num(job.Rate), "-a", Num(job.Amplitude), "-m", "--stdout", ssml]);
         var (speech, rate) = ParseEspeakWav(wav, stderr);
         var x = Emolingua.Audio.Resampler.Resample(Process(job, speech, rate), rate, job.SampleRate);
         for (int i = 0; i < x.Length; i++) x[i] = Math.Clamp(x[i], -0.999f, 0.999f);
@@ -70,7 +66,7 @@ internal static class SynthRenderer
             args.AddRange(["-map", $"{i}:a", "-c:a", "libmp3lame", "-b:a", "64k", "-map_metadata", "-1",
                            "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "mp3", batch[i].Mp3 + ".tmp"]);
         }
-        RunCapture("ffmpeg", args, null);
+        RunCapture("ffmpeg", args);
         foreach (var (raw, mp3, _) in batch)
         {
             File.Move(mp3 + ".tmp", mp3, overwrite: true);
@@ -80,26 +76,13 @@ internal static class SynthRenderer
 
     private static string Num(int v) => v.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>espeak-ng --stdout writes a WAV whose sizes are 0x7fffffff (streaming); read fmt, take all data.</summary>
+    /// <summary>espeak-ng --stdout cannot seek back to fill in its WAV sizes: read the fmt chunk, take all data after it.</summary>
     private static (float[] Samples, int Rate) ParseEspeakWav(byte[] wav, string stderr)
     {
-        if (wav.Length < 44 || wav[0] != 'R' || wav[8] != 'W') throw new EmolinguaException("espeak-ng", "produced no audio: " + stderr.Trim());
-        int rate = BitConverter.ToInt32(wav, 24);
-        int pos = 12;
-        while (pos + 8 <= wav.Length)
-        {
-            string id = System.Text.Encoding.ASCII.GetString(wav, pos, 4);
-            int size = BitConverter.ToInt32(wav, pos + 4);
-            if (id == "data")
-            {
-                int start = pos + 8, n = (wav.Length - start) / 2;
-                var s = new float[n];
-                for (int i = 0; i < n; i++) s[i] = BitConverter.ToInt16(wav, start + 2 * i) / 32768f;
-                return (s, rate);
-            }
-            pos += 8 + size;
-        }
-        throw new EmolinguaException("espeak-ng", "output has no data chunk");
+        if (wav.Length < 44) throw new EmolinguaException("espeak-ng", "produced no audio: " + stderr.Trim());
+        using var stream = new MemoryStream(wav, writable: false);
+        var speech = Emolingua.Audio.WavReader.Read("espeak-ng", stream, dataRunsToEnd: true);
+        return (speech.Samples, speech.SampleRate);
     }
 
     /// <summary>Padding, recording level and coloured background noise at the job's SNR (deterministic per job).</summary>
@@ -124,26 +107,10 @@ internal static class SynthRenderer
         return x;
     }
 
-    private static (byte[] Stdout, string Stderr) RunCapture(string exe, IEnumerable<string> args, byte[]? stdin)
+    private static (byte[] Stdout, string Stderr) RunCapture(string exe, IEnumerable<string> args)
     {
-        var psi = new ProcessStartInfo(exe)
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin != null, UseShellExecute = false,
-        };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi) ?? throw new EmolinguaException(exe, "could not start");
-        var errTask = p.StandardError.ReadToEndAsync();
-        using var ms = new MemoryStream();
-        var outTask = p.StandardOutput.BaseStream.CopyToAsync(ms);
-        if (stdin != null)
-        {
-            p.StandardInput.BaseStream.Write(stdin);
-            p.StandardInput.Close();
-        }
-        outTask.Wait();
-        p.WaitForExit();
-        string err = errTask.Result;
-        if (p.ExitCode != 0) throw new EmolinguaException(exe, $"exit code {p.ExitCode}: {err.Trim()}");
-        return (ms.ToArray(), err);
+        var output = ExternalProcess.Run(exe, args)!; // no timeout: never null
+        if (output.ExitCode != 0) throw new EmolinguaException(exe, $"exit code {output.ExitCode}: {output.Stderr.Trim()}");
+        return (output.Stdout, output.Stderr);
     }
 }

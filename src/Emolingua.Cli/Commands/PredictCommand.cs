@@ -141,23 +141,18 @@ public sealed partial class PredictCommand : CliCommand
         }
         else
         {
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-            BatchSummary? result = null;
-            console.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .Start(ctx =>
+            summary = ProgressBars.Bars(ctx =>
+            {
+                ProgressTask? task = null;
+                var result = BatchPrediction.Run(recognizer, files, options, p =>
                 {
-                    ProgressTask? task = null;
-                    result = BatchPrediction.Run(recognizer, files, options, p =>
-                    {
-                        task ??= ctx.AddTask("predict", maxValue: Math.Max(1, p.Pending));
-                        task.Value = p.Done;
-                        task.Description = Describe(p);
-                    });
-                    task?.StopTask();
+                    task ??= ctx.AddTask("predict", maxValue: Math.Max(1, p.Pending));
+                    task.Value = p.Done;
+                    task.Description = Describe(p);
                 });
-            summary = result!;
+                task?.StopTask();
+                return result;
+            });
         }
         Console.Error.WriteLine($"predict: {summary.Predicted} files predicted, {summary.Skipped} already in {options.OutPath}, {summary.Failed} failed" +
             (summary.Failed > 0 ? " (see the error column)" : "") +

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Emolingua.Util;
 
@@ -8,19 +7,7 @@ namespace Emolingua.Audio;
 internal static class FfmpegDecoder
 {
     /// <summary>Full path of <paramref name="tool"/> in the directories of <paramref name="searchPath"/> (PATH syntax), or null.</summary>
-    public static string? Locate(string tool, string? searchPath)
-    {
-        if (string.IsNullOrEmpty(searchPath)) return null;
-        foreach (var dir in searchPath.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (var name in OperatingSystem.IsWindows() ? new[] { tool + ".exe", tool } : new[] { tool })
-            {
-                var candidate = Path.Combine(dir, name);
-                if (File.Exists(candidate)) return candidate;
-            }
-        }
-        return null;
-    }
+    public static string? Locate(string tool, string? searchPath) => ExternalProcess.Locate(tool, searchPath);
 
     public static AudioInfo Probe(string path, string ffprobe)
     {
@@ -61,25 +48,13 @@ internal static class FfmpegDecoder
 
     private static byte[] Run(string path, string tool, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(tool)
+        var output = ExternalProcess.Run(tool, arguments)!; // no timeout: never null
+        if (output.ExitCode != 0)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-            UseShellExecute = false,
-        };
-        foreach (var a in arguments) start.ArgumentList.Add(a);
-        using var process = Process.Start(start) ?? throw new EmolinguaException(path, $"could not start {tool}");
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var stdout = new MemoryStream();
-        process.StandardOutput.BaseStream.CopyTo(stdout);
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            var lines = stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            string reason = lines.Length > 0 ? lines[^1] : $"exit code {process.ExitCode}";
+            var lines = output.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            string reason = lines.Length > 0 ? lines[^1] : $"exit code {output.ExitCode}";
             throw new EmolinguaException(path, $"{Path.GetFileName(tool)} could not decode it: {reason}");
         }
-        return stdout.ToArray();
+        return output.Stdout;
     }
 }

@@ -24,16 +24,14 @@ internal static class WavReader
 
     internal sealed record Layout(SampleEncoding Encoding, int Channels, int SampleRate, int BlockAlign, long DataOffset, long FrameCount);
 
-    public static bool HasRiffWaveMagic(ReadOnlySpan<byte> head) =>
-        head.Length >= 12 && IsRiffId(head[..4]) && head.Slice(8, 4).SequenceEqual("WAVE"u8);
-
     public static bool HasRiffMagic(ReadOnlySpan<byte> head) => head.Length >= 4 && IsRiffId(head[..4]);
 
     private static bool IsRiffId(ReadOnlySpan<byte> id) => id.SequenceEqual("RIFF"u8) || id.SequenceEqual("RF64"u8) || id.SequenceEqual("BW64"u8);
 
+    /// <summary>Format, rate, channels and length from the chunk headers: a few hundred bytes read, with seeks.</summary>
     public static AudioInfo Probe(string path)
     {
-        using var stream = OpenRead(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 512);
         var layout = ParseHeader(path, stream);
         return new AudioInfo("wav", layout.SampleRate, layout.Channels, layout.FrameCount, layout.FrameCount / (double)layout.SampleRate);
     }
@@ -47,9 +45,11 @@ internal static class WavReader
     /// <param name="path">Names the source in error messages.</param>
     /// <param name="decoder">The tool that wrote the stream (ffmpeg), for the message when its data falls short of its header.</param>
     /// <param name="stream">The WAV bytes, read to their end.</param>
-    public static Waveform Read(string path, Stream stream, string? decoder = null)
+    /// <param name="dataRunsToEnd">The writer could not seek back to fill in the sizes (espeak-ng --stdout leaves
+    /// 0x7FFFF000): the data chunk holds everything after its header.</param>
+    public static Waveform Read(string path, Stream stream, string? decoder = null, bool dataRunsToEnd = false)
     {
-        var layout = ParseHeader(path, stream, decoder);
+        var layout = ParseHeader(path, stream, decoder, dataRunsToEnd);
         if (layout.FrameCount > Array.MaxLength)
             throw new EmolinguaException(path, $"too long to load at once ({layout.FrameCount} samples per channel)");
         var mono = new float[layout.FrameCount];
@@ -126,7 +126,7 @@ internal static class WavReader
         _ => (float)BinaryPrimitives.ReadDoubleLittleEndian(b),
     };
 
-    internal static Layout ParseHeader(string path, Stream stream, string? decoder = null)
+    internal static Layout ParseHeader(string path, Stream stream, string? decoder = null, bool dataRunsToEnd = false)
     {
         long fileLength = stream.Length;
         Span<byte> head = stackalloc byte[12];
@@ -172,7 +172,7 @@ internal static class WavReader
             {
                 dataOffset = body;
                 long available = fileLength - body;
-                bool sizeUnknown = size == StreamingSize || (size == 0 && (riffSize == 0 || riffSize == StreamingSize) && available > 0);
+                bool sizeUnknown = dataRunsToEnd || size == StreamingSize || (size == 0 && (riffSize == 0 || riffSize == StreamingSize) && available > 0);
                 long declared = isRf64 && size == StreamingSize && ds64DataSize >= 0 ? ds64DataSize : size;
                 if (isRf64 && size == StreamingSize && ds64DataSize >= 0) sizeUnknown = false;
                 if (!sizeUnknown && declared > available)

@@ -33,4 +33,21 @@ public static class AudioWindows
                     WaveformOps.CropOrPad(clips[c].AsSpan(start), windowSamples)));
         return windows;
     }
+
+    /// <summary>
+    /// Windows <paramref name="start"/> .. start + count - 1, each of exactly <paramref name="length"/> samples, laid
+    /// end to end: the row-major [count, length] batch a model reads.
+    /// </summary>
+    internal static float[] Stack(IReadOnlyList<float[]> windows, int start, int count, int length)
+    {
+        var flat = new float[count * length];                                   // [count, length]
+        for (int i = 0; i < count; i++)
+        {
+            var window = windows[start + i];
+            if (window.Length != length)
+                throw new ArgumentException($"window {start + i} has {window.Length} samples; the batch holds windows of {length}");
+            window.CopyTo(flat, i * length);
+        }
+        return flat;
+    }
 }

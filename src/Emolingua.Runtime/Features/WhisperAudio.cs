@@ -19,6 +19,12 @@ public static class WhisperAudio
     public const int TokensPerSecond = SampleRate / SamplesPerToken; // 50 encoder positions per second
     /// <summary>Positions of Whisper's positional embedding: 1500, 30 s.</summary>
     public const int MaxSourcePositions = 1500;               // 30 s
+    /// <summary>Log-mel floor: mel power is clamped to at least 1e-10 (-10 in log10) before the logarithm.</summary>
+    public const double LogMelFloor = 1e-10;
+    /// <summary>Log-mel dynamic range: log10 values more than 8 decades below the clip's maximum are raised to that floor.</summary>
+    public const double LogMelDecades = 8;
+    /// <summary>Log-mel scaling: x becomes (x + 4) / 4, so speech lands near [-1, 1].</summary>
+    public const double LogMelShift = 4;
 
     /// <summary>16 kHz samples in <paramref name="seconds"/> seconds (rounded).</summary>
     public static int SamplesFor(double seconds) => checked((int)Math.Round(seconds * SampleRate));

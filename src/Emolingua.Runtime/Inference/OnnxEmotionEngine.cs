@@ -120,13 +120,7 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
         for (int start = 0; start < windows.Count; start += BatchSize)
         {
             int b = Math.Min(BatchSize, windows.Count - start);
-            var flat = new float[b * _samples];                                        // [b, S·16000]
-            for (int i = 0; i < b; i++)
-            {
-                if (windows[start + i].Length != _samples)
-                    throw new ArgumentException($"window {start + i} has {windows[start + i].Length} samples; this model reads {_samples}");
-                windows[start + i].CopyTo(flat, i * _samples);
-            }
+            var flat = AudioWindows.Stack(windows, start, b, _samples);               // [b, S·16000]
             using var input = OrtValue.CreateTensorValueFromMemory(flat, [b, _samples]);
             using var results = _session.Run(runOptions, [OnnxModelFormat.Waveform], [input], outputs);
             var probs = results[0].GetTensorDataAsSpan<float>();                     // [b, classes]

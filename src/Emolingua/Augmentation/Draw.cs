@@ -52,6 +52,12 @@ internal static class Draw
         if (!(p >= 0 && p <= 1)) throw new ArgumentOutOfRangeException(nameof(p), p, "p must be in [0, 1].");
     }
 
+    /// <summary>A dB range U(minDb, maxDb) for the per-example draws (gain, SNR).</summary>
+    internal static void CheckDbRange(double minDb, double maxDb)
+    {
+        if (maxDb < minDb) throw new ArgumentException($"maxDb ({maxDb}) < minDb ({minDb}).", nameof(maxDb));
+    }
+
     internal static void CheckRank(Tensor x, int rank, string what)
     {
         if (x.dim() != rank)

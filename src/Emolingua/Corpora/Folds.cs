@@ -65,21 +65,19 @@ public static class Folds
     public static int Count(FoldScheme scheme, IReadOnlyList<Utterance> utterances, int k = DefaultK, int seed = DefaultSeed) =>
         Groups(scheme, utterances, k, seed).Distinct(StringComparer.Ordinal).Count();
 
-    /// <summary>Utterances with <see cref="Utterance.Session"/> set to their fold group (for manifests that keep the folds).</summary>
-    public static List<Utterance> WithGroups(FoldScheme scheme, IReadOnlyList<Utterance> utterances, int k = DefaultK, int seed = DefaultSeed)
-    {
-        var groups = Groups(scheme, utterances, k, seed);
-        return utterances.Select((u, i) => u with { Session = groups[i] }).ToList();
-    }
-
     /// <summary>SplitMix64 (Steele et al. 2014): tiny, portable, and fixed forever, unlike System.Random's algorithm.</summary>
     public sealed class SplitMix64(ulong seed)
     {
         private ulong _state = seed;
 
-        public ulong Next()
+        /// <summary>The golden-ratio step the state advances by on every draw.</summary>
+        public const ulong Increment = 0x9E3779B97F4A7C15UL;
+
+        public ulong Next() => Mix(_state += Increment);
+
+        /// <summary>SplitMix64's output function: a bijective scramble of one 64-bit state.</summary>
+        public static ulong Mix(ulong z)
         {
-            ulong z = _state += 0x9E3779B97F4A7C15UL;
             z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
             z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
             return z ^ (z >> 31);

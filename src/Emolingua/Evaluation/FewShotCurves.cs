@@ -131,13 +131,7 @@ public static class FewShotCurves
         var (header, rows) = Table(summaries, corpusOrder);
         var lines = new List<List<string>> { header };
         lines.AddRange(rows);
-        var widths = Enumerable.Range(0, header.Count).Select(i => lines.Max(l => l[i].Length)).ToArray();
-        var sb = new StringBuilder();
-        for (int r = 0; r < lines.Count; r++)
-        {
-            sb.AppendLine(string.Join("  ", lines[r].Select((t, i) => i < 2 ? t.PadRight(widths[i]) : t.PadLeft(widths[i]))).TrimEnd());
-            if (r == 0) sb.AppendLine(new string('-', widths.Sum() + 2 * (widths.Length - 1)));
-        }
+        var sb = new StringBuilder(TextTable.Render(lines));
         sb.AppendLine("UAR, mean (sample std) over folds, seeds and draws; k = labelled clips per class; k = 0 is zero-shot");
         return sb.ToString();
     }

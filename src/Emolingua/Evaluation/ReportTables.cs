@@ -73,13 +73,7 @@ public static class ReportTables
             line.AddRange(cells.Select(c => c.Mean == Missing ? Missing : $"{c.Mean} ({c.Std})" + (c.Best ? "*" : " ")));
             lines.Add(line);
         }
-        var widths = Enumerable.Range(0, header.Count).Select(i => lines.Max(l => l[i].Length)).ToArray();
-        var sb = new StringBuilder();
-        for (int r = 0; r < lines.Count; r++)
-        {
-            sb.AppendLine(string.Join("  ", lines[r].Select((t, i) => i < 2 ? t.PadRight(widths[i]) : t.PadLeft(widths[i]))).TrimEnd());
-            if (r == 0) sb.AppendLine(new string('-', widths.Sum() + 2 * (widths.Length - 1)));
-        }
+        var sb = new StringBuilder(TextTable.Render(lines));
         sb.AppendLine("mean (sample std) over runs; * = best in row");
         return sb.ToString();
     }

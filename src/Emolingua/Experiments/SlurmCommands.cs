@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Emolingua.Util;
 
 namespace Emolingua.Experiments;
@@ -21,38 +20,14 @@ public sealed class SlurmCommands
     public SlurmCommands(TimeSpan? timeout = null) => _timeout = timeout ?? TimeSpan.FromSeconds(90);
 
     /// <summary>The tool's full path on PATH, or null.</summary>
-    public static string? Find(string tool)
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var path = Path.Combine(dir, tool);
-            if (File.Exists(path)) return path;
-        }
-        return null;
-    }
+    public static string? Find(string tool) => ExternalProcess.Locate(tool);
 
     public Result Run(string tool, IEnumerable<string> args, string? stdin = null)
     {
         var exe = Find(tool) ?? throw new EmolinguaException($"--slurm: {tool} not found on PATH (run on a machine with the Slurm client tools, e.g. a login node)");
-        var psi = new ProcessStartInfo(exe)
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin != null, UseShellExecute = false,
-        };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new EmolinguaException($"--slurm: could not start {exe}");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (stdin != null)
-        {
-            p.StandardInput.Write(stdin);
-            p.StandardInput.Close();
-        }
-        if (!p.WaitForExit(_timeout))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new EmolinguaException($"--slurm: {tool} did not answer within {_timeout.TotalSeconds:0} s");
-        }
-        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+        var output = ExternalProcess.Run(exe, args, stdin == null ? null : System.Text.Encoding.UTF8.GetBytes(stdin), _timeout)
+            ?? throw new EmolinguaException($"--slurm: {tool} did not answer within {_timeout.TotalSeconds:0} s");
+        return new Result(output.ExitCode, output.StdoutText, output.Stderr);
     }
 
     /// <summary>Fails with Slurm's message unless the controller answers.</summary>

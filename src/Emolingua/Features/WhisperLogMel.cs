@@ -1,3 +1,4 @@
+using Emolingua.Audio;
 using System.Collections.Concurrent;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,22 +17,12 @@ public static class WhisperLogMel
     private static readonly ConcurrentDictionary<(int NMels, string Device), Tensor> FilterCache = new();
     private static readonly ConcurrentDictionary<string, Tensor> WindowCache = new();
 
-    /// <summary>First <paramref name="sampleCount"/> samples of a 16 kHz waveform, zero-padded at the end.</summary>
-    public static float[] CropOrPad(ReadOnlySpan<float> samples, int sampleCount)
-    {
-        var window = new float[sampleCount];
-        samples[..Math.Min(samples.Length, sampleCount)].CopyTo(window);
-        return window;
-    }
-
     /// <summary>Crops/pads each 16 kHz waveform to S seconds and stacks them: [B, S·16000] on <paramref name="device"/>.</summary>
     public static Tensor Batch(IReadOnlyList<float[]> waveforms, double seconds, Device? device = null)
     {
         int n = WhisperAudio.SamplesFor(seconds);
-        var flat = new float[waveforms.Count * n];
-        for (int i = 0; i < waveforms.Count; i++)
-            waveforms[i].AsSpan(0, Math.Min(n, waveforms[i].Length)).CopyTo(flat.AsSpan(i * n));
-        return tensor(flat, new long[] { waveforms.Count, n }, device: device);
+        var windows = waveforms.Select(w => w.Length == n ? w : WaveformOps.CropOrPad(w, n)).ToList();
+        return tensor(AudioWindows.Stack(windows, 0, windows.Count, n), new long[] { windows.Count, n }, device: device);
     }
 
     /// <summary>Log-mel of a batch of 16 kHz windows. [B, N] → [B, nMels, N/160], on the input's device.</summary>
@@ -49,9 +40,10 @@ public static class WhisperLogMel
         var frames = stft.shape[2] - 1;
         var power = stft.narrow(2, 0, frames).abs().pow(Held(2.0));                    // [B, 201, F]
         var mel = matmul(Filters(nMels, device), power);                         // [nMels, 201] @ [B, 201, F] → [B, nMels, F]
-        var log = mel.clamp_min(Held(1e-10)).log10();
+        var log = mel.clamp_min(Held(WhisperAudio.LogMelFloor)).log10();
         var clipMax = log.amax(new long[] { 1, 2 }, keepdim: true);              // per clip, never per batch
-        var result = maximum(log, clipMax - Held(8.0)).add_(Held(4.0), One).div_(Held(4.0));
+        var result = maximum(log, clipMax - Held(WhisperAudio.LogMelDecades))
+            .add_(Held(WhisperAudio.LogMelShift), One).div_(Held(WhisperAudio.LogMelShift));
         return result.MoveToOuterDisposeScope();
     }
 

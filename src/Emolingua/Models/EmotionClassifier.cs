@@ -101,13 +101,7 @@ public sealed class EmotionClassifier : Module<Tensor, Tensor>
             {
                 using var scope = NewDisposeScope();
                 int b = Math.Min(batchSize, windows.Count - start);
-                var flat = new float[b * samples];
-                for (int i = 0; i < b; i++)
-                {
-                    if (windows[start + i].Length != samples)
-                        throw new ArgumentException($"window {start + i} has {windows[start + i].Length} samples, window 0 has {samples}");
-                    windows[start + i].CopyTo(flat, i * samples);
-                }
+                var flat = AudioWindows.Stack(windows, start, b, samples);               // [b, samples]
                 var mel = WhisperLogMel.Compute(tensor(flat, new long[] { b, samples }, device: device), encoder.Config.NumMelBins); // [b, n_mels, frames]
                 var (embedding, logits) = ForwardWithEmbedding(mel);                                                              // [b, D], [b, classes]
                 var output = temperature == null ? logits : functional.softmax(logits.div(temperatureScalar), 1);              // [b, classes]

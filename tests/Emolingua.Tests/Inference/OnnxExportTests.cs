@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Emolingua.Audio;
 using Emolingua.Features;
 using Emolingua.Inference;
 using Emolingua.Models;
@@ -46,8 +47,8 @@ public class OnnxExportTests(WhisperFixtureBundle bundle, ITestOutputHelper outp
 
     /// <summary>Seven 4 s windows: the three fixture clips (first 4 s, zero-padded) and four generated speech-like ones.</summary>
     private static List<float[]> SevenWindows() =>
-        Stems.Select(s => WhisperLogMel.CropOrPad(TestWav.ReadPcm16Mono(Fixtures.Input(s + ".wav")), Window))
-            .Concat(Enumerable.Range(0, 4).Select(i => WhisperLogMel.CropOrPad(TestWav.Voiced(3 + 0.4 * i, 16000, seed: 40 + i), Window)))
+        Stems.Select(s => WaveformOps.CropOrPad(TestWav.ReadPcm16Mono(Fixtures.Input(s + ".wav")), Window))
+            .Concat(Enumerable.Range(0, 4).Select(i => WaveformOps.CropOrPad(TestWav.Voiced(3 + 0.4 * i, 16000, seed: 40 + i), Window)))
             .ToList();
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class Gain : IAugmentation
 
     public Gain(double minDb = -6, double maxDb = 6, double p = 0.5)
     {
-        if (maxDb < minDb) throw new ArgumentException($"maxDb ({maxDb}) < minDb ({minDb}).", nameof(maxDb));
+        Draw.CheckDbRange(minDb, maxDb);
         Draw.CheckProbability(p);
         (MinDb, MaxDb, P) = (minDb, maxDb, p);
     }

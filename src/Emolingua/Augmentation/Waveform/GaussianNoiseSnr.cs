@@ -17,7 +17,7 @@ public sealed class GaussianNoiseSnr : IAugmentation
 
     public GaussianNoiseSnr(double minDb = 10, double maxDb = 20, double p = 0.5)
     {
-        if (maxDb < minDb) throw new ArgumentException($"maxDb ({maxDb}) < minDb ({minDb}).", nameof(maxDb));
+        Draw.CheckDbRange(minDb, maxDb);
         Draw.CheckProbability(p);
         (MinDb, MaxDb, P) = (minDb, maxDb, p);
     }

@@ -31,10 +31,10 @@ internal sealed class WhisperOnnxGraph(OnnxGraphBuilder g, WeightSource weights,
         spectrum = g.Op("Slice", [spectrum, g.Int64("start", 0), g.Int64("end", frames), g.Int64("axis2", 2)]); // [B, 402, F]
         var squares = g.Op("Mul", [spectrum, spectrum]);
         var mel = g.Op("MatMul", [g.Float("mel_filters", DoubledMelFilters(nMels), nMels, 2 * bins), squares]); // [B, nMels, F]
-        var log = g.Op("Mul", [g.Op("Log", [g.Op("Max", [mel, g.Scalar(1e-10f)])]), g.Scalar((float)(1 / Math.Log(10)))]);
+        var log = g.Op("Mul", [g.Op("Log", [g.Op("Max", [mel, g.Scalar((float)WhisperAudio.LogMelFloor)])]), g.Scalar((float)(1 / Math.Log(10)))]);
         var clipMax = g.Op("ReduceMax", [log], Attr.Ints("axes", 1, 2), Attr.Int("keepdims", 1)); // [B, 1, 1]: per clip, never per batch
-        var floored = g.Op("Max", [log, g.Op("Sub", [clipMax, g.Scalar(8f)])]);
-        return g.Op("Mul", [g.Op("Add", [floored, g.Scalar(4f)]), g.Scalar(0.25f)]);
+        var floored = g.Op("Max", [log, g.Op("Sub", [clipMax, g.Scalar((float)WhisperAudio.LogMelDecades)])]);
+        return g.Op("Mul", [g.Op("Add", [floored, g.Scalar((float)WhisperAudio.LogMelShift)]), g.Scalar((float)(1 / WhisperAudio.LogMelShift))]);
     }
 
     /// <summary>[402, 1, 400]: rows k = 0..200 are w[n]·cos(2πkn/400), rows 201 + k are −w[n]·sin(2πkn/400) (computed in float64).</summary>

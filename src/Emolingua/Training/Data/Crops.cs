@@ -1,4 +1,4 @@
-using Emolingua.Features;
+using Emolingua.Audio;
 
 namespace Emolingua.Training.Data;
 
@@ -7,7 +7,7 @@ public static class Crops
 {
     public static float[] Random(float[] samples, int windowSamples, Random rng)
     {
-        if (samples.Length <= windowSamples) return WhisperLogMel.CropOrPad(samples, windowSamples);
+        if (samples.Length <= windowSamples) return WaveformOps.CropOrPad(samples, windowSamples);
         int start = rng.Next(samples.Length - windowSamples + 1);
         return samples.AsSpan(start, windowSamples).ToArray();
     }

@@ -20,11 +20,11 @@ public static class StepRandom
 
     public static ulong Mix(params ulong[] values)
     {
-        ulong h = 0x9E3779B97F4A7C15UL;
+        ulong h = Folds.SplitMix64.Increment;
         foreach (var v in values)
         {
-            h ^= v + 0x9E3779B97F4A7C15UL + (h << 6) + (h >> 2);
-            h = SplitMix(h);
+            h ^= v + Folds.SplitMix64.Increment + (h << 6) + (h >> 2);
+            h = Folds.SplitMix64.Mix(h + Folds.SplitMix64.Increment);
         }
         return h;
     }
@@ -34,14 +34,6 @@ public static class StepRandom
         ulong h = 1469598103934665603UL; // FNV-1a
         foreach (char c in s) { h ^= c; h *= 1099511628211UL; }
         return h;
-    }
-
-    private static ulong SplitMix(ulong z)
-    {
-        z += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 
     /// <summary>Element <paramref name="position"/> of an endless sequence of seeded permutations of 0..n-1.</summary>

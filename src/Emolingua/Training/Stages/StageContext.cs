@@ -38,9 +38,7 @@ public sealed class StageContext
     public Tensor Waveforms(float[][] crops) // [B, T]
     {
         int t = crops[0].Length;
-        var flat = new float[crops.Length * t];
-        for (int i = 0; i < crops.Length; i++) crops[i].CopyTo(flat, i * t);
-        return tensor(flat, new long[] { crops.Length, t }, device: Device);
+        return tensor(AudioWindows.Stack(crops, 0, crops.Length, t), new long[] { crops.Length, t }, device: Device);
     }
 
     /// <summary>Emotion metrics of a classifier on labelled utterances (windowed, probabilities averaged per clip).</summary>
