@@ -10,6 +10,8 @@ command -v npm >/dev/null 2>&1 || test_packages+=(npm)
 "$root/scripts/ensure-deps.sh" "${test_packages[@]}"
 echo "test.sh: restoring and building (Release)..."
 dotnet build Emolingua.slnx -c Release -nologo -v quiet
+echo "test.sh: checking the code habits (scripts/format.sh --check)..."
+"$root/scripts/format.sh" --check
 echo "test.sh: running tests..."
 log="$(mktemp)"
 set +e
