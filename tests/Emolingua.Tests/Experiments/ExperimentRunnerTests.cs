@@ -72,9 +72,9 @@ public class ExperimentRunnerTests : IClassFixture<TrainingRunTests.Data>
         foreach (var c in cells)
         {
             var csv = Path.Combine(output.Path, c!["run_dir"]!.GetValue<string>(), "eval", "manifest", "predictions.csv");
-            var lines = File.ReadLines(csv).Skip(1).Select(l => l.Split(',')).ToList();
+            var lines = TestCsv.Named(csv);
             Assert.Equal(c["n"]!.GetValue<int>(), lines.Count);
-            Assert.Equal(lines.Count(l => l[4] == l[5]) / (double)lines.Count, c["accuracy"]!.GetValue<double>(), 9);
+            Assert.Equal(lines.Count(l => l["truth"] == l["predicted"]) / (double)lines.Count, c["accuracy"]!.GetValue<double>(), 9);
         }
         var protocol = results["protocol"]!;
         Assert.Equal(new[] { "angry", "happy", "neutral", "sad" }, protocol["label_map"]!.AsArray().Select(l => l!.GetValue<string>()));
