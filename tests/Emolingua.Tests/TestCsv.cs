@@ -15,7 +15,8 @@ public static class TestCsv
         {
             Separator = separator, Mode = CsvMode.Rfc4180, DetectSeparatorHint = false, TrimWhitespace = false,
         });
-        var rows = new List<string[]> { [.. reader.Headers] };
+        string[] header = [.. reader.Headers];
+        var rows = new List<string[]> { header };
         while (reader.Read())
             rows.Add(Enumerable.Range(0, reader.Current.FieldCount).Select(i => reader.Current.GetString(i)).ToArray());
         return rows;
