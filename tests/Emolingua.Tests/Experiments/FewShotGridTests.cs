@@ -115,41 +115,4 @@ public class FewShotGridTests : IClassFixture<TrainingRunTests.Data>
         Assert.Equal(report.FewShot!.Select(f => f.Uar.Mean), again.FewShot!.Select(f => f.Uar.Mean));
         Assert.Equal(report.Results.Select(r => r.Uar.Mean), again.Results.Select(r => r.Uar.Mean));
     }
-
-    /// <summary>
-    /// Few-shot adaptation must do something: on a target whose label cue (timbre) the English training never saw,
-    /// zero-shot is near chance (UAR 0.25) and 3 shots per class must lift UAR clearly above it. An adaptation that
-    /// changed nothing would repeat the zero-shot numbers.
-    /// </summary>
-    [Fact]
-    public void FewShot_BeatsZeroShot_OnATargetWhoseCueTheSourceNeverSaw()
-    {
-        using var recipes = new TempDir();
-        using var output = new TempDir();
-        TinyCorpora.WriteTimbreTarget(_data.Root);
-        var recipe = JsonNode.Parse(TinyCorpora.RecipeJson("baseline"))!;
-        recipe["training"]!["max_epochs"] = 1;
-        File.WriteAllText(Path.Combine(recipes.Path, "baseline.json"), recipe.ToJsonString());
-        var gridPath = Path.Combine(recipes.Path, "grid.json");
-        File.WriteAllText(gridPath, new JsonObject
-        {
-            ["name"] = "timbre-few-shot", ["folds"] = new JsonArray(1, 2), ["seeds"] = new JsonArray(0), ["fold_count"] = 5,
-            ["test_corpora"] = new JsonArray(new JsonObject { ["kind"] = "manifest", ["root"] = "timbre.csv" }),
-            ["runs"] = new JsonArray(new JsonObject { ["column"] = "baseline", ["recipe"] = "baseline.json", ["evaluate"] = new JsonArray("manifest") }),
-            ["tsne"] = new JsonObject { ["enabled"] = false },
-            ["references"] = new JsonArray(),
-            ["few_shot"] = new JsonObject
-            {
-                ["k"] = new JsonArray(3), ["draws"] = 2, ["seed"] = 4, ["steps"] = 100, ["learning_rate"] = 0.01, ["corpora"] = new JsonArray("manifest"),
-            },
-        }.ToJsonString());
-        var options = new ExperimentRunner.Options(output.Path, _data.Root, CPU, Resume: false, Log: _ => { });
-        ExperimentRunner.Run(ExperimentRecipe.Load(gridPath), options);
-
-        var curve = JsonNode.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")))!["few_shot"]!.AsArray();
-        double Uar(int k) => curve.Single(f => f!["k"]!.GetValue<int>() == k)!["uar"]!["mean"]!.GetValue<double>();
-        double zeroShot = Uar(0), threeShots = Uar(3);
-        Assert.True(zeroShot <= 0.45, $"zero-shot UAR {zeroShot}: the English cue should not tell these clips apart (chance is 0.25)");
-        Assert.True(threeShots >= zeroShot + 0.3, $"3 shots per class give UAR {threeShots}, zero-shot {zeroShot}: the adaptation did not learn the new cue");
-    }
 }

@@ -46,32 +46,6 @@ public static class TinyCorpora
     }
 
     /// <summary>
-    /// A labelled target corpus (timbre.csv, sessions and speakers as english.csv) whose emotions the English set's cue
-    /// cannot tell apart: every clip has one pitch and level (between the English neutral and happy voices), and the
-    /// label is carried by the timbre alone (1, 3, 8 or 20 harmonics), which is fixed at 6 in the English set.
-    /// </summary>
-    public static string WriteTimbreTarget(string folder)
-    {
-        Directory.CreateDirectory(Path.Combine(folder, "timbre"));
-        var csv = new StringBuilder("path,label,speaker,gender,session,language\n");
-        string[] labels = { "angry", "happy", "neutral", "sad" };
-        int[] harmonics = { 1, 3, 8, 20 };
-        int n = 0;
-        for (int session = 1; session <= 5; session++)
-            for (int spk = 0; spk < 2; spk++)
-                for (int e = 0; e < 4; e++)
-                    for (int k = 0; k < 2; k++)
-                    {
-                        var name = $"timbre/s{session}_{spk}_{labels[e]}_{k}.wav";
-                        TestWav.WritePcm16Mono(Path.Combine(folder, name), Tone(200 * (1 + 0.02 * spk), 0.25, 0, 1.2, seed: 7000 + n++, harmonics[e]), 16000);
-                        csv.Append(CultureInfo.InvariantCulture, $"{name},{labels[e]},T{session}{spk},{(spk == 0 ? "female" : "male")},Session{session},xx\n");
-                    }
-        var path = Path.Combine(folder, "timbre.csv");
-        File.WriteAllText(path, csv.ToString());
-        return path;
-    }
-
-    /// <summary>
     /// Labelled clips that no training run has seen: the English emotions' voices spoken by other "speakers" (pitch
     /// factors between and beyond the training speakers') with new noise seeds. Label indices follow angry, happy, neutral, sad.
     /// </summary>
