@@ -35,8 +35,12 @@ public static class TestWav
         foreach (var s in samples) w.Write((short)Math.Clamp(MathF.Round(s * 32767f), -32768, 32767));
     }
 
-    /// <summary>A deterministic speech-like test signal: a gliding harmonic tone with an amplitude envelope and noise.</summary>
-    public static float[] Voiced(double seconds, int sampleRate, int seed = 1)
+    /// <summary>
+    /// The tests' one synthetic speech-like signal: a gliding harmonic tone with an amplitude envelope and light noise.
+    /// With <paramref name="pauses"/>, each second instead holds 0.7 s of tone, then silence with a 0.1 s noise burst
+    /// (onsets and transients, which make encoders such as LAME switch block types).
+    /// </summary>
+    public static float[] Voiced(double seconds, int sampleRate, int seed = 1, bool pauses = false)
     {
         var rng = new Random(seed);
         int n = (int)(seconds * sampleRate);
@@ -49,8 +53,11 @@ public static class TestWav
             phase += 2 * Math.PI * f0 / sampleRate;
             double v = 0;
             for (int h = 1; h <= 12; h++) v += Math.Sin(h * phase) / h;
-            double env = 0.5 + 0.5 * Math.Sin(2 * Math.PI * 3 * t);
-            x[i] = (float)(0.2 * env * v + 0.01 * (rng.NextDouble() * 2 - 1));
+            double noise = rng.NextDouble() * 2 - 1;
+            if (!pauses)
+                x[i] = (float)(0.2 * (0.5 + 0.5 * Math.Sin(2 * Math.PI * 3 * t)) * v + 0.01 * noise);
+            else
+                x[i] = (float)((t % 1.0 < 0.7 ? 0.25 * v : 0) + (t % 1.0 is > 0.75 and < 0.85 ? 0.1 * noise : 0));
         }
         return x;
     }

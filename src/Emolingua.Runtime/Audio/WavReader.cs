@@ -234,7 +234,8 @@ internal static class WavReader
         }
         if (channels == 0) throw new EmolinguaException(path, "WAV header says 0 channels");
         if (channels > MaxChannels) throw new EmolinguaException(path, $"WAV header says {channels} channels (more than {MaxChannels}: the header is wrong)");
-        if (sampleRate == 0 || sampleRate > int.MaxValue) throw new EmolinguaException(path, $"WAV header has an invalid sample rate ({sampleRate})");
+        if (sampleRate == 0 || sampleRate > int.MaxValue) // the range itself is AudioFile's check, with the same words
+            throw new EmolinguaException(path, $"sample rate {sampleRate} Hz is outside {AudioFile.MinSampleRate}–{AudioFile.MaxSampleRate} Hz (the header is wrong, or this is not speech audio)");
 
         // The container width comes from the block alignment when it is consistent, else from the bit depth.
         int width = blockAlign > 0 && blockAlign % channels == 0 ? blockAlign / channels : (bits + 7) / 8;
@@ -254,7 +255,8 @@ internal static class WavReader
             throw new EmolinguaException(path, $"unsupported WAV encoding: {what}; supported are PCM 8/16/24/32-bit and IEEE float 32/64-bit "
                 + "(convert with: ffmpeg -i IN -c:a pcm_s16le OUT.wav)");
         }
-        if (bits == 0 || bits > 8 * width)
+        if (bits == 0) throw new EmolinguaException(path, "WAV header says 0-bit samples (the header is wrong)");
+        if (bits > 8 * width)
             throw new EmolinguaException(path, $"WAV header says {bits}-bit samples, which do not fit its {width}-byte containers (block align {blockAlign} for {channels} channel(s))");
         blockAlign = width * channels;
         return new Layout(encoding.Value, channels, (int)sampleRate, blockAlign, dataOffset, dataBytes / blockAlign);

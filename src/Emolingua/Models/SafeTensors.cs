@@ -67,6 +67,8 @@ public sealed class SafeTensors
         }
 
         // Offsets must tile the data buffer: in range, no overlap, no holes, and the last end at the buffer's end.
+        if (entries.Values.MaxBy(e => e.End) is { } last && last.End > dataLength)
+            throw new EmolinguaException(path, $"truncated safetensors file: tensor '{last.Name}' ends at data byte {last.End}, the file holds {dataLength} bytes of data");
         long expectedBegin = 0;
         foreach (var e in entries.Values.OrderBy(e => e.Begin).ThenBy(e => e.End))
         {

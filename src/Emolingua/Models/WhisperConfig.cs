@@ -33,7 +33,7 @@ public sealed record WhisperConfig(int DModel, int EncoderLayers, int EncoderAtt
 
     public static WhisperConfig Read(string configPath)
     {
-        if (!File.Exists(configPath)) throw new EmolinguaException(configPath, "config.json not found");
+        if (!File.Exists(configPath)) throw new EmolinguaException(configPath, "not found (a Hugging Face model folder holds config.json and model.safetensors)");
         JsonNode? node;
         try { node = JsonNode.Parse(File.ReadAllText(configPath), documentOptions: JsonInput.Strict); }
         catch (JsonException e) { throw new EmolinguaException(configPath, $"not valid JSON ({e.Message.Split('.')[0]})"); }

@@ -44,27 +44,6 @@ internal static class AudioTestTools
         return max;
     }
 
-    /// <summary>A speech-like test signal: a gliding harmonic tone with vibrato, a noise burst and silence, at any rate.</summary>
-    public static float[] TestSignal(int sampleRate, double seconds, int seed = 1)
-    {
-        var rng = new Random(seed);
-        int n = (int)(seconds * sampleRate);
-        var x = new float[n];
-        double phase = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double t = (double)i / sampleRate;
-            double f0 = 120 + 80 * t / seconds + 10 * Math.Sin(2 * Math.PI * 5 * t);
-            phase += 2 * Math.PI * f0 / sampleRate;
-            double v = 0;
-            for (int h = 1; h <= 12; h++) v += Math.Sin(h * phase) / h;
-            double envelope = t % 1.0 < 0.7 ? 0.25 : 0.0; // 0.3 s pauses every second
-            double noise = t % 1.0 is > 0.75 and < 0.85 ? 0.1 * (rng.NextDouble() * 2 - 1) : 0;
-            x[i] = (float)(envelope * v + noise);
-        }
-        return x;
-    }
-
     /// <summary>Hand-built RIFF/WAVE files, chunk by chunk, so odd layouts can be produced deliberately.</summary>
     public sealed class RiffBuilder
     {

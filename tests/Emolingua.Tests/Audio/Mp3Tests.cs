@@ -72,7 +72,7 @@ public sealed class Mp3Fixture : IDisposable
 
     private string WriteSource(Variant v)
     {
-        var mono = TestSignal(v.Rate, Seconds);
+        var mono = TestWav.Voiced(Seconds, v.Rate, pauses: true);
         var interleaved = new float[mono.Length * v.Channels];
         for (int i = 0; i < mono.Length; i++)
             for (int c = 0; c < v.Channels; c++) interleaved[i * v.Channels + c] = c == 0 ? mono[i] : 0.5f * mono[mono.Length - 1 - i];

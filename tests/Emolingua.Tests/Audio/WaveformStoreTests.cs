@@ -14,7 +14,7 @@ public class WaveformStoreTests
     {
         using var dir = new TempDir();
         var wav = dir.File("clip.wav");
-        var signal = AudioTestTools.TestSignal(16000, 2.0);
+        var signal = TestWav.Voiced(2.0, 16000, pauses: true);
         TestWav.WritePcm16Mono(wav, signal, 16000);
         var expected = TestWav.ReadPcm16Mono(wav); // an independent reader
         var cache = dir.File("cache");

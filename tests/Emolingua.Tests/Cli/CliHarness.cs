@@ -45,6 +45,20 @@ public static class CliHarness
         Assert.Equal("", r.Out);
     }
 
+    /// <summary>The exit code of a refusal of bad input (README "Commands": 1 for bad input, 2 for an internal error).</summary>
+    public const int BadInputExitCode = 1;
+
+    /// <summary>
+    /// The documented refusal of bad input: exit code 1, stderr exactly the one line <paramref name="expectedLine"/>
+    /// ("error: FILE-or-OPTION: problem"), nothing on stdout.
+    /// </summary>
+    public static void AssertRefused(CliResult r, string expectedLine)
+    {
+        Assert.True(r.ExitCode == BadInputExitCode, $"exit code {r.ExitCode}, expected {BadInputExitCode}; stderr: {r.Err}");
+        Assert.Equal(expectedLine, r.Err.TrimEnd('\n'));
+        Assert.Equal("", r.Out);
+    }
+
     public static string CliDll { get; } = Path.Combine(AppContext.BaseDirectory, "Emolingua.Cli.dll");
 
     /// <summary>The built CLI as a child process (dotnet Emolingua.Cli.dll ...).</summary>

@@ -28,11 +28,11 @@ public class EvaluateCommandTests(TinyBundleFixture bundle) : IClassFixture<Tiny
     /// <summary>predictions.csv rows as (truth index, probabilities).</summary>
     private static List<(int Truth, float[] P)> ReadPredictions(string outDir)
     {
-        var lines = File.ReadAllLines(Path.Combine(outDir, "predictions.csv"));
-        var header = lines[0].Split(',');
+        var lines = TestCsv.Rows(Path.Combine(outDir, "predictions.csv"));
+        var header = lines[0];
         int iTruth = Array.IndexOf(header, "truth");
         var columns = Labels.Select(l => Array.IndexOf(header, "p_" + l)).ToArray();
-        return lines.Skip(1).Where(l => l.Length > 0).Select(l => l.Split(','))
+        return lines.Skip(1)
             .Select(c => (Array.IndexOf(Labels, c[iTruth]), columns.Select(i => float.Parse(c[i], System.Globalization.CultureInfo.InvariantCulture)).ToArray())).ToList();
     }
 
@@ -95,11 +95,11 @@ public class EvaluateCommandTests(TinyBundleFixture bundle) : IClassFixture<Tiny
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, File.ReadAllBytes(Path.Combine(outDir, "confusion_matrix.png"))[..8]);
 
         // predictions.csv: one row per four-class file, truth from the file name.
-        var lines = File.ReadAllLines(Path.Combine(outDir, "predictions.csv"));
-        var header = lines[0].Split(',');
+        var lines = TestCsv.Rows(Path.Combine(outDir, "predictions.csv"));
+        var header = lines[0];
         int iId = Array.IndexOf(header, "id"), iTruth = Array.IndexOf(header, "truth"), iPred = Array.IndexOf(header, "predicted");
-        Assert.True(iId >= 0 && iTruth >= 0 && iPred >= 0, lines[0]);
-        var rows = lines.Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')).ToList();
+        Assert.True(iId >= 0 && iTruth >= 0 && iPred >= 0, string.Join(',', header));
+        var rows = lines.Skip(1).ToList();
         Assert.Equal(FourClass.Order(StringComparer.Ordinal), rows.Select(c => c[iId]).Order(StringComparer.Ordinal));
         foreach (var c in rows) Assert.Equal(Truth(c[iId]), c[iTruth]);
         foreach (var c in rows) Assert.Contains(c[iPred], Labels);

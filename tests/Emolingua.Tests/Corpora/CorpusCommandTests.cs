@@ -129,7 +129,7 @@ public class CorpusCommandTests(SynthFixture synth) : IClassFixture<SynthFixture
     public void CommonVoice_WithoutDurationsFile_ReadsMp3Headers()
     {
         string src = Path.Combine(synth.Out, "commonvoice", "cv", "bn");
-        var durations = File.ReadLines(Path.Combine(src, "clip_durations.tsv")).Skip(1).Select(l => l.Split('\t'))
+        var durations = TestCsv.Records(Path.Combine(src, "clip_durations.tsv"), '\t')
             .ToDictionary(f => f[0], f => double.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture) / 1000);
         using var t = new CorpusTree();
         string root = t.P("bn");

@@ -46,7 +46,7 @@ public class AllocationBombTests
         foreach (var (name, shape, offsets, mention) in new[]
         {
             ("claims.safetensors", "[1048576, 1048576]", "[0, 24]", "needs 4398046511104"),                       // 2^40 F32 elements in 24 bytes
-            ("huge-offsets.safetensors", "[1048576, 1048576]", "[0, 4398046511104]", "outside the data buffer"),   // offsets that agree, past the file
+            ("huge-offsets.safetensors", "[1048576, 1048576]", "[0, 4398046511104]", "ends at data byte 4398046511104"),   // offsets that agree, past the file
             ("overflow.safetensors", "[4294967296, 4294967296, 4]", "[0, 0]", "more elements than any file holds"), // a product that wraps to 0
         })
         {

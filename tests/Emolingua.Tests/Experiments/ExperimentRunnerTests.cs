@@ -53,28 +53,33 @@ public class ExperimentRunnerTests : IClassFixture<TrainingRunTests.Data>
         // results.json: one result per column on the corpus, each from 2 runs (folds 1, 2), metrics in [0, 1].
         var results = JsonNode.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")))!;
         var rows = results["results"]!.AsArray();
+        var cells = results["cells"]!.AsArray();
+        static string Column(JsonNode n) => n["variant"]?.GetValue<string>() ?? n["method"]!.GetValue<string>();
         Assert.Equal(4, rows.Count);
         foreach (var row in rows)
         {
             Assert.Equal("manifest", row!["corpus"]!.GetValue<string>());
             Assert.Equal(2, row["runs"]!.GetValue<int>());
+            // The row's mean and sample std (ddof 1) of each metric, by hand from its column's two cells: (a + b) / 2, |a − b| / √2.
+            var own = cells.Where(c => Column(c!) == Column(row)).ToList();
+            Assert.Equal(2, own.Count);
             foreach (var metric in new[] { "accuracy", "macro_f1", "uar" })
             {
-                Assert.InRange(row[metric]!["mean"]!.GetValue<double>(), 0, 1);
-                Assert.True(row[metric]!["std"]!.GetValue<double>() >= 0);
+                double a = own[0]![metric]!.GetValue<double>(), b = own[1]![metric]!.GetValue<double>();
+                Assert.Equal((a + b) / 2, row[metric]!["mean"]!.GetValue<double>(), 12);
+                Assert.Equal(Math.Abs(a - b) / Math.Sqrt(2), row[metric]!["std"]!.GetValue<double>(), 12);
             }
         }
         Assert.Equal(new[] { "baseline", "byol", "contrastive", "contrastive" }, rows.Select(r => r!["method"]!.GetValue<string>()).Order());
-        var cells = results["cells"]!.AsArray();
         Assert.Equal(8, cells.Count);
         Assert.All(cells, c => Assert.Equal("ok", c!["status"]!.GetValue<string>()));
         // Every cell's accuracy is what its predictions.csv says (recomputed here).
         foreach (var c in cells)
         {
             var csv = Path.Combine(output.Path, c!["run_dir"]!.GetValue<string>(), "eval", "manifest", "predictions.csv");
-            var lines = File.ReadLines(csv).Skip(1).Select(l => l.Split(',')).ToList();
+            var lines = TestCsv.Named(csv);
             Assert.Equal(c["n"]!.GetValue<int>(), lines.Count);
-            Assert.Equal(lines.Count(l => l[4] == l[5]) / (double)lines.Count, c["accuracy"]!.GetValue<double>(), 9);
+            Assert.Equal(lines.Count(l => l["truth"] == l["predicted"]) / (double)lines.Count, c["accuracy"]!.GetValue<double>(), 9);
         }
         var protocol = results["protocol"]!;
         Assert.Equal(new[] { "angry", "happy", "neutral", "sad" }, protocol["label_map"]!.AsArray().Select(l => l!.GetValue<string>()));

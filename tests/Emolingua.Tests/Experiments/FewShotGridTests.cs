@@ -63,10 +63,10 @@ public class FewShotGridTests : IClassFixture<TrainingRunTests.Data>
         foreach (var fold in new[] { 1, 2 })
         {
             var csv = Path.Combine(output.Path, "reference", $"fold{fold}", "acoustic", "eval", "manifest", "predictions.csv");
-            var rows = File.ReadLines(csv).Skip(1).Select(l => l.Split(',')).ToList();
+            var rows = TestCsv.Named(csv);
             var cell = results["cells"]!.AsArray().Single(c => c!["method"]!.GetValue<string>() == "acoustic" && c["fold"]!.GetValue<int>() == fold)!;
             Assert.Equal(16, rows.Count);
-            Assert.Equal(rows.Count(r => r[4] == r[5]) / 16.0, cell["accuracy"]!.GetValue<double>(), 12);
+            Assert.Equal(rows.Count(r => r["truth"] == r["predicted"]) / 16.0, cell["accuracy"]!.GetValue<double>(), 12);
             Assert.True(File.Exists(Path.Combine(output.Path, "reference", $"fold{fold}", "acoustic", "model.json")));
         }
         Assert.Equal(80 + 1, File.ReadLines(Path.Combine(output.Path, "reference", "features.csv")).Count());
@@ -91,7 +91,7 @@ public class FewShotGridTests : IClassFixture<TrainingRunTests.Data>
         // The window embeddings (clips of 1.2 s: 2 one-second windows each) of the test fold (Session1's 16 clips) and of
         // the drawn clips (at most 3 per class in each of 2 draws) are cached per model.
         var cache = Path.Combine(output.Path, "runs", "baseline", "fold1-seed0", "few-shot", "manifest");
-        var windowIds = File.ReadLines(Path.Combine(cache, "windows.csv")).Skip(1).Select(l => l.Split(',')[0]).ToList();
+        var windowIds = TestCsv.Records(Path.Combine(cache, "windows.csv")).Select(row => row[0]).ToList();
         var session1 = Emolingua.Corpora.Corpus.Load(Emolingua.Corpora.Corpus.Open("manifest", Path.Combine(_data.Root, "english.csv")))
             .Where(u => u.Session == "Session1").Select(u => u.Id).ToList();
         Assert.Subset(windowIds.ToHashSet(), session1.ToHashSet());

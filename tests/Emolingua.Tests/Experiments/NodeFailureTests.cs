@@ -201,13 +201,13 @@ public class NodeFailureTests(SlurmCluster cluster)
 
         // inputs.txt: the inputs in order; the merged CSV: the local run's rows, probabilities within 1e-5.
         Assert.Equal(Directory.GetFiles(clips).Order(StringComparer.Ordinal), File.ReadAllLines(Path.Combine(workDir, "inputs.txt")));
-        var expected = File.ReadAllLines(local);
-        var actual = File.ReadAllLines(outCsv);
-        Assert.Equal(expected.Length, actual.Length);
+        var expected = TestCsv.Rows(local);
+        var actual = TestCsv.Rows(outCsv);
+        Assert.Equal(expected.Count, actual.Count);
         Assert.Equal(expected[0], actual[0]);
-        for (int i = 1; i < expected.Length; i++)
+        for (int i = 1; i < expected.Count; i++)
         {
-            string[] e = expected[i].Split(','), a = actual[i].Split(',');
+            string[] e = expected[i], a = actual[i];
             Assert.Equal(e.Length, a.Length);
             for (int c = 0; c < e.Length; c++)
             {

@@ -185,15 +185,17 @@ public class SlurmGridTests
         // The test corpus: the English clips copied and listed with their durations; session 2 (fold 2's test set) unreadable.
         var copies = Path.Combine(work.Path, "clips");
         Directory.CreateDirectory(copies);
-        var rows = File.ReadAllLines(Path.Combine(_cluster.Data, "english.csv"));
-        var manifest = new List<string> { rows[0] + ",duration" };
+        var rows = TestCsv.Rows(Path.Combine(_cluster.Data, "english.csv"));
+        int pathColumn = Array.IndexOf(rows[0], "path");
+        var manifest = new List<string[]>();
         foreach (var row in rows.Skip(1))
         {
-            var path = row.Split(',')[0];
+            var path = row[pathColumn];
             File.Copy(Path.Combine(_cluster.Data, path), Path.Combine(copies, Path.GetFileName(path)));
-            manifest.Add($"clips/{Path.GetFileName(path)}{row[path.Length..]},1.2");
+            row[pathColumn] = "clips/" + Path.GetFileName(path);
+            manifest.Add([.. row, "1.2"]);
         }
-        File.WriteAllLines(Path.Combine(work.Path, "test.csv"), manifest);
+        Emolingua.Util.CsvFiles.Write(Path.Combine(work.Path, "test.csv"), [.. rows[0], "duration"], manifest);
         var unreadable = Directory.GetFiles(copies, "s2_*.wav");
         Assert.NotEmpty(unreadable);
         foreach (var f in unreadable) File.WriteAllBytes(f, "RIFF\0\0\0\0WAVE"u8.ToArray()); // a WAV header cut short

@@ -13,7 +13,7 @@ public class WhisperLogMelTests
 
     [Theory]
     [MemberData(nameof(FixtureCases))]
-    public void MatchesHuggingFaceFixtureWithin1e4(string stem, int seconds)
+    public void MatchesTheNumPyReimplementationFixtureWithin1e4(string stem, int seconds)
     {
         var samples = TestWav.ReadPcm16Mono(Fixtures.Input(stem + ".wav"));
         var expected = Npy.Read(Fixtures.Expected($"logmel_{stem}_{seconds}s.npy"));

@@ -52,7 +52,7 @@ public class OnnxExportTests(WhisperFixtureBundle bundle, ITestOutputHelper outp
             .ToList();
 
     [Fact]
-    public void FixtureDims_OnnxRuntimeMatchesTorchSharpAndTheHfReference_InBatchesOf7And1()
+    public void FixtureDims_OnnxRuntimeMatchesTorchSharpAndThePythonReimplementation_InBatchesOf7And1()
     {
         var windows = SevenWindows();
         var (torchProbs, torchEmb) = bundle.Model.ClassifyWindows(windows, embeddings: true);
@@ -67,21 +67,21 @@ public class OnnxExportTests(WhisperFixtureBundle bundle, ITestOutputHelper outp
             Assert.True(MaxAbsDiff(p7[i], p1[i]) <= 1e-5f && MaxAbsDiff(e7[i], e1![i]) <= 1e-5f, $"window {i}: batch of 7 and batch of 1 differ");
         }
         output.WriteLine($"max |ONNX − torch|: probabilities {Enumerable.Range(0, 7).Max(i => MaxAbsDiff(torchProbs[i], p7[i])):E2}, embeddings {Enumerable.Range(0, 7).Max(i => MaxAbsDiff(torchEmb![i], e7![i])):E2}");
-        // The embedding against the fixtures' independent float64 reference (HF WhisperEncoder, time-mean).
+        // The embedding against the fixtures: regenerate.py's float64 PyTorch re-implementation of HF's WhisperEncoder, time-mean.
         for (int s = 0; s < Stems.Length; s++)
         {
             var expected = Npy.Read(Fixtures.Expected($"pooled_{Stems[s]}_4s.npy")).Data;
-            Assert.True(MaxAbsDiff(expected, e7![s]) <= 1e-4f, $"{Stems[s]}: ONNX embedding differs from the HF reference by {MaxAbsDiff(expected, e7[s])}");
+            Assert.True(MaxAbsDiff(expected, e7![s]) <= 1e-4f, $"{Stems[s]}: ONNX embedding differs from the Python re-implementation (fixture) by {MaxAbsDiff(expected, e7[s])}");
         }
         // The inputs are told apart, so the tolerances mean something.
         Assert.True(MaxAbsDiff(p7[0], p7[2]) > 1e-2f, "the fixture clips get the same probabilities: the test is vacuous");
     }
 
-    /// <summary>The encoder-only graph that `bench encoder --engine onnx` times, against the fixtures' HF hidden states.</summary>
+    /// <summary>The encoder-only graph that `bench encoder --engine onnx` times, against the hidden states of the fixtures' Python re-implementation of the encoder.</summary>
     [Theory]
     [InlineData("burst_4s")]
     [InlineData("voiced_5p5s")]
-    public void EncoderGraph_MatchesTheHfHiddenStates(string stem)
+    public void EncoderGraph_MatchesThePythonReimplementationsHiddenStates(string stem)
     {
         using var encoder = WhisperCheckpoint.Resolve(Fixtures.TinyModel).LoadEncoder(200);
         var state = encoder.state_dict();
@@ -94,7 +94,7 @@ public class OnnxExportTests(WhisperFixtureBundle bundle, ITestOutputHelper outp
         Assert.Equal([1L, 200L, 64L], outputs[0].GetTensorTypeAndShape().Shape);
         var expected = Npy.Read(Fixtures.Expected($"hidden_{stem}_4s.npy")).Data;     // [200, 64]
         var diff = MaxAbsDiff(expected, outputs[0].GetTensorDataAsSpan<float>().ToArray());
-        Assert.True(diff <= 1e-4f, $"hidden states differ from the HF reference by {diff}");
+        Assert.True(diff <= 1e-4f, $"hidden states differ from the Python re-implementation (fixture) by {diff}");
     }
 
     [Fact]

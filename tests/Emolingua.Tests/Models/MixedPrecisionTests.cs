@@ -19,7 +19,7 @@ public class MixedPrecisionTests
     [InlineData("chirp_1p2s")]
     public void Bf16HiddenStatesMatchTheFixtureWithinBfloat16Precision(string stem)
     {
-        // The fixture is Hugging Face's fp32 encoder. bfloat16 keeps 8 significant bits (relative step 2^-8 = 0.4 %),
+        // The fixture is regenerate.py's float64 re-implementation of HF's encoder, stored as float32. bfloat16 keeps 8 significant bits (relative step 2^-8 = 0.4 %),
         // so each product is off by a few tenths of a percent; through 2 convolutions and 2 blocks into a final
         // LayerNorm (outputs of order 1) that stays within a few hundredths.
         using var encoder = WhisperCheckpoint.Resolve(Fixtures.TinyModel).LoadEncoder(200);

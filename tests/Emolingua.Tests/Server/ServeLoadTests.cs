@@ -7,21 +7,25 @@ using Xunit.Abstractions;
 namespace Emolingua.Tests.Server;
 
 /// <summary>
-/// 50 concurrent clients × 4 requests on 127.0.0.1 against the default limits (2 at once, 16 waiting): every request is
-/// answered, with 200 or a clean 503 (JSON error, Retry-After), never another status; the server's resident memory
-/// stays bounded. Latency percentiles are printed (and written to serve-load.txt beside the test assembly), not
+/// The default limits (2 at once, 16 waiting) on 127.0.0.1. Past the bound: 18 uploads held open fill it, and 50
+/// concurrent requests then all get the documented 503 (the whole JSON error, Retry-After), while the 18 held requests
+/// complete with 200. Then 50 concurrent clients × 4 requests: every request is answered, with 200 or a clean 503,
+/// never another status; the server's resident memory stays bounded. Latency percentiles are printed (and written to serve-load.txt beside the test assembly), not
 /// asserted: timings on a shared machine are not a test.
 /// </summary>
 [Collection("Console")]
 public class ServeLoadTests(TinyBundleFixture bundle, ITestOutputHelper output) : IClassFixture<TinyBundleFixture>
 {
-    private const int Clients = 50, RequestsPerClient = 4;
+    private const int Clients = 50, RequestsPerClient = 4, MaxConcurrent = 2, Queue = 16;
+
+    /// <summary>The README's 503 error for the default limits.</summary>
+    private const string BusyError = "busy: 2 requests running and 16 waiting; retry later";
 
     /// <summary>Admitted requests hold at most a 2 s upload each; decoding and the model add little. 256 MB is far above that and far below a leak per request.</summary>
     private const long MaxGrowthBytes = 256L << 20;
 
     [Fact]
-    public async Task FiftyClientsTimesFour_All200OrClean503_MemoryBounded()
+    public async Task PastTheBound_503s_ThenFiftyClientsTimesFour_All200OrClean503_MemoryBounded()
     {
         using var server = ServerProcess.Start("--model", Path.GetDirectoryName(bundle.Folder)!);
         using var dir = new TempDir();
@@ -35,6 +39,7 @@ public class ServeLoadTests(TinyBundleFixture bundle, ITestOutputHelper output) 
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Clients };
         using var http = new HttpClient(handler) { BaseAddress = server.BaseUri, Timeout = TimeSpan.FromSeconds(120) };
         for (int i = 0; i < 3; i++) (await http.PostAsync("api/predict", new ByteArrayContent(clips[i]))).EnsureSuccessStatusCode(); // warm-up
+        await DriveThePastBound(server, http, clips[0]);
         var (rssBefore, _) = server.Memory();
 
         long peakRss = rssBefore;
@@ -78,7 +83,7 @@ public class ServeLoadTests(TinyBundleFixture bundle, ITestOutputHelper output) 
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         int ok = all.Count(r => r.Status == 200), busy = all.Count(r => r.Status == 503);
         Assert.Equal(all.Count, ok + busy);
-        Assert.True(ok >= 2 + 16, $"only {ok} requests were served"); // the first wave alone fills 2 turns and 16 places
+        Assert.True(ok >= MaxConcurrent + Queue, $"only {ok} requests were served"); // the first wave alone fills 2 turns and 16 places
 
         var report = string.Join('\n',
             $"serve load: {Clients} clients x {RequestsPerClient} requests (2 s WAV, tiny 1 s-window model, --max-concurrent 2 --queue 16)",
@@ -96,6 +101,38 @@ public class ServeLoadTests(TinyBundleFixture bundle, ITestOutputHelper output) 
         Assert.Empty(server.TemporaryFiles); // every spooled upload was deleted
     }
 
+    /// <summary>
+    /// Holds max-concurrent + queue uploads open (admission comes before the upload, so they fill the bound), then sends
+    /// <see cref="Clients"/> requests at once: every one must be the documented 503. The held requests then finish with 200.
+    /// </summary>
+    private static async Task DriveThePastBound(ServerProcess server, HttpClient http, byte[] clip)
+    {
+        var held = Enumerable.Range(0, MaxConcurrent + Queue).Select(_ => HeldUpload.Begin(server.BaseUri, clip, 100)).ToList();
+        try
+        {
+            await server.WaitForHealthAsync(waiting: MaxConcurrent + Queue);
+            var refused = await Task.WhenAll(Enumerable.Range(0, Clients).Select(async _ =>
+            {
+                using var response = await http.PostAsync("api/predict", new ByteArrayContent(clip));
+                return ((int)response.StatusCode, response.Headers.RetryAfter?.Delta, await response.Content.ReadAsStringAsync());
+            }));
+            foreach (var (status, retryAfter, text) in refused)
+            {
+                Assert.True(status == 503, $"{status} past the bound: {text}");
+                Assert.Equal(BusyError, JsonDocument.Parse(text).RootElement.GetProperty("error").GetString());
+                Assert.NotNull(retryAfter);
+                Assert.InRange(retryAfter.Value.TotalSeconds, 1, 3600);
+            }
+            foreach (var (status, text) in await Task.WhenAll(held.Select(h => h.FinishAsync())))
+            {
+                Assert.True(status == 200, $"a held request got {status}: {text}");
+                Assert.Equal(3, JsonDocument.Parse(text).RootElement.GetProperty("segments").GetArrayLength());
+            }
+        }
+        finally { held.ForEach(h => h.Dispose()); }
+        await server.WaitForHealthAsync(waiting: 0);
+    }
+
     /// <summary>What is wrong with one answer, or null: a 200 needs a label, a 503 a JSON error and Retry-After.</summary>
     private static string? Problem(HttpResponseMessage response, string text)
     {
@@ -105,7 +142,7 @@ public class ServeLoadTests(TinyBundleFixture bundle, ITestOutputHelper output) 
             return response.StatusCode switch
             {
                 HttpStatusCode.OK => body.RootElement.GetProperty("segments").GetArrayLength() == 3 ? null : "wrong segment count: " + text,
-                HttpStatusCode.ServiceUnavailable => response.Headers.RetryAfter?.Delta is { TotalSeconds: >= 1 } && body.RootElement.GetProperty("error").GetString()!.StartsWith("busy")
+                HttpStatusCode.ServiceUnavailable => response.Headers.RetryAfter?.Delta is { TotalSeconds: >= 1 } && body.RootElement.GetProperty("error").GetString() == BusyError
                     ? null : "503 without Retry-After or error: " + text,
                 _ => "unexpected status: " + text,
             };

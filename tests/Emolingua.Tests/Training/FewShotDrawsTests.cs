@@ -1,4 +1,5 @@
 using Emolingua.Corpora;
+using Emolingua.Util;
 using Emolingua.Training;
 using Emolingua.Training.FewShot;
 
@@ -19,13 +20,11 @@ public class FewShotDrawsTests : IClassFixture<TrainingRunTests.Data>
         var path = Path.Combine(_data.Root, "speaker-folds.csv");
         if (!File.Exists(path))
         {
-            var lines = File.ReadAllLines(Path.Combine(_data.Root, "english.csv"));
-            File.WriteAllLines(path, lines.Select((l, i) =>
+            var rows = TestCsv.Rows(Path.Combine(_data.Root, "english.csv"));
+            CsvFiles.Write(path, rows[0], rows.Skip(1).Select(f =>
             {
-                if (i == 0) return l;
-                var f = l.Split(',');
-                f[4] = ""; // no session: folds by speaker
-                return string.Join(',', f);
+                f[Array.IndexOf(rows[0], "session")] = ""; // no session: folds by speaker
+                return f;
             }));
         }
         return Corpus.Open("manifest", path);
