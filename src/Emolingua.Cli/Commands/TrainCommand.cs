@@ -46,7 +46,7 @@ public sealed class TrainCommand : CliCommand
         var recipe = Recipe.Load(parsed.GetValue(_recipe)!, sets);
         var options = new TrainRun.Options(parsed.GetValue(_out)!, dataDir, parsed.GetValue(_device)!, parsed.GetValue(_resume));
         var summary = ProgressBars.Training(progress => TrainRun.Execute(recipe, options with { Progress = progress }));
-        Console.WriteLine(Json.Text(summary, indented: false));
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(summary, Json.Compact));
         return 0;
     }
 }

@@ -5,6 +5,7 @@ using Emolingua.Corpora;
 using Emolingua.Features;
 using Emolingua.Inference;
 using Emolingua.Models;
+using Emolingua.Scoring;
 using Emolingua.Util;
 
 namespace Emolingua.Evaluation;
@@ -38,9 +39,12 @@ public sealed record Predictions(IReadOnlyList<Utterance> Utterances, int[] Trut
             TemperatureScaling.ExpectedCalibrationError(before, Truth), TemperatureScaling.ExpectedCalibrationError(Probabilities, Truth), Nll(before), Nll(Probabilities));
     }
 
-    public Cell ToCell(string method, string corpus, int fold, int seed, string? variant = null, string? runDir = null) =>
+    /// <param name="speakersAndBootstrap">Adds per-speaker accuracy and bootstrap 95 % intervals (<see cref="Metrics.DefaultResamples"/>
+    /// resamples): a stand-alone evaluation's metrics.json has them, an experiment's cells do not.</param>
+    public Cell ToCell(string method, string corpus, int fold, int seed, string? variant = null, string? runDir = null, bool speakersAndBootstrap = false) =>
         Cell.FromPredictions(method, corpus, fold, seed, Truth, Predicted, Labels,
-            Utterances.Select(u => u.Gender.ToString().ToLowerInvariant()).ToList(), variant, runDir);
+            Utterances.Select(u => u.Gender.ToString().ToLowerInvariant()).ToList(), variant, runDir,
+            speakersAndBootstrap ? Utterances.Select(u => u.Speaker).ToList() : null, speakersAndBootstrap ? Metrics.DefaultResamples : 0);
 
     /// <summary>predictions.csv: id, path, speaker, gender, truth, predicted, and one probability column per class.</summary>
     public void SaveCsv(string path) =>

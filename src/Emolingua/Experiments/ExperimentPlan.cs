@@ -76,7 +76,7 @@ public sealed class ExperimentPlan
                     plan.Cells.Add(new GridCell
                     {
                         Index = plan.Cells.Count, Entry = e, Column = entry.Column, Tag = entry.Tag,
-                        Method = exp.TrainingRecipe(entry, fold, seed).Method, Fold = fold, Seed = seed,
+                        Method = exp.TrainingRecipe(entry, fold, seed).Method.Name(), Fold = fold, Seed = seed,
                         RunDir = Path.Combine("runs", ExperimentRecipe.RunName(entry, fold, seed)),
                         Evaluate = entry.Evaluate.Where(present.Contains).ToList(),
                     });
