@@ -16,7 +16,7 @@ public sealed class FewShotCell
     [JsonPropertyName("seed")] public int Seed { get; set; }
     [JsonPropertyName("k")] public int K { get; set; }
     [JsonPropertyName("draw")] public int Draw { get; set; }
-    [JsonPropertyName("mode")] public string Mode { get; set; } = "";
+    [JsonPropertyName("mode")] public AdaptationMode Mode { get; set; }
     /// <summary>Clips adapted on (k per class, fewer where a class has fewer).</summary>
     [JsonPropertyName("shots")] public int Shots { get; set; }
     [JsonPropertyName("n")] public int Count { get; set; }
@@ -27,7 +27,7 @@ public sealed class FewShotCell
     [JsonIgnore] public string Column => Variant ?? Method;
 
     /// <summary>The few-shot view of an evaluated cell (the same metrics, from the same Evaluation path).</summary>
-    public static FewShotCell From(Cell evaluated, int k, int draw, string mode, int shots) => new()
+    public static FewShotCell From(Cell evaluated, int k, int draw, AdaptationMode mode, int shots) => new()
     {
         Method = evaluated.Method, Variant = evaluated.Variant, Corpus = evaluated.Corpus, Fold = evaluated.Fold, Seed = evaluated.Seed,
         K = k, Draw = draw, Mode = mode, Shots = shots, Count = evaluated.Count ?? 0,
@@ -42,7 +42,7 @@ public sealed class FewShotSummary
     [JsonPropertyName("variant")] public string? Variant { get; set; }
     [JsonPropertyName("corpus")] public string Corpus { get; set; } = "";
     [JsonPropertyName("k")] public int K { get; set; }
-    [JsonPropertyName("mode")] public string Mode { get; set; } = "";
+    [JsonPropertyName("mode")] public AdaptationMode Mode { get; set; }
     [JsonPropertyName("accuracy")] public MeanStd Accuracy { get; set; } = new(0, 0);
     [JsonPropertyName("macro_f1")] public MeanStd MacroF1 { get; set; } = new(0, 0);
     [JsonPropertyName("uar")] public MeanStd Uar { get; set; } = new(0, 0);
@@ -189,7 +189,7 @@ public static class FewShotCurves
         plot.Axes.SetLimits(-0.4, ks.Count - 0.6, 0, 1);
         plot.XLabel("labelled clips per class (k)");
         plot.YLabel("UAR");
-        plot.Title($"Few-shot adaptation: {CorpusNames.DisplayName(corpus)} ({points[0].Mode})");
+        plot.Title($"Few-shot adaptation: {CorpusNames.DisplayName(corpus)} ({points[0].Mode.Name()})");
         plot.ShowLegend(Edge.Bottom);
         AtomicFile.WriteAllBytes(path, plot.GetImageBytes(width, height, ImageFormat.Png));
     }

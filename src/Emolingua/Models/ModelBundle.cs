@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Emolingua.Corpora;
 using Emolingua.Features;
 using Emolingua.Util;
@@ -31,17 +32,14 @@ public static class ModelBundle
         public JsonObject? Provenance { get; init; }
     }
 
+    /// <summary>calibration.json: how the temperature was fitted and what it did there (NLL and ECE before and after).</summary>
+    public sealed record Calibration(string Method, double Temperature, string FittedOn, [property: JsonPropertyName("n")] int Count, int Windows,
+        double NllBefore, double NllAfter, double EceBefore, double EceAfter, int EceBins);
+
     /// <summary>Writes calibration.json into a model folder (or the temporary folder of one being written).</summary>
-    public static void WriteCalibration(string folder, TemperatureScaling.Fit fit, string fittedOn)
-    {
-        var json = new JsonObject
-        {
-            ["method"] = "temperature_scaling", ["temperature"] = Math.Round(fit.Temperature, 6), ["fitted_on"] = fittedOn,
-            ["n"] = fit.Clips, ["windows"] = fit.Windows, ["nll_before"] = Math.Round(fit.NllBefore, 6), ["nll_after"] = Math.Round(fit.NllAfter, 6),
-            ["ece_before"] = Math.Round(fit.EceBefore, 6), ["ece_after"] = Math.Round(fit.EceAfter, 6), ["ece_bins"] = TemperatureScaling.EceBins,
-        };
-        AtomicFile.WriteAllText(Path.Combine(folder, CalibrationFile), json.ToJsonString(new() { WriteIndented = true }));
-    }
+    public static void WriteCalibration(string folder, TemperatureScaling.Fit fit, string fittedOn) =>
+        Json.Save(Path.Combine(folder, CalibrationFile), new Calibration("temperature_scaling", Math.Round(fit.Temperature, 6), fittedOn, fit.Clips, fit.Windows,
+            Math.Round(fit.NllBefore, 6), Math.Round(fit.NllAfter, 6), Math.Round(fit.EceBefore, 6), Math.Round(fit.EceAfter, 6), TemperatureScaling.EceBins));
 
     /// <summary>T from a model folder's calibration.json; 1 when the folder has none.</summary>
     public static double ReadTemperature(string folder)
