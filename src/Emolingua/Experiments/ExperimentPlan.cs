@@ -84,7 +84,7 @@ public sealed class ExperimentPlan
         return plan;
     }
 
-    public string PathIn => Path.Combine(OutDir, FileName);
+    [JsonIgnore] public string PathIn => Path.Combine(OutDir, FileName);
 
     public void Save() => AtomicFile.WriteAllText(PathIn, JsonSerializer.Serialize(this, Json.Indented) + "\n");
 

@@ -138,7 +138,7 @@ public static class TrainRun
             foreach (var f in Directory.GetFiles(finalBest)) File.Copy(f, Path.Combine(tmp, Path.GetFileName(f)));
             if (calibration != null) ModelBundle.WriteCalibration(tmp, calibration, "english_validation");
         });
-        var summary = Summary(recipe, results);
+        var summary = RunSummary.Of(recipe, results);
         Json.Save(Path.Combine(runDir, "summary.json"), summary);
         return summary;
     }
@@ -192,17 +192,4 @@ public static class TrainRun
         if (ctx.Device.type != DeviceType.CPU) model.to(ctx.Device);
         return model;
     }
-
-    /// <summary>summary.json: results only (no timings), so that the same seed gives an identical file.</summary>
-    private static RunSummary Summary(Recipe recipe, List<StageResult> results)
-    {
-        var last = results[^1];
-        return new RunSummary(recipe.Method, recipe.Name, recipe.Seed, recipe.Data.Fold,
-            recipe.Method == TrainingMethod.Baseline ? null : recipe.Data.Unlabeled, results.Sum(r => r.Steps), recipe.Training.Metric,
-            Rounded(last.BestValidation), Rounded(last.FinalValidation),
-            results.ToDictionary(r => r.Stage, r => new StageSummary(r.Steps, r.Epochs, r.BestStep, r.StoppedEarly, Rounded(r.BestValidation), Rounded(r.FinalValidation))));
-    }
-
-    private static Dictionary<string, double>? Rounded(IReadOnlyDictionary<string, double>? values) =>
-        values?.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 8));
 }
