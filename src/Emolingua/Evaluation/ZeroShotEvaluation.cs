@@ -12,9 +12,9 @@ namespace Emolingua.Evaluation;
 
 /// <summary>How well a model's confidences match its accuracy on a test set, before and after temperature scaling.</summary>
 public sealed record CalibrationMetrics(
-    [property: JsonPropertyName("temperature")] double Temperature, [property: JsonPropertyName("ece_bins")] int Bins,
-    [property: JsonPropertyName("ece_before")] double EceBefore, [property: JsonPropertyName("ece_after")] double EceAfter,
-    [property: JsonPropertyName("nll_before")] double NllBefore, [property: JsonPropertyName("nll_after")] double NllAfter);
+    double Temperature, [property: JsonPropertyName("ece_bins")] int Bins,
+    double EceBefore, double EceAfter,
+    double NllBefore, double NllAfter);
 
 /// <summary>
 /// A trained model's predictions on a corpus's test utterances, with what the report needs. <see cref="Probabilities"/>

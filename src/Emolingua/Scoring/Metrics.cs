@@ -14,18 +14,18 @@ public sealed record GroupAccuracy(double Accuracy, [property: JsonPropertyName(
 
 /// <summary>A point estimate with a percentile bootstrap confidence interval.</summary>
 public sealed record ConfidenceInterval(
-    [property: JsonPropertyName("estimate")] double Estimate,
-    [property: JsonPropertyName("lower")] double Lower,
-    [property: JsonPropertyName("upper")] double Upper);
+    double Estimate,
+    double Lower,
+    double Upper);
 
 /// <summary>Bootstrap confidence intervals of the three headline metrics, computed on the same resamples.</summary>
 public sealed record BootstrapResult(
-    [property: JsonPropertyName("accuracy")] ConfidenceInterval Accuracy,
-    [property: JsonPropertyName("macro_f1")] ConfidenceInterval MacroF1,
-    [property: JsonPropertyName("uar")] ConfidenceInterval Uar,
-    [property: JsonPropertyName("resamples")] int Resamples,
-    [property: JsonPropertyName("confidence")] double Confidence,
-    [property: JsonPropertyName("seed")] int Seed);
+    ConfidenceInterval Accuracy,
+    ConfidenceInterval MacroF1,
+    ConfidenceInterval Uar,
+    int Resamples,
+    double Confidence,
+    int Seed);
 
 /// <summary>Everything computed from one (y_true, y_pred) pair.</summary>
 public sealed record ClassificationSummary(
