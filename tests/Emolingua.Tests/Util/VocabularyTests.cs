@@ -12,6 +12,7 @@ public class VocabularyTests
     public void NamesAreTheFilesSpellings()
     {
         Assert.Equal(["baseline", "contrastive", "byol"], Vocabulary<TrainingMethod>.Names);
+        Assert.Equal([Emolingua.Evaluation.Methods.Baseline, Emolingua.Evaluation.Methods.Contrastive, Emolingua.Evaluation.Methods.Byol], Vocabulary<TrainingMethod>.Names);
         Assert.Equal(["uar", "accuracy", "macro_f1", "loss"], Vocabulary<ValidationMetric>.Names);
         Assert.Equal(["constant", "cosine"], Vocabulary<EmaCurve>.Names);
         Assert.Equal(["commonvoice", "target"], Vocabulary<UnlabeledSource>.Names);
