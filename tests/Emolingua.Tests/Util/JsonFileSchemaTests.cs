@@ -4,6 +4,7 @@ using Emolingua.Corpora;
 using Emolingua.Evaluation;
 using Emolingua.Experiments;
 using Emolingua.Models;
+using Emolingua.Scoring;
 using Emolingua.Training;
 using Emolingua.Training.FewShot;
 using Emolingua.Tests.Training;
@@ -38,6 +39,40 @@ public class JsonFileSchemaTests
         var missing = documented.Where(d => !d.Value && !written.Contains(d.Key)).Select(d => d.Key).ToList();
         Assert.True(undocumented.Count == 0 && missing.Count == 0,
             $"{file}: written but not in README: [{string.Join(", ", undocumented)}]; in README but not written: [{string.Join(", ", missing)}]");
+    }
+
+    /// <summary>
+    /// Folders written before one naming policy still load: a plan (cells.json) as the earlier code wrote it, with its
+    /// leaked "PathIn" key, and a results.json cell whose status is a string. (tests/fixtures holds no old run folders.)
+    /// </summary>
+    [Fact]
+    public void EarlierFilesStillLoad()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("cells.json"), """
+            {
+              "name": "demo", "recipe": "/r/experiment.json", "data": "/data", "device": "cpu",
+              "cells": [ { "cell": 0, "entry": 1, "column": "contrastive", "tag": "de", "method": "contrastive", "fold": 2, "seed": 3,
+                           "run_dir": "runs/contrastive/fold2-seed3", "evaluate": [ "emodb" ] } ],
+              "PathIn": "/old/out/cells.json"
+            }
+            """);
+        var plan = ExperimentPlan.Load(dir.Path);
+        var cell = Assert.Single(plan.Cells);
+        Assert.Equal(("demo", "/data", 1, "contrastive", "de", 2, 3, "runs/contrastive/fold2-seed3"),
+            (plan.Name, plan.DataDir, cell.Entry, cell.Method, cell.Tag, cell.Fold, cell.Seed, cell.RunDir));
+        Assert.Equal(["emodb"], cell.Evaluate);
+
+        var cells = System.Text.Json.JsonSerializer.Deserialize<List<Cell>>("""
+            [ { "method": "byol", "corpus": "urdu", "fold": 1, "seed": 0, "status": "failed", "error": "boom" },
+              { "method": "baseline", "corpus": "urdu", "fold": 1, "seed": 0, "status": "ok", "n": 2, "accuracy": 0.5,
+                "gender_accuracy": { "female": { "accuracy": 0.5, "n": 2 } },
+                "per_class": [ { "label": "angry", "precision": 1, "recall": 0.5, "f1": 0.6667, "support": 2 } ] } ]
+            """, Json.Indented)!;
+        Assert.Equal([CellStatus.Failed, CellStatus.Ok], cells.Select(c => c.Status));
+        Assert.Equal(new GroupAccuracy(0.5, 2), cells[1].GenderAccuracy!["female"]);
+        Assert.Equal(("angry", 0.5, 2), (cells[1].PerClass![0].Label, cells[1].PerClass![0].Recall, cells[1].PerClass![0].Support));
+        Assert.Equal(2, cells[1].Count);
     }
 
     /// <summary>Writes <paramref name="file"/> into <paramref name="dir"/> through the code that writes it for users; returns its path.</summary>
