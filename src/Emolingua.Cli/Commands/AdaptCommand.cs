@@ -1,3 +1,4 @@
+using Emolingua.Util;
 using System.CommandLine;
 using Emolingua.Corpora;
 using Emolingua.Training.FewShot;
@@ -21,7 +22,7 @@ public sealed class AdaptCommand : CliCommand
     private readonly Option<string> _mode = new("--mode")
     {
         HelpName = "head|full", Description = "head: retrain the head on frozen embeddings (default); full: fine-tune the model with the run's recipe",
-        DefaultValueFactory = _ => Adaptation.HeadMode,
+        DefaultValueFactory = _ => AdaptationMode.Head.Name(),
     };
     private readonly Option<int> _steps = CliOptions.Int("--steps", 100, "AdamW steps (head: full batch; full: training steps)", min: 1);
     private readonly Option<int> _seed = CliOptions.Int("--seed", 0, "seeds the draw of the clips and the adaptation");
@@ -35,7 +36,7 @@ public sealed class AdaptCommand : CliCommand
             string value = r.GetValueOrDefault<string>() ?? "";
             if (value.IndexOf('=') <= 0) r.AddError($"option --corpus '{value}': expected KIND=ROOT, e.g. manifest=/data/mine.csv");
         });
-        _mode.AcceptOnlyFromAmong(Adaptation.HeadMode, Adaptation.FullMode);
+        _mode.AcceptOnlyFromAmong([.. Vocabulary<AdaptationMode>.Names]);
         Add(_model);
         Add(_corpus);
         Add(_shots);
@@ -62,7 +63,7 @@ public sealed class AdaptCommand : CliCommand
         var outDir = parsed.GetValue(_out)!;
         int steps = parsed.GetValue(_steps);
         Adaptation.Run(new Adaptation.Options(parsed.GetValue(_model)!, corpus, parsed.GetValue(_shots), parsed.GetValue(_fold), outDir,
-            parsed.GetValue(_device)!, parsed.GetValue(_mode)!, parsed.GetValue(_folds), Folds.DefaultSeed, parsed.GetValue(_seed),
+            parsed.GetValue(_device)!, Vocabulary<AdaptationMode>.Parse(parsed.GetValue(_mode), "--mode"), parsed.GetValue(_folds), Folds.DefaultSeed, parsed.GetValue(_seed),
             new HeadOptions(Steps: steps), FullSteps: steps));
         Console.WriteLine($"adapted model: {Path.Combine(Path.GetFullPath(outDir), "model")} (use it with ./emolingua predict --model {outDir} or evaluate)");
         return 0;

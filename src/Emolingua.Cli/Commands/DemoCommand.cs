@@ -50,7 +50,7 @@ public sealed class DemoCommand : CliCommand
         Console.WriteLine(ReportTables.Table1Text(report));
         if (report.FewShot is { Count: > 0 } fewShot)
         {
-            Console.WriteLine($"Few-shot adaptation ({string.Join(", ", fewShot.Select(f => f.Mode).Distinct())} mode; k labelled clips per class from the target corpus's training folds)");
+            Console.WriteLine($"Few-shot adaptation ({string.Join(", ", fewShot.Select(f => f.Mode.Name()).Distinct())} mode; k labelled clips per class from the target corpus's training folds)");
             Console.WriteLine(FewShotCurves.RenderText(fewShot, report.Corpora()));
         }
         Console.WriteLine($"report: {Path.Combine(outDir, "report.md")}   results: {Path.Combine(outDir, "results.json")}   plots: {Path.Combine(outDir, "plots")}");

@@ -54,7 +54,7 @@ public sealed class EvaluateCommand : CliCommand
         var info = ModelBundle.ReadInfo(modelDir);
         using var engine = TorchEmotionEngine.Load(modelDir, parsed.GetValue(_device)!);
         var predictions = ZeroShotEvaluation.Run(engine, utterances, new WaveformStore(WhisperAudio.SampleRate), parsed.GetValue(_embeddings));
-        var result = EvaluationResult.Of(predictions, info.Method, corpus.Kind, fold ?? 0, 0, runDir: Path.GetFullPath(modelDir));
+        var result = EvaluationResult.Of(predictions, info.Method, corpus.Kind, fold ?? 0, 0, runDir: Path.GetFullPath(modelDir), speakersAndBootstrap: true);
         EvaluationWriter.SaveReport(outDir, result, new EvaluationSource(Path.GetFullPath(modelDir), corpus.Root, fold, folds, Folds.DefaultSeed));
         Console.WriteLine(Json.Text(result.Summary(), indented: false));
         return 0;

@@ -41,12 +41,12 @@ public sealed class TrainCommand : CliCommand
         var dataDir = parsed.GetValue(_data);
         var sets = (parsed.GetValue(_set) ?? []).ToList();
         if (parsed.GetValue(_seed) is { } seed) sets.Add(RecipeOverride.Of("seed", seed));
-        if (parsed.GetValue(_precision) is { } precision) sets.Add(RecipeOverride.Of("training.precision", precision.Name()));
         if (dataDir != null && !Directory.Exists(dataDir)) throw new EmolinguaException(dataDir, "--data folder not found");
         var recipe = Recipe.Load(parsed.GetValue(_recipe)!, sets);
+        if (parsed.GetValue(_precision) is { } precision) recipe.Training.Precision = precision; // typed: written into recipe.json as its name
         var options = new TrainRun.Options(parsed.GetValue(_out)!, dataDir, parsed.GetValue(_device)!, parsed.GetValue(_resume));
         var summary = ProgressBars.Training(progress => TrainRun.Execute(recipe, options with { Progress = progress }));
-        Console.WriteLine(Json.Text(summary, indented: false));
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(summary, Json.Compact));
         return 0;
     }
 }

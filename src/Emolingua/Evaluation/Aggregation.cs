@@ -4,8 +4,8 @@ namespace Emolingua.Evaluation;
 
 /// <summary>Mean and sample standard deviation over runs.</summary>
 public sealed record MeanStd(
-    [property: JsonPropertyName("mean")] double Mean,
-    [property: JsonPropertyName("std")] double Std);
+    double Mean,
+    double Std);
 
 /// <summary>
 /// Aggregation over runs (seeds × folds). Std is the SAMPLE std (ddof = 1, as pandas): the runs are a sample of

@@ -10,8 +10,10 @@ namespace Emolingua.Evaluation;
 public sealed record EvaluationResult(Predictions Predictions, Cell Cell)
 {
     /// <summary>Scores <paramref name="predictions"/> as the cell of (method, corpus, fold, seed).</summary>
-    public static EvaluationResult Of(Predictions predictions, string method, string corpus, int fold, int seed, string? variant = null, string? runDir = null) =>
-        new(predictions, predictions.ToCell(method, corpus, fold, seed, variant, runDir));
+    /// <param name="speakersAndBootstrap">See <see cref="Predictions.ToCell"/>: true for a stand-alone evaluation's report.</param>
+    public static EvaluationResult Of(Predictions predictions, string method, string corpus, int fold, int seed, string? variant = null, string? runDir = null,
+        bool speakersAndBootstrap = false) =>
+        new(predictions, predictions.ToCell(method, corpus, fold, seed, variant, runDir, speakersAndBootstrap));
 
     /// <summary>The headline numbers as one JSON line: corpus, n, accuracy, macro F1, UAR, the model's temperature and ECE before and after it.</summary>
     public JsonObject Summary()
@@ -49,12 +51,9 @@ public static class EvaluationWriter
         var (preds, cell) = result;
         var labels = Predictions.Labels;
         Directory.CreateDirectory(dir);
-        var metrics = JsonSerializer.SerializeToNode(cell, Json.Indented)!.AsObject();
+        var metrics = JsonSerializer.SerializeToNode(cell, Json.Indented)!.AsObject(); // with speaker_accuracy and bootstrap_95: see EvaluationResult.Of
         metrics["model"] = source.Model;
         metrics["corpus_root"] = source.CorpusRoot;
-        metrics["bootstrap_95"] = JsonSerializer.SerializeToNode(Metrics.Bootstrap(preds.Truth, preds.Predicted, labels.Length), Json.Indented);
-        metrics["speaker_accuracy"] = JsonSerializer.SerializeToNode(
-            Metrics.AccuracyBySpeaker(preds.Truth, preds.Predicted, preds.Utterances.Select(u => u.Speaker).ToList()), Json.Indented);
         metrics["calibration"] = JsonSerializer.SerializeToNode(preds.Calibration(), Json.Indented);
         metrics["protocol"] = new JsonObject
         {

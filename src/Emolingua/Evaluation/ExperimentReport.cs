@@ -12,13 +12,13 @@ namespace Emolingua.Evaluation;
 public sealed class Protocol
 {
     /// <summary>Class names by index (0 = angry, 1 = happy, 2 = neutral, 3 = sad).</summary>
-    [JsonPropertyName("label_map")] public List<string> LabelMap { get; set; } = Emotions.All.Select(e => e.Name()).ToList();
-    [JsonPropertyName("folds")] public int? Folds { get; set; }
-    [JsonPropertyName("seeds")] public List<int>? Seeds { get; set; }
-    [JsonPropertyName("split_hash")] public string? SplitHash { get; set; }
-    [JsonPropertyName("recipe")] public string? Recipe { get; set; }
-    [JsonPropertyName("emolingua_version")] public string? EmolinguaVersion { get; set; }
-    [JsonPropertyName("aggregation")] public string Aggregation { get; set; } =
+    public List<string> LabelMap { get; set; } = Emotions.All.Select(e => e.Name()).ToList();
+    public int? Folds { get; set; }
+    public List<int>? Seeds { get; set; }
+    public string? SplitHash { get; set; }
+    public string? Recipe { get; set; }
+    public string? EmolinguaVersion { get; set; }
+    public string Aggregation { get; set; } =
         "metrics per run on that run's test fold; mean and sample std (ddof=1) over runs; predictions are not pooled";
     /// <summary>Free-form additions (values serialise by their runtime type; read back as JsonElement).</summary>
     [JsonExtensionData] public Dictionary<string, object?>? Extra { get; set; }
@@ -27,17 +27,17 @@ public sealed class Protocol
 /// <summary>One Table 1 cell group: a column (method or variant) on a corpus, aggregated over its successful runs.</summary>
 public sealed class ResultSummary
 {
-    [JsonPropertyName("method")] public string Method { get; set; } = "";
-    [JsonPropertyName("corpus")] public string Corpus { get; set; } = "";
-    [JsonPropertyName("variant")] public string? Variant { get; set; }
-    [JsonPropertyName("accuracy")] public MeanStd Accuracy { get; set; } = new(0, 0);
-    [JsonPropertyName("macro_f1")] public MeanStd MacroF1 { get; set; } = new(0, 0);
-    [JsonPropertyName("uar")] public MeanStd Uar { get; set; } = new(0, 0);
-    [JsonPropertyName("runs")] public int Runs { get; set; }
-    [JsonPropertyName("failed_runs")] public int FailedRuns { get; set; }
+    public string Method { get; set; } = "";
+    public string Corpus { get; set; } = "";
+    public string? Variant { get; set; }
+    public MeanStd Accuracy { get; set; } = new(0, 0);
+    public MeanStd MacroF1 { get; set; } = new(0, 0);
+    public MeanStd Uar { get; set; } = new(0, 0);
+    public int Runs { get; set; }
+    public int FailedRuns { get; set; }
     /// <summary>Mean [true, pred] counts per run (exact; Table 2 rounds the differences).</summary>
-    [JsonPropertyName("confusion_matrix_mean")] public double[][]? ConfusionMatrixMean { get; set; }
-    [JsonPropertyName("gender_accuracy")] public SortedDictionary<string, MeanStd>? GenderAccuracy { get; set; }
+    public double[][]? ConfusionMatrixMean { get; set; }
+    public SortedDictionary<string, MeanStd>? GenderAccuracy { get; set; }
 
     [JsonIgnore] public string Column => Variant ?? Method;
 }
@@ -48,11 +48,11 @@ public sealed class ResultSummary
 /// </summary>
 public sealed class ExperimentReport
 {
-    [JsonPropertyName("protocol")] public Protocol Protocol { get; set; } = new();
-    [JsonPropertyName("results")] public List<ResultSummary> Results { get; set; } = [];
-    [JsonPropertyName("cells")] public List<Cell> Cells { get; set; } = [];
+    public Protocol Protocol { get; set; } = new();
+    public List<ResultSummary> Results { get; set; } = [];
+    public List<Cell> Cells { get; set; } = [];
     /// <summary>Few-shot curves, one entry per column × corpus × k (k = 0 is the zero-shot result); null when not run.</summary>
-    [JsonPropertyName("few_shot")] public List<FewShotSummary>? FewShot { get; set; }
+    public List<FewShotSummary>? FewShot { get; set; }
 
     /// <summary>Aggregates the successful cells per (column, corpus); failed cells are kept in "cells" and counted.</summary>
     public static ExperimentReport Build(Protocol protocol, IEnumerable<Cell> cells)

@@ -9,25 +9,25 @@ namespace Emolingua.Evaluation;
 /// <summary>One few-shot run: a trained model of a column, adapted with k shots per class (one draw), on one test fold.</summary>
 public sealed class FewShotCell
 {
-    [JsonPropertyName("method")] public string Method { get; set; } = "";
-    [JsonPropertyName("variant")] public string? Variant { get; set; }
-    [JsonPropertyName("corpus")] public string Corpus { get; set; } = "";
-    [JsonPropertyName("fold")] public int Fold { get; set; }
-    [JsonPropertyName("seed")] public int Seed { get; set; }
-    [JsonPropertyName("k")] public int K { get; set; }
-    [JsonPropertyName("draw")] public int Draw { get; set; }
-    [JsonPropertyName("mode")] public string Mode { get; set; } = "";
+    public string Method { get; set; } = "";
+    public string? Variant { get; set; }
+    public string Corpus { get; set; } = "";
+    public int Fold { get; set; }
+    public int Seed { get; set; }
+    public int K { get; set; }
+    public int Draw { get; set; }
+    public AdaptationMode Mode { get; set; }
     /// <summary>Clips adapted on (k per class, fewer where a class has fewer).</summary>
-    [JsonPropertyName("shots")] public int Shots { get; set; }
+    public int Shots { get; set; }
     [JsonPropertyName("n")] public int Count { get; set; }
-    [JsonPropertyName("accuracy")] public double Accuracy { get; set; }
-    [JsonPropertyName("macro_f1")] public double MacroF1 { get; set; }
-    [JsonPropertyName("uar")] public double Uar { get; set; }
+    public double Accuracy { get; set; }
+    public double MacroF1 { get; set; }
+    public double Uar { get; set; }
 
     [JsonIgnore] public string Column => Variant ?? Method;
 
     /// <summary>The few-shot view of an evaluated cell (the same metrics, from the same Evaluation path).</summary>
-    public static FewShotCell From(Cell evaluated, int k, int draw, string mode, int shots) => new()
+    public static FewShotCell From(Cell evaluated, int k, int draw, AdaptationMode mode, int shots) => new()
     {
         Method = evaluated.Method, Variant = evaluated.Variant, Corpus = evaluated.Corpus, Fold = evaluated.Fold, Seed = evaluated.Seed,
         K = k, Draw = draw, Mode = mode, Shots = shots, Count = evaluated.Count ?? 0,
@@ -38,16 +38,16 @@ public sealed class FewShotCell
 /// <summary>One point of a few-shot curve: a column on a corpus with k shots per class, over folds, seeds and draws.</summary>
 public sealed class FewShotSummary
 {
-    [JsonPropertyName("method")] public string Method { get; set; } = "";
-    [JsonPropertyName("variant")] public string? Variant { get; set; }
-    [JsonPropertyName("corpus")] public string Corpus { get; set; } = "";
-    [JsonPropertyName("k")] public int K { get; set; }
-    [JsonPropertyName("mode")] public string Mode { get; set; } = "";
-    [JsonPropertyName("accuracy")] public MeanStd Accuracy { get; set; } = new(0, 0);
-    [JsonPropertyName("macro_f1")] public MeanStd MacroF1 { get; set; } = new(0, 0);
-    [JsonPropertyName("uar")] public MeanStd Uar { get; set; } = new(0, 0);
+    public string Method { get; set; } = "";
+    public string? Variant { get; set; }
+    public string Corpus { get; set; } = "";
+    public int K { get; set; }
+    public AdaptationMode Mode { get; set; }
+    public MeanStd Accuracy { get; set; } = new(0, 0);
+    public MeanStd MacroF1 { get; set; } = new(0, 0);
+    public MeanStd Uar { get; set; } = new(0, 0);
     /// <summary>Runs averaged: folds × seeds × draws (folds × seeds for k = 0).</summary>
-    [JsonPropertyName("runs")] public int Runs { get; set; }
+    public int Runs { get; set; }
 
     [JsonIgnore] public string Column => Variant ?? Method;
 }
@@ -183,7 +183,7 @@ public static class FewShotCurves
         plot.Axes.SetLimits(-0.4, ks.Count - 0.6, 0, 1);
         plot.XLabel("labelled clips per class (k)");
         plot.YLabel("UAR");
-        plot.Title($"Few-shot adaptation: {CorpusNames.DisplayName(corpus)} ({points[0].Mode})");
+        plot.Title($"Few-shot adaptation: {CorpusNames.DisplayName(corpus)} ({points[0].Mode.Name()})");
         plot.ShowLegend(Edge.Bottom);
         AtomicFile.WriteAllBytes(path, plot.GetImageBytes(width, height, ImageFormat.Png));
     }

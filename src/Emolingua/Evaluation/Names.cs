@@ -1,12 +1,15 @@
 namespace Emolingua.Evaluation;
 
-/// <summary>The paper's three methods, as written in results.json's "method" field.</summary>
+/// <summary>
+/// Table columns as written in results.json's "method" field: the paper's three methods (the names of
+/// <see cref="Util.TrainingMethod"/>; constants here so that columns can be switched on) and the reference columns.
+/// </summary>
 public static class Methods
 {
     public const string Baseline = "baseline";
     public const string Contrastive = "contrastive";
     public const string Byol = "byol";
-    public static readonly IReadOnlyList<string> All = [Baseline, Contrastive, Byol];
+    public static readonly IReadOnlyList<string> All = Util.Vocabulary<Util.TrainingMethod>.Names;
 
     /// <summary>Table 1's reference columns, which need no Whisper model (see ReferenceScores and the acoustic baseline).</summary>
     public const string Chance = "chance";

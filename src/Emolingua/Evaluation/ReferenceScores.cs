@@ -1,3 +1,5 @@
+using Emolingua.Scoring;
+
 namespace Emolingua.Evaluation;
 
 /// <summary>
@@ -19,7 +21,7 @@ public static class ReferenceScores
             int support = truth.Count(t => t == c);
             double precision = (double)support / n, recall = support == 0 ? 0 : 1.0 / classes;
             double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-            return new ClassScore(label, precision, recall, f1, support);
+            return new ClassMetrics(precision, recall, f1, support) { Label = label };
         }).ToList();
         var cell = new Cell
         {
@@ -27,8 +29,8 @@ public static class ReferenceScores
             Accuracy = 1.0 / classes, Uar = 1.0 / classes, MacroF1 = perClass.Average(c => c.F1), PerClass = perClass,
         };
         if (genders != null)
-            cell.GenderAccuracy = new SortedDictionary<string, GroupScore>(
-                genders.GroupBy(g => g).ToDictionary(g => g.Key, g => new GroupScore(1.0 / classes, g.Count())), StringComparer.Ordinal);
+            cell.GenderAccuracy = new SortedDictionary<string, GroupAccuracy>(
+                genders.GroupBy(g => g).ToDictionary(g => g.Key, g => new GroupAccuracy(1.0 / classes, g.Count())), StringComparer.Ordinal);
         return cell;
     }
 

@@ -174,7 +174,7 @@ public static class ReportTables
         sb.AppendLine(GenderTableMarkdown(report));
         if (report.FewShot is { Count: > 0 } fewShot)
         {
-            sb.AppendLine($"## Few-shot adaptation: UAR against labelled clips per class ({string.Join(", ", fewShot.Select(f => f.Mode).Distinct())} mode)");
+            sb.AppendLine($"## Few-shot adaptation: UAR against labelled clips per class ({string.Join(", ", fewShot.Select(f => f.Mode.Name()).Distinct())} mode)");
             sb.AppendLine();
             sb.AppendLine(FewShotCurves.RenderMarkdown(fewShot, report.Corpora().Concat(fewShot.Select(f => f.Corpus)).Distinct().ToList()));
             sb.AppendLine("k shots per class from the corpus's training folds (never a test-fold speaker); mean (sample std) over folds, seeds and draws; k = 0 is the zero-shot result of Table 1. Accuracy and macro F1 are in results.json \"few_shot\".");

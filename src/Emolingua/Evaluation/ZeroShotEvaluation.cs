@@ -5,15 +5,16 @@ using Emolingua.Corpora;
 using Emolingua.Features;
 using Emolingua.Inference;
 using Emolingua.Models;
+using Emolingua.Scoring;
 using Emolingua.Util;
 
 namespace Emolingua.Evaluation;
 
 /// <summary>How well a model's confidences match its accuracy on a test set, before and after temperature scaling.</summary>
 public sealed record CalibrationMetrics(
-    [property: JsonPropertyName("temperature")] double Temperature, [property: JsonPropertyName("ece_bins")] int Bins,
-    [property: JsonPropertyName("ece_before")] double EceBefore, [property: JsonPropertyName("ece_after")] double EceAfter,
-    [property: JsonPropertyName("nll_before")] double NllBefore, [property: JsonPropertyName("nll_after")] double NllAfter);
+    double Temperature, [property: JsonPropertyName("ece_bins")] int Bins,
+    double EceBefore, double EceAfter,
+    double NllBefore, double NllAfter);
 
 /// <summary>
 /// A trained model's predictions on a corpus's test utterances, with what the report needs. <see cref="Probabilities"/>
@@ -38,9 +39,12 @@ public sealed record Predictions(IReadOnlyList<Utterance> Utterances, int[] Trut
             TemperatureScaling.ExpectedCalibrationError(before, Truth), TemperatureScaling.ExpectedCalibrationError(Probabilities, Truth), Nll(before), Nll(Probabilities));
     }
 
-    public Cell ToCell(string method, string corpus, int fold, int seed, string? variant = null, string? runDir = null) =>
+    /// <param name="speakersAndBootstrap">Adds per-speaker accuracy and bootstrap 95 % intervals (<see cref="Metrics.DefaultResamples"/>
+    /// resamples): a stand-alone evaluation's metrics.json has them, an experiment's cells do not.</param>
+    public Cell ToCell(string method, string corpus, int fold, int seed, string? variant = null, string? runDir = null, bool speakersAndBootstrap = false) =>
         Cell.FromPredictions(method, corpus, fold, seed, Truth, Predicted, Labels,
-            Utterances.Select(u => u.Gender.ToString().ToLowerInvariant()).ToList(), variant, runDir);
+            Utterances.Select(u => u.Gender.ToString().ToLowerInvariant()).ToList(), variant, runDir,
+            speakersAndBootstrap ? Utterances.Select(u => u.Speaker).ToList() : null, speakersAndBootstrap ? Metrics.DefaultResamples : 0);
 
     /// <summary>predictions.csv: id, path, speaker, gender, truth, predicted, and one probability column per class.</summary>
     public void SaveCsv(string path) =>

@@ -20,12 +20,12 @@ public sealed class CellAttempt
     /// <summary>Written when an attempt starts; a cell still in this state when its owner is gone was killed (e.g. its node died).</summary>
     public const string StateStarted = "started";
 
-    [JsonPropertyName("state")] public string State { get; set; } = StateFailed;
-    [JsonPropertyName("error")] public string? Error { get; set; }
-    [JsonPropertyName("owner")] public CellOwner? Owner { get; set; }
-    [JsonPropertyName("ended")] public DateTime? Ended { get; set; }
+    public string State { get; set; } = StateFailed;
+    public string? Error { get; set; }
+    public CellOwner? Owner { get; set; }
+    public DateTime? Ended { get; set; }
     /// <summary>Every start of the cell, oldest first.</summary>
-    [JsonPropertyName("attempts")] public List<CellOwner> Attempts { get; set; } = new();
+    public List<CellOwner> Attempts { get; set; } = new();
 
 
     public static CellAttempt? Read(string runDir)

@@ -69,7 +69,7 @@ public sealed class CellClaim : IDisposable
 
     private static CellOwner? Parse(string text)
     {
-        try { return JsonSerializer.Deserialize<CellOwner>(text); }
+        try { return JsonSerializer.Deserialize<CellOwner>(text, Json.Indented); }
         catch (JsonException) { return null; }
     }
 

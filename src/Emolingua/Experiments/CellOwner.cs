@@ -9,17 +9,17 @@ namespace Emolingua.Experiments;
 /// </summary>
 public sealed class CellOwner
 {
-    [JsonPropertyName("host")] public string Host { get; set; } = "";
-    [JsonPropertyName("pid")] public int Pid { get; set; }
+    public string Host { get; set; } = "";
+    public int Pid { get; set; }
     /// <summary>The process's start time in clock ticks since boot (/proc/PID/stat field 22), or null off Linux.</summary>
-    [JsonPropertyName("pid_start")] public long? PidStart { get; set; }
+    public long? PidStart { get; set; }
     /// <summary>Slurm job id of the task ("123_4" for task 4 of array job 123), or null outside Slurm.</summary>
-    [JsonPropertyName("job")] public string? Job { get; set; }
+    public string? Job { get; set; }
     /// <summary>How many times Slurm has requeued this job (SLURM_RESTART_COUNT).</summary>
-    [JsonPropertyName("restart")] public int? Restart { get; set; }
+    public int? Restart { get; set; }
     /// <summary>The task's log file, relative to the experiment folder, when known.</summary>
-    [JsonPropertyName("log")] public string? Log { get; set; }
-    [JsonPropertyName("started")] public DateTime Started { get; set; }
+    public string? Log { get; set; }
+    public DateTime Started { get; set; }
 
     /// <summary>This process, with the Slurm job read from the environment Slurm gives a task.</summary>
     public static CellOwner Current(string? log = null) => new()

@@ -14,16 +14,16 @@ public sealed class GridCell
 {
     [JsonPropertyName("cell")] public int Index { get; set; }
     /// <summary>Index into the experiment recipe's runs.</summary>
-    [JsonPropertyName("entry")] public int Entry { get; set; }
-    [JsonPropertyName("column")] public string Column { get; set; } = "";
-    [JsonPropertyName("tag")] public string? Tag { get; set; }
-    [JsonPropertyName("method")] public string Method { get; set; } = "";
-    [JsonPropertyName("fold")] public int Fold { get; set; }
-    [JsonPropertyName("seed")] public int Seed { get; set; }
+    public int Entry { get; set; }
+    public string Column { get; set; } = "";
+    public string? Tag { get; set; }
+    public string Method { get; set; } = "";
+    public int Fold { get; set; }
+    public int Seed { get; set; }
     /// <summary>Relative to the experiment's output folder.</summary>
-    [JsonPropertyName("run_dir")] public string RunDir { get; set; } = "";
+    public string RunDir { get; set; } = "";
     /// <summary>The test corpora this cell's model is evaluated on (those of the entry that are present).</summary>
-    [JsonPropertyName("evaluate")] public List<string> Evaluate { get; set; } = new();
+    public List<string> Evaluate { get; set; } = new();
 
     /// <summary>Table column for ablations (e.g. "contrastive:target"); null when the column is the method.</summary>
     [JsonIgnore] public string? Variant => Column != Method ? Column : null;
@@ -43,14 +43,14 @@ public sealed class ExperimentPlan
 {
     public const string FileName = "cells.json";
 
-    [JsonPropertyName("name")] public string Name { get; set; } = "";
+    public string Name { get; set; } = "";
     /// <summary>The experiment recipe (absolute path); run-cell and report load it from here.</summary>
-    [JsonPropertyName("recipe")] public string Recipe { get; set; } = "";
+    public string Recipe { get; set; } = "";
     /// <summary>The --data folder (absolute), or null.</summary>
     [JsonPropertyName("data")] public string? DataDir { get; set; }
     /// <summary>cpu or cuda.</summary>
-    [JsonPropertyName("device")] public string Device { get; set; } = "cpu";
-    [JsonPropertyName("cells")] public List<GridCell> Cells { get; set; } = new();
+    public string Device { get; set; } = "cpu";
+    public List<GridCell> Cells { get; set; } = new();
 
     [JsonIgnore] public string OutDir { get; private set; } = "";
 
@@ -85,7 +85,7 @@ public sealed class ExperimentPlan
                     plan.Cells.Add(new GridCell
                     {
                         Index = plan.Cells.Count, Entry = e, Column = entry.Column, Tag = entry.Tag,
-                        Method = recipe.Method, Fold = fold, Seed = seed,
+                        Method = recipe.Method.Name(), Fold = fold, Seed = seed,
                         RunDir = Path.Combine("runs", ExperimentRecipe.RunName(entry, fold, seed)),
                         Evaluate = entry.Evaluate.Where(present.Contains).ToList(),
                     });
@@ -93,7 +93,7 @@ public sealed class ExperimentPlan
         return plan;
     }
 
-    public string PathIn => Path.Combine(OutDir, FileName);
+    [JsonIgnore] public string PathIn => Path.Combine(OutDir, FileName);
 
     public void Save() => AtomicFile.WriteAllText(PathIn, JsonSerializer.Serialize(this, Json.Indented) + "\n");
 

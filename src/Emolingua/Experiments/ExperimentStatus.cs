@@ -15,41 +15,41 @@ public sealed class ExperimentStatus : IStatusReport
 {
     public sealed class CellState
     {
-        [JsonPropertyName("cell")] public int Cell { get; set; }
-        [JsonPropertyName("column")] public string Column { get; set; } = "";
-        [JsonPropertyName("tag")] public string? Tag { get; set; }
-        [JsonPropertyName("fold")] public int Fold { get; set; }
-        [JsonPropertyName("seed")] public int Seed { get; set; }
-        [JsonPropertyName("run_dir")] public string RunDir { get; set; } = "";
-        [JsonPropertyName("state")] public string State { get; set; } = TaskState.Pending;
+        public int Cell { get; set; }
+        public string Column { get; set; } = "";
+        public string? Tag { get; set; }
+        public int Fold { get; set; }
+        public int Seed { get; set; }
+        public string RunDir { get; set; } = "";
+        public string State { get; set; } = TaskState.Pending;
         /// <summary>Slurm job id ("ARRAY_TASK") of the task that ran, runs or will run the cell.</summary>
-        [JsonPropertyName("job")] public string? Job { get; set; }
-        [JsonPropertyName("slurm_state")] public string? SlurmState { get; set; }
-        [JsonPropertyName("host")] public string? Host { get; set; }
+        public string? Job { get; set; }
+        public string? SlurmState { get; set; }
+        public string? Host { get; set; }
         /// <summary>The task's log file (absolute), when there is one.</summary>
-        [JsonPropertyName("log")] public string? Log { get; set; }
-        [JsonPropertyName("error")] public string? Error { get; set; }
+        public string? Log { get; set; }
+        public string? Error { get; set; }
         /// <summary>The host of every start of the cell, oldest first (requeues after a node failure show the move).</summary>
-        [JsonPropertyName("attempt_hosts")] public List<string> AttemptHosts { get; set; } = new();
+        public List<string> AttemptHosts { get; set; } = new();
 
         [JsonIgnore] public string Describe => $"{Column}{(Tag is { } t ? $" ({t})" : "")} fold {Fold} seed {Seed}";
 
         /// <summary>The array task id, from the job id.</summary>
-        [JsonPropertyName("task")] public int? Task => Job is { } j && j.IndexOf('_') is var u and > 0 && int.TryParse(j[(u + 1)..], out int t) ? t : null;
+        public int? Task => Job is { } j && j.IndexOf('_') is var u and > 0 && int.TryParse(j[(u + 1)..], out int t) ? t : null;
     }
 
-    [JsonPropertyName("name")] public string Name { get; set; } = "";
-    [JsonPropertyName("dir")] public string Dir { get; set; } = "";
-    [JsonPropertyName("total")] public int Total { get; set; }
+    public string Name { get; set; } = "";
+    public string Dir { get; set; } = "";
+    public int Total { get; set; }
     [JsonPropertyName("done")] public int DoneCount { get; set; }
     [JsonPropertyName("running")] public int RunningCount { get; set; }
     [JsonPropertyName("pending")] public int PendingCount { get; set; }
     [JsonPropertyName("failed")] public int FailedCount { get; set; }
-    [JsonPropertyName("report_job")] public string? ReportJob { get; set; }
-    [JsonPropertyName("results")] public string? Results { get; set; }
+    public string? ReportJob { get; set; }
+    public string? Results { get; set; }
     /// <summary>False when Slurm could not be asked (states then come from the files alone).</summary>
-    [JsonPropertyName("slurm_answered")] public bool SlurmAnswered { get; set; }
-    [JsonPropertyName("cells")] public List<CellState> Cells { get; set; } = new();
+    public bool SlurmAnswered { get; set; }
+    public List<CellState> Cells { get; set; } = new();
 
     public static ExperimentStatus Read(string outDir, SlurmCommands slurm)
     {

@@ -51,7 +51,7 @@ public static class FewShotExperiment
                 log($"    few-shot {corpus.Kind} k = {k}: fewer than {k} '{c}' clips in the training folds; draws take all of them");
 
         var cells = new List<FewShotCell>();
-        if (section.Mode == Adaptation.HeadMode)
+        if (section.Mode == AdaptationMode.Head)
         {
             var draws = section.K.SelectMany(k => Enumerable.Range(0, section.Draws).Select(draw =>
                 (K: k, Draw: draw, Shots: FewShotDraws.Draw(pool, k, section.Seed, corpus.Kind, cell.Fold, draw)))).ToList();
@@ -92,13 +92,13 @@ public static class FewShotExperiment
                     cells.Add(FewShotCell.From(preds.ToCell(cell.Method, corpus.Kind, cell.Fold, cell.Seed, cell.Variant, cell.RunDir), k, draw, section.Mode, shots.Count));
                 }
         }
-        log($"    few-shot {corpus.Kind} ({section.Mode}, {watch.Elapsed.TotalSeconds:0.0} s): UAR " +
+        log($"    few-shot {corpus.Kind} ({section.Mode.Name()}, {watch.Elapsed.TotalSeconds:0.0} s): UAR " +
             string.Join(", ", cells.GroupBy(c => c.K).Select(g => $"k = {g.Key} {g.Average(c => c.Uar):0.000}")) + $" (mean of {section.Draws} draws)");
         AtomicFile.WriteAllText(cellsPath, JsonSerializer.Serialize(cells, Json.Indented));
         return cells;
     }
 
-    private static FewShotCell Evaluate(GridCell cell, ICorpus corpus, List<Utterance> test, ClipScores scores, int k, int draw, string mode, int shots)
+    private static FewShotCell Evaluate(GridCell cell, ICorpus corpus, List<Utterance> test, ClipScores scores, int k, int draw, AdaptationMode mode, int shots)
     {
         var truth = test.Select(u => (int)u.Label!.Value).ToArray();
         var scored = new Predictions(test, truth, scores.Predicted, scores.Probabilities, null)

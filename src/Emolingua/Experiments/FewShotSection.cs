@@ -17,7 +17,7 @@ public sealed class FewShotSection
     /// <summary>Seeds the draws (the same clips for every model of a fold, so methods are compared on equal shots).</summary>
     public int Seed { get; set; }
     /// <summary>"head" (default: the head on frozen, cached embeddings) or "full" (fine-tune the model with the recipe's optimiser).</summary>
-    public string Mode { get; set; } = Adaptation.HeadMode;
+    public AdaptationMode Mode { get; set; } = AdaptationMode.Head;
     /// <summary>Test corpus kinds to adapt to; null = every test corpus whose language is not English.</summary>
     public List<string>? Corpora { get; set; }
     /// <summary>Head: full-batch AdamW steps. Full: training steps.</summary>
@@ -31,7 +31,6 @@ public sealed class FewShotSection
 
     public void Validate(string source, IEnumerable<string> testCorpora)
     {
-        if (Mode is not (Adaptation.HeadMode or Adaptation.FullMode)) throw new EmolinguaException(source, $"few_shot.mode '{Mode}' (head or full)");
         if (K.Count == 0 || K.Any(k => k < 1)) throw new EmolinguaException(source, "few_shot.k: one or more shot counts, each at least 1 (k = 0 is the zero-shot result, always shown)");
         if (Draws < 1) throw new EmolinguaException(source, "few_shot.draws must be at least 1");
         if (Steps < 1) throw new EmolinguaException(source, "few_shot.steps must be at least 1");

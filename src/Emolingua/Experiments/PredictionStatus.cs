@@ -15,35 +15,35 @@ public sealed class PredictionStatus : IStatusReport
 {
     public sealed class ShardState
     {
-        [JsonPropertyName("shard")] public int Shard { get; set; }
-        [JsonPropertyName("state")] public string State { get; set; } = TaskState.Pending;
-        [JsonPropertyName("files")] public int Files { get; set; }
-        [JsonPropertyName("files_done")] public int FilesDone { get; set; }
-        [JsonPropertyName("files_failed")] public int FilesFailed { get; set; }
-        [JsonPropertyName("job")] public string? Job { get; set; }
-        [JsonPropertyName("slurm_state")] public string? SlurmState { get; set; }
-        [JsonPropertyName("host")] public string? Host { get; set; }
-        [JsonPropertyName("attempt_hosts")] public List<string> AttemptHosts { get; set; } = new();
-        [JsonPropertyName("log")] public string? Log { get; set; }
-        [JsonPropertyName("error")] public string? Error { get; set; }
+        public int Shard { get; set; }
+        public string State { get; set; } = TaskState.Pending;
+        public int Files { get; set; }
+        public int FilesDone { get; set; }
+        public int FilesFailed { get; set; }
+        public string? Job { get; set; }
+        public string? SlurmState { get; set; }
+        public string? Host { get; set; }
+        public List<string> AttemptHosts { get; set; } = new();
+        public string? Log { get; set; }
+        public string? Error { get; set; }
     }
 
-    [JsonPropertyName("dir")] public string Dir { get; set; } = "";
-    [JsonPropertyName("out")] public string Out { get; set; } = "";
-    [JsonPropertyName("files")] public int Files { get; set; }
-    [JsonPropertyName("files_done")] public int FilesDone { get; set; }
+    public string Dir { get; set; } = "";
+    public string Out { get; set; } = "";
+    public int Files { get; set; }
+    public int FilesDone { get; set; }
     [JsonPropertyName("files_failed")] public int FailedFiles { get; set; }
-    [JsonPropertyName("total")] public int Total { get; set; }
+    public int Total { get; set; }
     [JsonPropertyName("done")] public int DoneCount { get; set; }
     [JsonPropertyName("running")] public int RunningCount { get; set; }
     [JsonPropertyName("pending")] public int PendingCount { get; set; }
     [JsonPropertyName("failed")] public int FailedCount { get; set; }
-    [JsonPropertyName("merge_job")] public string? MergeJob { get; set; }
-    [JsonPropertyName("merge_state")] public string? MergeState { get; set; }
+    public string? MergeJob { get; set; }
+    public string? MergeState { get; set; }
     /// <summary>The merged CSV, once the merge job has written it.</summary>
-    [JsonPropertyName("merged")] public string? Merged { get; set; }
-    [JsonPropertyName("slurm_answered")] public bool SlurmAnswered { get; set; }
-    [JsonPropertyName("shards")] public List<ShardState> Shards { get; set; } = new();
+    public string? Merged { get; set; }
+    public bool SlurmAnswered { get; set; }
+    public List<ShardState> Shards { get; set; } = new();
 
     public static PredictionStatus Read(string workDir, SlurmCommands slurm)
     {

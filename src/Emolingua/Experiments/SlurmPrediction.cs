@@ -37,18 +37,18 @@ public static class SlurmPrediction
     /// <summary>OUT.d/shards.json: what every shard task and the merge job need besides inputs.txt.</summary>
     public sealed class Settings
     {
-        [JsonPropertyName("model")] public string Model { get; set; } = "";
-        [JsonPropertyName("engine")] public string Engine { get; set; } = "auto";
-        [JsonPropertyName("device")] public string Device { get; set; } = "cpu";
-        [JsonPropertyName("segments")] public bool Segments { get; set; }
-        [JsonPropertyName("min_confidence")] public double MinConfidence { get; set; }
-        [JsonPropertyName("jobs")] public int Jobs { get; set; } = 2;
+        public string Model { get; set; } = "";
+        public string Engine { get; set; } = "auto";
+        public string Device { get; set; } = "cpu";
+        public bool Segments { get; set; }
+        public double MinConfidence { get; set; }
+        public int Jobs { get; set; } = 2;
         /// <summary>The folder relative input paths are read from (the submitter's working folder): the CSV keeps each path as given.</summary>
-        [JsonPropertyName("cwd")] public string Cwd { get; set; } = "";
-        [JsonPropertyName("out")] public string Out { get; set; } = "";
-        [JsonPropertyName("files")] public int Files { get; set; }
-        [JsonPropertyName("shards")] public int Shards { get; set; }
-        [JsonPropertyName("max_requeues")] public int MaxRequeues { get; set; } = SlurmGrid.DefaultMaxRequeues;
+        public string Cwd { get; set; } = "";
+        public string Out { get; set; } = "";
+        public int Files { get; set; }
+        public int Shards { get; set; }
+        public int MaxRequeues { get; set; } = SlurmGrid.DefaultMaxRequeues;
 
         /// <summary>Shard K's files: [Start, End) of inputs.txt, contiguous and as equal as can be.</summary>
         public (int Start, int End) Range(int shard) => ((int)((long)shard * Files / Shards), (int)((long)(shard + 1) * Files / Shards));
@@ -58,10 +58,10 @@ public static class SlurmPrediction
 
     public sealed class Submission : ISlurmSubmission
     {
-        [JsonPropertyName("array_job")] public string? ArrayJob { get; set; }
-        [JsonPropertyName("merge_job")] public string MergeJob { get; set; } = "";
-        [JsonPropertyName("shards")] public List<int> Shards { get; set; } = new();
-        [JsonPropertyName("submitted")] public DateTime Submitted { get; set; }
+        public string? ArrayJob { get; set; }
+        public string MergeJob { get; set; } = "";
+        public List<int> Shards { get; set; } = new();
+        public DateTime Submitted { get; set; }
 
         IReadOnlyList<int> ISlurmSubmission.Tasks => Shards;
     }
@@ -179,12 +179,12 @@ public static class SlurmPrediction
 
     /// <summary>OUT.d/shards/K/progress.json: files of the shard finished (now and in earlier attempts), failed, total.</summary>
     public sealed record Progress(
-        [property: JsonPropertyName("done")] int Done, [property: JsonPropertyName("failed")] int Failed, [property: JsonPropertyName("files")] int Files);
+        int Done, int Failed, int Files);
 
     public static Progress? ReadProgress(string workDir, int shard)
     {
         var path = Path.Combine(ShardDir(workDir, shard), ProgressFile);
-        try { return File.Exists(path) ? JsonSerializer.Deserialize<Progress>(File.ReadAllText(path)) : null; }
+        try { return File.Exists(path) ? JsonSerializer.Deserialize<Progress>(File.ReadAllText(path), Json.Indented) : null; }
         catch (Exception e) when (e is JsonException or IOException) { return null; }
     }
 

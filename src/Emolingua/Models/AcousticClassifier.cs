@@ -13,17 +13,17 @@ public sealed class AcousticClassifier
     public const string Format = "emolingua-acoustic-logreg";
 
     [JsonPropertyName("format")] public string FormatName { get; set; } = Format;
-    [JsonPropertyName("labels")] public string[] Labels { get; set; } = [];
+    public string[] Labels { get; set; } = [];
     [JsonPropertyName("features")] public string[] FeatureNames { get; set; } = [];
     /// <summary>Training-set mean of each feature.</summary>
-    [JsonPropertyName("mean")] public double[] Mean { get; set; } = [];
+    public double[] Mean { get; set; } = [];
     /// <summary>Training-set population std of each feature (1 where a feature is constant).</summary>
-    [JsonPropertyName("scale")] public double[] Scale { get; set; } = [];
+    public double[] Scale { get; set; } = [];
     /// <summary>[classes][features], on standardised features.</summary>
-    [JsonPropertyName("weights")] public double[][] Weights { get; set; } = [];
-    [JsonPropertyName("bias")] public double[] Bias { get; set; } = [];
+    public double[][] Weights { get; set; } = [];
+    public double[] Bias { get; set; } = [];
     /// <summary>How it was trained (regularisation, class weights, optimiser, iterations).</summary>
-    [JsonPropertyName("training")] public Dictionary<string, object?> Training { get; set; } = new();
+    public Dictionary<string, object?> Training { get; set; } = new();
 
     /// <summary>Class probabilities of one clip's raw (unstandardised) features.</summary>
     public double[] Probabilities(IReadOnlyList<double> features)
@@ -48,14 +48,12 @@ public sealed class AcousticClassifier
         return s;
     }
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
-    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json) + "\n");
+    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Util.Json.Indented) + "\n");
 
     public static AcousticClassifier Load(string path)
     {
         AcousticClassifier? model;
-        try { model = JsonSerializer.Deserialize<AcousticClassifier>(File.ReadAllText(path), Json); }
+        try { model = JsonSerializer.Deserialize<AcousticClassifier>(File.ReadAllText(path), Util.Json.Indented); }
         catch (JsonException e) { throw new EmolinguaException(path, $"not a valid acoustic model ({e.Message})"); }
         if (model?.FormatName != Format) throw new EmolinguaException(path, $"not an acoustic model (format is not '{Format}')");
         int d = model.Mean.Length;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Emolingua.Corpora;
 using Emolingua.Features;
 using Emolingua.Util;
@@ -31,17 +32,14 @@ public static class ModelBundle
         public JsonObject? Provenance { get; init; }
     }
 
+    /// <summary>calibration.json: how the temperature was fitted and what it did there (NLL and ECE before and after).</summary>
+    public sealed record Calibration(string Method, double Temperature, string FittedOn, [property: JsonPropertyName("n")] int Count, int Windows,
+        double NllBefore, double NllAfter, double EceBefore, double EceAfter, int EceBins);
+
     /// <summary>Writes calibration.json into a model folder (or the temporary folder of one being written).</summary>
-    public static void WriteCalibration(string folder, TemperatureScaling.Fit fit, string fittedOn)
-    {
-        var json = new JsonObject
-        {
-            ["method"] = "temperature_scaling", ["temperature"] = Math.Round(fit.Temperature, 6), ["fitted_on"] = fittedOn,
-            ["n"] = fit.Clips, ["windows"] = fit.Windows, ["nll_before"] = Math.Round(fit.NllBefore, 6), ["nll_after"] = Math.Round(fit.NllAfter, 6),
-            ["ece_before"] = Math.Round(fit.EceBefore, 6), ["ece_after"] = Math.Round(fit.EceAfter, 6), ["ece_bins"] = TemperatureScaling.EceBins,
-        };
-        AtomicFile.WriteAllText(Path.Combine(folder, CalibrationFile), json.ToJsonString(new() { WriteIndented = true }));
-    }
+    public static void WriteCalibration(string folder, TemperatureScaling.Fit fit, string fittedOn) =>
+        Json.Save(Path.Combine(folder, CalibrationFile), new Calibration("temperature_scaling", Math.Round(fit.Temperature, 6), fittedOn, fit.Clips, fit.Windows,
+            Math.Round(fit.NllBefore, 6), Math.Round(fit.NllAfter, 6), Math.Round(fit.EceBefore, 6), Math.Round(fit.EceAfter, 6), TemperatureScaling.EceBins));
 
     /// <summary>T from a model folder's calibration.json; 1 when the folder has none.</summary>
     public static double ReadTemperature(string folder)
@@ -60,28 +58,27 @@ public static class ModelBundle
     public static void Save(string folder, EmotionClassifier model, double seconds, string method, JsonObject? provenance = null)
     {
         var c = model.encoder.Config;
-        var config = new JsonObject
-        {
-            ["format"] = Format, ["emolingua_version"] = VersionInfo.Version, ["method"] = method,
-            ["whisper"] = c.ToJson(), ["seconds"] = seconds, ["positions"] = model.encoder.Positions,
-            ["head"] = new JsonObject { ["hidden"] = model.head.fc1.out_features, ["dropout"] = model.head.dropout.p, ["classes"] = model.head.fc2.out_features },
-        };
-        if (provenance != null) config["provenance"] = provenance;
-        var labels = new JsonArray(Emotions.All.Select(e => (JsonNode)e.Name()).ToArray());
-        var features = new JsonObject
-        {
-            ["sample_rate"] = WhisperAudio.SampleRate, ["n_fft"] = WhisperAudio.NFft, ["hop_length"] = WhisperAudio.HopLength,
-            ["n_mels"] = c.NumMelBins, ["seconds"] = seconds, ["frames"] = WhisperAudio.FramesFor(seconds),
-            ["window"] = "first S seconds, zero-padded; longer clips: S-second windows with 50% overlap, probabilities averaged",
-        };
+        var config = new ConfigFile(Format, VersionInfo.Version, method, c.ToJson(), seconds, model.encoder.Positions,
+            new HeadFile(model.head.fc1.out_features, model.head.dropout.p, model.head.fc2.out_features), provenance);
+        var features = new FeaturesFile(WhisperAudio.SampleRate, WhisperAudio.NFft, WhisperAudio.HopLength, c.NumMelBins, seconds, WhisperAudio.FramesFor(seconds),
+            "first S seconds, zero-padded; longer clips: S-second windows with 50% overlap, probabilities averaged");
         AtomicFolder.Write(folder, tmp =>
         {
             Json.Save(Path.Combine(tmp, "config.json"), config);
-            Json.Save(Path.Combine(tmp, "labels.json"), labels, indented: false);
+            Json.Save(Path.Combine(tmp, "labels.json"), Emotions.All.Select(e => e.Name()).ToArray(), Json.Compact);
             Json.Save(Path.Combine(tmp, "features.json"), features);
             StateDict.Save(Path.Combine(tmp, "model.safetensors"), model);
         });
     }
+
+    /// <summary>config.json: what the model is (read back by <see cref="ReadInfo"/>, which names a missing or bad key in one line).</summary>
+    private sealed record ConfigFile(string Format, string EmolinguaVersion, string Method, JsonObject Whisper, double Seconds, int Positions, HeadFile Head,
+        JsonObject? Provenance);
+
+    private sealed record HeadFile(long Hidden, double Dropout, long Classes);
+
+    /// <summary>features.json: the log-mel settings the model was trained with (for readers outside Emolingua).</summary>
+    private sealed record FeaturesFile(int SampleRate, int NFft, int HopLength, int NMels, double Seconds, int Frames, string Window);
 
     /// <summary>Accepts a run folder (with model/ inside) or the model folder itself.</summary>
     public static string Locate(string path)

@@ -3,25 +3,29 @@ using System.Text.Json.Serialization;
 namespace Emolingua.Scoring;
 
 /// <summary>Precision, recall and F1 of one class (one-vs-rest), with its support (count in y_true).</summary>
-public sealed record ClassMetrics(double Precision, double Recall, double F1, int Support);
+public sealed record ClassMetrics(double Precision, double Recall, double F1, int Support)
+{
+    /// <summary>The class's name, where a report lists classes by name (results.json per_class); null from <see cref="Metrics.Compute"/>.</summary>
+    [JsonPropertyOrder(-1)] public string? Label { get; init; }
+}
 
 /// <summary>Accuracy of one group of samples (a gender, a speaker) and how many samples it covers.</summary>
-public sealed record GroupAccuracy(double Accuracy, int Count);
+public sealed record GroupAccuracy(double Accuracy, [property: JsonPropertyName("n")] int Count);
 
 /// <summary>A point estimate with a percentile bootstrap confidence interval.</summary>
 public sealed record ConfidenceInterval(
-    [property: JsonPropertyName("estimate")] double Estimate,
-    [property: JsonPropertyName("lower")] double Lower,
-    [property: JsonPropertyName("upper")] double Upper);
+    double Estimate,
+    double Lower,
+    double Upper);
 
 /// <summary>Bootstrap confidence intervals of the three headline metrics, computed on the same resamples.</summary>
 public sealed record BootstrapResult(
-    [property: JsonPropertyName("accuracy")] ConfidenceInterval Accuracy,
-    [property: JsonPropertyName("macro_f1")] ConfidenceInterval MacroF1,
-    [property: JsonPropertyName("uar")] ConfidenceInterval Uar,
-    [property: JsonPropertyName("resamples")] int Resamples,
-    [property: JsonPropertyName("confidence")] double Confidence,
-    [property: JsonPropertyName("seed")] int Seed);
+    ConfidenceInterval Accuracy,
+    ConfidenceInterval MacroF1,
+    ConfidenceInterval Uar,
+    int Resamples,
+    double Confidence,
+    int Seed);
 
 /// <summary>Everything computed from one (y_true, y_pred) pair.</summary>
 public sealed record ClassificationSummary(
@@ -137,8 +141,10 @@ public static class Metrics
     /// (1-conf)/2 and (1+conf)/2 quantiles with numpy's default linear interpolation). Deterministic per seed:
     /// seeded System.Random is a fixed algorithm across platforms and runtimes.
     /// </summary>
+    public const int DefaultResamples = 1000;
+
     public static BootstrapResult Bootstrap(ReadOnlySpan<int> yTrue, ReadOnlySpan<int> yPred, int numClasses,
-        int resamples = 1000, int seed = 0, double confidence = 0.95)
+        int resamples = DefaultResamples, int seed = 0, double confidence = 0.95)
     {
         if (resamples < 1) throw new ArgumentOutOfRangeException(nameof(resamples));
         if (confidence is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(confidence));

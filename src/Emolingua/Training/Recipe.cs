@@ -13,8 +13,7 @@ namespace Emolingua.Training;
 public sealed class Recipe
 {
     public string Name { get; set; } = "";
-    /// <summary>baseline, contrastive or byol.</summary>
-    public string Method { get; set; } = "baseline";
+    public TrainingMethod Method { get; set; } = TrainingMethod.Baseline;
     public int Seed { get; set; }
     public ModelSection Model { get; set; } = new();
     public DataSection Data { get; set; } = new();
@@ -66,8 +65,8 @@ public sealed class Recipe
         public List<CorpusRef> Target { get; set; } = new();
         /// <summary>Common Voice locale folders for unlabeled = "commonvoice".</summary>
         public List<CorpusRef> CommonVoice { get; set; } = new();
-        /// <summary>"commonvoice" or "target": the unlabeled low-resource source of CL stage 1 and BYOL.</summary>
-        public string Unlabeled { get; set; } = "commonvoice";
+        /// <summary>The unlabeled low-resource source of CL stage 1 and BYOL.</summary>
+        public UnlabeledSource Unlabeled { get; set; } = UnlabeledSource.CommonVoice;
         /// <summary>Fold 1..K: English validation session/fold and the target corpora's test fold.</summary>
         public int Fold { get; set; } = 1;
         public int Folds { get; set; } = 5;
@@ -85,8 +84,7 @@ public sealed class Recipe
         public int MaxEpochs { get; set; } = 50;
         /// <summary>Early stopping: epochs without improvement of <see cref="Metric"/> on validation.</summary>
         public int Patience { get; set; } = 5;
-        /// <summary>uar, accuracy, macro_f1 (higher is better) or loss (lower is better).</summary>
-        public string Metric { get; set; } = "uar";
+        public ValidationMetric Metric { get; set; } = ValidationMetric.Uar;
         public int LogEvery { get; set; } = 10;
         public int Prefetch { get; set; } = 3;
         public int EvalBatch { get; set; } = 32;
@@ -95,7 +93,7 @@ public sealed class Recipe
         public int? Threads { get; set; }
         /// <summary>fp32 (null, the default) or bf16 (refused unless the CPU has native bfloat16; see Util.Precisions).</summary>
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-        public string? Precision { get; set; }
+        public Precision? Precision { get; set; }
     }
 
     public sealed class AugmentSection
@@ -109,8 +107,7 @@ public sealed class Recipe
         public int Speakers { get; set; } = 16;
         public int UtterancesPerSpeaker { get; set; } = 4;
         public double Temperature { get; set; } = 0.07;
-        /// <summary>ntxent (the paper's Eq. 1) or supcon.</summary>
-        public string Loss { get; set; } = "ntxent";
+        public ContrastiveLoss Loss { get; set; } = ContrastiveLoss.Ntxent;
         public int Stage1MaxEpochs { get; set; } = 20;
         public int Stage1Patience { get; set; } = 3;
         public double Stage1LearningRate { get; set; } = 1e-5;
@@ -121,7 +118,7 @@ public sealed class Recipe
         public double LambdaStart { get; set; } = 0.8;
         public double LambdaEnd { get; set; } = 0.2;
         /// <summary>constant (BYOL-A, lucidrains) or cosine (BYOL paper: τ rises from tau to 1).</summary>
-        public string EmaSchedule { get; set; } = "constant";
+        public EmaCurve EmaSchedule { get; set; } = EmaCurve.Constant;
         public double EmaTau { get; set; } = 0.99;
         public int ProjectorHidden { get; set; } = 4096;
         public int ProjectionDim { get; set; } = 256;
@@ -154,8 +151,6 @@ public sealed class Recipe
 
     public void Validate(string source)
     {
-        if (Method is not ("baseline" or "contrastive" or "byol"))
-            throw new EmolinguaException(source, $"method '{Method}' (baseline, contrastive or byol){DidYouMean.Hint(Method, ["baseline", "contrastive", "byol"])}");
         if (Model.Whisper == null && Model.Size == null && Model.Dims == null)
             throw new EmolinguaException(source, "model: give whisper (weights), size or dims");
         if (!(Model.Seconds >= 0.02 && Model.Seconds <= 30)) throw new EmolinguaException(source, $"model.seconds {Format(Model.Seconds)} must be in [0.02, 30]");
@@ -182,12 +177,10 @@ public sealed class Recipe
         Positive(source, "training.learning_rate", t.LearningRate);
         if (!(t.WeightDecay >= 0 && double.IsFinite(t.WeightDecay))) throw new EmolinguaException(source, $"training.weight_decay {Format(t.WeightDecay)} must be a finite number ≥ 0");
         // A batch of windows is one float array: B × S·16000 samples must fit in it.
-        long batchSamples = (long)Math.Max(t.BatchSize, Method == "byol" ? Byol.UnlabeledBatch : 0) * Features.WhisperAudio.SamplesFor(Model.Seconds);
+        long batchSamples = (long)Math.Max(t.BatchSize, Method == TrainingMethod.Byol ? Byol.UnlabeledBatch : 0) * Features.WhisperAudio.SamplesFor(Model.Seconds);
         if (batchSamples > Array.MaxLength)
             throw new EmolinguaException(source, $"training.batch_size {t.BatchSize} of {Model.Seconds} s windows is {batchSamples} samples, more than one array holds ({Array.MaxLength})");
         if (t.Threads is < 1) throw new EmolinguaException(source, $"training.threads {t.Threads} must be at least 1 (or null for libtorch's default)");
-        if (t.Metric is not ("uar" or "accuracy" or "macro_f1" or "loss"))
-            throw new EmolinguaException(source, $"training.metric '{t.Metric}' (uar, accuracy, macro_f1, loss){DidYouMean.Hint(t.Metric, ["uar", "accuracy", "macro_f1", "loss"])}");
 
         if (Data.English.Count == 0) throw new EmolinguaException(source, "data.english: at least one labelled English corpus");
         foreach (var (list, name) in new[] { (Data.English, "english"), (Data.Target, "target"), (Data.CommonVoice, "common_voice") })
@@ -197,14 +190,11 @@ public sealed class Recipe
                     throw new EmolinguaException(source, $"data.{name}[{i}].kind: {Corpora.Corpus.UnknownKind(list[i].Kind)}");
                 if (string.IsNullOrWhiteSpace(list[i].Root)) throw new EmolinguaException(source, $"data.{name}[{i}].root is empty");
             }
-        if (Data.Unlabeled is not ("commonvoice" or "target"))
-            throw new EmolinguaException(source, $"data.unlabeled '{Data.Unlabeled}' (commonvoice or target)");
         AtLeast(source, "data.folds", Data.Folds, 2);
         if (Data.Fold < 1 || Data.Fold > Data.Folds) throw new EmolinguaException(source, $"data.fold {Data.Fold} outside 1..{Data.Folds}");
 
         var c = Contrastive;
-        if (c.Loss is not ("ntxent" or "supcon")) throw new EmolinguaException(source, $"contrastive.loss '{c.Loss}' (ntxent or supcon)");
-        if (Method == "contrastive")
+        if (Method == TrainingMethod.Contrastive)
         {
             AtLeast(source, "contrastive.speakers", c.Speakers, 2); // negatives come from other speakers
             AtLeast(source, "contrastive.utterances_per_speaker", c.UtterancesPerSpeaker, 1);
@@ -214,8 +204,7 @@ public sealed class Recipe
             Positive(source, "contrastive.stage1_learning_rate", c.Stage1LearningRate);
         }
         var b = Byol;
-        if (b.EmaSchedule is not ("constant" or "cosine")) throw new EmolinguaException(source, $"byol.ema_schedule '{b.EmaSchedule}' (constant or cosine)");
-        if (Method == "byol")
+        if (Method == TrainingMethod.Byol)
         {
             foreach (var (name, value) in new[] { ("byol.lambda_start", b.LambdaStart), ("byol.lambda_end", b.LambdaEnd), ("byol.ema_tau", b.EmaTau) })
                 if (!(value >= 0 && value <= 1)) throw new EmolinguaException(source, $"{name} {Format(value)} must be in [0, 1]");
@@ -224,7 +213,6 @@ public sealed class Recipe
             AtLeast(source, "byol.unlabeled_batch", b.UnlabeledBatch, 2); // BatchNorm in the projector needs two samples
             AtLeast(source, "byol.mixup_memory", b.MixupMemory, 1);
         }
-        if (Training.Precision is not (null or "fp32" or "bf16")) throw new EmolinguaException(source, $"training.precision '{Training.Precision}' ({Precisions.Names})");
     }
 
     private static void AtLeast(string source, string key, int value, int min)

@@ -27,7 +27,7 @@ public static class TrainRun
     // Cpu: the CPU whose flags decide whether bf16 may run (default this machine's; tests name one with native bf16 to
     // run the bf16 path on any machine, where libtorch computes it correctly but slowly).
 
-    public static JsonObject Execute(Recipe recipe, Options o)
+    public static RunSummary Execute(Recipe recipe, Options o)
     {
         var runDir = Path.GetFullPath(o.RunDir);
         bool createdDir = !Directory.Exists(runDir), newRun = !File.Exists(Path.Combine(runDir, "recipe.json"));
@@ -52,10 +52,10 @@ public static class TrainRun
         if (Directory.Exists(Path.Combine(runDir, "stages"))) Directory.Delete(Path.Combine(runDir, "stages"), recursive: true);
     }
 
-    private static JsonObject ExecuteIn(Recipe recipe, Options o)
+    private static RunSummary ExecuteIn(Recipe recipe, Options o)
     {
         var log = o.Log ?? (m => Console.Error.WriteLine(m));
-        var precision = Precisions.Parse(recipe.Training.Precision, "training.precision");
+        var precision = recipe.Training.Precision ?? Precision.Fp32;
         Precisions.Require(precision, "training.precision", o.Cpu ?? CpuFeatures.Machine);
         var runDir = Path.GetFullPath(o.RunDir);
         var recipePath = Path.Combine(runDir, "recipe.json");
@@ -68,7 +68,7 @@ public static class TrainRun
                 throw new EmolinguaException(recipePath, "the recipe differs from the one this run started with; resume needs the same recipe, seed and --set values");
         }
         // The data is read before RUN_DIR is made, so that a missing or malformed corpus leaves nothing behind.
-        var data = TrainingData.Load(recipe, o.DataDir, needEnglish: true, needUnlabeled: recipe.Method != "baseline");
+        var data = TrainingData.Load(recipe, o.DataDir, needEnglish: true, needUnlabeled: recipe.Method != TrainingMethod.Baseline);
         Directory.CreateDirectory(runDir);
         if (!File.Exists(recipePath)) AtomicFile.WriteAllText(recipePath, recipeJson);
         foreach (var note in data.Notes) log($"data: {note}");
@@ -93,32 +93,32 @@ public static class TrainRun
 
         switch (recipe.Method)
         {
-            case "baseline":
+            case TrainingMethod.Baseline:
             {
                 using var model = NewClassifier(recipe, ctx, NewEncoder(recipe));
-                using var stage = new SupervisedStage("baseline", "baseline", model, ctx, supervised);
+                using var stage = new SupervisedStage("baseline", TrainingMethod.Baseline.Name(), model, ctx, supervised);
                 results.Add(trainer.Run(stage, Path.Combine(stagesDir, "baseline"), stageOptions, headerBytes));
                 finalBest = Path.Combine(stagesDir, "baseline", "best");
                 break;
             }
-            case "contrastive":
+            case TrainingMethod.Contrastive:
             {
                 var c = recipe.Contrastive;
                 var stage1Dir = Path.Combine(stagesDir, "stage1");
                 using (var encoder = NewEncoder(recipe))
                 using (var stage1 = new ContrastiveStage(encoder, ctx, m.Seconds, c))
                     results.Add(trainer.Run(stage1, stage1Dir, stageOptions with { LearningRate = c.Stage1LearningRate, MaxEpochs = c.Stage1MaxEpochs, Patience = c.Stage1Patience }, headerBytes));
-                long stage1Bytes = MetricsLengthAtFinish(stage1Dir);
+                long stage1Bytes = Trainer.MetricsBytesAtCheckpoint(stage1Dir);
                 var adapted = WhisperCheckpoint.FromFolder(Path.Combine(stage1Dir, "best")).LoadEncoder(WhisperAudio.PositionsFor(m.Seconds));
                 if (m.FreezeFrontEnd) adapted.FreezeFrontEnd();
                 adapted.Precision = precision;
                 using var model = NewClassifier(recipe, ctx, adapted);
-                using var stage2 = new SupervisedStage("contrastive-stage2", "contrastive", model, ctx, supervised);
+                using var stage2 = new SupervisedStage("contrastive-stage2", TrainingMethod.Contrastive.Name(), model, ctx, supervised);
                 results.Add(trainer.Run(stage2, Path.Combine(stagesDir, "stage2"), stageOptions, stage1Bytes));
                 finalBest = Path.Combine(stagesDir, "stage2", "best");
                 break;
             }
-            case "byol":
+            case TrainingMethod.Byol:
             {
                 long totalSteps = (long)t.StepsPerEpoch * t.MaxEpochs;
                 using var stage = new ByolStage(() => NewEncoder(recipe), d => new ClassificationHead(d, m.HeadHidden, Emotions.All.Count, m.Dropout),
@@ -138,7 +138,7 @@ public static class TrainRun
             foreach (var f in Directory.GetFiles(finalBest)) File.Copy(f, Path.Combine(tmp, Path.GetFileName(f)));
             if (calibration != null) ModelBundle.WriteCalibration(tmp, calibration, "english_validation");
         });
-        var summary = Summary(recipe, results);
+        var summary = RunSummary.Of(recipe, results);
         Json.Save(Path.Combine(runDir, "summary.json"), summary);
         return summary;
     }
@@ -181,7 +181,7 @@ public static class TrainRun
             encoder = new WhisperEncoder(config, positions);
         }
         if (m.FreezeFrontEnd) encoder.FreezeFrontEnd();
-        encoder.Precision = Precisions.Parse(recipe.Training.Precision, "training.precision");
+        encoder.Precision = recipe.Training.Precision ?? Precision.Fp32;
         return encoder;
     }
 
@@ -191,33 +191,5 @@ public static class TrainRun
         var model = new EmotionClassifier(encoder, Emotions.All.Count, recipe.Model.HeadHidden, recipe.Model.Dropout);
         if (ctx.Device.type != DeviceType.CPU) model.to(ctx.Device);
         return model;
-    }
-
-    private static long MetricsLengthAtFinish(string stageDir)
-    {
-        var node = JsonNode.Parse(File.ReadAllText(Path.Combine(stageDir, "state", "trainer.json")));
-        return node?["metrics_bytes"]?.GetValue<long>() ?? 0;
-    }
-
-    /// <summary>Results only (no timings), so that the same seed gives an identical file.</summary>
-    private static JsonObject Summary(Recipe recipe, List<StageResult> results)
-    {
-        JsonObject? Values(IReadOnlyDictionary<string, double>? v) => v == null ? null : new JsonObject(v.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Math.Round(kv.Value, 8))));
-        var stages = new JsonObject();
-        foreach (var r in results)
-            stages[r.Stage] = new JsonObject
-            {
-                ["steps"] = r.Steps, ["epochs"] = r.Epochs, ["best_step"] = r.BestStep, ["stopped_early"] = r.StoppedEarly,
-                ["best_validation"] = Values(r.BestValidation), ["final_validation"] = Values(r.FinalValidation),
-            };
-        var last = results[^1];
-        return new JsonObject
-        {
-            ["method"] = recipe.Method, ["recipe"] = recipe.Name, ["seed"] = recipe.Seed, ["fold"] = recipe.Data.Fold,
-            ["unlabeled"] = recipe.Method == "baseline" ? null : recipe.Data.Unlabeled,
-            ["steps"] = results.Sum(r => r.Steps), ["metric"] = recipe.Training.Metric,
-            ["best_validation"] = Values(last.BestValidation), ["final_validation"] = Values(last.FinalValidation),
-            ["stages"] = stages,
-        };
     }
 }

@@ -236,11 +236,16 @@ public sealed class Trainer
         _lastCheckpointStep = state.Step;
     }
 
+    /// <summary>The length of metrics.jsonl at the last checkpoint of the stage in <paramref name="stageDir"/> (where a next stage continues it).</summary>
+    public static long MetricsBytesAtCheckpoint(string stageDir) => ReadState(Path.Combine(stageDir, "state")).MetricsBytes;
+
+    private static CheckpointState ReadState(string statePath) =>
+        System.Text.Json.JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(statePath, "trainer.json")), Json.SnakeCase)
+            ?? throw new EmolinguaException(statePath, "empty trainer.json");
+
     private static CheckpointState LoadCheckpoint(TrainingStage stage, AdamWOptimizer optimizer, string statePath)
     {
-        var json = File.ReadAllText(Path.Combine(statePath, "trainer.json"));
-        var state = System.Text.Json.JsonSerializer.Deserialize<CheckpointState>(json, Json.SnakeCase)
-            ?? throw new EmolinguaException(statePath, "empty trainer.json");
+        var state = ReadState(statePath);
         StateDict.Load(stage.StateModule, Path.Combine(statePath, "model.safetensors"), " (was the recipe changed?)");
         optimizer.LoadState(state.OptimizerStep, StateDict.Read(Path.Combine(statePath, "optimizer.safetensors")));
         var extraPath = Path.Combine(statePath, "extra.safetensors");

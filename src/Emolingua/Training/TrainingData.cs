@@ -39,7 +39,7 @@ public sealed class TrainingData
 
         if (needUnlabeled)
         {
-            if (d.Unlabeled == "commonvoice")
+            if (d.Unlabeled == UnlabeledSource.CommonVoice)
             {
                 foreach (var c in d.CommonVoice)
                 {

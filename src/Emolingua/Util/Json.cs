@@ -5,20 +5,23 @@ using System.Text.Json.Serialization;
 namespace Emolingua.Util;
 
 /// <summary>
-/// The one way Emolingua writes JSON: files a person opens are indented with nulls left out (<see cref="Indented"/>),
-/// log lines are compact (<see cref="Compact"/>), recipes and trainer state use <see cref="SnakeCase"/>; every file is
+/// The one way Emolingua writes JSON: every key snake_case (the property's name through the policy; an attribute only
+/// where a file's key differs from it), files a person opens indented with nulls left out (<see cref="Indented"/>),
+/// log lines compact (<see cref="Compact"/>), recipes and trainer state strict (<see cref="SnakeCase"/>); every file is
 /// written atomically. (JSON nodes keep their null values whatever the options say.)
 /// </summary>
 public static class Json
 {
     public static readonly JsonSerializerOptions Indented = new()
     {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
     public static readonly JsonSerializerOptions Compact = new()
     {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 

@@ -1,21 +1,15 @@
+using System.Text.Json.Serialization;
+
 namespace Emolingua.Util;
 
 /// <summary>The number format a model computes in: fp32, or bfloat16 (only where the CPU has it natively).</summary>
+[JsonConverter(typeof(VocabularyConverter<Precision>))]
 public enum Precision { Fp32, Bf16 }
 
 public static class Precisions
 {
-    public const string Names = "fp32 or bf16";
-
     /// <summary>"fp32" or "bf16" (null: fp32); anything else is the caller's option error.</summary>
-    public static Precision Parse(string? name, string option) => name switch
-    {
-        null or "fp32" => Precision.Fp32,
-        "bf16" => Precision.Bf16,
-        _ => throw new EmolinguaException($"{option} '{name}': {Names}"),
-    };
-
-    public static string Name(this Precision precision) => precision == Precision.Bf16 ? "bf16" : "fp32";
+    public static Precision Parse(string? name, string option) => name == null ? Precision.Fp32 : Vocabulary<Precision>.Parse(name, option);
 
     /// <summary>
     /// Refuses bf16 in one line unless it can run natively and fast. Without AVX512_BF16 or AMX-BF16 libtorch emulates

@@ -85,6 +85,11 @@ public static class StrictJson
                 break;
             default:
                 if (!Fits(node, type)) throw WrongType(source, path, node, type);
+                if (type.IsEnum) // a Vocabulary name: its converter names the known ones and the nearest
+                {
+                    try { node.Deserialize(type, options); }
+                    catch (JsonException e) { throw new EmolinguaException(source, $"{Display(path)} {e.Message}"); }
+                }
                 break;
         }
     }

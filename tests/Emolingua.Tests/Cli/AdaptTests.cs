@@ -1,3 +1,4 @@
+using Emolingua.Util;
 using System.Text.Json.Nodes;
 using Emolingua.Corpora;
 using Emolingua.Inference;
@@ -65,7 +66,7 @@ public class AdaptTests : IClassFixture<TrainingRunTests.Data>
 
         // Full mode fine-tunes the encoder too, with the run's recipe (two steps here).
         var full = dir.File("full");
-        Adaptation.Run(new Adaptation.Options(run, Corpus.Open("manifest", manifest), 2, 1, full, CPU, Adaptation.FullMode, FullSteps: 2, Log: _ => { }));
+        Adaptation.Run(new Adaptation.Options(run, Corpus.Open("manifest", manifest), 2, 1, full, CPU, AdaptationMode.Full, FullSteps: 2, Log: _ => { }));
         var fullWeights = Weights(Path.Combine(full, "model"));
         Assert.Contains(before.Keys.Where(k => k.StartsWith("encoder.layers")), k => !before[k].SequenceEqual(fullWeights[k]));
         using (var recognizer = EmotionRecognizer.Load(full))

@@ -152,7 +152,7 @@ public class ExperimentReportTests
         Assert.Equal(0.75, cell.GetProperty("gender_accuracy").GetProperty("male").GetProperty("accuracy").GetDouble(), 12);
         Assert.Equal("failed", root.GetProperty("cells")[1].GetProperty("status").GetString());
         Assert.Equal(0.75, cell.GetProperty("speaker_accuracy").GetProperty("a").GetProperty("accuracy").GetDouble(), 12); // index 3 wrong
-        var ci = cell.GetProperty("bootstrap").GetProperty("uar");
+        var ci = cell.GetProperty("bootstrap_95").GetProperty("uar");
         Assert.InRange(0.75, ci.GetProperty("lower").GetDouble(), ci.GetProperty("upper").GetDouble());
 
         var back = ExperimentReport.FromJson(r.ToJson());

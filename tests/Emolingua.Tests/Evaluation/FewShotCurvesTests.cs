@@ -1,3 +1,4 @@
+using Emolingua.Util;
 using Emolingua.Evaluation;
 
 namespace Emolingua.Tests.Evaluation;
@@ -6,7 +7,7 @@ public class FewShotCurvesTests
 {
     private static FewShotCell Cell(string method, int k, int fold, int draw, double uar) => new()
     {
-        Method = method, Corpus = "emodb", K = k, Fold = fold, Draw = draw, Mode = "head", Accuracy = uar + 0.1, MacroF1 = uar - 0.1, Uar = uar, Count = 10,
+        Method = method, Corpus = "emodb", K = k, Fold = fold, Draw = draw, Mode = AdaptationMode.Head, Accuracy = uar + 0.1, MacroF1 = uar - 0.1, Uar = uar, Count = 10,
     };
 
     private static ResultSummary ZeroShot(string method) => new()
@@ -37,7 +38,7 @@ public class FewShotCurvesTests
         Assert.Equal(0.65, curves[1].Accuracy.Mean, 12);
         Assert.Equal(4, curves[1].Runs);
         Assert.Equal(0.85, curves[2].Uar.Mean, 12);
-        Assert.Equal("head", curves[2].Mode);
+        Assert.Equal(AdaptationMode.Head, curves[2].Mode);
 
         var md = FewShotCurves.RenderMarkdown(curves, ["emodb"]);
         Assert.Contains("| EMO-DB (German) | Baseline | 0.300 (0.050) | 0.550 (0.129) | 0.850 (0.071) |", md);

@@ -21,8 +21,10 @@ public class Bf16TrainingTests : IClassFixture<TrainingRunTests.Data>
     private sealed class SimulatedCrash(string where) : Exception(where);
 
     private JsonObject Train(Recipe recipe, string runDir, bool resume = false, long? crashAt = null, CpuFeatures? cpu = null) =>
-        TrainRun.Execute(recipe, new TrainRun.Options(runDir, _data.Root, CPU, resume, Log: _ => { },
-            AfterStep: (_, step) => { if (crashAt == step) throw new SimulatedCrash($"step {step}"); }, Cpu: cpu ?? NativeBf16));
+        AsJson(TrainRun.Execute(recipe, new TrainRun.Options(runDir, _data.Root, CPU, resume, Log: _ => { },
+            AfterStep: (_, step) => { if (crashAt == step) throw new SimulatedCrash($"step {step}"); }, Cpu: cpu ?? NativeBf16)));
+
+    private static JsonObject AsJson(RunSummary summary) => System.Text.Json.JsonSerializer.SerializeToNode(summary, Json.Indented)!.AsObject();
 
     private static List<JsonObject> MetricLines(string runDir) =>
         File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();

@@ -1,3 +1,4 @@
+using Emolingua.Util;
 using Emolingua.Training;
 using static TorchSharp.torch;
 
@@ -38,7 +39,7 @@ public class ConcurrentGcTests : IClassFixture<TrainingRunTests.Data>
             // Supervised augmentation on, so the waveform and log-mel augmentations run too.
             var recipe = TinyCorpora.Recipe(method, "training.max_epochs=2", "contrastive.stage1_max_epochs=1", "augment.supervised=true");
             var summary = TrainRun.Execute(recipe, new TrainRun.Options(run.Path, _data.Root, CPU, false, Log: _ => { }));
-            Assert.Equal(method, summary["method"]!.GetValue<string>());
+            Assert.Equal(method, summary.Method.Name());
             var loss = File.ReadLines(Path.Combine(run.Path, "metrics.jsonl")).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!["loss"])
                 .Where(v => v != null).Select(v => v!.GetValue<double>()).ToList();
             Assert.All(loss, l => Assert.True(double.IsFinite(l), "non-finite loss"));

@@ -19,7 +19,7 @@ public class RecipeTests
     [InlineData("paper/baseline.json", "baseline")]
     [InlineData("paper/contrastive.json", "contrastive")]
     [InlineData("paper/byol.json", "byol")]
-    public void ShippedRecipesLoad(string file, string method) => Assert.Equal(method, Recipe.Load(RecipeFile(file)).Method);
+    public void ShippedRecipesLoad(string file, string method) => Assert.Equal(method, Recipe.Load(RecipeFile(file)).Method.Name());
 
     /// <summary>The grids bind strictly too, and every run's overrides name real settings of a valid recipe.</summary>
     [Theory]
@@ -53,8 +53,8 @@ public class RecipeTests
         Assert.Equal(4, cl.Model.Seconds);
         Assert.Equal(3, byol.Model.Seconds);                             // §3.2
         Assert.Equal((16, 4), (cl.Contrastive.Speakers, cl.Contrastive.UtterancesPerSpeaker)); // §2.2
-        Assert.Equal("commonvoice", cl.Data.Unlabeled);                  // §4.3
-        Assert.Equal("target", byol.Data.Unlabeled);                     // §4.3
+        Assert.Equal("commonvoice", cl.Data.Unlabeled.Name());                 // §4.3
+        Assert.Equal("target", byol.Data.Unlabeled.Name());                // §4.3
         Assert.Equal((0.8, 0.2), (byol.Byol.LambdaStart, byol.Byol.LambdaEnd)); // §3.3
         Assert.Contains("0.8 to 0.2", byol.Sources["byol.lambda_start"]);
     }

@@ -1,3 +1,4 @@
+using Emolingua.Util;
 using System.Text.Json.Nodes;
 using Emolingua.Inference;
 using Emolingua.Models;
@@ -23,8 +24,10 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
     private sealed class SimulatedCrash(string where) : Exception(where);
 
     private JsonObject Train(Recipe recipe, string runDir, bool resume = false, (string Stage, long Step)? crashAt = null) =>
-        TrainRun.Execute(recipe, new TrainRun.Options(runDir, _data.Root, CPU, resume, Log: _ => { },
-            AfterStep: (stage, step) => { if (crashAt is { } c && c.Stage == stage && c.Step == step) throw new SimulatedCrash($"{stage}@{step}"); }));
+        AsJson(TrainRun.Execute(recipe, new TrainRun.Options(runDir, _data.Root, CPU, resume, Log: _ => { },
+            AfterStep: (stage, step) => { if (crashAt is { } c && c.Stage == stage && c.Step == step) throw new SimulatedCrash($"{stage}@{step}"); })));
+
+    private static JsonObject AsJson(RunSummary summary) => System.Text.Json.JsonSerializer.SerializeToNode(summary, Json.Indented)!.AsObject();
 
     private static List<JsonObject> MetricLines(string runDir) =>
         File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();

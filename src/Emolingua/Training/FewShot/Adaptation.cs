@@ -1,4 +1,5 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Features;
@@ -27,16 +28,13 @@ public sealed record WindowEmbeddings(float[][] Embeddings, int[] Clips)
 /// </summary>
 public static class Adaptation
 {
-    public const string HeadMode = "head", FullMode = "full";
-
     public sealed record Options(string Model, ICorpus Corpus, int Shots, int? Fold, string OutDir, Device Device,
-        string Mode = HeadMode, int Folds = Corpora.Folds.DefaultK, int FoldSeed = Corpora.Folds.DefaultSeed, int Seed = 0,
+        AdaptationMode Mode = AdaptationMode.Head, int Folds = Corpora.Folds.DefaultK, int FoldSeed = Corpora.Folds.DefaultSeed, int Seed = 0,
         HeadOptions? Head = null, int FullSteps = 100, Action<string>? Log = null);
 
-    public static JsonObject Run(Options o)
+    public static AdaptationRecord Run(Options o)
     {
         var log = o.Log ?? (m => Console.Error.WriteLine(m));
-        if (o.Mode is not (HeadMode or FullMode)) throw new EmolinguaException($"adapt: mode '{o.Mode}' (head or full)");
         if (o.Shots < 1) throw new EmolinguaException($"adapt: --shots {o.Shots} must be at least 1");
         var modelDir = ModelBundle.Locate(o.Model);
         var info = ModelBundle.ReadInfo(modelDir);
@@ -44,7 +42,7 @@ public static class Adaptation
         if (File.Exists(Path.Combine(outDir, "model", "config.json")))
             throw new EmolinguaException(outDir, "already holds an adapted model; choose another --out");
         Recipe? recipe = null;
-        if (o.Mode == FullMode)
+        if (o.Mode == AdaptationMode.Full)
         {
             var recipePath = Path.Combine(Path.GetDirectoryName(modelDir)!, "recipe.json");
             if (!File.Exists(recipePath))
@@ -59,11 +57,11 @@ public static class Adaptation
             throw new EmolinguaException(o.Corpus.Root, $"no labelled {string.Join(", ", missing)} clips{(o.Fold is { } f ? $" outside test fold {f}" : "")} to adapt with");
         var shots = FewShotDraws.Draw(pool, o.Shots, o.Seed, o.Corpus.Kind, o.Fold ?? 0, draw: 0);
         foreach (var c in FewShotDraws.ShortClasses(pool, o.Shots)) log($"adapt: fewer than {o.Shots} '{c}' clips available; using all of them");
-        log($"adapt: {shots.Count} clips ({o.Shots} per class) from {pool.Count} labelled clips of {o.Corpus.Kind}{(o.Fold is { } k ? $" outside test fold {k}" : "")}; mode {o.Mode}");
+        log($"adapt: {shots.Count} clips ({o.Shots} per class) from {pool.Count} labelled clips of {o.Corpus.Kind}{(o.Fold is { } k ? $" outside test fold {k}" : "")}; mode {o.Mode.Name()}");
 
         var store = new WaveformStore(WhisperAudio.SampleRate);
         Directory.CreateDirectory(outDir);
-        if (o.Mode == HeadMode)
+        if (o.Mode == AdaptationMode.Head)
         {
             using var model = ModelBundle.Load(modelDir, o.Device);
             var clips = shots.Select(u => store.Get(u.Path)).ToList();
@@ -75,24 +73,33 @@ public static class Adaptation
                 var adapted = head.state_dict();
                 foreach (var (name, t) in model.head.state_dict()) t.copy_(adapted[name]);
             }
-            ModelBundle.Save(Path.Combine(outDir, "model"), model, info.Seconds, info.Method, Provenance(o, modelDir, shots));
+            ModelBundle.Save(Path.Combine(outDir, "model"), model, info.Seconds, info.Method, JsonSerializer.SerializeToNode(Provenance(o, modelDir, shots), Json.Indented)!.AsObject());
         }
         else
         {
             FullAdaptation.Run(modelDir, recipe!, shots, o.FullSteps, o.Seed, outDir, o.Device, store, log);
         }
-        var record = Provenance(o, modelDir, shots);
-        record["shot_ids"] = new JsonArray(shots.Select(u => (JsonNode)u.Id).ToArray());
-        record["shot_paths"] = new JsonArray(shots.Select(u => (JsonNode)u.Path).ToArray());
-        AtomicFile.WriteAllText(Path.Combine(outDir, "adaptation.json"), record.ToJsonString(new() { WriteIndented = true }) + "\n");
+        var record = Provenance(o, modelDir, shots) with { ShotIds = shots.Select(u => u.Id).ToList(), ShotPaths = shots.Select(u => u.Path).ToList() };
+        Json.Save(Path.Combine(outDir, "adaptation.json"), record);
         return record;
     }
 
-    private static JsonObject Provenance(Options o, string modelDir, IReadOnlyList<Utterance> shots) => new()
-    {
-        ["adapted_from"] = Path.GetFullPath(modelDir), ["mode"] = o.Mode, ["corpus"] = o.Corpus.Kind, ["corpus_root"] = o.Corpus.Root,
-        ["fold"] = o.Fold, ["shots_per_class"] = o.Shots, ["clips"] = shots.Count, ["seed"] = o.Seed,
-        ["head"] = o.Mode == HeadMode ? new JsonObject { ["steps"] = (o.Head ?? new()).Steps, ["learning_rate"] = (o.Head ?? new()).LearningRate, ["weight_decay"] = (o.Head ?? new()).WeightDecay } : null,
-        ["full_steps"] = o.Mode == FullMode ? o.FullSteps : null,
-    };
+    private static AdaptationRecord Provenance(Options o, string modelDir, IReadOnlyList<Utterance> shots) => new(
+        Path.GetFullPath(modelDir), o.Mode, o.Corpus.Kind, o.Corpus.Root, o.Fold, o.Shots, shots.Count, o.Seed,
+        o.Mode == AdaptationMode.Head ? o.Head ?? new HeadOptions() : null, o.Mode == AdaptationMode.Full ? o.FullSteps : null);
+}
+
+/// <summary>
+/// adaptation.json (and the adapted model's provenance, without the shot lists): the source model, the corpus, the mode
+/// with its settings, and every shot. Null values are written: a key is always present.
+/// </summary>
+public sealed record AdaptationRecord(
+    string AdaptedFrom, AdaptationMode Mode, string Corpus, string CorpusRoot,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? Fold,
+    int ShotsPerClass, int Clips, int Seed,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] HeadOptions? Head,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? FullSteps)
+{
+    public List<string>? ShotIds { get; init; }
+    public List<string>? ShotPaths { get; init; }
 }

@@ -110,13 +110,13 @@ public sealed class ByolStage : TrainingStage<ByolStage.Inputs>
         _unlabeled = new UniformSampler(ctx.Data.UnlabeledTrain.Count, settings.UnlabeledBatch, ctx.Seed, "byol/unlabeled", "unlabeled low-resource data");
         _view = Presets.ByolView(settings.MixupMemory);
         _supervised = Presets.ByolSupervised();
-        _ema = settings.EmaSchedule == "cosine" ? EmaSchedule.Cosine(settings.EmaTau, totalSteps) : EmaSchedule.Constant(settings.EmaTau);
+        _ema = settings.EmaSchedule == Util.EmaCurve.Cosine ? EmaSchedule.Cosine(settings.EmaTau, totalSteps) : EmaSchedule.Constant(settings.EmaTau);
         _nets.train();
     }
 
     public override string Name => "byol";
     public override nn.Module StateModule => _nets;
-    public override bool HigherIsBetter => _supervisedSettings.Metric != "loss";
+    public override bool HigherIsBetter => _supervisedSettings.Metric != Util.ValidationMetric.Loss;
 
     public override IEnumerable<(string Name, Parameter Parameter)> TrainableParameters =>
         _nets.named_parameters().Where(p => !p.name.StartsWith("target.", StringComparison.Ordinal));
@@ -167,14 +167,14 @@ public sealed class ByolStage : TrainingStage<ByolStage.Inputs>
         if (_ctx.Data.EnglishValidation.Count == 0) return null;
         var values = _ctx.EvaluateEmotion(_inference, _ctx.Data.EnglishValidation, _seconds);
         _nets.train();
-        return new ValidationResult(values[_supervisedSettings.Metric], values);
+        return new ValidationResult(values[Util.Vocabulary<Util.ValidationMetric>.Name(_supervisedSettings.Metric)], values);
     }
 
     public override void Export(string folder)
     {
         var provenance = _ctx.Provenance.ToJson();
         provenance["encoder"] = "target";
-        ModelBundle.Save(folder, _inference, _seconds, "byol", provenance);
+        ModelBundle.Save(folder, _inference, _seconds, Util.Vocabulary<Util.TrainingMethod>.Name(Util.TrainingMethod.Byol), provenance);
     }
 
     public override Dictionary<string, (float[] Data, long[] Shape)> ExtraState() =>

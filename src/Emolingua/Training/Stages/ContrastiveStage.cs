@@ -79,7 +79,7 @@ public sealed class ContrastiveStage : TrainingStage<ContrastiveStage.Inputs>
         var z = _encoder.Embed(cat(new[] { clean, augmented }, 0));                             // [2N, D]
         var speakers = x.Speakers.Concat(x.Speakers).ToArray();                                // both views share the speaker
         var tau = _settings.Temperature;
-        return _settings.Loss == "supcon" ? SpeakerContrastiveLoss.SupCon(z, speakers, tau) : SpeakerContrastiveLoss.NtXent(z, speakers, tau);
+        return _settings.Loss == Util.ContrastiveLoss.Supcon ? SpeakerContrastiveLoss.SupCon(z, speakers, tau) : SpeakerContrastiveLoss.NtXent(z, speakers, tau);
     }
 
     public override ValidationResult? Validate()

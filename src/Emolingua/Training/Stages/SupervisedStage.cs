@@ -3,6 +3,7 @@ using Emolingua.Corpora;
 using Emolingua.Features;
 using Emolingua.Models;
 using Emolingua.Training.Data;
+using Emolingua.Util;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -43,7 +44,7 @@ public sealed class SupervisedStage : TrainingStage<SupervisedStage.Inputs>
     public override string Name => _name;
     public override nn.Module StateModule => _model;
     public override IEnumerable<(string Name, Parameter Parameter)> TrainableParameters => _model.named_parameters();
-    public override bool HigherIsBetter => _settings.Metric != "loss";
+    public override bool HigherIsBetter => _settings.Metric != ValidationMetric.Loss;
 
     public override Inputs Prepare(long step)
     {
@@ -70,7 +71,7 @@ public sealed class SupervisedStage : TrainingStage<SupervisedStage.Inputs>
     {
         if (_ctx.Data.EnglishValidation.Count == 0) return null;
         var values = _ctx.EvaluateEmotion(_model, _ctx.Data.EnglishValidation, _seconds);
-        return new ValidationResult(values[_settings.Metric], values);
+        return new ValidationResult(values[_settings.Metric.Name()], values);
     }
 
     public override void Export(string folder) =>
@@ -91,4 +92,4 @@ public sealed class SupervisedStage : TrainingStage<SupervisedStage.Inputs>
 }
 
 /// <summary>What supervised emotion training takes from the recipe: window, batch size, augmentation, early-stopping metric.</summary>
-public sealed record SupervisedSettings(double Seconds, int BatchSize, bool Augment, string Metric);
+public sealed record SupervisedSettings(double Seconds, int BatchSize, bool Augment, ValidationMetric Metric);
