@@ -46,6 +46,7 @@ public sealed class AdamWOptimizer : IDisposable
         using var noGrad = no_grad();
         // Per-step values, held for the loop (see Util.Scalars).
         using var decay = Hold(1 - LearningRate * WeightDecay);
+        using var beta1 = Hold(Beta1);
         using var oneMinusBeta1 = Hold(1 - Beta1);
         using var beta2 = Hold(Beta2);
         using var oneMinusBeta2 = Hold(1 - Beta2);
@@ -59,7 +60,7 @@ public sealed class AdamWOptimizer : IDisposable
             using var scope = NewDisposeScope();
             var (m, v) = Moments(name, p);
             p.mul_(decay);
-            m.lerp_(g, oneMinusBeta1); // m + (1 - β1)(g - m): one pass over m where mul_ then add_ took two (torch.optim.AdamW's own form)
+            m.mul_(beta1).add_(g, alpha: oneMinusBeta1);
             v.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
             var denominator = v.sqrt().div_(correction2).add_(epsilon, One);
             p.addcdiv_(m, denominator, value: stepSize);
