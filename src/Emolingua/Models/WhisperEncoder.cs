@@ -154,7 +154,9 @@ public sealed class WhisperEncoder : Module<Tensor, Tensor>
         var compute = Util.Precisions.ComputeType(Precision);
         var x = F.gelu(MixedPrecision.Conv1d(mel, conv1, compute));
         x = F.gelu(MixedPrecision.Conv1d(x, conv2, compute)).to(mel.dtype);  // [B, D, P]
-        x = x.permute(0, 2, 1).add(embed_positions.weight!, One);            // [B, P, D]
+        // Row-major [B, P, D] once here: added to the permuted view, the residual stream would keep the conv's [B, D, P]
+        // layout through every layer, each LayerNorm copying it and each residual add striding over it (in backward too).
+        x = x.permute(0, 2, 1).contiguous().add(embed_positions.weight!, One); // [B, P, D]
         foreach (var layer in layers) x = layer.forward(x);
         return layer_norm.forward(x).MoveToOuterDisposeScope();
     }
