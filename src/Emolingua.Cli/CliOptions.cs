@@ -23,6 +23,17 @@ public static class CliOptions
     public static Option<string?> OptionalPath(string name, string helpName, string description) =>
         new(name) { HelpName = helpName, Description = description };
 
+    /// <summary>
+    /// Refuses a value of <paramref name="option"/> that is not a corpus given as KIND=ROOT (a kind before the first
+    /// '='), with a parse error naming the option and showing <paramref name="example"/>.
+    /// </summary>
+    public static void RequireCorpusSpec(Option option, string example) =>
+        option.Validators.Add(r =>
+        {
+            string value = r.GetValueOrDefault<string?>() ?? "";
+            if (value.IndexOf('=') <= 0) r.AddError($"option {option.Name} '{value}': expected KIND=ROOT, e.g. {example}");
+        });
+
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
 
     /// <summary>An integer with a default; values below <paramref name="min"/> are refused.</summary>

@@ -31,11 +31,7 @@ public sealed class AdaptCommand : CliCommand
 
     public AdaptCommand() : base("adapt", "Adapt a trained model with K labelled clips per class of a corpus (outside test fold F when given); writes a model folder for predict and evaluate.")
     {
-        _corpus.Validators.Add(r =>
-        {
-            string value = r.GetValueOrDefault<string>() ?? "";
-            if (value.IndexOf('=') <= 0) r.AddError($"option --corpus '{value}': expected KIND=ROOT, e.g. manifest=/data/mine.csv");
-        });
+        CliOptions.RequireCorpusSpec(_corpus, "manifest=/data/mine.csv");
         _mode.AcceptOnlyFromAmong([.. Vocabulary<AdaptationMode>.Names]);
         Add(_model);
         Add(_corpus);

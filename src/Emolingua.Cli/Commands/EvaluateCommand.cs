@@ -23,11 +23,7 @@ public sealed class EvaluateCommand : CliCommand
 
     public EvaluateCommand() : base("evaluate", "Zero-shot evaluation on a corpus (or one fold): metrics JSON, confusion matrix JSON+PNG, per-gender table, predictions CSV.")
     {
-        _corpus.Validators.Add(r =>
-        {
-            string value = r.GetValueOrDefault<string>() ?? "";
-            if (value.IndexOf('=') <= 0) r.AddError($"option --corpus '{value}': expected KIND=ROOT, e.g. emodb=/data/emodb");
-        });
+        CliOptions.RequireCorpusSpec(_corpus, "emodb=/data/emodb");
         Add(_model);
         Add(_corpus);
         Add(_fold);

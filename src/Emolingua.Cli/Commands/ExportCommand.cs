@@ -24,11 +24,7 @@ public sealed class ExportCommand : CliCommand
         Add(_out);
         Add(_quantize);
         Add(_check);
-        _check.Validators.Add(r =>
-        {
-            var value = r.GetValueOrDefault<string?>() ?? "";
-            if (value.IndexOf('=') <= 0) r.AddError($"option --check '{value}': expected KIND=ROOT, e.g. emodb=/data/emodb");
-        });
+        CliOptions.RequireCorpusSpec(_check, "emodb=/data/emodb");
     }
 
     protected override int Run(ParseResult parsed)

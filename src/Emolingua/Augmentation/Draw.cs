@@ -58,10 +58,32 @@ internal static class Draw
         if (maxDb < minDb) throw new ArgumentException($"maxDb ({maxDb}) < minDb ({minDb}).", nameof(maxDb));
     }
 
-    internal static void CheckRank(Tensor x, int rank, string what)
+    /// <summary>
+    /// The opening every <see cref="IAugmentation.Apply"/> shares: checks <paramref name="x"/> has the domain's rank,
+    /// opens the call's one dispose scope, draws the per-example coin flips (always the first draw, so the random
+    /// stream stays the same), runs <paramref name="body"/> on them and moves its result to the caller's scope.
+    /// </summary>
+    /// <param name="body">Gets the decisions, bool <c>[B]</c>; returns the augmented batch.</param>
+    internal static Tensor PerExample(AugmentationDomain domain, Tensor x, Generator g, double p, Func<Tensor, Tensor> body)
     {
+        var (rank, what) = domain == AugmentationDomain.Waveform
+            ? (2, "[B, T] waveforms")
+            : (3, "[B, n_mels, frames] log-mels");
         if (x.dim() != rank)
             throw new ArgumentException($"Expected {what} (rank {rank}), got shape [{string.Join(", ", x.shape)}].", nameof(x));
+        using var scope = torch.NewDisposeScope();
+        var applied = Applied(g, x.shape[0], p, x.device);                                        // [B]
+        return body(applied).MoveToOuterDisposeScope();
+    }
+
+    /// <summary><paramref name="augmented"/> where <paramref name="applied"/> (bool <c>[B]</c>), else
+    /// <paramref name="x"/>; both <c>[B, ...]</c>.</summary>
+    internal static Tensor Select(Tensor applied, Tensor augmented, Tensor x)
+    {
+        var shape = new long[x.dim()];                                                            // [B, 1, ...]
+        Array.Fill(shape, 1L);
+        shape[0] = x.shape[0];
+        return torch.where(applied.reshape(shape), augmented, x);
     }
 
     internal static string F(double v) => v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);

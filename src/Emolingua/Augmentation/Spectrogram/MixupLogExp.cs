@@ -71,12 +71,9 @@ public sealed class MixupLogExp : IAugmentation, IStatefulAugmentation, IDisposa
     public AugmentationDomain Domain => AugmentationDomain.LogMel;
 
     /// <param name="x"><c>[B, n_mels, frames]</c> log-mels.</param>
-    public Tensor Apply(Tensor x, Generator generator)
+    public Tensor Apply(Tensor x, Generator generator) => Draw.PerExample(Domain, x, generator, P, applied =>
     {
-        Draw.CheckRank(x, 3, "[B, n_mels, frames] log-mels");
-        using var scope = torch.NewDisposeScope();
         long b = x.shape[0];
-        var applied = Draw.Applied(generator, b, P, x.device);                                  // [B]
         var alpha = Draw.Uniform(generator, new[] { b }, x.device) * Held(Ratio);                     // [B]
         var pick = Draw.Uniform(generator, new[] { b }, x.device);                              // [B]
 
@@ -92,11 +89,11 @@ public sealed class MixupLogExp : IAugmentation, IStatefulAugmentation, IDisposa
             var past = _bank!.index_select(0, index.to(_bank.device)).to(x.device);             // [B, F, T]
             var weight = torch.where(applied, alpha, torch.zeros_like(alpha));                   // [B]
             var mixed = Mix(x, past, weight, MixDomain);
-            result = torch.where(applied.reshape(b, 1, 1), mixed, x);
+            result = Draw.Select(applied, mixed, x);
         }
         Push(x);
-        return result.MoveToOuterDisposeScope();
-    }
+        return result;
+    });
 
     /// <summary>
     /// Deterministic core: log-mixup-exp of <paramref name="x"/> with <paramref name="z"/> (both <c>[B, F, T]</c>),

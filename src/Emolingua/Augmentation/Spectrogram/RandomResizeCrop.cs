@@ -46,12 +46,10 @@ public sealed class RandomResizeCrop : IAugmentation
     public AugmentationDomain Domain => AugmentationDomain.LogMel;
 
     /// <param name="x"><c>[B, n_mels, frames]</c> log-mels.</param>
-    public Tensor Apply(Tensor x, Generator generator)
+    public Tensor Apply(Tensor x, Generator generator) => Draw.PerExample(Domain, x, generator, P, appliedMask =>
     {
-        Draw.CheckRank(x, 3, "[B, n_mels, frames] log-mels");
-        using var scope = torch.NewDisposeScope();
         long b = x.shape[0], f = x.shape[1], t = x.shape[2];
-        var applied = Draw.ToHostBool(Draw.Applied(generator, b, P, x.device));
+        var applied = Draw.ToHostBool(appliedMask);
         var u = Draw.ToHost(Draw.Uniform(generator, new[] { b, 4L }, x.device));               // [B·4] on host
 
         long canvasF = (long)(f * VirtualCropScale.Freq), canvasT = (long)(t * VirtualCropScale.Time);
@@ -77,8 +75,8 @@ public sealed class RandomResizeCrop : IAugmentation
             outputs[k] = nn.functional.interpolate(crop, size: new[] { f, t },
                 mode: InterpolationMode.Bicubic, align_corners: true)[0, 0];                    // [F, T]
         }
-        return torch.stack(outputs).MoveToOuterDisposeScope();
-    }
+        return torch.stack(outputs);
+    });
 
     private static double Lerp((double Min, double Max) range, float u) => range.Min + (range.Max - range.Min) * u;
 

@@ -47,12 +47,9 @@ public sealed class SpecAugment : IAugmentation
     public AugmentationDomain Domain => AugmentationDomain.LogMel;
 
     /// <param name="x"><c>[B, n_mels, frames]</c> log-mels.</param>
-    public Tensor Apply(Tensor x, Generator generator)
+    public Tensor Apply(Tensor x, Generator generator) => Draw.PerExample(Domain, x, generator, P, applied =>
     {
-        Draw.CheckRank(x, 3, "[B, n_mels, frames] log-mels");
-        using var scope = torch.NewDisposeScope();
         long b = x.shape[0], nMels = x.shape[1], frames = x.shape[2];
-        var applied = Draw.Applied(generator, b, P, x.device);                                  // [B]
         long timeParam = MaxTimeFraction >= 1.0
             ? TimeMaskParam
             : Math.Min(TimeMaskParam, (long)Math.Floor(frames * MaxTimeFraction));
@@ -62,8 +59,8 @@ public sealed class SpecAugment : IAugmentation
         var mask = freqMask.unsqueeze(2).logical_or(timeMask.unsqueeze(1))                     // [B, F, T]
             .logical_and(applied.reshape(b, 1, 1));
         var fillValue = FillValues.Of(x, Fill).to(x.dtype);                         // [B, 1, 1]
-        return torch.where(mask, fillValue, x).MoveToOuterDisposeScope();
-    }
+        return torch.where(mask, fillValue, x);
+    });
 
     /// <summary>Union of <paramref name="count"/> iid bands per example along an axis of <paramref name="size"/>:
     /// bool <c>[B, size]</c>.</summary>

@@ -29,16 +29,11 @@ public sealed class SpectralStretch : IAugmentation
     public AugmentationDomain Domain => AugmentationDomain.LogMel;
 
     /// <param name="x"><c>[B, n_mels, frames]</c> log-mels.</param>
-    public Tensor Apply(Tensor x, Generator generator)
+    public Tensor Apply(Tensor x, Generator generator) => Draw.PerExample(Domain, x, generator, P, applied =>
     {
-        Draw.CheckRank(x, 3, "[B, n_mels, frames] log-mels");
-        using var scope = torch.NewDisposeScope();
-        long b = x.shape[0];
-        var applied = Draw.Applied(generator, b, P, x.device);                                        // [B]
-        var factor = Draw.Uniform(generator, new[] { b, 1L }, MinFactor, MaxFactor, x.device);         // [B, 1]
-        factor = torch.where(applied.unsqueeze(1), factor, torch.ones_like(factor));
-        return StretchMel(x, factor).MoveToOuterDisposeScope();
-    }
+        var factor = Draw.Uniform(generator, new[] { x.shape[0], 1L }, MinFactor, MaxFactor, x.device);  // [B, 1]
+        return StretchMel(x, Draw.Select(applied, factor, torch.ones_like(factor)));
+    });
 
     /// <summary>Deterministic core: stretches <c>[B, F, T]</c> by <paramref name="factor"/> <c>[B, 1]</c>.</summary>
     internal static Tensor StretchMel(Tensor x, Tensor factor)

@@ -24,16 +24,12 @@ public sealed class Gain : IAugmentation
     public AugmentationDomain Domain => AugmentationDomain.Waveform;
 
     /// <param name="x"><c>[B, T]</c> waveforms.</param>
-    public Tensor Apply(Tensor x, Generator generator)
+    public Tensor Apply(Tensor x, Generator generator) => Draw.PerExample(Domain, x, generator, P, applied =>
     {
-        Draw.CheckRank(x, 2, "[B, T] waveforms");
-        using var scope = torch.NewDisposeScope();
-        long b = x.shape[0];
-        var applied = Draw.Applied(generator, b, P, x.device);                          // [B]
-        var gainDb = Draw.Uniform(generator, new[] { b, 1L }, MinDb, MaxDb, x.device);  // [B, 1]
-        var factor = Draw.DbToAmplitude(gainDb).to(x.dtype);                        // [B, 1]
-        return torch.where(applied.unsqueeze(1), x * factor, x).MoveToOuterDisposeScope();
-    }
+        var gainDb = Draw.Uniform(generator, new[] { x.shape[0], 1L }, MinDb, MaxDb, x.device);  // [B, 1]
+        var factor = Draw.DbToAmplitude(gainDb).to(x.dtype);                                    // [B, 1]
+        return Draw.Select(applied, x * factor, x);
+    });
 
     public override string ToString() => $"Gain(minDb={Draw.F(MinDb)}, maxDb={Draw.F(MaxDb)}, p={Draw.F(P)})";
 }

@@ -25,19 +25,15 @@ public sealed class GaussianNoiseSnr : IAugmentation
     public AugmentationDomain Domain => AugmentationDomain.Waveform;
 
     /// <param name="x"><c>[B, T]</c> waveforms.</param>
-    public Tensor Apply(Tensor x, Generator generator)
+    public Tensor Apply(Tensor x, Generator generator) => Draw.PerExample(Domain, x, generator, P, applied =>
     {
-        Draw.CheckRank(x, 2, "[B, T] waveforms");
-        using var scope = torch.NewDisposeScope();
-        long b = x.shape[0];
-        var applied = Draw.Applied(generator, b, P, x.device);                         // [B]
-        var snrDb = Draw.Uniform(generator, new[] { b, 1L }, MinDb, MaxDb, x.device);  // [B, 1]
+        var snrDb = Draw.Uniform(generator, new[] { x.shape[0], 1L }, MinDb, MaxDb, x.device);  // [B, 1]
         var noise = Draw.Normal(generator, x.shape, x.dtype, x.device);                // [B, T]
         var rms = x.pow(Held(2.0)).mean(new long[] { 1 }, keepdim: true).sqrt();              // [B, 1]
         var noiseRms = rms / Draw.DbToAmplitude(snrDb).to(x.dtype);               // [B, 1]
         var noisy = x.add(noise * noiseRms, One);
-        return torch.where(applied.unsqueeze(1), noisy, x).MoveToOuterDisposeScope();
-    }
+        return Draw.Select(applied, noisy, x);
+    });
 
     public override string ToString() => $"GaussianNoiseSnr(minDb={Draw.F(MinDb)}, maxDb={Draw.F(MaxDb)}, p={Draw.F(P)})";
 }

@@ -17,13 +17,8 @@ public sealed class PolarityInversion : IAugmentation
     public AugmentationDomain Domain => AugmentationDomain.Waveform;
 
     /// <param name="x"><c>[B, T]</c> waveforms.</param>
-    public Tensor Apply(Tensor x, Generator generator)
-    {
-        Draw.CheckRank(x, 2, "[B, T] waveforms");
-        using var scope = torch.NewDisposeScope();
-        var applied = Draw.Applied(generator, x.shape[0], P, x.device);    // [B]
-        return torch.where(applied.unsqueeze(1), x.neg(), x).MoveToOuterDisposeScope();
-    }
+    public Tensor Apply(Tensor x, Generator generator) =>
+        Draw.PerExample(Domain, x, generator, P, applied => Draw.Select(applied, x.neg(), x));
 
     public override string ToString() => $"PolarityInversion(p={Draw.F(P)})";
 }

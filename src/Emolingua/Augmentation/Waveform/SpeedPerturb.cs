@@ -37,12 +37,10 @@ public sealed class SpeedPerturb : IAugmentation
     public AugmentationDomain Domain => AugmentationDomain.Waveform;
 
     /// <param name="x"><c>[B, T]</c> waveforms.</param>
-    public Tensor Apply(Tensor x, Generator generator)
+    public Tensor Apply(Tensor x, Generator generator) => Draw.PerExample(Domain, x, generator, P, appliedMask =>
     {
-        Draw.CheckRank(x, 2, "[B, T] waveforms");
-        using var scope = torch.NewDisposeScope();
         long b = x.shape[0], length = x.shape[1];
-        var applied = Draw.ToHostBool(Draw.Applied(generator, b, P, x.device));
+        var applied = Draw.ToHostBool(appliedMask);
         var pick = Draw.ToHost(Draw.Uniform(generator, new[] { b }, x.device));
 
         // Group the examples by their (rational) factor; factor 1 leaves the example untouched.
@@ -65,8 +63,8 @@ public sealed class SpeedPerturb : IAugmentation
             var resampled = SincResampler.Resample(sub, num, Denominator);              // [n, ≈T/factor]
             y.index_copy_(0, index, FitLength(resampled, length));
         }
-        return y.MoveToOuterDisposeScope();
-    }
+        return y;
+    });
 
     /// <summary>Cuts or right-pads with zeros to <paramref name="length"/> samples.</summary>
     internal static Tensor FitLength(Tensor x, long length)
