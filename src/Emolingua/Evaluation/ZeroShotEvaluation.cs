@@ -5,6 +5,7 @@ using Emolingua.Corpora;
 using Emolingua.Features;
 using Emolingua.Inference;
 using Emolingua.Models;
+using Emolingua.Scoring;
 using Emolingua.Util;
 
 namespace Emolingua.Evaluation;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Emolingua.Corpora;
 using Emolingua.Features;
+using Emolingua.Scoring;
 using Emolingua.Util;
 using TorchSharp;
 using static TorchSharp.torch;

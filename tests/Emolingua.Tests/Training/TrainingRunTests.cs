@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Emolingua.Inference;
 using Emolingua.Models;
+using Emolingua.Scoring;
 using Emolingua.Training;
 using static TorchSharp.torch;
 
