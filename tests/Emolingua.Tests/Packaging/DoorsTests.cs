@@ -171,7 +171,7 @@ public class DoorsTests
         .Select(f => (OpCode)f.GetValue(null)!).ToDictionary(o => o.Value);
 
     /// <summary>The metadata tokens that method-body instructions name (calls, fields, types, ldtoken), decoded instruction by instruction.</summary>
-    private static IEnumerable<int> OperandTokens(byte[] il)
+    internal static IEnumerable<int> OperandTokens(byte[] il)
     {
         for (int i = 0; i < il.Length;)
         {
