@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Emolingua.Server;
 
-/// <summary>The per-connection half of <see cref="StreamEndpoint"/>.</summary>
+// The per-connection half of StreamEndpoint: one Session per WebSocket.
 internal sealed partial class StreamEndpoint
 {
     /// <summary>One connection: a receiving loop (start, audio, stop; limits) and a sending loop (events in window order).</summary>
