@@ -1,13 +1,7 @@
-using System.Buffers;
-using System.Diagnostics;
 using System.Net.WebSockets;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Emolingua.Inference;
-using Emolingua.Util;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 

@@ -8,7 +8,6 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Emolingua.Inference;
 using Emolingua.Util;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Emolingua.Server;
