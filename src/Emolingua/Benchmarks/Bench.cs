@@ -67,7 +67,7 @@ public static class Bench
     }
 
     /// <summary>Runs <paramref name="step"/> <paramref name="warmup"/> times untimed, then <paramref name="iters"/> times: median and minimum wall time, median CPU time.</summary>
-    public static JsonObject Time(string what, int iters, int warmup, Action step)
+    private static JsonObject Time(string what, int iters, int warmup, Action step)
     {
         for (int i = 0; i < warmup; i++) step();
         var times = new List<double>();
