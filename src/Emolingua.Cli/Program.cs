@@ -36,14 +36,20 @@ public static class Program
         int parseFailure = RunReportingErrors(() => { parsed = root.Parse(argv); return 0; }, argv.Contains("--verbose"));
         if (parseFailure != 0) return parseFailure;
         if (parsed.Errors.Count > 0) return ReportParseError(root, parsed);
-        if (NeedsLibTorch(parsed, argv) && !LibTorchInstalled())
+        bool needsLibTorch = NeedsLibTorch(parsed, argv);
+        if (needsLibTorch && !LibTorchInstalled())
         {
             // Before TorchSharp is touched: without libtorch it prints a page of probing and copies libtorch out of the NuGet cache.
             Console.Error.WriteLine(MissingLibTorchMessage);
             return 1;
         }
         var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
-        return RunReportingErrors(() => parsed.Invoke(invocation), parsed.GetValue(verbose));
+        return RunReportingErrors(() =>
+        {
+            // The process-wide native settings (heap, MKL's code path), once, before the command's first tensor operation.
+            if (needsLibTorch) NativeRuntime.Configure();
+            return parsed.Invoke(invocation);
+        }, parsed.GetValue(verbose));
     }
 
     /// <summary>Runs a command; user-facing failures become one line on stderr and a non-zero exit code.</summary>

@@ -43,7 +43,7 @@ public sealed class EvaluateCommand : CliCommand
         int eq = corpusArg.IndexOf('=');
         var corpus = Corpus.Open(corpusArg[..eq], corpusArg[(eq + 1)..]);
         if (!corpus.Labeled) throw new EmolinguaException(corpus.Root, $"{corpus.Kind} has no emotion labels to evaluate against");
-        var utterances = fold is { } k ? TrainingData.TestFold(corpus, k, folds, Folds.DefaultSeed) : Corpus.Load(corpus);
+        var utterances = fold is { } k ? Folds.TestFold(corpus, k, folds, Folds.DefaultSeed) : Corpus.Load(corpus);
         if (!utterances.Any(u => u.Label != null))
             throw new EmolinguaException(corpus.Root, $"no utterances labelled angry, happy, neutral or sad to evaluate{(fold is { } f0 ? $" in fold {f0}" : "")}");
 

@@ -1,3 +1,5 @@
+using Emolingua.Util;
+
 namespace Emolingua.Corpora;
 
 /// <summary>
@@ -59,6 +61,34 @@ public static class Folds
         if (scheme != FoldScheme.SpeakerFolds && utterances.All(u => !string.IsNullOrEmpty(u.Session)))
             return utterances.Select(u => u.Session!).ToArray();
         return Assign(utterances, k, seed).Select(f => "fold" + (f + 1)).ToArray();
+    }
+
+    /// <summary>
+    /// (training, held-out) for fold k of K: sessions and speaker folds hold out their k-th group (sorted names);
+    /// official splits hold out the dev split and train on the train split (test splits are never used).
+    /// </summary>
+    public static (List<Utterance> Train, List<Utterance> HeldOut) SplitByFold(ICorpus corpus, int fold, int folds, int foldSeed)
+    {
+        var all = Corpus.Load(corpus);
+        var groups = Folds.Groups(corpus.Scheme, all, folds, foldSeed);
+        if (corpus.Scheme == FoldScheme.OfficialSplits && all.All(u => u.Session != null))
+            return (all.Where((u, i) => groups[i] == "train").ToList(), all.Where((u, i) => groups[i] == "dev").ToList());
+        var names = groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (fold > names.Count)
+            throw new EmolinguaException(corpus.Root, $"fold {fold} requested but the corpus has {names.Count} fold groups ({string.Join(", ", names)})");
+        var held = names[fold - 1];
+        return (all.Where((u, i) => groups[i] != held).ToList(), all.Where((u, i) => groups[i] == held).ToList());
+    }
+
+    /// <summary>A corpus's test utterances for fold k (what evaluation reads).</summary>
+    public static List<Utterance> TestFold(ICorpus corpus, int fold, int folds, int foldSeed)
+    {
+        if (corpus.Scheme == FoldScheme.OfficialSplits)
+        {
+            var all = Corpus.Load(corpus);
+            return all.Where(u => u.Session is not ("train" or "dev")).ToList();
+        }
+        return SplitByFold(corpus, fold, folds, foldSeed).HeldOut;
     }
 
     /// <summary>Number of distinct fold groups.</summary>

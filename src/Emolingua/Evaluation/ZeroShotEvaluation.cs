@@ -4,7 +4,6 @@ using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Features;
 using Emolingua.Inference;
-using Emolingua.Models;
 using Emolingua.Scoring;
 using Emolingua.Util;
 

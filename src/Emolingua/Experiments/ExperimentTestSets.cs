@@ -32,7 +32,7 @@ public sealed class ExperimentTestSets
     public List<Utterance> Get(string kind, int fold)
     {
         if (!_sets.TryGetValue((kind, fold), out var set))
-            set = _sets[(kind, fold)] = TrainingData.TestFold(_corpora[kind], fold, _exp.FoldCount, _exp.FoldSeed);
+            set = _sets[(kind, fold)] = Folds.TestFold(_corpora[kind], fold, _exp.FoldCount, _exp.FoldSeed);
         return set;
     }
 }

@@ -71,7 +71,7 @@ public sealed class EmotionClassifier : Module<Tensor, Tensor>
     /// samples), in batches of <paramref name="batchSize"/>, without gradients. Training mode is restored afterwards
     /// (validation calls this mid-training).
     /// </summary>
-    /// <param name="temperature">The calibration temperature (<see cref="TemperatureScaling"/>); 1 gives the plain softmax.</param>
+    /// <param name="temperature">The calibration temperature (<see cref="Scoring.TemperatureScaling"/>); 1 gives the plain softmax.</param>
     public (float[][] Probabilities, float[][]? Embeddings) ClassifyWindows(IReadOnlyList<float[]> windows, int batchSize = 32, bool embeddings = false, double temperature = 1)
     {
         if (!(temperature > 0) || !double.IsFinite(temperature)) throw new ArgumentOutOfRangeException(nameof(temperature), "the temperature must be a positive number");

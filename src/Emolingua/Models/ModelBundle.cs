@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Emolingua.Corpora;
 using Emolingua.Features;
+using Emolingua.Scoring;
 using Emolingua.Util;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -96,11 +97,11 @@ public static class ModelBundle
         {
             if (node?["format"] is not JsonValue format || format.GetValueKind() != System.Text.Json.JsonValueKind.String || format.GetValue<string>() != Format)
                 throw new EmolinguaException(path, $"not an Emolingua model (format is not '{Format}')");
-            var w = node["whisper"]!;
-            var whisper = new WhisperConfig(w["d_model"]!.GetValue<int>(), w["encoder_layers"]!.GetValue<int>(), w["encoder_attention_heads"]!.GetValue<int>(),
-                w["encoder_ffn_dim"]!.GetValue<int>(), w["num_mel_bins"]!.GetValue<int>(), w["max_source_positions"]!.GetValue<int>());
+            int Whisper(string key) => Field(node, "whisper." + key, path).GetValue<int>();
+            var whisper = new WhisperConfig(Whisper("d_model"), Whisper("encoder_layers"), Whisper("encoder_attention_heads"),
+                Whisper("encoder_ffn_dim"), Whisper("num_mel_bins"), Whisper("max_source_positions"));
             whisper.Validate(path);
-            double seconds = node["seconds"]!.GetValue<double>();
+            double seconds = Field(node, "seconds", path).GetValue<double>();
             if (!(seconds >= 0.02 && seconds <= 30) || WhisperAudio.FramesFor(seconds) % 2 != 0)
                 throw new EmolinguaException(path, $"seconds {seconds} is not a window the encoder takes (0.02 to 30, a multiple of 0.02)");
             int positions = WhisperAudio.PositionsFor(seconds);
@@ -108,24 +109,32 @@ public static class ModelBundle
                 throw new EmolinguaException(path, $"a {seconds} s window needs {positions} positions, but max_source_positions is {whisper.MaxSourcePositions}");
             if (node["positions"] is { } p && p.GetValue<int>() != positions)
                 throw new EmolinguaException(path, $"positions {p.GetValue<int>()} does not match seconds {seconds} ({positions} positions)");
-            int hidden = node["head"]!["hidden"]!.GetValue<int>();
-            double dropout = node["head"]!["dropout"]!.GetValue<double>();
+            int hidden = Field(node, "head.hidden", path).GetValue<int>();
+            double dropout = Field(node, "head.dropout", path).GetValue<double>();
             if (hidden < 1 || !(dropout >= 0 && dropout < 1)) throw new EmolinguaException(path, $"head hidden {hidden} or dropout {dropout} out of range");
 
             var labelsPath = Path.Combine(folder, "labels.json");
             var labels = ReadJson(labelsPath) is JsonArray array && array.All(l => l is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String)
                 ? array.Select(l => l!.GetValue<string>()).ToArray()
                 : throw new EmolinguaException(labelsPath, "not a JSON list of label names");
-            if (node["head"]!["classes"] is { } classes && classes.GetValue<int>() != labels.Length)
+            if (Field(node, "head", path)["classes"] is { } classes && classes.GetValue<int>() != labels.Length)
                 throw new EmolinguaException(labelsPath, $"lists {labels.Length} labels, but the head has {classes.GetValue<int>()} outputs (config.json head.classes)");
             if (!labels.SequenceEqual(Emotions.All.Select(e => e.Name())))
                 throw new EmolinguaException(labelsPath, $"labels [{string.Join(", ", labels)}] differ from angry, happy, neutral, sad");
             return new Info(whisper, seconds, hidden, dropout, node["method"]?.GetValue<string>() ?? "unknown", labels) { Temperature = ReadTemperature(folder), Provenance = node["provenance"] as JsonObject };
         }
-        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
         {
             throw new EmolinguaException(path, $"incomplete model config ({e.Message})");
         }
+    }
+
+    /// <summary>The value at a dotted key of config.json ("whisper.d_model"); a missing key, or a value that is not an object on the way, is an incomplete config.</summary>
+    private static JsonNode Field(JsonNode root, string dottedKey, string path)
+    {
+        JsonNode? node = root;
+        foreach (var key in dottedKey.Split('.')) node = node is JsonObject o ? o[key] : null;
+        return node ?? throw new EmolinguaException(path, $"incomplete model config (no {dottedKey})");
     }
 
     private static JsonNode? ReadJson(string path)

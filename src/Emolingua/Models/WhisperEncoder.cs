@@ -129,7 +129,6 @@ public sealed class WhisperEncoder : Module<Tensor, Tensor>
     {
         if (positions <= 0 || positions > config.MaxSourcePositions)
             throw new ArgumentException($"positions must be in 1..{config.MaxSourcePositions}, got {positions}");
-        Util.NativeRuntime.Configure(); // before the first matrix product
         Config = config;
         Positions = positions;
         conv1 = Conv1d(config.NumMelBins, config.DModel, 3, padding: 1);

@@ -4,6 +4,7 @@ using Emolingua.Corpora;
 using Emolingua.Features;
 using Emolingua.Inference;
 using Emolingua.Models;
+using Emolingua.Scoring;
 using Emolingua.Training.Data;
 using Emolingua.Training.Stages;
 using Emolingua.Util;

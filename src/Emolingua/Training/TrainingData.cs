@@ -29,7 +29,7 @@ public sealed class TrainingData
             {
                 var corpus = Open(c, dataDir);
                 if (corpus == null) continue;
-                var (train, held) = SplitByFold(corpus, d.Fold, d.Folds, d.FoldSeed);
+                var (train, held) = Folds.SplitByFold(corpus, d.Fold, d.Folds, d.FoldSeed);
                 data.EnglishTrain.AddRange(train);
                 data.EnglishValidation.AddRange(held);
                 data.Notes.Add($"{corpus.Kind}: {train.Count} train, {held.Count} validation (fold {d.Fold})");
@@ -59,7 +59,7 @@ public sealed class TrainingData
                 {
                     var corpus = Open(c, dataDir);
                     if (corpus == null) continue;
-                    var (train, test) = SplitByFold(corpus, d.Fold, d.Folds, d.FoldSeed);
+                    var (train, test) = Folds.SplitByFold(corpus, d.Fold, d.Folds, d.FoldSeed);
                     // Labels dropped: the unlabeled source must not leak emotion labels of the target language.
                     data.UnlabeledTrain.AddRange(train.Select(u => u with { Label = null }));
                     data.Notes.Add($"{corpus.Kind}: {train.Count} utterances of folds other than {d.Fold} (labels ignored); {test.Count} test utterances unseen");
@@ -76,33 +76,5 @@ public sealed class TrainingData
         var root = ResolveRoot(c.Root, dataDir);
         if (c.Optional && !Directory.Exists(root) && !File.Exists(root)) return null;
         return Corpus.Open(c.Kind, root);
-    }
-
-    /// <summary>
-    /// (training, held-out) for fold k of K: sessions and speaker folds hold out their k-th group (sorted names);
-    /// official splits hold out the dev split and train on the train split (test splits are never used).
-    /// </summary>
-    public static (List<Utterance> Train, List<Utterance> HeldOut) SplitByFold(ICorpus corpus, int fold, int folds, int foldSeed)
-    {
-        var all = Corpus.Load(corpus);
-        var groups = Folds.Groups(corpus.Scheme, all, folds, foldSeed);
-        if (corpus.Scheme == FoldScheme.OfficialSplits && all.All(u => u.Session != null))
-            return (all.Where((u, i) => groups[i] == "train").ToList(), all.Where((u, i) => groups[i] == "dev").ToList());
-        var names = groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        if (fold > names.Count)
-            throw new EmolinguaException(corpus.Root, $"fold {fold} requested but the corpus has {names.Count} fold groups ({string.Join(", ", names)})");
-        var held = names[fold - 1];
-        return (all.Where((u, i) => groups[i] != held).ToList(), all.Where((u, i) => groups[i] == held).ToList());
-    }
-
-    /// <summary>A corpus's test utterances for fold k (what evaluation reads).</summary>
-    public static List<Utterance> TestFold(ICorpus corpus, int fold, int folds, int foldSeed)
-    {
-        if (corpus.Scheme == FoldScheme.OfficialSplits)
-        {
-            var all = Corpus.Load(corpus);
-            return all.Where(u => u.Session is not ("train" or "dev")).ToList();
-        }
-        return SplitByFold(corpus, fold, folds, foldSeed).HeldOut;
     }
 }

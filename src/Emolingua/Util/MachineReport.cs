@@ -11,7 +11,6 @@ public static class MachineReport
 {
     public static JsonObject Describe()
     {
-        NativeRuntime.Configure();
         var cpu = CpuFeatures.Machine;
         return new JsonObject
         {

@@ -36,7 +36,6 @@ public static class MatmulThroughput
     /// <summary>Times <c>mm(a, b)</c> on random matrices of <paramref name="shape"/> (FP32 unless <paramref name="dtype"/>; a fresh output each time, as in a model).</summary>
     public static Result Measure(Shape shape, int iterations, int warmup = 1, ScalarType dtype = ScalarType.Float32)
     {
-        NativeRuntime.Configure();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var a = randn(shape.M, shape.K).to(dtype);   // [M, K]

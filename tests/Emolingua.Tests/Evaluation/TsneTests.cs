@@ -31,8 +31,8 @@ public class TsneTests
         var y = Tsne.Fit(x, new TsneOptions { Seed = 1, Method = method });
         Assert.Equal(200, y.GetLength(0));
         Assert.Equal(2, y.GetLength(1));
-        double trust = Tsne.Trustworthiness(x, y, 5);
-        double agreement = Tsne.NeighborLabelAgreement(y, labels, 5);
+        double trust = TsneQuality.Trustworthiness(x, y, 5);
+        double agreement = TsneQuality.NeighborLabelAgreement(y, labels, 5);
         Assert.True(trust > 0.9, $"trustworthiness {trust}");
         Assert.True(agreement > 0.95, $"kNN label agreement {agreement}");
         // Clusters are spread out, not collapsed: the embedding has a non-trivial extent.
@@ -63,7 +63,7 @@ public class TsneTests
         var (x, labels) = Clusters(perCluster: 20);
         var y = Tsne.Fit(x, new TsneOptions { Dimensions = 3, Init = TsneInit.Pca, Perplexity = 10, Iterations = 500 });
         Assert.Equal(3, y.GetLength(1));
-        Assert.True(Tsne.NeighborLabelAgreement(y, labels, 5) > 0.95);
+        Assert.True(TsneQuality.NeighborLabelAgreement(y, labels, 5) > 0.95);
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public class TsneTests
     [InlineData(3, 0.5515873015873016)]
     [InlineData(5, 0.5791666666666666)]
     public void Trustworthiness_MatchesSklearn(int k, double expected) =>
-        Assert.Equal(expected, Tsne.Trustworthiness(TX, TY, k), 12);
+        Assert.Equal(expected, TsneQuality.Trustworthiness(TX, TY, k), 12);
 
     [Fact]
     public void JointProbabilities_MatchSklearn()
@@ -127,5 +127,5 @@ public class TsneTests
     }
 
     [Fact]
-    public void Trustworthiness_IdentityIsOne() => Assert.Equal(1.0, Tsne.Trustworthiness(TX, TX, 3), 12);
+    public void Trustworthiness_IdentityIsOne() => Assert.Equal(1.0, TsneQuality.Trustworthiness(TX, TX, 3), 12);
 }

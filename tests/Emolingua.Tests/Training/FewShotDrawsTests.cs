@@ -40,7 +40,7 @@ public class FewShotDrawsTests : IClassFixture<TrainingRunTests.Data>
         Assert.Equal(10, foldOf.Count);
         for (int fold = 1; fold <= 5; fold++)
         {
-            var testSpeakers = TrainingData.TestFold(corpus, fold, 5, 0).Select(u => u.Speaker).ToHashSet();
+            var testSpeakers = Folds.TestFold(corpus, fold, 5, 0).Select(u => u.Speaker).ToHashSet();
             Assert.Equal(2, testSpeakers.Count);
             Assert.All(testSpeakers, s => Assert.Equal(fold - 1, foldOf[s]));
             var pool = FewShotDraws.Pool(corpus, fold, 5, 0);

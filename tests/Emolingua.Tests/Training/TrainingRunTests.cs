@@ -2,6 +2,7 @@ using Emolingua.Util;
 using System.Text.Json.Nodes;
 using Emolingua.Inference;
 using Emolingua.Models;
+using Emolingua.Scoring;
 using Emolingua.Training;
 using static TorchSharp.torch;
 

@@ -5,7 +5,7 @@ namespace Emolingua.Training.FewShot;
 
 /// <summary>
 /// The labelled clips a few-shot adaptation may use. The pool is the corpus's training folds for fold k (the test
-/// fold's speakers, sessions or split never enter it: <see cref="TrainingData.SplitByFold"/>). A draw takes k clips of
+/// fold's speakers, sessions or split never enter it: <see cref="Folds.SplitByFold"/>). A draw takes k clips of
 /// each class: the class's clips sorted by id, shuffled by a permutation seeded by (seed, corpus, fold, draw), and the
 /// first k kept. Draws are nested: draw d with k = 5 holds draw d's clips for k = 2. A class with fewer than k clips
 /// gives all of them.
@@ -15,7 +15,7 @@ public static class FewShotDraws
     /// <summary>Labelled utterances of fold <paramref name="fold"/>'s training folds; every utterance when fold is null.</summary>
     public static List<Utterance> Pool(ICorpus corpus, int? fold, int folds, int foldSeed)
     {
-        var pool = fold is { } k ? TrainingData.SplitByFold(corpus, k, folds, foldSeed).Train : Corpus.Load(corpus);
+        var pool = fold is { } k ? Folds.SplitByFold(corpus, k, folds, foldSeed).Train : Corpus.Load(corpus);
         return pool.Where(u => u.Label != null).ToList();
     }
 

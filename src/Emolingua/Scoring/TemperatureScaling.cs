@@ -1,4 +1,4 @@
-namespace Emolingua.Models;
+namespace Emolingua.Scoring;
 
 /// <summary>
 /// Temperature scaling (Guo et al. 2017, "On Calibration of Modern Neural Networks"): one scalar T &gt; 0 divides every
@@ -6,7 +6,7 @@ namespace Emolingua.Models;
 /// T is fitted by minimising the negative log-likelihood of held-out clips (the English validation set at the end of
 /// training). A clip read as several windows is scored the way Emolingua reports it, by the mean of its windows'
 /// probabilities, so the T that is fitted is the one that calibrates what <c>predict</c> prints.
-/// Lives in Models (below Training, Inference and Evaluation) because all three use it.
+/// Lives in Scoring (below Models, Training and Evaluation, which all use it): it is arithmetic on logits and labels.
 /// </summary>
 public static class TemperatureScaling
 {
@@ -120,7 +120,7 @@ public static class TemperatureScaling
         for (int i = 0; i < probabilities.Count; i++)
         {
             var p = probabilities[i];
-            int predicted = Scoring.ClassProbabilities.ArgMax(p);
+            int predicted = ClassProbabilities.ArgMax(p);
             double top = p[predicted];
             int bin = Math.Clamp((int)Math.Ceiling(top * bins) - 1, 0, bins - 1);
             count[bin]++;

@@ -1,6 +1,6 @@
-using Emolingua.Models;
+using Emolingua.Scoring;
 
-namespace Emolingua.Tests.Models;
+namespace Emolingua.Tests.Scoring;
 
 public class TemperatureScalingTests
 {
