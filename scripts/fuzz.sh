@@ -24,11 +24,13 @@ mkdir -p "$work"
 # source is newer; under a lock, so that two campaigns starting together do not publish over each other.
 (
   flock 9
-  if [ ! -f "$bin/.instrumented" ] || [ -n "$(find "$root/src" "$root/tests/Emolingua.Fuzz" -name '*.cs' -newer "$bin/.instrumented" -print -quit)" ]; then
+  if [ ! -f "$bin/.instrumented" ] || [ "$0" -nt "$bin/.instrumented" ] \
+     || [ -n "$(find "$root/src" "$root/tests/Emolingua.Fuzz" -name '*.cs' -newer "$bin/.instrumented" -print -quit)" ]; then
     rm -rf "$bin"
     # Its own artifacts folder: publishing never touches the obj/ and bin/ of a build running beside it.
     nice -n 19 dotnet publish "$root/tests/Emolingua.Fuzz/Emolingua.Fuzz.csproj" -c Release -o "$bin" --artifacts-path "$root/build/fuzz/artifacts" -nologo -v quiet >&2
-    for dll in "$bin"/Emolingua.dll "$bin"/Emolingua.Server.dll "$bin"/NLayer.dll; do
+    # Emolingua.Runtime.dll holds the audio readers, the ONNX engine and predict's lists: without it afl sees no edges.
+    for dll in "$bin"/Emolingua.Runtime.dll "$bin"/Emolingua.dll "$bin"/Emolingua.Server.dll "$bin"/NLayer.dll; do
       echo "fuzz.sh: instrumenting $(basename "$dll")" >&2
       "$tools/sharpfuzz" "$dll" >&2
     done

@@ -122,9 +122,17 @@ internal static class NetworkEdge
     {
         var header = request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return header[7..].Trim();
-        if (request.HttpContext.WebSockets.IsWebSocketRequest && request.Query.TryGetValue("access_token", out var token)) return token.ToString();
+        if (IsWebSocketUpgrade(request) && request.Query.TryGetValue("access_token", out var token)) return token.ToString();
         return null;
     }
+
+    /// <summary>
+    /// From the request itself: HttpContext.WebSockets.IsWebSocketRequest is false until UseWebSockets has run, and it
+    /// runs after this door (it made every ?access_token= upgrade a 401).
+    /// </summary>
+    private static bool IsWebSocketUpgrade(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) && request.Headers.Upgrade.ToString().Equals("websocket", StringComparison.OrdinalIgnoreCase)
+        || request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpExtendedConnectFeature>() is { IsExtendedConnect: true, Protocol: "websocket" };
 }
 
 /// <summary>

@@ -38,10 +38,13 @@ public static class AudioWindows
     /// Windows <paramref name="start"/> .. start + count - 1, each of exactly <paramref name="length"/> samples, laid
     /// end to end: the row-major [count, length] batch a model reads.
     /// </summary>
-    internal static float[] Stack(IReadOnlyList<float[]> windows, int start, int count, int length)
+    internal static float[] Stack(IReadOnlyList<float[]> windows, int start, int count, int length) =>
+        StackInto(windows, start, count, length, new float[count * length]);
+
+    /// <summary>As <see cref="Stack"/>, into the first count·length values of <paramref name="flat"/> (a reused buffer).</summary>
+    internal static float[] StackInto(IReadOnlyList<float[]> windows, int start, int count, int length, float[] flat)
     {
-        var flat = new float[count * length];                                   // [count, length]
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < count; i++)                                         // flat: [count, length]
         {
             var window = windows[start + i];
             if (window.Length != length)

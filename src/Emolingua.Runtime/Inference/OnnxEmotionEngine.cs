@@ -14,6 +14,7 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
 {
     private readonly InferenceSession _session;
     private readonly int _samples, _dim;
+    private float[] _input = [];
 
     /// <summary>The sentence a load gives when the application carries no native ONNX Runtime.</summary>
     public const string MissingNativeRuntime =
@@ -117,11 +118,16 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
         var pooled = embeddings ? new float[windows.Count][] : null;
         string[] outputs = embeddings ? [OnnxModelFormat.Probabilities, OnnxModelFormat.Embedding] : [OnnxModelFormat.Probabilities];
         using var runOptions = new RunOptions();
+        // One input buffer for every batch of every call (the engine is not thread-safe anyway): a new one per batch
+        // was garbage as large as the windows themselves, and a clip's windows arrive a chunk per call.
+        int needed = Math.Min(BatchSize, windows.Count) * _samples;
+        if (_input.Length < needed) _input = new float[needed];
+        var flat = _input;                                                           // [batch, S·16000]
         for (int start = 0; start < windows.Count; start += BatchSize)
         {
             int b = Math.Min(BatchSize, windows.Count - start);
-            var flat = AudioWindows.Stack(windows, start, b, _samples);               // [b, S·16000]
-            using var input = OrtValue.CreateTensorValueFromMemory(flat, [b, _samples]);
+            AudioWindows.StackInto(windows, start, b, _samples, flat);                  // [b, S·16000]
+            using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, flat.AsMemory(0, b * _samples), [b, _samples]);
             using var results = _session.Run(runOptions, [OnnxModelFormat.Waveform], [input], outputs);
             var probs = results[0].GetTensorDataAsSpan<float>();                     // [b, classes]
             for (int i = 0; i < b; i++) probabilities[start + i] = probs.Slice(i * classes, classes).ToArray();

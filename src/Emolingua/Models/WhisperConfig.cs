@@ -44,9 +44,10 @@ public sealed record WhisperConfig(int DModel, int EncoderLayers, int EncoderAtt
             if (o[key] is { } other) throw new EmolinguaException(configPath, $"'{key}' is {other.ToJsonString()}, not an integer");
             return fallback ?? throw new EmolinguaException(configPath, $"missing integer '{key}'");
         }
-        if (o["format"]?.GetValue<string>() == ModelBundle.Format)
+        // TryGetValue: a number where a name belongs is not a match (GetValue threw InvalidOperationException; found by fuzzing).
+        if (o["format"] is JsonValue f && f.TryGetValue<string>(out var format) && format == ModelBundle.Format)
             throw new EmolinguaException(configPath, "is a trained Emolingua emotion model, not Whisper weights (use predict or evaluate --embeddings with it)");
-        var model = o["model_type"]?.GetValue<string>();
+        var model = o["model_type"] switch { null => null, JsonValue t when t.TryGetValue<string>(out var name) => name, var other => other.ToJsonString() };
         if (model != null && model != "whisper") throw new EmolinguaException(configPath, $"model_type '{model}' is not whisper");
         var config = new WhisperConfig(Get("d_model"), Get("encoder_layers"), Get("encoder_attention_heads"),
             Get("encoder_ffn_dim"), Get("num_mel_bins", 80), Get("max_source_positions", 1500));

@@ -28,10 +28,14 @@ public sealed partial class ServerProcess : IDisposable
     public string[] TemporaryFiles => Directory.GetFiles(_temp.Path, "emolingua-upload-*");
 
     /// <param name="serveArguments">Everything after "serve" except the port.</param>
-    public static ServerProcess Start(params string[] serveArguments)
+    public static ServerProcess Start(params string[] serveArguments) => Start(new Dictionary<string, string?>(), serveArguments);
+
+    /// <param name="environment">Environment changes for the server (a null value removes the variable).</param>
+    /// <param name="serveArguments">Everything after "serve" except the port.</param>
+    public static ServerProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] serveArguments)
     {
         var temp = new TempDir();
-        var start = CliHarness.ChildStartInfo(["serve", .. serveArguments, "--port", "0"]);
+        var start = CliHarness.ChildStartInfo(environment, ["serve", .. serveArguments, "--port", "0"]);
         start.Environment["TMPDIR"] = temp.Path; // uploads are spooled here: a test can see that none is left behind
         var process = Process.Start(start)!;
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
