@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Emolingua.Inference;
 using Emolingua.Util;
-using TorchSharp;
 
 namespace Emolingua.Experiments;
 

@@ -1,5 +1,4 @@
 using Emolingua.Corpora;
-using Emolingua.Util;
 
 namespace Emolingua.Tests.Corpora;
 

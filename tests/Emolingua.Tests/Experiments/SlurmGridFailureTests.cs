@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
 using Emolingua.Experiments;
 using Emolingua.Tests.Cli;
-using Emolingua.Tests.Training;
-using TorchSharp;
 using static Emolingua.Tests.Experiments.SlurmGridFixture;
 
 namespace Emolingua.Tests.Experiments;

@@ -1,10 +1,4 @@
-using System.Buffers.Binary;
-using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using Emolingua.Tests.Cli;
-using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 
 namespace Emolingua.Tests.Server;

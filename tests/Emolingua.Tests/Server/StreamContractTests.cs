@@ -1,8 +1,5 @@
 using System.Net;
-using System.Net.WebSockets;
 using System.Text.Json;
-using Emolingua.Tests.Audio;
-using Emolingua.Tests.Cli;
 using Emolingua.Tests.Inference;
 using static Emolingua.Tests.Server.StreamServeFixture;
 

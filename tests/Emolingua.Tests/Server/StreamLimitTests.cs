@@ -1,9 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
-using Emolingua.Tests.Audio;
-using Emolingua.Tests.Cli;
-using Emolingua.Tests.Inference;
 using static Emolingua.Tests.Server.StreamServeFixture;
 
 namespace Emolingua.Tests.Server;

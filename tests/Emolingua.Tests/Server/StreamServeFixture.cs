@@ -1,8 +1,6 @@
-using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Emolingua.Tests.Audio;
-using Emolingua.Tests.Cli;
 using Emolingua.Tests.Inference;
 
 namespace Emolingua.Tests.Server;
