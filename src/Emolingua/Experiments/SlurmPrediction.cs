@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Emolingua.Inference;
 using Emolingua.Util;
-using TorchSharp;
 
 namespace Emolingua.Experiments;
 
@@ -16,7 +14,7 @@ namespace Emolingua.Experiments;
 /// writes OUT.csv in input order. Each shard keeps OUT.d/shards/K/ (cell.lock, attempt.json with every start and
 /// host, progress.json), so <c>predict status OUT.d</c> works from the folder alone, as <c>experiment status</c> does.
 /// </summary>
-public static class SlurmPrediction
+public static partial class SlurmPrediction
 {
     public const string Suffix = ".d";
     public const string InputsFile = "inputs.txt";
@@ -175,161 +173,5 @@ public static class SlurmPrediction
         SlurmGrid.AppendCommon(sb, o);
         sb.Append($"exec {string.Join(' ', launcher.Select(SlurmGrid.ShellQuote))} predict merge {SlurmGrid.ShellQuote(workDir)}\n");
         return sb.ToString();
-    }
-
-    /// <summary>OUT.d/shards/K/progress.json: files of the shard finished (now and in earlier attempts), failed, total.</summary>
-    public sealed record Progress(
-        int Done, int Failed, int Files);
-
-    public static Progress? ReadProgress(string workDir, int shard)
-    {
-        var path = Path.Combine(ShardDir(workDir, shard), ProgressFile);
-        try { return File.Exists(path) ? JsonSerializer.Deserialize<Progress>(File.ReadAllText(path), Json.Indented) : null; }
-        catch (Exception e) when (e is JsonException or IOException) { return null; }
-    }
-
-    /// <summary>
-    /// <c>predict run-shard OUT.d --shard K</c>: predicts shard K into OUT.d/shard-K.csv, continuing what an earlier
-    /// attempt wrote. Runs under the shard's claim; past --max-requeues starts of the same job it fails instead.
-    /// </summary>
-    /// <returns>0 done (files that failed are rows with an error), 1 failed.</returns>
-    public static int RunShard(string workDir, int shard, Action<string> log)
-    {
-        workDir = Path.GetFullPath(workDir);
-        var s = ReadSettings(workDir);
-        if (shard < 0 || shard >= s.Shards) throw new EmolinguaException($"--shard {shard}: {workDir} has shards 0 to {s.Shards - 1}");
-        var (start, end) = s.Range(shard);
-        var dir = ShardDir(workDir, shard);
-        var owner = CellOwner.Current(ShardLog(shard));
-        log($"== shard {shard}: files {start + 1} to {end} of {s.Files} on {owner.Host}{(owner.Job != null ? $", Slurm job {owner.Job}" : "")}" +
-            $"{(owner.Restart is > 0 ? $", restart {owner.Restart}" : "")}, {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC");
-        if (IsDone(workDir, shard)) { log($"shard {shard}: already done"); return 0; }
-        var slurm = new SlurmCommands();
-        using var claim = CellClaim.TryAcquire(dir, owner, slurm, out var holder);
-        if (claim == null) { log($"shard {shard} is being run by {holder?.ToString() ?? "another process"}; not running it twice"); return 0; }
-        var starts = CellAttempt.Start(dir, owner);
-        if (owner.Job != null && starts.Where(a => a.Job == owner.Job).ToList() is var ofJob && ofJob.Count > s.MaxRequeues + 1)
-        {
-            var message = $"shard {shard}: Slurm job {owner.Job} started it {ofJob.Count} times, more than --max-requeues {s.MaxRequeues} allows " +
-                          $"(attempts: {CellAttempt.Describe(ofJob)}); not run again (resubmit with --slurm --resume)";
-            log("failed: " + message);
-            CellAttempt.Record(dir, CellAttempt.StateFailed, owner, message);
-            return 1;
-        }
-        try
-        {
-            var files = File.ReadLines(Path.Combine(workDir, InputsFile)).Skip(start).Take(end - start).ToList();
-            if (files.Count != end - start) throw new EmolinguaException(Path.Combine(workDir, InputsFile), $"has fewer than the {s.Files} files {SettingsFile} expects");
-            var engine = s.Engine switch { "torch" => EngineKind.Torch, "onnx" => EngineKind.Onnx, _ => EngineKind.Auto };
-            var device = s.Device == "cuda" ? torch.CUDA : torch.CPU;
-            // As a cell task does: libtorch's threads follow the CPUs Slurm gave the task (only when they differ).
-            if (int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), out int cpus) && cpus > 0 && cpus != torch.get_num_threads())
-                torch.set_num_threads(cpus);
-            using var recognizer = new EmotionRecognizer(TorchFolderEngines.Open(s.Model, engine, device));
-            var csv = Path.Combine(workDir, ShardCsv(shard));
-            var lastWrite = DateTime.MinValue;
-            int skipped = -1;
-            var summary = BatchPrediction.Run(recognizer, files, new BatchOptions
-            {
-                OutPath = csv, Resume = true, Segments = s.Segments, Jobs = s.Jobs, MinConfidence = s.MinConfidence,
-            }, p =>
-            {
-                if (skipped < 0) { skipped = files.Count - p.Pending; if (skipped > 0) log($"shard {shard}: resuming: {skipped} files already in {csv}"); }
-                if (p.Done < p.Pending && DateTime.UtcNow - lastWrite < TimeSpan.FromSeconds(2)) return;
-                lastWrite = DateTime.UtcNow;
-                Json.Save(Path.Combine(dir, ProgressFile), new Progress(skipped + p.Done, p.Failed, files.Count));
-                log(FormattableString.Invariant($"shard {shard}: {skipped + p.Done}/{files.Count} files, {p.FilesPerSecond:0.0} files/s") + (p.Failed > 0 ? $", {p.Failed} failed" : ""));
-            });
-            Json.Save(Path.Combine(dir, ProgressFile), new Progress(files.Count, summary.Failed, files.Count));
-            CellAttempt.Record(dir, CellAttempt.StateDone, owner);
-            log($"shard {shard}: done: {summary.Predicted} predicted, {summary.Skipped} already in {csv}, {summary.Failed} failed");
-            return 0;
-        }
-        catch (EmolinguaException e)
-        {
-            log($"failed: {e.Message}");
-            CellAttempt.Record(dir, CellAttempt.StateFailed, owner, e.Message);
-            return 1;
-        }
-    }
-
-    /// <summary>
-    /// <c>predict merge OUT.d</c>: writes the --out CSV (atomically) from every shard's CSV, rows in input order. Refuses,
-    /// writing nothing, while a shard is unfinished. Returns the number of files recorded with an error.
-    /// </summary>
-    public static int Merge(string workDir, Action<string> log)
-    {
-        workDir = Path.GetFullPath(workDir);
-        var s = ReadSettings(workDir);
-        var unfinished = Enumerable.Range(0, s.Shards).Where(k => !IsDone(workDir, k)).ToList();
-        if (unfinished.Count > 0)
-            throw new EmolinguaException(workDir, $"shard{(unfinished.Count == 1 ? "" : "s")} {string.Join(", ", unfinished)} of {s.Shards} did not finish " +
-                $"(logs: {string.Join(", ", unfinished.Select(k => Path.Combine(workDir, ShardLog(k))))}); {s.Out} not written " +
-                $"(resubmit them with predict ... --slurm --resume; details: ./emolingua predict status {workDir})");
-        var inputs = File.ReadLines(Path.Combine(workDir, InputsFile)).ToList();
-        IReadOnlyList<string>? header = null;
-        var rows = new List<string[]>();
-        int failed = 0;
-        for (int k = 0; k < s.Shards; k++)
-        {
-            var csv = Path.Combine(workDir, ShardCsv(k));
-            var byPath = new Dictionary<string, List<string[]>>(StringComparer.Ordinal);
-            using (var reader = CsvFiles.Open(csv))
-            {
-                var columns = reader.Headers.ToList();
-                if (header == null) header = columns;
-                else if (!columns.SequenceEqual(header)) throw new EmolinguaException(csv, $"has the columns {string.Join(",", columns)}, not {string.Join(",", header)}");
-                while (reader.Read())
-                {
-                    var row = new string[reader.FieldCount];
-                    for (int c = 0; c < row.Length; c++) row[c] = reader.GetString(c) ?? "";
-                    if (row.Length != header.Count) throw new EmolinguaException(csv, $"a row for {row[0]} has {row.Length} fields, not {header.Count}");
-                    if (!byPath.TryGetValue(row[0], out var list)) byPath[row[0]] = list = new();
-                    list.Add(row);
-                }
-            }
-            var (start, end) = s.Range(k);
-            for (int i = start; i < end; i++)
-            {
-                if (!byPath.TryGetValue(inputs[i], out var list)) throw new EmolinguaException(csv, $"has no row for {inputs[i]} (file {i + 1} of {InputsFile})");
-                rows.AddRange(list);
-                if (list[0][^1].Length > 0) failed++;
-            }
-        }
-        CsvFiles.Write(s.Out, header!, rows);
-        log($"predict: {s.Files} files from {s.Shards} shards merged into {s.Out}, {failed} failed{(failed > 0 ? " (see the error column)" : "")}");
-        return failed;
-    }
-
-    /// <summary>Blocks until the merge job has ended, with files done / total, rate and ETA; the exit status of <c>predict --out</c>.</summary>
-    public static int Wait(string workDir, string mergeJob, DateTime submittedAt, TimeSpan? poll, SlurmCommands slurm, Action<string> log)
-    {
-        var s = ReadSettings(workDir);
-        var watch = Stopwatch.StartNew();
-        int? firstDone = null;
-        bool first = true;
-        SlurmJobs.WaitForEnd(slurm, mergeJob, "merge job", poll, log, () =>
-        {
-            int done = Enumerable.Range(0, s.Shards).Sum(k => ReadProgress(workDir, k)?.Done ?? 0);
-            firstDone ??= done;
-            double rate = (done - firstDone.Value) / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
-            var line = FormattableString.Invariant($"predict {done}/{s.Files} files, {rate:0.0} files/s") +
-                       (rate > 0 && done < s.Files ? $", ETA {TimeSpan.FromSeconds(Math.Ceiling((s.Files - done) / rate)):c}" : "");
-            // The first line, then only lines with files done.
-            bool show = done != 0 || first;
-            first = false;
-            return show ? line : null;
-        });
-        var status = PredictionStatus.Read(workDir, slurm);
-        var bad = status.Shards.Where(x => x.State != TaskState.Done).ToList();
-        if (bad.Count > 0)
-            throw new EmolinguaException(workDir, $"{bad.Count} of {status.Total} shards did not finish: " +
-                string.Join("; ", bad.Select(x => $"shard {x.Shard} {x.State}{(x.Log != null ? $", log {x.Log}" : "")}")) +
-                $" (resubmit with --slurm --resume; details: ./emolingua predict status {workDir})");
-        if (!SlurmJobs.WrittenSince(s.Out, submittedAt))
-            throw new EmolinguaException(s.Out, $"the merge job {mergeJob} did not write it (see {Path.Combine(workDir, MergeLog)})");
-        int failed = status.FailedFiles;
-        log($"predict: {s.Files} files in {s.Out}, {failed} failed{(failed > 0 ? " (see the error column)" : "")}");
-        return failed > 0 ? SomeFilesFailed : 0;
     }
 }

@@ -128,14 +128,11 @@ public class FewShotGridTests : IClassFixture<TrainingRunTests.Data>
         using var recipes = new TempDir();
         using var output = new TempDir();
         string[] labels = ["angry", "happy", "neutral", "sad"];
-        var rotated = File.ReadAllLines(Path.Combine(_data.Root, "english.csv")).Select((line, i) =>
-        {
-            if (i == 0) return line;
-            var fields = line.Split(',');
-            fields[1] = labels[(Array.IndexOf(labels, fields[1]) + 1) % labels.Length];
-            return string.Join(',', fields);
-        });
-        File.WriteAllLines(Path.Combine(_data.Root, "rotated.csv"), rotated);
+        var rows = TestCsv.Rows(Path.Combine(_data.Root, "english.csv"));
+        int labelColumn = Array.IndexOf(rows[0], "label");
+        foreach (var row in rows.Skip(1))
+            row[labelColumn] = labels[(Array.IndexOf(labels, row[labelColumn]) + 1) % labels.Length];
+        Emolingua.Util.CsvFiles.Write(Path.Combine(_data.Root, "rotated.csv"), rows[0], rows.Skip(1).ToList());
 
         // The recipe's frozen front end keeps the convolutions at their random N(0, 0.02) weights: their output is a few
         // per cent of the sinusoidal positional embedding, so every clip's time-mean embedding is nearly the same (its

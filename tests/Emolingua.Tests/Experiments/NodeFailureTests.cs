@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Emolingua.Tests.Cli;
-using static Emolingua.Tests.Experiments.SlurmGridTests;
+using static Emolingua.Tests.Experiments.SlurmGridFixture;
 
 namespace Emolingua.Tests.Experiments;
 
@@ -76,7 +76,7 @@ public class NodeFailureTests(SlurmCluster cluster)
         Assert.Equal(2, CountOf(log, "baseline: resuming at step "));
         Assert.Contains("restart 2", log);
         // Each step once, with the uninterrupted run's numbers.
-        SlurmGridTests.AssertSameMetrics(Path.Combine(work.File("local"), "runs", "baseline", "fold1-seed0", "metrics.jsonl"), metrics, 60);
+        AssertSameMetrics(Path.Combine(work.File("local"), "runs", "baseline", "fold1-seed0", "metrics.jsonl"), metrics, 60);
 
         var cell = Status(outDir)["cells"]![0]!;
         Assert.Equal("done", cell["state"]!.GetValue<string>());

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Emolingua.Experiments;
-using static Emolingua.Tests.Experiments.SlurmGridTests;
+using static Emolingua.Tests.Experiments.SlurmGridFixture;
 
 namespace Emolingua.Tests.Experiments;
 
