@@ -15,17 +15,23 @@ public class PatchGlibcxxRequirement : Task
     const uint ShtGnuVerneed = 0x6ffffffe;
     const ushort VerFlagWeak = 0x2;
 
-    [Required] public string SearchDirectory { get; set; } = "";
+    [Required]
+    public string SearchDirectory { get; set; } = "";
 
     public override bool Execute()
     {
-        if (!Directory.Exists(SearchDirectory)) return true;
+        if (!Directory.Exists(SearchDirectory))
+            return true;
         var libs = Directory.GetFiles(SearchDirectory, "libLibTorchSharp.so", SearchOption.AllDirectories);
-        if (libs.Length == 0) return true;
+        if (libs.Length == 0)
+            return true;
         string libstdcxx = FindLibStdCxx();
         if (libstdcxx == null)
         {
-            Log.LogMessage(MessageImportance.High, "Emolingua: no libstdc++.so.6 found in the usual places; libLibTorchSharp.so left as shipped.");
+            Log.LogMessage(
+                MessageImportance.High,
+                "Emolingua: no libstdc++.so.6 found in the usual places; libLibTorchSharp.so left as shipped."
+            );
             return true;
         }
         if (Contains(File.ReadAllBytes(libstdcxx), Encoding.ASCII.GetBytes(Needed + "\0")))
@@ -35,7 +41,10 @@ public class PatchGlibcxxRequirement : Task
             try
             {
                 if (PatchFile(lib))
-                    Log.LogMessage(MessageImportance.High, $"Emolingua: {libstdcxx} lacks {Needed}; marked that requirement weak in {lib}");
+                    Log.LogMessage(
+                        MessageImportance.High,
+                        $"Emolingua: {libstdcxx} lacks {Needed}; marked that requirement weak in {lib}"
+                    );
             }
             catch (Exception e)
             {
@@ -48,11 +57,22 @@ public class PatchGlibcxxRequirement : Task
 
     static string FindLibStdCxx()
     {
-        foreach (var dir in new[] { "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-                                    "/lib/aarch64-linux-gnu", "/usr/lib64", "/lib64", "/usr/lib" })
+        foreach (
+            var dir in new[]
+            {
+                "/usr/lib/x86_64-linux-gnu",
+                "/lib/x86_64-linux-gnu",
+                "/usr/lib/aarch64-linux-gnu",
+                "/lib/aarch64-linux-gnu",
+                "/usr/lib64",
+                "/lib64",
+                "/usr/lib",
+            }
+        )
         {
             var p = Path.Combine(dir, "libstdc++.so.6");
-            if (File.Exists(p)) return p;
+            if (File.Exists(p))
+                return p;
         }
         return null;
     }
@@ -62,8 +82,10 @@ public class PatchGlibcxxRequirement : Task
         for (int i = 0; i + needle.Length <= haystack.Length; i++)
         {
             int j = 0;
-            while (j < needle.Length && haystack[i + j] == needle[j]) j++;
-            if (j == needle.Length) return true;
+            while (j < needle.Length && haystack[i + j] == needle[j])
+                j++;
+            if (j == needle.Length)
+                return true;
         }
         return false;
     }
@@ -72,7 +94,15 @@ public class PatchGlibcxxRequirement : Task
     static bool PatchFile(string path)
     {
         byte[] elf = File.ReadAllBytes(path);
-        if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != 'E' || elf[2] != 'L' || elf[3] != 'F' || elf[4] != 2 || elf[5] != 1)
+        if (
+            elf.Length < 64
+            || elf[0] != 0x7f
+            || elf[1] != 'E'
+            || elf[2] != 'L'
+            || elf[3] != 'F'
+            || elf[4] != 2
+            || elf[5] != 1
+        )
             throw new InvalidDataException("not a little-endian ELF64 file");
         ulong shoff = BitConverter.ToUInt64(elf, 0x28);
         int shentsize = BitConverter.ToUInt16(elf, 0x3A);
@@ -81,7 +111,8 @@ public class PatchGlibcxxRequirement : Task
         for (int s = 0; s < shnum; s++)
         {
             int sh = checked((int)shoff + s * shentsize);
-            if (BitConverter.ToUInt32(elf, sh + 4) != ShtGnuVerneed) continue;
+            if (BitConverter.ToUInt32(elf, sh + 4) != ShtGnuVerneed)
+                continue;
             int offset = checked((int)BitConverter.ToUInt64(elf, sh + 0x18));
             int link = (int)BitConverter.ToUInt32(elf, sh + 0x28);
             int count = (int)BitConverter.ToUInt32(elf, sh + 0x2C);
@@ -109,7 +140,8 @@ public class PatchGlibcxxRequirement : Task
                 vn += (int)BitConverter.ToUInt32(elf, vn + 12);
             }
         }
-        if (!changed) return false;
+        if (!changed)
+            return false;
         string tmp = path + ".patching";
         DateTime stamp = File.GetLastWriteTimeUtc(path);
         File.WriteAllBytes(tmp, elf);

@@ -10,7 +10,8 @@ namespace Emolingua.Cli;
 /// </summary>
 public abstract class CliCommand : Command
 {
-    protected CliCommand(string name, string description) : base(name, description) => SetAction(Run);
+    protected CliCommand(string name, string description)
+        : base(name, description) => SetAction(Run);
 
     /// <summary>Runs the command with the values parsed (and validated) from <paramref name="parsed"/>.</summary>
     /// <returns>The process exit code.</returns>
@@ -20,7 +21,12 @@ public abstract class CliCommand : Command
     /// A <c>status FOLDER [--json]</c> subcommand (<c>experiment status</c>, <c>predict status</c>): prints what
     /// <paramref name="read"/> reads from the folder, as text or JSON.
     /// </summary>
-    protected static Command StatusCommand(string folder, string folderDescription, string description, Func<string, IStatusReport> read)
+    protected static Command StatusCommand(
+        string folder,
+        string folderDescription,
+        string description,
+        Func<string, IStatusReport> read
+    )
     {
         var dir = new Argument<string>(folder) { Description = folderDescription };
         var json = CliOptions.Flag("--json", "print JSON");

@@ -9,14 +9,28 @@ internal static class ApiResponses
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static PredictResponse Prediction(EmotionPrediction p, IReadOnlyList<string> labels) => new(
-        p.Label, Ordered(p.Probabilities, labels), p.DurationSeconds,
-        p.Segments.Select(s => new SegmentResponse(s.StartSeconds, s.EndSeconds, s.Label, Ordered(s.Probabilities, labels))).ToList());
+    public static PredictResponse Prediction(EmotionPrediction p, IReadOnlyList<string> labels) =>
+        new(
+            p.Label,
+            Ordered(p.Probabilities, labels),
+            p.DurationSeconds,
+            p.Segments.Select(s => new SegmentResponse(
+                    s.StartSeconds,
+                    s.EndSeconds,
+                    s.Label,
+                    Ordered(s.Probabilities, labels)
+                ))
+                .ToList()
+        );
 
-    private static OrderedDictionary<string, float> Ordered(IReadOnlyDictionary<string, float> probabilities, IReadOnlyList<string> labels)
+    private static OrderedDictionary<string, float> Ordered(
+        IReadOnlyDictionary<string, float> probabilities,
+        IReadOnlyList<string> labels
+    )
     {
         var ordered = new OrderedDictionary<string, float>(labels.Count);
-        foreach (var l in labels) ordered.Add(l, probabilities[l]);
+        foreach (var l in labels)
+            ordered.Add(l, probabilities[l]);
         return ordered;
     }
 }
@@ -25,13 +39,15 @@ internal sealed record PredictResponse(
     [property: JsonPropertyName("label")] string Label,
     [property: JsonPropertyName("probabilities")] OrderedDictionary<string, float> Probabilities,
     [property: JsonPropertyName("duration_s")] double DurationSeconds,
-    [property: JsonPropertyName("segments")] IReadOnlyList<SegmentResponse> Segments);
+    [property: JsonPropertyName("segments")] IReadOnlyList<SegmentResponse> Segments
+);
 
 internal sealed record SegmentResponse(
     [property: JsonPropertyName("start_s")] double StartSeconds,
     [property: JsonPropertyName("end_s")] double EndSeconds,
     [property: JsonPropertyName("label")] string Label,
-    [property: JsonPropertyName("probabilities")] OrderedDictionary<string, float> Probabilities);
+    [property: JsonPropertyName("probabilities")] OrderedDictionary<string, float> Probabilities
+);
 
 internal sealed record ModelResponse(
     [property: JsonPropertyName("labels")] IReadOnlyList<string> Labels,
@@ -40,17 +56,20 @@ internal sealed record ModelResponse(
     [property: JsonPropertyName("engine")] string Engine,
     [property: JsonPropertyName("sample_rate")] int SampleRate,
     [property: JsonPropertyName("version")] string Version,
-    [property: JsonPropertyName("limits")] LimitsResponse Limits);
+    [property: JsonPropertyName("limits")] LimitsResponse Limits
+);
 
 internal sealed record LimitsResponse(
     [property: JsonPropertyName("max_upload_mb")] double MaxUploadMegabytes,
     [property: JsonPropertyName("max_seconds")] double MaxSeconds,
     [property: JsonPropertyName("max_concurrent")] int MaxConcurrent,
-    [property: JsonPropertyName("queue")] int Queue);
+    [property: JsonPropertyName("queue")] int Queue
+);
 
 internal sealed record HealthResponse(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("running")] int Running,
-    [property: JsonPropertyName("waiting")] int Waiting);
+    [property: JsonPropertyName("waiting")] int Waiting
+);
 
 internal sealed record ErrorResponse([property: JsonPropertyName("error")] string Error);

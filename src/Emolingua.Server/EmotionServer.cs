@@ -25,7 +25,8 @@ namespace Emolingua.Server;
 public static class EmotionServer
 {
     /// <summary>Loads the model, serves until the process is asked to stop, drains, and returns.</summary>
-    /// <param name="open">Opens the model's engine (default <see cref="EmotionEngines.Open"/>); the CLI passes one that runs folders on TorchSharp on its --device.</param>
+    /// <param name="open">Opens the model's engine (default <see cref="EmotionEngines.Open"/>); the CLI passes one that
+    /// runs folders on TorchSharp on its --device.</param>
     public static void Run(ServeOptions options, Func<string, IEmotionEngine>? open = null)
     {
         options.Validated();
@@ -34,19 +35,31 @@ public static class EmotionServer
         app.Run();
     }
 
-    /// <summary>The configured application (not started); the caller keeps <paramref name="recognizer"/> alive until it stops.</summary>
+    /// <summary>The configured application (not started); the caller keeps <paramref name="recognizer"/> alive until it
+    /// stops.</summary>
     public static WebApplication Build(ServeOptions options, EmotionRecognizer recognizer)
     {
         options.Validated();
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateSlimBuilder(
+            new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory }
+        );
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; });
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
         SecretRedaction.WrapLoggerProviders(builder.Services); // no ?access_token= value in any line, at any level
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.HttpLogging", LogLevel.Information);
         builder.Services.AddHttpLogging(o =>
         {
-            o.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath | HttpLoggingFields.ResponseStatusCode | HttpLoggingFields.Duration;
+            o.LoggingFields =
+                HttpLoggingFields.RequestMethod
+                | HttpLoggingFields.RequestPath
+                | HttpLoggingFields.ResponseStatusCode
+                | HttpLoggingFields.Duration;
             o.CombineLogs = true;
         });
         var listener = NetworkEdge.Listener(options);
@@ -54,31 +67,51 @@ public static class EmotionServer
         {
             NetworkEdge.ConfigureKestrel(k);
             k.Limits.MaxRequestBodySize = options.MaxUploadBytes;
-            if (options.Host == "localhost") k.ListenLocalhost(options.Port, listener);
-            else k.Listen(IPAddress.Parse(options.Host), options.Port, listener);
+            if (options.Host == "localhost")
+                k.ListenLocalhost(options.Port, listener);
+            else
+                k.Listen(IPAddress.Parse(options.Host), options.Port, listener);
         });
         NetworkEdge.AddServices(builder.Services, options);
 
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Emolingua.Server");
-        app.Lifetime.ApplicationStarted.Register(() => log.LogInformation(
-            "Serving {Model}: {Engine} engine, method {Method}, {Window} s windows, labels {Labels}; limits: {MaxUploadMb} MB upload, {MaxSeconds} s audio, {MaxConcurrent} at once, queue {Queue}",
-            options.Model, recognizer.Engine, recognizer.Method, recognizer.Seconds, string.Join(",", recognizer.Labels),
-            options.MaxUploadMegabytes, options.MaxSeconds, options.MaxConcurrent, options.Queue));
+        app.Lifetime.ApplicationStarted.Register(() =>
+            log.LogInformation(
+                "Serving {Model}: {Engine} engine, method {Method}, {Window} s windows, labels {Labels}; limits: {MaxUploadMb} MB upload, {MaxSeconds} s audio, {MaxConcurrent} at once, queue {Queue}",
+                options.Model,
+                recognizer.Engine,
+                recognizer.Method,
+                recognizer.Seconds,
+                string.Join(",", recognizer.Labels),
+                options.MaxUploadMegabytes,
+                options.MaxSeconds,
+                options.MaxConcurrent,
+                options.Queue
+            )
+        );
 
         app.UseHttpLogging();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteInternalError });
-        app.UseStatusCodePages(context => WriteError(context.HttpContext, context.HttpContext.Response.StatusCode,
-            ReasonPhrases.GetReasonPhrase(context.HttpContext.Response.StatusCode).ToLowerInvariant()));
-        app.Use((context, next) =>
-        {
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "no-referrer";
-            // Everything the page needs comes from this server: a CDN or font from elsewhere would be refused.
-            headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
-            return next(context);
-        });
+        app.UseStatusCodePages(context =>
+            WriteError(
+                context.HttpContext,
+                context.HttpContext.Response.StatusCode,
+                ReasonPhrases.GetReasonPhrase(context.HttpContext.Response.StatusCode).ToLowerInvariant()
+            )
+        );
+        app.Use(
+            (context, next) =>
+            {
+                var headers = context.Response.Headers;
+                headers.XContentTypeOptions = "nosniff";
+                headers["Referrer-Policy"] = "no-referrer";
+                // Everything the page needs comes from this server: a CDN or font from elsewhere would be refused.
+                headers.ContentSecurityPolicy =
+                    "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+                return next(context);
+            }
+        );
         NetworkEdge.Use(app, options); // API keys, rate limit, Cache-Control: every /api/* path registered below
         var page = new EmbeddedFileProvider(typeof(EmotionServer).Assembly, "Emolingua.Server.wwwroot");
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = page });
@@ -88,8 +121,15 @@ public static class EmotionServer
         var inference = new InferenceThreads(options.MaxConcurrent); // background threads: they end with the process
         app.Lifetime.ApplicationStopped.Register(inference.Dispose);
         var predictor = new UploadPredictor(recognizer, options.MaxSeconds);
-        var model = new ModelResponse(recognizer.Labels, recognizer.Method, recognizer.Seconds, recognizer.Engine, WhisperAudio.SampleRate, VersionInfo.Version,
-            new LimitsResponse(options.MaxUploadMegabytes, options.MaxSeconds, options.MaxConcurrent, options.Queue));
+        var model = new ModelResponse(
+            recognizer.Labels,
+            recognizer.Method,
+            recognizer.Seconds,
+            recognizer.Engine,
+            WhisperAudio.SampleRate,
+            VersionInfo.Version,
+            new LimitsResponse(options.MaxUploadMegabytes, options.MaxSeconds, options.MaxConcurrent, options.Queue)
+        );
 
         var batcher = new WindowBatcher(recognizer.ClassifyWindows, options.StreamBatch);
         app.Lifetime.ApplicationStopped.Register(batcher.Dispose);
@@ -97,7 +137,9 @@ public static class EmotionServer
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
         app.Map("/api/stream", streams.HandleAsync);
 
-        app.MapGet("/api/health", () => Results.Json(new HealthResponse("ok", queue.Running, queue.Waiting), ApiResponses.Json));
+        app.MapGet("/api/health", () =>
+            Results.Json(new HealthResponse("ok", queue.Running, queue.Waiting), ApiResponses.Json)
+        );
         app.MapGet("/api/model", () => Results.Json(model, ApiResponses.Json));
         app.MapPost("/api/predict", async (HttpContext context) =>
         {
@@ -105,14 +147,21 @@ public static class EmotionServer
             if (ticket == null)
             {
                 context.Response.Headers.RetryAfter = queue.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                return Error(StatusCodes.Status503ServiceUnavailable, $"busy: {options.MaxConcurrent} requests running and {options.Queue} waiting; retry later");
+                return Error(
+                    StatusCodes.Status503ServiceUnavailable,
+                    $"busy: {options.MaxConcurrent} requests running and {options.Queue} waiting; retry later"
+                );
             }
             try
             {
-                using var upload = await SpooledUpload.ReadAsync(context.Request, options.MaxUploadBytes, context.RequestAborted);
+                using var upload = await SpooledUpload.ReadAsync(
+                    context.Request,
+                    options.MaxUploadBytes,
+                    context.RequestAborted
+                );
                 await ticket.WaitTurnAsync(context.RequestAborted);
-                // Decoding and the model are seconds of CPU work: on the inference threads, so that the pool's few threads
-                // (one per core) stay free to answer health checks, uploads and 503s meanwhile.
+                // Decoding and the model are seconds of CPU work: on the inference threads, so that the pool's few
+                // threads (one per core) stay free to answer health checks, uploads and 503s meanwhile.
                 var prediction = await inference.RunAsync(() => predictor.Predict(upload.Path), context.RequestAborted);
                 return Results.Json(ApiResponses.Prediction(prediction, recognizer.Labels), ApiResponses.Json);
             }
@@ -124,7 +173,8 @@ public static class EmotionServer
         return app;
     }
 
-    private static IResult Error(int status, string message) => Results.Json(new ErrorResponse(message), ApiResponses.Json, statusCode: status);
+    private static IResult Error(int status, string message) =>
+        Results.Json(new ErrorResponse(message), ApiResponses.Json, statusCode: status);
 
     private static Task WriteError(HttpContext context, int status, string message)
     {
@@ -132,7 +182,8 @@ public static class EmotionServer
         return context.Response.WriteAsJsonAsync(new ErrorResponse(message), ApiResponses.Json);
     }
 
-    /// <summary>A bug, not a bad request: the exception is logged by the middleware; the client learns nothing of it.</summary>
+    /// <summary>A bug, not a bad request: the exception is logged by the middleware; the client learns nothing of
+    /// it.</summary>
     private static Task WriteInternalError(HttpContext context) =>
         WriteError(context, StatusCodes.Status500InternalServerError, "internal error (see the server log)");
 }

@@ -33,21 +33,33 @@ public sealed class InferenceQueue
     /// <summary>A place in the queue, or null when it is full.</summary>
     public Ticket? TryAdmit()
     {
-        if (Interlocked.Increment(ref _admitted) <= _capacity) return new Ticket(this);
+        if (Interlocked.Increment(ref _admitted) <= _capacity)
+            return new Ticket(this);
         Interlocked.Decrement(ref _admitted);
         return null;
     }
 
-    /// <summary>When a turn is likely to be free: the admitted requests times the mean turn, over the turns run at once.</summary>
+    /// <summary>When a turn is likely to be free: the admitted requests times the mean turn, over the turns run at
+    /// once.</summary>
     public int RetryAfterSeconds =>
-        (int)Math.Clamp(Math.Ceiling(Volatile.Read(ref _admitted) * Volatile.Read(ref _meanTurnMilliseconds) / MaxConcurrent / 1000), 1, 3600);
+        (int)
+            Math.Clamp(
+                Math.Ceiling(
+                    Volatile.Read(ref _admitted) * Volatile.Read(ref _meanTurnMilliseconds) / MaxConcurrent / 1000
+                ),
+                1,
+                3600
+            );
 
     private void Finish(bool hadTurn, long turnMilliseconds)
     {
         if (hadTurn)
         {
             // Exponential moving average; a lost update under a race only blurs an estimate.
-            Volatile.Write(ref _meanTurnMilliseconds, 0.8 * Volatile.Read(ref _meanTurnMilliseconds) + 0.2 * turnMilliseconds);
+            Volatile.Write(
+                ref _meanTurnMilliseconds,
+                0.8 * Volatile.Read(ref _meanTurnMilliseconds) + 0.2 * turnMilliseconds
+            );
             _turns.Release();
         }
         Interlocked.Decrement(ref _admitted);
@@ -64,14 +76,16 @@ public sealed class InferenceQueue
 
         public async Task WaitTurnAsync(CancellationToken cancel)
         {
-            if (_turnStarted >= 0) throw new InvalidOperationException("the ticket already has its turn");
+            if (_turnStarted >= 0)
+                throw new InvalidOperationException("the ticket already has its turn");
             await _queue._turns.WaitAsync(cancel);
             _turnStarted = Environment.TickCount64;
         }
 
         public void Dispose()
         {
-            if (_disposed) return;
+            if (_disposed)
+                return;
             _disposed = true;
             _queue.Finish(_turnStarted >= 0, _turnStarted >= 0 ? Environment.TickCount64 - _turnStarted : 0);
         }

@@ -17,25 +17,44 @@ internal sealed class InferenceThreads : IDisposable
     public InferenceThreads(int count)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        _threads = Enumerable.Range(0, count).Select(i => new Thread(Work) { IsBackground = true, Name = $"emolingua-inference-{i}" }).ToArray();
-        foreach (var t in _threads) t.Start();
+        _threads = Enumerable
+            .Range(0, count)
+            .Select(i => new Thread(Work) { IsBackground = true, Name = $"emolingua-inference-{i}" })
+            .ToArray();
+        foreach (var t in _threads)
+            t.Start();
     }
 
     private void Work()
     {
-        foreach (var item in _work.GetConsumingEnumerable()) item();
+        foreach (var item in _work.GetConsumingEnumerable())
+            item();
     }
 
-    /// <summary>Runs <paramref name="work"/> on a pool thread; its exception, if any, comes back through the task.</summary>
+    /// <summary>Runs <paramref name="work"/> on a pool thread; its exception, if any, comes back through the
+    /// task.</summary>
     public Task<T> RunAsync<T>(Func<T> work, CancellationToken cancel)
     {
         var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _work.Add(() =>
-        {
-            if (cancel.IsCancellationRequested) { result.TrySetCanceled(cancel); return; }
-            try { result.TrySetResult(work()); }
-            catch (Exception e) { result.TrySetException(e); }
-        }, cancel);
+        _work.Add(
+            () =>
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    result.TrySetCanceled(cancel);
+                    return;
+                }
+                try
+                {
+                    result.TrySetResult(work());
+                }
+                catch (Exception e)
+                {
+                    result.TrySetException(e);
+                }
+            },
+            cancel
+        );
         return result.Task;
     }
 

@@ -21,11 +21,16 @@ namespace Emolingua.Server;
 /// </summary>
 internal static class NetworkEdge
 {
-    /// <summary>A client has this long to send its request line and headers (Kestrel's default is 30 s): a slowloris connection is dropped then.</summary>
+    /// <summary>A client has this long to send its request line and headers (Kestrel's default is 30 s): a slowloris
+    /// connection is dropped then.</summary>
     public static readonly TimeSpan RequestHeadersTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>An upload slower than 4 KB/s (after a 5 s grace) is dropped: it would hold a queue place for minutes.</summary>
-    public static readonly MinDataRate MinRequestBodyDataRate = new(bytesPerSecond: 4096, gracePeriod: TimeSpan.FromSeconds(5));
+    /// <summary>An upload slower than 4 KB/s (after a 5 s grace) is dropped: it would hold a queue place for
+    /// minutes.</summary>
+    public static readonly MinDataRate MinRequestBodyDataRate = new(
+        bytesPerSecond: 4096,
+        gracePeriod: TimeSpan.FromSeconds(5)
+    );
 
     private const string KeyItem = "emolingua.api-key";
 
@@ -40,7 +45,8 @@ internal static class NetworkEdge
     /// <summary>HTTPS on a listener when the options give a certificate; plain HTTP otherwise.</summary>
     public static Action<ListenOptions> Listener(ServeOptions options)
     {
-        if (options.TlsCertificate == null) return _ => { };
+        if (options.TlsCertificate == null)
+            return _ => { };
         X509Certificate2 certificate;
         try
         {
@@ -50,14 +56,18 @@ internal static class NetworkEdge
         }
         catch (CryptographicException e)
         {
-            throw new EmolinguaException(options.TlsCertificate, $"not a PEM certificate with the private key in {options.TlsKey} ({e.Message.ReplaceLineEndings(" ").Trim()})");
+            throw new EmolinguaException(
+                options.TlsCertificate,
+                $"not a PEM certificate with the private key in {options.TlsKey} ({e.Message.ReplaceLineEndings(" ").Trim()})"
+            );
         }
         return listen => listen.UseHttps(certificate);
     }
 
     public static void AddServices(IServiceCollection services, ServeOptions options)
     {
-        if (options.RateLimit <= 0) return;
+        if (options.RateLimit <= 0)
+            return;
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -66,52 +76,87 @@ internal static class NetworkEdge
                     ? RateLimitPartition.GetNoLimiter("open")
                     : RateLimitPartition.GetFixedWindowLimiter(ClientOf(context), _ => new FixedWindowRateLimiterOptions
                     {
-                        PermitLimit = options.RateLimit, Window = TimeSpan.FromMinutes(1), QueueLimit = 0, AutoReplenishment = true,
-                    }));
+                        PermitLimit = options.RateLimit,
+                        Window = TimeSpan.FromMinutes(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    })
+            );
             limiter.OnRejected = async (rejected, cancel) =>
             {
-                int seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? (int)Math.Ceiling(after.TotalSeconds) : 60;
-                rejected.HttpContext.Response.Headers.RetryAfter = Math.Max(1, seconds).ToString(CultureInfo.InvariantCulture);
+                var seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after)
+                    ? (int)Math.Ceiling(after.TotalSeconds)
+                    : 60;
+                rejected.HttpContext.Response.Headers.RetryAfter = Math.Max(1, seconds)
+                    .ToString(CultureInfo.InvariantCulture);
                 await rejected.HttpContext.Response.WriteAsJsonAsync(
-                    new ErrorResponse($"rate limit: {options.RateLimit} requests per minute per client (--rate-limit); retry in {Math.Max(1, seconds)} s"), ApiResponses.Json, cancel);
+                    new ErrorResponse(
+                        $"rate limit: {options.RateLimit} requests per minute per client (--rate-limit); retry in {Math.Max(1, seconds)} s"
+                    ),
+                    ApiResponses.Json,
+                    cancel
+                );
             };
         });
     }
 
     /// <summary>The API key's number when the request carried a valid one, else the client's address.</summary>
     private static string ClientOf(HttpContext context) =>
-        context.Items.TryGetValue(KeyItem, out var key) && key is int k ? $"key:{k}" : $"ip:{context.Connection.RemoteIpAddress}";
+        context.Items.TryGetValue(KeyItem, out var key) && key is int k
+            ? $"key:{k}"
+            : $"ip:{context.Connection.RemoteIpAddress}";
 
     /// <summary>/api/* except /api/health.</summary>
     public static bool IsGuarded(PathString path) =>
-        path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) && !path.StartsWithSegments("/api/health", StringComparison.OrdinalIgnoreCase);
+        path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
+        && !path.StartsWithSegments("/api/health", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Key check, rate limit and API headers, in that order (a wrong key counts against the address's limit).</summary>
+    /// <summary>Key check, rate limit and API headers, in that order (a wrong key counts against the address's
+    /// limit).</summary>
     public static void Use(WebApplication app, ServeOptions options)
     {
         var keys = options.ApiKeyFile == null ? null : ApiKeys.Load(options.ApiKeyFile);
-        app.Use((context, next) =>
-        {
-            if (context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
-                context.Response.Headers.CacheControl = "no-store"; // answers describe one request; never cached, never shown from history
-            if (options.TlsCertificate != null) context.Response.Headers.StrictTransportSecurity = "max-age=31536000";
-            if (keys != null && IsGuarded(context.Request.Path) && keys.Find(PresentedKey(context.Request)) is { } index) context.Items[KeyItem] = index;
-            return next(context);
-        });
-        if (options.RateLimit > 0) app.UseRateLimiter();
-        if (keys == null) return;
-        app.Use(async (context, next) =>
-        {
-            if (IsGuarded(context.Request.Path) && !context.Items.ContainsKey(KeyItem))
+        app.Use(
+            (context, next) =>
             {
-                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-                await context.Response.WriteAsJsonAsync(new ErrorResponse(
-                    PresentedKey(context.Request) == null ? "this server needs an API key: send Authorization: Bearer KEY" : "API key not accepted"), ApiResponses.Json);
-                return;
+                if (context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+                    // answers describe one request; never cached, never shown from history
+                    context.Response.Headers.CacheControl = "no-store";
+                if (options.TlsCertificate != null)
+                    context.Response.Headers.StrictTransportSecurity = "max-age=31536000";
+                if (
+                    keys != null
+                    && IsGuarded(context.Request.Path)
+                    && keys.Find(PresentedKey(context.Request)) is { } index
+                )
+                    context.Items[KeyItem] = index;
+                return next(context);
             }
-            await next(context);
-        });
+        );
+        if (options.RateLimit > 0)
+            app.UseRateLimiter();
+        if (keys == null)
+            return;
+        app.Use(
+            async (context, next) =>
+            {
+                if (IsGuarded(context.Request.Path) && !context.Items.ContainsKey(KeyItem))
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                    await context.Response.WriteAsJsonAsync(
+                        new ErrorResponse(
+                            PresentedKey(context.Request) == null
+                                ? "this server needs an API key: send Authorization: Bearer KEY"
+                                : "API key not accepted"
+                        ),
+                        ApiResponses.Json
+                    );
+                    return;
+                }
+                await next(context);
+            }
+        );
     }
 
     /// <summary>
@@ -121,8 +166,10 @@ internal static class NetworkEdge
     private static string? PresentedKey(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return header[7..].Trim();
-        if (IsWebSocketUpgrade(request) && request.Query.TryGetValue("access_token", out var token)) return token.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return header[7..].Trim();
+        if (IsWebSocketUpgrade(request) && request.Query.TryGetValue("access_token", out var token))
+            return token.ToString();
         return null;
     }
 
@@ -131,8 +178,10 @@ internal static class NetworkEdge
     /// runs after this door (it made every ?access_token= upgrade a 401).
     /// </summary>
     private static bool IsWebSocketUpgrade(HttpRequest request) =>
-        HttpMethods.IsGet(request.Method) && request.Headers.Upgrade.ToString().Equals("websocket", StringComparison.OrdinalIgnoreCase)
-        || request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpExtendedConnectFeature>() is { IsExtendedConnect: true, Protocol: "websocket" };
+        HttpMethods.IsGet(request.Method)
+            && request.Headers.Upgrade.ToString().Equals("websocket", StringComparison.OrdinalIgnoreCase)
+        || request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpExtendedConnectFeature>()
+            is { IsExtendedConnect: true, Protocol: "websocket" };
 }
 
 /// <summary>
@@ -150,21 +199,33 @@ internal sealed class ApiKeys
 
     public static ApiKeys Load(string path)
     {
-        var keys = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
-        if (keys.Count == 0) throw new EmolinguaException(path, "holds no API key (one key a line; blank lines and # comments are skipped)");
+        var keys = File.ReadAllLines(path)
+            .Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .ToList();
+        if (keys.Count == 0)
+            throw new EmolinguaException(
+                path,
+                "holds no API key (one key a line; blank lines and # comments are skipped)"
+            );
         if (keys.FirstOrDefault(k => k.Length < 16) is { } shortKey)
-            throw new EmolinguaException(path, $"a key of {shortKey.Length} characters is too easy to guess (at least 16; e.g. openssl rand -hex 32)");
+            throw new EmolinguaException(
+                path,
+                $"a key of {shortKey.Length} characters is too easy to guess (at least 16; e.g. openssl rand -hex 32)"
+            );
         return new ApiKeys(keys.Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k))).ToArray());
     }
 
     /// <summary>The number of the matching key, or null.</summary>
     public int? Find(string? presented)
     {
-        if (presented == null) return null;
+        if (presented == null)
+            return null;
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
-        int found = -1;
-        for (int i = 0; i < _digests.Length; i++)
-            if (CryptographicOperations.FixedTimeEquals(digest, _digests[i])) found = i;
+        var found = -1;
+        for (var i = 0; i < _digests.Length; i++)
+            if (CryptographicOperations.FixedTimeEquals(digest, _digests[i]))
+                found = i;
         return found >= 0 ? found : null;
     }
 }

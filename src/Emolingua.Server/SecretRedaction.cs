@@ -17,7 +17,9 @@ internal static partial class SecretRedaction
     private static partial Regex AccessToken();
 
     public static string Redact(string message) =>
-        message.Contains("access_token", StringComparison.OrdinalIgnoreCase) ? AccessToken().Replace(message, "[redacted]") : message;
+        message.Contains("access_token", StringComparison.OrdinalIgnoreCase)
+            ? AccessToken().Replace(message, "[redacted]")
+            : message;
 
     /// <summary>Wraps every logger provider registered so far (call after the providers are added).</summary>
     public static void WrapLoggerProviders(IServiceCollection services)
@@ -39,27 +41,48 @@ internal static partial class SecretRedaction
     {
         public ILogger CreateLogger(string categoryName) => new Logger(inner.CreateLogger(categoryName));
 
-        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => (inner as ISupportExternalScope)?.SetScopeProvider(scopeProvider);
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) =>
+            (inner as ISupportExternalScope)?.SetScopeProvider(scopeProvider);
 
         public void Dispose() => inner.Dispose();
     }
 
     private sealed class Logger(ILogger inner) : ILogger
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => inner.BeginScope(state);
 
         public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter
+        )
         {
-            if (!inner.IsEnabled(logLevel)) return;
-            string message = formatter(state, exception);
-            string redacted = Redact(message);
+            if (!inner.IsEnabled(logLevel))
+                return;
+            var message = formatter(state, exception);
+            var redacted = Redact(message);
             // The exception's message may quote the request line too: it is printed as text, so it is redacted as text.
-            if (ReferenceEquals(redacted, message) && (exception == null || !exception.ToString().Contains("access_token", StringComparison.OrdinalIgnoreCase)))
+            if (
+                ReferenceEquals(redacted, message)
+                && (
+                    exception == null
+                    || !exception.ToString().Contains("access_token", StringComparison.OrdinalIgnoreCase)
+                )
+            )
                 inner.Log(logLevel, eventId, state, exception, formatter);
             else
-                inner.Log(logLevel, eventId, exception == null ? redacted : redacted + Environment.NewLine + Redact(exception.ToString()), null, (s, _) => s);
+                inner.Log(
+                    logLevel,
+                    eventId,
+                    exception == null ? redacted : redacted + Environment.NewLine + Redact(exception.ToString()),
+                    null,
+                    (s, _) => s
+                );
         }
     }
 }

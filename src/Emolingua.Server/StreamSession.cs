@@ -15,19 +15,22 @@ namespace Emolingua.Server;
 // The per-connection half of StreamEndpoint: one Session per WebSocket.
 internal sealed partial class StreamEndpoint
 {
-    /// <summary>One connection: a receiving loop (start, audio, stop; limits) and a sending loop (events in window order).</summary>
+    /// <summary>One connection: a receiving loop (start, audio, stop; limits) and a sending loop (events in window
+    /// order).</summary>
     private sealed class Session(StreamEndpoint endpoint, WebSocket socket)
     {
-        private readonly Channel<Outgoing> _outgoing = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        private readonly Channel<Outgoing> _outgoing = Channel.CreateUnbounded<Outgoing>(
+            new UnboundedChannelOptions { SingleReader = true, SingleWriter = false }
+        );
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private StreamWindower? _windower;
         private StreamScorer? _scorer;
         private bool _float;
         private int _sampleRate;
-        private long _samples;            // at the stream's rate
-        private long _lastFrameTicks;     // _clock ticks when a message last arrived (or reading resumed after pacing)
-        private volatile bool _reading;   // waiting for the client (idle time counts only then)
-        private volatile bool _finished;  // stop, an error or a limit: nothing more is read as audio
+        private long _samples; // at the stream's rate
+        private long _lastFrameTicks; // _clock ticks when a message last arrived (or reading resumed after pacing)
+        private volatile bool _reading; // waiting for the client (idle time counts only then)
+        private volatile bool _finished; // stop, an error or a limit: nothing more is read as audio
 
         private ServeOptions Options => endpoint.Options;
 
@@ -36,11 +39,14 @@ internal sealed partial class StreamEndpoint
             var sending = Task.Run(SendAsync);
             using var watchdog = new CancellationTokenSource();
             var idle = WatchIdleAsync(watchdog.Token);
-            using var stopping = endpoint.Stopping.Register(() => Finish(new CloseItem(WebSocketCloseStatus.EndpointUnavailable, "the server is shutting down")));
+            using var stopping = endpoint.Stopping.Register(() =>
+                Finish(new CloseItem(WebSocketCloseStatus.EndpointUnavailable, "the server is shutting down"))
+            );
             var receiving = ReceiveUntilClosedAsync();
             await sending;
             // Our close is sent: the client answers with its own; one that does not is cut off.
-            if (await Task.WhenAny(receiving, Task.Delay(TimeSpan.FromSeconds(5))) != receiving) socket.Abort();
+            if (await Task.WhenAny(receiving, Task.Delay(TimeSpan.FromSeconds(5))) != receiving)
+                socket.Abort();
             await receiving;
             watchdog.Cancel();
             await idle;
@@ -63,7 +69,8 @@ internal sealed partial class StreamEndpoint
         {
             lock (_outgoing)
             {
-                if (_finished) return;
+                if (_finished)
+                    return;
                 _finished = true;
                 _outgoing.Writer.TryWrite(last);
                 _outgoing.Writer.TryComplete();
@@ -85,17 +92,26 @@ internal sealed partial class StreamEndpoint
                     _lastFrameTicks = _clock.ElapsedTicks;
                     if (type == WebSocketMessageType.Close)
                     {
-                        if (!_finished) Finish(new CloseItem(WebSocketCloseStatus.NormalClosure, "")); // answer the client's close
+                        if (!_finished)
+                            Finish(new CloseItem(WebSocketCloseStatus.NormalClosure, "")); // answer the client's close
                         return;
                     }
-                    if (_finished) continue; // after stop or an error: drain until the client closes
-                    if (type == WebSocketMessageType.Binary && !tooLarge) await PaceAsync(length);
+                    if (_finished)
+                        continue; // after stop or an error: drain until the client closes
+                    if (type == WebSocketMessageType.Binary && !tooLarge)
+                        await PaceAsync(length);
                     try
                     {
-                        if (tooLarge) throw new Refusal(WebSocketCloseStatus.MessageTooBig, $"message larger than {MaxMessageBytes} bytes; send audio in smaller frames");
+                        if (tooLarge)
+                            throw new Refusal(
+                                WebSocketCloseStatus.MessageTooBig,
+                                $"message larger than {MaxMessageBytes} bytes; send audio in smaller frames"
+                            );
                         var data = buffer.AsSpan(0, length);
-                        if (type == WebSocketMessageType.Text) OnText(data);
-                        else OnAudio(data);
+                        if (type == WebSocketMessageType.Text)
+                            OnText(data);
+                        else
+                            OnAudio(data);
                     }
                     catch (Refusal r)
                     {
@@ -114,16 +130,24 @@ internal sealed partial class StreamEndpoint
             }
         }
 
-        /// <summary>One whole message into <paramref name="buffer"/> (grown as needed up to the limit; beyond it the rest is read and dropped).</summary>
-        private async Task<(WebSocketMessageType Type, int Length, bool TooLarge)> ReadMessageAsync(byte[] buffer, Action<byte[]> grown)
+        /// <summary>One whole message into <paramref name="buffer"/> (grown as needed up to the limit; beyond it the
+        /// rest is read and dropped).</summary>
+        private async Task<(WebSocketMessageType Type, int Length, bool TooLarge)> ReadMessageAsync(
+            byte[] buffer,
+            Action<byte[]> grown
+        )
         {
-            int length = 0;
-            bool tooLarge = false;
+            var length = 0;
+            var tooLarge = false;
             while (true)
             {
                 if (length == buffer.Length && !tooLarge)
                 {
-                    if (buffer.Length >= MaxMessageBytes) { tooLarge = true; length = 0; }
+                    if (buffer.Length >= MaxMessageBytes)
+                    {
+                        tooLarge = true;
+                        length = 0;
+                    }
                     else
                     {
                         var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(MaxMessageBytes, 2 * buffer.Length));
@@ -133,10 +157,16 @@ internal sealed partial class StreamEndpoint
                         grown(buffer);
                     }
                 }
-                var result = await socket.ReceiveAsync(buffer.AsMemory(tooLarge ? 0 : length, tooLarge ? buffer.Length : buffer.Length - length), CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close) return (result.MessageType, 0, false);
-                if (!tooLarge) length += result.Count;
-                if (result.EndOfMessage) return (result.MessageType, length, tooLarge);
+                var result = await socket.ReceiveAsync(
+                    buffer.AsMemory(tooLarge ? 0 : length, tooLarge ? buffer.Length : buffer.Length - length),
+                    CancellationToken.None
+                );
+                if (result.MessageType == WebSocketMessageType.Close)
+                    return (result.MessageType, 0, false);
+                if (!tooLarge)
+                    length += result.Count;
+                if (result.EndOfMessage)
+                    return (result.MessageType, length, tooLarge);
             }
         }
 
@@ -145,13 +175,18 @@ internal sealed partial class StreamEndpoint
             JsonObject message;
             try
             {
-                message = JsonNode.Parse(data) as JsonObject ?? throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, "a text message must be a JSON object with a \"type\"");
+                message =
+                    JsonNode.Parse(data) as JsonObject
+                    ?? throw new Refusal(
+                        WebSocketCloseStatus.InvalidPayloadData,
+                        "a text message must be a JSON object with a \"type\""
+                    );
             }
             catch (JsonException)
             {
                 throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, "a text message is not valid JSON");
             }
-            string? type = message["type"] is JsonValue v && v.TryGetValue<string>(out var t) ? t : null;
+            var type = message["type"] is JsonValue v && v.TryGetValue<string>(out var t) ? t : null;
             switch (type)
             {
                 case "start" when _windower == null:
@@ -162,33 +197,56 @@ internal sealed partial class StreamEndpoint
                 case "stop" when _windower == null:
                     throw new Refusal(WebSocketCloseStatus.InvalidMessageType, "stop before start");
                 case "stop":
-                    foreach (var w in _windower.Complete()) Enqueue(w);
-                    if (_windower.Length == 0) throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, "no audio before stop");
+                    foreach (var w in _windower.Complete())
+                        Enqueue(w);
+                    if (_windower.Length == 0)
+                        throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, "no audio before stop");
                     Finish(new EndItem(_windower.Length));
                     break;
                 default:
-                    throw new Refusal(WebSocketCloseStatus.InvalidMessageType, type == null ? "a text message needs a \"type\"" : $"unknown message type '{type}' (expected start or stop)");
+                    throw new Refusal(
+                        WebSocketCloseStatus.InvalidMessageType,
+                        type == null
+                            ? "a text message needs a \"type\""
+                            : $"unknown message type '{type}' (expected start or stop)"
+                    );
             }
         }
 
         private void Start(JsonObject message)
         {
             foreach (var key in message.Select(p => p.Key))
-                if (!StartKeys.Contains(key)) throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, $"start: unknown field '{key}' (known: {string.Join(", ", StartKeys)})");
-            _sampleRate = Integer(message, "sample_rate") ?? throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, "start: sample_rate is required");
-            _float = (message["encoding"] is JsonValue e && e.TryGetValue<string>(out var encoding) ? encoding : null) switch
+                if (!StartKeys.Contains(key))
+                    throw new Refusal(
+                        WebSocketCloseStatus.InvalidPayloadData,
+                        $"start: unknown field '{key}' (known: {string.Join(", ", StartKeys)})"
+                    );
+            _sampleRate = Integer(message, "sample_rate")
+                ?? throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, "start: sample_rate is required");
+            _float = (
+                message["encoding"] is JsonValue e && e.TryGetValue<string>(out var encoding) ? encoding : null
+            ) switch
             {
                 "pcm_s16le" => false,
                 "f32le" => true,
-                null => throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, "start: encoding is required (pcm_s16le or f32le)"),
-                var other => throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, $"start: unknown encoding '{other}' (pcm_s16le or f32le)"),
+                null => throw new Refusal(
+                    WebSocketCloseStatus.InvalidPayloadData,
+                    "start: encoding is required (pcm_s16le or f32le)"
+                ),
+                var other => throw new Refusal(
+                    WebSocketCloseStatus.InvalidPayloadData,
+                    $"start: unknown encoding '{other}' (pcm_s16le or f32le)"
+                ),
             };
             double? vad = message["vad"] switch
             {
                 null => null,
                 JsonValue b when b.TryGetValue<bool>(out var on) => on ? StreamOptions.DefaultVadDecibels : null,
                 JsonValue n when n.TryGetValue<double>(out var db) => db,
-                _ => throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, "start: vad must be true, false or a number of dB"),
+                _ => throw new Refusal(
+                    WebSocketCloseStatus.InvalidPayloadData,
+                    "start: vad must be true, false or a number of dB"
+                ),
             };
             var streamOptions = new StreamOptions
             {
@@ -197,40 +255,57 @@ internal sealed partial class StreamEndpoint
                 Smooth = Integer(message, "smooth") ?? new StreamOptions().Smooth,
                 VadDecibels = vad,
             };
-            _windower = new StreamWindower(endpoint.Recognizer.Seconds, streamOptions); // validates: an EmolinguaException becomes 1007
+            // validates: an EmolinguaException becomes 1007
+            _windower = new StreamWindower(endpoint.Recognizer.Seconds, streamOptions);
             _scorer = new StreamScorer(endpoint.Recognizer.Labels, streamOptions.Smooth);
         }
 
-        private static double? Number(JsonObject message, string key) => message[key] switch
-        {
-            null => null,
-            JsonValue v when v.TryGetValue<double>(out var d) => d,
-            _ => throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, $"start: {key} must be a number"),
-        };
+        private static double? Number(JsonObject message, string key) =>
+            message[key] switch
+            {
+                null => null,
+                JsonValue v when v.TryGetValue<double>(out var d) => d,
+                _ => throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, $"start: {key} must be a number"),
+            };
 
-        private static int? Integer(JsonObject message, string key) => Number(message, key) switch
-        {
-            null => null,
-            double d when d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue => (int)d,
-            _ => throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, $"start: {key} must be an integer"),
-        };
+        private static int? Integer(JsonObject message, string key) =>
+            Number(message, key) switch
+            {
+                null => null,
+                double d when d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue => (int)d,
+                _ => throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, $"start: {key} must be an integer"),
+            };
 
         private void OnAudio(ReadOnlySpan<byte> data)
         {
-            if (_windower == null) throw new Refusal(WebSocketCloseStatus.InvalidMessageType, "audio before start: send {\"type\": \"start\", ...} first");
-            int width = _float ? 4 : 2;
+            if (_windower == null)
+                throw new Refusal(
+                    WebSocketCloseStatus.InvalidMessageType,
+                    "audio before start: send {\"type\": \"start\", ...} first"
+                );
+            var width = _float ? 4 : 2;
             if (data.Length % width != 0)
-                throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, $"a binary frame of {data.Length} bytes is not whole {(_float ? "f32le" : "pcm_s16le")} samples ({width} bytes each)");
-            long total = _samples + data.Length / width;
+                throw new Refusal(
+                    WebSocketCloseStatus.InvalidPayloadData,
+                    $"a binary frame of {data.Length} bytes is not whole {(_float ? "f32le" : "pcm_s16le")} samples ({width} bytes each)"
+                );
+            var total = _samples + data.Length / width;
             if (total > (long)(Options.MaxStreamSeconds * _sampleRate))
-                throw new Refusal(WebSocketCloseStatus.PolicyViolation, $"stream longer than --max-stream-seconds ({Options.MaxStreamSeconds} s)");
+                throw new Refusal(
+                    WebSocketCloseStatus.PolicyViolation,
+                    $"stream longer than --max-stream-seconds ({Options.MaxStreamSeconds} s)"
+                );
             _samples = total;
             IReadOnlyList<StreamWindow> windows;
             if (_float)
             {
                 var samples = MemoryMarshal.Cast<byte, float>(data);
-                long bad = Finite.FirstNonFinite(samples);
-                if (bad >= 0) throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, $"sample {_samples - samples.Length + bad} is {Finite.Name(samples[(int)bad])}");
+                var bad = Finite.FirstNonFinite(samples);
+                if (bad >= 0)
+                    throw new Refusal(
+                        WebSocketCloseStatus.InvalidPayloadData,
+                        $"sample {_samples - samples.Length + bad} is {Finite.Name(samples[(int)bad])}"
+                    );
                 windows = _windower.Push(samples);
             }
             else
@@ -242,9 +317,13 @@ internal sealed partial class StreamEndpoint
                     Pcm.ToFloat(pcm, samples);
                     windows = _windower.Push(samples.AsSpan(0, pcm.Length));
                 }
-                finally { ArrayPool<float>.Shared.Return(samples); }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(samples);
+                }
             }
-            foreach (var w in windows) Enqueue(w);
+            foreach (var w in windows)
+                Enqueue(w);
         }
 
         private void Enqueue(StreamWindow w) =>
@@ -256,17 +335,22 @@ internal sealed partial class StreamEndpoint
         /// </summary>
         private async Task PaceAsync(int bytes)
         {
-            int width = _float ? 4 : 2;
-            if (_windower == null || _finished || bytes % width != 0) return; // refused at once, not paced
-            double seconds = (_samples + bytes / width) / (double)_sampleRate;
-            if (seconds > Options.MaxStreamSeconds) return;
-            double wait = (seconds - endpoint.Recognizer.Seconds) / Options.MaxRealtimeFactor - _clock.Elapsed.TotalSeconds;
-            if (wait <= 0) return;
+            var width = _float ? 4 : 2;
+            if (_windower == null || _finished || bytes % width != 0)
+                return; // refused at once, not paced
+            var seconds = (_samples + bytes / width) / (double)_sampleRate;
+            if (seconds > Options.MaxStreamSeconds)
+                return;
+            var wait =
+                (seconds - endpoint.Recognizer.Seconds) / Options.MaxRealtimeFactor - _clock.Elapsed.TotalSeconds;
+            if (wait <= 0)
+                return;
             await Task.Delay(TimeSpan.FromSeconds(wait));
             _lastFrameTicks = _clock.ElapsedTicks;
         }
 
-        /// <summary>Closes a stream that sends nothing for --stream-idle-seconds while the server waits for it.</summary>
+        /// <summary>Closes a stream that sends nothing for --stream-idle-seconds while the server waits for
+        /// it.</summary>
         private async Task WatchIdleAsync(CancellationToken cancel)
         {
             try
@@ -274,15 +358,21 @@ internal sealed partial class StreamEndpoint
                 while (!cancel.IsCancellationRequested && !_finished)
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(250, Options.StreamIdleSeconds * 250)), cancel);
-                    double idle = (_clock.ElapsedTicks - Volatile.Read(ref _lastFrameTicks)) / (double)Stopwatch.Frequency;
+                    var idle = (_clock.ElapsedTicks - Volatile.Read(ref _lastFrameTicks)) / (double)Stopwatch.Frequency;
                     if (_reading && idle > Options.StreamIdleSeconds)
-                        Finish(new CloseItem(WebSocketCloseStatus.PolicyViolation, $"idle: nothing received for {Options.StreamIdleSeconds} s"));
+                        Finish(
+                            new CloseItem(
+                                WebSocketCloseStatus.PolicyViolation,
+                                $"idle: nothing received for {Options.StreamIdleSeconds} s"
+                            )
+                        );
                 }
             }
             catch (OperationCanceledException) { }
         }
 
-        /// <summary>Sends the events in window order as their probabilities arrive, then the end or the close.</summary>
+        /// <summary>Sends the events in window order as their probabilities arrive, then the end or the
+        /// close.</summary>
         private async Task SendAsync()
         {
             var labels = endpoint.Recognizer.Labels;
@@ -298,12 +388,24 @@ internal sealed partial class StreamEndpoint
                             break;
                         case EndItem end:
                             await SendJsonAsync(StreamJson.End(_scorer!.Result(end.Samples16k), labels));
-                            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+                            await socket.CloseOutputAsync(
+                                WebSocketCloseStatus.NormalClosure,
+                                "",
+                                CancellationToken.None
+                            );
                             return;
                         case CloseItem close:
                             if (close.Status != WebSocketCloseStatus.NormalClosure)
-                                endpoint.Log.LogInformation("stream closed with {Code}: {Reason}", (int)close.Status, close.Error);
-                            await socket.CloseOutputAsync(close.Status, close.Error.Length == 0 ? "" : Reason(close.Error), CancellationToken.None);
+                                endpoint.Log.LogInformation(
+                                    "stream closed with {Code}: {Reason}",
+                                    (int)close.Status,
+                                    close.Error
+                                );
+                            await socket.CloseOutputAsync(
+                                close.Status,
+                                close.Error.Length == 0 ? "" : Reason(close.Error),
+                                CancellationToken.None
+                            );
                             return;
                     }
                 }
@@ -315,12 +417,24 @@ internal sealed partial class StreamEndpoint
             catch (Exception e)
             {
                 endpoint.Log.LogError(e, "stream failed");
-                try { await socket.CloseOutputAsync(WebSocketCloseStatus.InternalServerError, Reason("internal error (see the server log)"), CancellationToken.None); }
+                try
+                {
+                    await socket.CloseOutputAsync(
+                        WebSocketCloseStatus.InternalServerError,
+                        Reason("internal error (see the server log)"),
+                        CancellationToken.None
+                    );
+                }
                 catch (Exception inner) when (inner is WebSocketException or ObjectDisposedException) { }
             }
         }
 
         private Task SendJsonAsync(JsonObject message) =>
-            socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, CancellationToken.None);
+            socket.SendAsync(
+                Encoding.UTF8.GetBytes(message.ToJsonString()),
+                WebSocketMessageType.Text,
+                true,
+                CancellationToken.None
+            );
     }
 }

@@ -20,26 +20,48 @@ internal sealed class UploadPredictor(EmotionRecognizer recognizer, double maxSe
         CheckDuration(info.DurationSeconds);
         var samples = Decode(path, p => AudioFile.Read(p, WhisperAudio.SampleRate).Samples);
         CheckDuration(samples.Length / (double)WhisperAudio.SampleRate);
-        try { return recognizer.PredictClips([samples])[0]; }
-        catch (NonFiniteOutputException e) { throw new ApiError(StatusCodes.Status422UnprocessableEntity, e.Problem); }
+        try
+        {
+            return recognizer.PredictClips([samples])[0];
+        }
+        catch (NonFiniteOutputException e)
+        {
+            throw new ApiError(StatusCodes.Status422UnprocessableEntity, e.Problem);
+        }
     }
 
     private void CheckDuration(double seconds)
     {
         if (seconds > maxSeconds)
-            throw new ApiError(StatusCodes.Status413PayloadTooLarge, $"audio is {seconds:0.0} s long; this server takes at most {maxSeconds:0.###} s (--max-seconds)");
+            throw new ApiError(
+                StatusCodes.Status413PayloadTooLarge,
+                $"audio is {seconds:0.0} s long; this server takes at most {maxSeconds:0.###} s (--max-seconds)"
+            );
     }
 
     /// <summary>Any failure to read the bytes as audio is the client's (a 415), whatever the decoder threw.</summary>
     private static T Decode<T>(string path, Func<string, T> decode)
     {
-        try { return decode(path); }
-        catch (EmptyAudioException) { throw new ApiError(StatusCodes.Status400BadRequest, "the audio holds no samples"); }
+        try
+        {
+            return decode(path);
+        }
+        catch (EmptyAudioException)
+        {
+            throw new ApiError(StatusCodes.Status400BadRequest, "the audio holds no samples");
+        }
         catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
             // Messages name the temporary file; the client knows it as its upload.
-            var problem = e is EmolinguaException { File: { } file } && e.Message.StartsWith(file + ": ", StringComparison.Ordinal) ? e.Message[(file.Length + 2)..] : e.Message;
-            throw new ApiError(StatusCodes.Status415UnsupportedMediaType, "cannot decode the upload as audio: " + problem.Replace(path, "upload").ReplaceLineEndings(" "));
+            var problem =
+                e is EmolinguaException { File: { } file }
+                && e.Message.StartsWith(file + ": ", StringComparison.Ordinal)
+                    ? e.Message[(file.Length + 2)..]
+                    : e.Message;
+            throw new ApiError(
+                StatusCodes.Status415UnsupportedMediaType,
+                "cannot decode the upload as audio: " + problem.Replace(path, "upload").ReplaceLineEndings(" ")
+            );
         }
     }
 }

@@ -5,7 +5,8 @@ using Emolingua.Util;
 
 namespace Emolingua.Synth;
 
-/// <summary>Result of <see cref="SynthCorpora.Generate"/>: clips written per corpus folder, and the time it took.</summary>
+/// <summary>Result of <see cref="SynthCorpora.Generate"/>: clips written per corpus folder, and the time it
+/// took.</summary>
 public sealed record SynthSummary(string OutDir, IReadOnlyDictionary<string, int> Clips, TimeSpan Elapsed);
 
 /// <summary>
@@ -19,7 +20,16 @@ public static partial class SynthCorpora
     public const string ReadmeMarker = "Emolingua synthetic stand-in corpora";
     private static readonly string[] OwnFolders = ["emodb", "urdu", "subesco", "ravdess", "iemocap", "commonvoice"];
 
-    private sealed record Speaker(string Id, Gender Gender, string Variant, int Pitch, int Rate, int Amp, double GainDb, double SnrDb);
+    private sealed record Speaker(
+        string Id,
+        Gender Gender,
+        string Variant,
+        int Pitch,
+        int Rate,
+        int Amp,
+        double GainDb,
+        double SnrDb
+    );
 
     private sealed class Plan(string outDir, double scale)
     {
@@ -43,18 +53,25 @@ public static partial class SynthCorpora
         }
     }
 
-    public static SynthSummary Generate(string outDir, double scale = 1, int seed = 0, Action<int, int>? progress = null, int parallelism = 2)
+    public static SynthSummary Generate(
+        string outDir,
+        double scale = 1,
+        int seed = 0,
+        Action<int, int>? progress = null,
+        int parallelism = 2
+    )
     {
-        if (!(scale > 0) || scale > 100) throw new EmolinguaException(outDir, $"--scale must be in (0, 100], got {scale}");
+        if (!(scale > 0) || scale > 100)
+            throw new EmolinguaException(outDir, $"--scale must be in (0, 100], got {scale}");
         SynthRenderer.CheckTools();
         outDir = Path.GetFullPath(outDir);
         PrepareOutDir(outDir);
         var started = DateTime.UtcNow;
         var plan = BuildPlan(outDir, scale, seed);
 
-        int done = 0;
+        var done = 0;
         progress?.Invoke(0, plan.Jobs.Count);
-        string tmp = Path.Combine(outDir, ".synth-tmp");
+        var tmp = Path.Combine(outDir, ".synth-tmp");
         Directory.CreateDirectory(tmp);
         var raws = plan.Jobs.Select((j, i) => j.Mp3 ? Path.Combine(tmp, i + ".f32") : null).ToArray();
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) };
@@ -64,16 +81,24 @@ public static partial class SynthCorpora
             progress?.Invoke(Interlocked.Increment(ref done), plan.Jobs.Count);
         });
         // MP3: one ffmpeg per 50 clips (its start-up cost dominates single small files).
-        var mp3 = plan.Jobs.Select((j, i) => (j, i)).Where(t => t.j.Mp3).Select(t => (raws[t.i]!, t.j.OutPath, t.j.SampleRate)).Chunk(50).ToList();
+        var mp3 = plan
+            .Jobs.Select((j, i) => (j, i))
+            .Where(t => t.j.Mp3)
+            .Select(t => (raws[t.i]!, t.j.OutPath, t.j.SampleRate))
+            .Chunk(50)
+            .ToList();
         Parallel.ForEach(mp3, options, batch => SynthRenderer.EncodeMp3(batch));
         Directory.Delete(tmp, recursive: true);
-        foreach (var after in plan.After) after();
+        foreach (var after in plan.After)
+            after();
         AtomicFile.WriteAllText(Path.Combine(outDir, "README.txt"), Readme(scale, seed, plan.Clips));
         return new SynthSummary(outDir, plan.Clips, DateTime.UtcNow - started);
     }
 
-    /// <summary>The clips a run would write (paths, voices, prosody), without rendering: for determinism checks.</summary>
-    internal static IReadOnlyList<SynthJob> PlanJobs(string outDir, double scale, int seed) => BuildPlan(Path.GetFullPath(outDir), scale, seed).Jobs;
+    /// <summary>The clips a run would write (paths, voices, prosody), without rendering: for determinism
+    /// checks.</summary>
+    internal static IReadOnlyList<SynthJob> PlanJobs(string outDir, double scale, int seed) =>
+        BuildPlan(Path.GetFullPath(outDir), scale, seed).Jobs;
 
     private static Plan BuildPlan(string outDir, double scale, int seed)
     {
@@ -84,47 +109,74 @@ public static partial class SynthCorpora
         PlanSubesco(plan, Rng(seed, 4));
         PlanIemocap(plan, Rng(seed, 5));
         string[] locales = ["de", "ur", "bn"];
-        for (int i = 0; i < locales.Length; i++) PlanCommonVoice(plan, Rng(seed, 6 + i), locales[i]);
+        for (var i = 0; i < locales.Length; i++)
+            PlanCommonVoice(plan, Rng(seed, 6 + i), locales[i]);
         return plan;
     }
 
-    private static Folds.SplitMix64 Rng(int seed, int stream) => new((ulong)(uint)seed * 0x100000001B3UL + (ulong)stream * 0x9E3779B97F4A7C15UL);
+    private static Folds.SplitMix64 Rng(int seed, int stream) =>
+        new((ulong)(uint)seed * 0x100000001B3UL + (ulong)stream * 0x9E3779B97F4A7C15UL);
 
-    // Regenerating into an earlier synth output replaces it (so the file list matches the seed); anything else must be empty.
+    // Regenerating into an earlier synth output replaces it (so the file list matches the seed); anything else must be
+    // empty.
     private static void PrepareOutDir(string outDir)
     {
-        string readme = Path.Combine(outDir, "README.txt");
+        var readme = Path.Combine(outDir, "README.txt");
         if (Directory.Exists(outDir))
         {
-            bool ours = File.Exists(readme) && File.ReadAllText(readme).StartsWith(ReadmeMarker, StringComparison.Ordinal);
+            var ours =
+                File.Exists(readme) && File.ReadAllText(readme).StartsWith(ReadmeMarker, StringComparison.Ordinal);
             if (!ours && Directory.EnumerateFileSystemEntries(outDir).Any())
-                throw new EmolinguaException(outDir, "exists and is not empty (and not an earlier synth output); choose a new folder");
+                throw new EmolinguaException(
+                    outDir,
+                    "exists and is not empty (and not an earlier synth output); choose a new folder"
+                );
             foreach (var f in OwnFolders.Append(".synth-tmp"))
-                if (Directory.Exists(Path.Combine(outDir, f))) Directory.Delete(Path.Combine(outDir, f), recursive: true);
+                if (Directory.Exists(Path.Combine(outDir, f)))
+                    Directory.Delete(Path.Combine(outDir, f), recursive: true);
         }
         // Marker first, so that a run that fails half-way can simply be repeated into the same folder.
         AtomicFile.WriteAllText(readme, ReadmeMarker + " (incomplete: generation did not finish)\n");
     }
 
     private static int Pick(Folds.SplitMix64 rng, int n) => (int)(rng.Next() % (ulong)n);
+
     private static double Uniform(Folds.SplitMix64 rng, double lo, double hi) => lo + (hi - lo) * rng.NextDouble();
 
     private static Speaker MakeSpeaker(Folds.SplitMix64 rng, string id, Gender gender)
     {
         var voiceGender = gender == Gender.Unknown ? (Pick(rng, 2) == 0 ? Gender.Female : Gender.Male) : gender;
-        string variant = voiceGender == Gender.Female ? "f" + (1 + Pick(rng, 5)) : "m" + (1 + Pick(rng, 7));
-        int pitch = voiceGender == Gender.Female ? 54 + Pick(rng, 18) : 28 + Pick(rng, 18);
-        return new Speaker(id, gender, variant, pitch, 150 + Pick(rng, 36), 78 + Pick(rng, 16),
-            -Uniform(rng, 0, 5), Uniform(rng, 16, 32));
+        var variant = voiceGender == Gender.Female ? "f" + (1 + Pick(rng, 5)) : "m" + (1 + Pick(rng, 7));
+        var pitch = voiceGender == Gender.Female ? 54 + Pick(rng, 18) : 28 + Pick(rng, 18);
+        return new Speaker(
+            id,
+            gender,
+            variant,
+            pitch,
+            150 + Pick(rng, 36),
+            78 + Pick(rng, 16),
+            -Uniform(rng, 0, 5),
+            Uniform(rng, 16, 32)
+        );
     }
 
     /// <summary>One clip: speaker voice + emotion prosody + random jitter (so classes overlap a little).</summary>
-    private static SynthJob Job(Folds.SplitMix64 rng, Speaker s, string language, string emotion, string text, string path,
-                                int sampleRate, bool mp3 = false, double intensity = 1.0)
+    private static SynthJob Job(
+        Folds.SplitMix64 rng,
+        Speaker s,
+        string language,
+        string emotion,
+        string text,
+        string path,
+        int sampleRate,
+        bool mp3 = false,
+        double intensity = 1.0
+    )
     {
         var (dp, fr, da, range) = SynthTexts.Prosody(emotion);
-        int rangeIndex = Array.IndexOf(SynthTexts.Ranges, range);
-        if (rng.NextDouble() < 0.25) rangeIndex = Math.Clamp(rangeIndex + (Pick(rng, 2) == 0 ? -1 : 1), 0, 4);
+        var rangeIndex = Array.IndexOf(SynthTexts.Ranges, range);
+        if (rng.NextDouble() < 0.25)
+            rangeIndex = Math.Clamp(rangeIndex + (Pick(rng, 2) == 0 ? -1 : 1), 0, 4);
         return new SynthJob
         {
             OutPath = path,
@@ -146,21 +198,34 @@ public static partial class SynthCorpora
 
     private static string Readme(double scale, int seed, IReadOnlyDictionary<string, int> clips) =>
         $"""
-        {ReadmeMarker} (emolingua synth --scale {scale.ToString(CultureInfo.InvariantCulture)} --seed {seed}).
+            {ReadmeMarker} (emolingua synth --scale {scale.ToString(CultureInfo.InvariantCulture)} --seed {seed}).
 
-        NOT real data. Small corpora spoken by espeak-ng in the folder layouts and audio formats of the real
-        releases, so that every Emolingua step can run end to end without the licensed corpora:
+            NOT real data. Small corpora spoken by espeak-ng in the folder layouts and audio formats of the real
+            releases, so that every Emolingua step can run end to end without the licensed corpora:
 
-          emodb/                 EMO-DB-like, German, wav/SSTTTEV.wav, 16 kHz PCM16          ({clips.GetValueOrDefault("emodb")} clips)
-          ravdess/               RAVDESS-like, English, Actor_NN/03-01-EE-II-SS-RR-AA.wav, 48 kHz ({clips.GetValueOrDefault("ravdess")} clips)
-          urdu/                  URDU-like, Urdu, Angry|Happy|Neutral|Sad/SMn_Fk_Xidx.wav, 44.1 kHz ({clips.GetValueOrDefault("urdu")} clips)
-          subesco/               SUBESCO-like, Bangla, flat G_NN_NAME_S_n_EMOTION_t.wav, 44.1/48 kHz ({clips.GetValueOrDefault("subesco")} clips)
-          iemocap/               IEMOCAP-like, English, Session1..5 with EmoEvaluation files, 16 kHz ({clips.GetValueOrDefault("iemocap")} clips)
-          commonvoice/cv/de|ur|bn/  Common Voice-like, unlabeled, clips/*.mp3 48 kHz, v17 TSVs ({clips.GetValueOrDefault("commonvoice")} clips)
+              emodb/                 EMO-DB-like, German, wav/SSTTTEV.wav, 16 kHz PCM16          ({clips.GetValueOrDefault(
+                "emodb"
+            )} clips)
+              ravdess/               RAVDESS-like, English, Actor_NN/03-01-EE-II-SS-RR-AA.wav, 48 kHz ({clips.GetValueOrDefault(
+                "ravdess"
+            )} clips)
+              urdu/                  URDU-like, Urdu, Angry|Happy|Neutral|Sad/SMn_Fk_Xidx.wav, 44.1 kHz ({clips.GetValueOrDefault(
+                "urdu"
+            )} clips)
+              subesco/               SUBESCO-like, Bangla, flat G_NN_NAME_S_n_EMOTION_t.wav, 44.1/48 kHz ({clips.GetValueOrDefault(
+                "subesco"
+            )} clips)
+              iemocap/               IEMOCAP-like, English, Session1..5 with EmoEvaluation files, 16 kHz ({clips.GetValueOrDefault(
+                "iemocap"
+            )} clips)
+              commonvoice/cv/de|ur|bn/  Common Voice-like, unlabeled, clips/*.mp3 48 kHz, v17 TSVs ({clips.GetValueOrDefault(
+                "commonvoice"
+            )} clips)
 
-        Emotions change espeak-ng's pitch (-p), rate (-s), level (-a) and SSML pitch range; each speaker has its own
-        voice variant (+f1..+f5, +m1..+m7), pitch, rate, level and noise; every clip adds random jitter, silence
-        padding and background noise. Labels also include classes the 4-class task drops (calm, fear, boredom ...).
-        The same seed gives the same files and labels. Read them with: ./emolingua corpus KIND DIR
-        """ + "\n";
+            Emotions change espeak-ng's pitch (-p), rate (-s), level (-a) and SSML pitch range; each speaker has its own
+            voice variant (+f1..+f5, +m1..+m7), pitch, rate, level and noise; every clip adds random jitter, silence
+            padding and background noise. Labels also include classes the 4-class task drops (calm, fear, boredom ...).
+            The same seed gives the same files and labels. Read them with: ./emolingua corpus KIND DIR
+            """
+        + "\n";
 }

@@ -13,25 +13,62 @@ public static partial class SynthCorpora
         // Real speaker codes and genders, interleaved so that small scales keep both genders.
         (string Id, Gender G)[] speakers =
         [
-            ("03", Gender.Male), ("08", Gender.Female), ("10", Gender.Male), ("09", Gender.Female), ("11", Gender.Male),
-            ("13", Gender.Female), ("12", Gender.Male), ("14", Gender.Female), ("15", Gender.Male), ("16", Gender.Female),
+            ("03", Gender.Male),
+            ("08", Gender.Female),
+            ("10", Gender.Male),
+            ("09", Gender.Female),
+            ("11", Gender.Male),
+            ("13", Gender.Female),
+            ("12", Gender.Male),
+            ("14", Gender.Female),
+            ("15", Gender.Male),
+            ("16", Gender.Female),
         ];
-        string[] pattern = ["angry", "happy", "neutral", "sad", "angry", "happy", "neutral", "sad", "angry", "happy", "neutral", "sad",
-                            "boredom", "disgust", "fear", "neutral"];
-        var letters = new Dictionary<string, char> { ["angry"] = 'W', ["happy"] = 'F', ["neutral"] = 'N', ["sad"] = 'T', ["boredom"] = 'L', ["disgust"] = 'E', ["fear"] = 'A' };
-        int perSpeaker = plan.N(16, 4);
-        for (int si = 0; si < plan.N(10, 2, 10); si++)
+        string[] pattern =
+        [
+            "angry",
+            "happy",
+            "neutral",
+            "sad",
+            "angry",
+            "happy",
+            "neutral",
+            "sad",
+            "angry",
+            "happy",
+            "neutral",
+            "sad",
+            "boredom",
+            "disgust",
+            "fear",
+            "neutral",
+        ];
+        var letters = new Dictionary<string, char>
+        {
+            ["angry"] = 'W',
+            ["happy"] = 'F',
+            ["neutral"] = 'N',
+            ["sad"] = 'T',
+            ["boredom"] = 'L',
+            ["disgust"] = 'E',
+            ["fear"] = 'A',
+        };
+        var perSpeaker = plan.N(16, 4);
+        for (var si = 0; si < plan.N(10, 2, 10); si++)
         {
             var sp = MakeSpeaker(rng, speakers[si].Id, speakers[si].G);
             var versions = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (int i = 0; i < perSpeaker; i++)
+            for (var i = 0; i < perSpeaker; i++)
             {
-                string emotion = pattern[i % pattern.Length];
+                var emotion = pattern[i % pattern.Length];
                 var (code, text) = SynthTexts.EmoDb[(si * 3 + i) % SynthTexts.EmoDb.Length];
-                string stem = sp.Id + code + letters[emotion];
-                int v = versions.GetValueOrDefault(stem);
+                var stem = sp.Id + code + letters[emotion];
+                var v = versions.GetValueOrDefault(stem);
                 versions[stem] = v + 1;
-                plan.Add("emodb", Job(rng, sp, "de", emotion, text, plan.P("emodb", "wav", $"{stem}{(char)('a' + v)}.wav"), 16000));
+                plan.Add(
+                    "emodb",
+                    Job(rng, sp, "de", emotion, text, plan.P("emodb", "wav", $"{stem}{(char)('a' + v)}.wav"), 16000)
+                );
             }
         }
     }
@@ -42,23 +79,45 @@ public static partial class SynthCorpora
         // The real 60 speech files per actor, the most useful first (4 classes at both intensities, calm, fear).
         var combos = new List<(int E, int I, int S, int R)>
         {
-            (1, 1, 1, 1), (3, 1, 1, 1), (4, 1, 1, 1), (5, 1, 1, 1), (1, 1, 2, 1), (3, 2, 2, 1), (4, 2, 2, 1), (5, 2, 2, 1),
-            (2, 1, 1, 1), (6, 1, 1, 1), (3, 1, 1, 2), (5, 2, 1, 2),
+            (1, 1, 1, 1),
+            (3, 1, 1, 1),
+            (4, 1, 1, 1),
+            (5, 1, 1, 1),
+            (1, 1, 2, 1),
+            (3, 2, 2, 1),
+            (4, 2, 2, 1),
+            (5, 2, 2, 1),
+            (2, 1, 1, 1),
+            (6, 1, 1, 1),
+            (3, 1, 1, 2),
+            (5, 2, 1, 2),
         };
-        for (int e = 1; e <= 8; e++)
-            for (int inten = 1; inten <= (e == 1 ? 1 : 2); inten++)
-                for (int st = 1; st <= 2; st++)
-                    for (int r = 1; r <= 2; r++)
-                        if (!combos.Contains((e, inten, st, r))) combos.Add((e, inten, st, r));
-        int perActor = plan.N(12, 4, combos.Count);
-        for (int a = 1; a <= plan.N(10, 2, 24); a++)
+        for (var e = 1; e <= 8; e++)
+        for (var inten = 1; inten <= (e == 1 ? 1 : 2); inten++)
+        for (var st = 1; st <= 2; st++)
+        for (var r = 1; r <= 2; r++)
+            if (!combos.Contains((e, inten, st, r)))
+                combos.Add((e, inten, st, r));
+        var perActor = plan.N(12, 4, combos.Count);
+        for (var a = 1; a <= plan.N(10, 2, 24); a++)
         {
             var sp = MakeSpeaker(rng, $"Actor_{a:D2}", a % 2 == 1 ? Gender.Male : Gender.Female);
             foreach (var (e, i, s, r) in combos.Take(perActor))
             {
-                string name = $"03-01-{e:D2}-{i:D2}-{s:D2}-{r:D2}-{a:D2}.wav";
-                plan.Add("ravdess", Job(rng, sp, "en-us", names[e], SynthTexts.Ravdess[s - 1], plan.P("ravdess", sp.Id, name), 48000,
-                    intensity: i == 2 ? 1.4 : 1.0));
+                var name = $"03-01-{e:D2}-{i:D2}-{s:D2}-{r:D2}-{a:D2}.wav";
+                plan.Add(
+                    "ravdess",
+                    Job(
+                        rng,
+                        sp,
+                        "en-us",
+                        names[e],
+                        SynthTexts.Ravdess[s - 1],
+                        plan.P("ravdess", sp.Id, name),
+                        48000,
+                        intensity: i == 2 ? 1.4 : 1.0
+                    )
+                );
             }
         }
     }
@@ -66,22 +125,42 @@ public static partial class SynthCorpora
     private static void PlanUrdu(Plan plan, Folds.SplitMix64 rng)
     {
         (string Folder, string Emotion, char Letter)[] classes =
-            [("Angry", "angry", 'A'), ("Happy", "happy", 'H'), ("Neutral", "neutral", 'N'), ("Sad", "sad", 'S')];
+        [
+            ("Angry", "angry", 'A'),
+            ("Happy", "happy", 'H'),
+            ("Neutral", "neutral", 'N'),
+            ("Sad", "sad", 'S'),
+        ];
         var running = new int[4];
-        int males = 0, females = 0, baseCount = plan.N(8, 4), file = 0;
-        for (int si = 0; si < plan.N(12, 2, 29); si++)
+        int males = 0,
+            females = 0,
+            baseCount = plan.N(8, 4),
+            file = 0;
+        for (var si = 0; si < plan.N(12, 2, 29); si++)
         {
             // About two men per woman, as in the talk-show recordings; unequal file counts per speaker.
-            bool female = si % 3 == 2;
-            string id = female ? $"SF{++females}" : $"SM{++males}";
+            var female = si % 3 == 2;
+            var id = female ? $"SF{++females}" : $"SM{++males}";
             var sp = MakeSpeaker(rng, id, female ? Gender.Female : Gender.Male);
-            int count = Math.Max(2, baseCount + Pick(rng, 7) - 3), offset = Pick(rng, 4);
-            for (int i = 0; i < count; i++)
+            int count = Math.Max(2, baseCount + Pick(rng, 7) - 3),
+                offset = Pick(rng, 4);
+            for (var i = 0; i < count; i++)
             {
                 var (folder, emotion, letter) = classes[(offset + i) % 4];
-                int c = (offset + i) % 4;
-                string name = $"{id}_F{++file}_{letter}{++running[c]:D3}.wav";
-                plan.Add("urdu", Job(rng, sp, "ur", emotion, SynthTexts.Urdu[Pick(rng, SynthTexts.Urdu.Length)], plan.P("urdu", folder, name), 44100));
+                var c = (offset + i) % 4;
+                var name = $"{id}_F{++file}_{letter}{++running[c]:D3}.wav";
+                plan.Add(
+                    "urdu",
+                    Job(
+                        rng,
+                        sp,
+                        "ur",
+                        emotion,
+                        SynthTexts.Urdu[Pick(rng, SynthTexts.Urdu.Length)],
+                        plan.P("urdu", folder, name),
+                        44100
+                    )
+                );
             }
         }
     }
@@ -90,156 +169,322 @@ public static partial class SynthCorpora
     {
         string[] speakers =
         [
-            "F_01_OISHI", "M_01_BASHIR", "F_02_MONIKA", "M_02_NIPUN", "F_03_SMITA", "M_03_ILIAS", "F_04_SWARNALI", "M_04_BIBHAS",
-            "F_05_MOUNI", "M_05_DURANTO", "F_06_SIMI", "M_06_SHUKANTO", "F_07_TITHI", "M_07_SIBLY", "F_08_JOYEETA", "M_08_PRASUN",
-            "F_09_CHAITY", "M_09_SHUMANTA", "F_10_FAHMEE", "M_10_EVAN",
+            "F_01_OISHI",
+            "M_01_BASHIR",
+            "F_02_MONIKA",
+            "M_02_NIPUN",
+            "F_03_SMITA",
+            "M_03_ILIAS",
+            "F_04_SWARNALI",
+            "M_04_BIBHAS",
+            "F_05_MOUNI",
+            "M_05_DURANTO",
+            "F_06_SIMI",
+            "M_06_SHUKANTO",
+            "F_07_TITHI",
+            "M_07_SIBLY",
+            "F_08_JOYEETA",
+            "M_08_PRASUN",
+            "F_09_CHAITY",
+            "M_09_SHUMANTA",
+            "F_10_FAHMEE",
+            "M_10_EVAN",
         ];
-        string[] pattern = ["ANGRY", "HAPPY", "NEUTRAL", "SAD", "ANGRY", "HAPPY", "NEUTRAL", "SAD", "ANGRY", "HAPPY", "NEUTRAL", "SAD",
-                            "FEAR", "DISGUST", "SURPRISE"];
-        int perSpeaker = plan.N(14, 4, 350);
-        for (int si = 0; si < plan.N(10, 2, 20); si++)
+        string[] pattern =
+        [
+            "ANGRY",
+            "HAPPY",
+            "NEUTRAL",
+            "SAD",
+            "ANGRY",
+            "HAPPY",
+            "NEUTRAL",
+            "SAD",
+            "ANGRY",
+            "HAPPY",
+            "NEUTRAL",
+            "SAD",
+            "FEAR",
+            "DISGUST",
+            "SURPRISE",
+        ];
+        var perSpeaker = plan.N(14, 4, 350);
+        for (var si = 0; si < plan.N(10, 2, 20); si++)
         {
-            string id = speakers[si];
+            var id = speakers[si];
             var sp = MakeSpeaker(rng, id, id[0] == 'F' ? Gender.Female : Gender.Male);
             var takes = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (int i = 0; i < perSpeaker; i++)
+            for (var i = 0; i < perSpeaker; i++)
             {
-                string emo = pattern[i % pattern.Length];
-                int sentence = (si + i) % 10 + 1;
-                string key = $"{sentence}_{emo}";
-                int take = takes.GetValueOrDefault(key) + 1;
+                var emo = pattern[i % pattern.Length];
+                var sentence = (si + i) % 10 + 1;
+                var key = $"{sentence}_{emo}";
+                var take = takes.GetValueOrDefault(key) + 1;
                 takes[key] = take;
-                int rate = Pick(rng, 3) == 0 ? 48000 : 44100; // the release mixes 44.1 and 48 kHz
-                string emotion = emo.ToLowerInvariant();
-                plan.Add("subesco", Job(rng, sp, "bn", emotion, SynthTexts.Bangla[sentence - 1],
-                    plan.P("subesco", $"{id}_S_{sentence}_{emo}_{take}.wav"), rate));
+                var rate = Pick(rng, 3) == 0 ? 48000 : 44100; // the release mixes 44.1 and 48 kHz
+                var emotion = emo.ToLowerInvariant();
+                plan.Add(
+                    "subesco",
+                    Job(
+                        rng,
+                        sp,
+                        "bn",
+                        emotion,
+                        SynthTexts.Bangla[sentence - 1],
+                        plan.P("subesco", $"{id}_S_{sentence}_{emo}_{take}.wav"),
+                        rate
+                    )
+                );
             }
         }
     }
 
     private static void PlanIemocap(Plan plan, Folds.SplitMix64 rng)
     {
-        string[] pattern = ["neu", "hap", "ang", "sad", "exc", "neu", "fru", "sad", "ang", "hap", "xxx", "neu", "exc", "sad", "ang", "sur",
-                            "neu", "hap", "sad", "ang"];
+        string[] pattern =
+        [
+            "neu",
+            "hap",
+            "ang",
+            "sad",
+            "exc",
+            "neu",
+            "fru",
+            "sad",
+            "ang",
+            "hap",
+            "xxx",
+            "neu",
+            "exc",
+            "sad",
+            "ang",
+            "sur",
+            "neu",
+            "hap",
+            "sad",
+            "ang",
+        ];
         string[] randomEmotions = ["angry", "happy", "neutral", "sad", "frustrated"];
-        int perSpeaker = plan.N(20, 3);
-        for (int s = 1; s <= 5; s++)
+        var perSpeaker = plan.N(20, 3);
+        for (var s = 1; s <= 5; s++)
         {
             var female = MakeSpeaker(rng, $"Ses0{s}F", Gender.Female);
             var male = MakeSpeaker(rng, $"Ses0{s}M", Gender.Male);
             string[] dialogs = [$"Ses0{s}F_impro0{s}", $"Ses0{s}M_script0{s}_1"];
             var turns = new List<(string Dialog, string Id, string Code, SynthJob Job)>[2] { [], [] };
-            for (int i = 0; i < perSpeaker; i++)
+            for (var i = 0; i < perSpeaker; i++)
             {
-                int d = i < (perSpeaker + 1) / 2 ? 0 : 1, idx = d == 0 ? i : i - (perSpeaker + 1) / 2;
+                int d = i < (perSpeaker + 1) / 2 ? 0 : 1,
+                    idx = d == 0 ? i : i - (perSpeaker + 1) / 2;
                 foreach (var sp in new[] { female, male })
                 {
-                    char g = sp.Gender == Gender.Female ? 'F' : 'M';
-                    string code = pattern[(i + (g == 'M' ? 7 : 0) + s) % pattern.Length];
-                    string id = $"{dialogs[d]}_{g}{idx:D3}";
-                    string emotion = code switch
+                    var g = sp.Gender == Gender.Female ? 'F' : 'M';
+                    var code = pattern[(i + (g == 'M' ? 7 : 0) + s) % pattern.Length];
+                    var id = $"{dialogs[d]}_{g}{idx:D3}";
+                    var emotion = code switch
                     {
-                        "neu" => "neutral", "hap" or "exc" => "happy", "ang" => "angry", "sad" => "sad",
-                        "fru" => "frustrated", "sur" => "surprise", _ => randomEmotions[Pick(rng, randomEmotions.Length)],
+                        "neu" => "neutral",
+                        "hap" or "exc" => "happy",
+                        "ang" => "angry",
+                        "sad" => "sad",
+                        "fru" => "frustrated",
+                        "sur" => "surprise",
+                        _ => randomEmotions[Pick(rng, randomEmotions.Length)],
                     };
-                    string text = SynthTexts.English[Pick(rng, SynthTexts.English.Length)];
-                    var job = plan.Add("iemocap", Job(rng, sp, "en-us", emotion, text,
-                        plan.P("iemocap", $"Session{s}", "sentences", "wav", dialogs[d], id + ".wav"), 16000, intensity: code == "exc" ? 1.3 : 1.0));
+                    var text = SynthTexts.English[Pick(rng, SynthTexts.English.Length)];
+                    var job = plan.Add(
+                        "iemocap",
+                        Job(
+                            rng,
+                            sp,
+                            "en-us",
+                            emotion,
+                            text,
+                            plan.P("iemocap", $"Session{s}", "sentences", "wav", dialogs[d], id + ".wav"),
+                            16000,
+                            intensity: code == "exc" ? 1.3 : 1.0
+                        )
+                    );
                     turns[d].Add((dialogs[d], id, code, job));
                 }
             }
-            var gaps = Enumerable.Range(0, turns[0].Count + turns[1].Count + 2).Select(_ => Uniform(rng, 0.3, 1.5)).ToArray();
-            int session = s;
+            var gaps = Enumerable
+                .Range(0, turns[0].Count + turns[1].Count + 2)
+                .Select(_ => Uniform(rng, 0.3, 1.5))
+                .ToArray();
+            var session = s;
             plan.After.Add(() => WriteIemocapLabels(plan, session, turns, gaps));
         }
     }
 
-    private static void WriteIemocapLabels(Plan plan, int session, List<(string Dialog, string Id, string Code, SynthJob Job)>[] turns, double[] gaps)
+    private static void WriteIemocapLabels(
+        Plan plan,
+        int session,
+        List<(string Dialog, string Id, string Code, SynthJob Job)>[] turns,
+        double[] gaps
+    )
     {
-        string eval = plan.P("iemocap", $"Session{session}", "dialog", "EmoEvaluation");
+        var eval = plan.P("iemocap", $"Session{session}", "dialog", "EmoEvaluation");
         var inv = CultureInfo.InvariantCulture;
-        int g = 0;
+        var g = 0;
         foreach (var dialogTurns in turns)
         {
-            if (dialogTurns.Count == 0) continue;
-            string dialog = dialogTurns[0].Dialog;
+            if (dialogTurns.Count == 0)
+                continue;
+            var dialog = dialogTurns[0].Dialog;
             var summary = new StringBuilder("% [START_TIME - END_TIME] TURN_NAME EMOTION [V, A, D]\n\n");
             var cat = new StringBuilder();
             var atr = new StringBuilder();
             var self = new StringBuilder();
             var transcript = new StringBuilder();
-            double t = gaps[g++] + 1.0;
+            var t = gaps[g++] + 1.0;
             foreach (var (_, id, code, job) in dialogTurns)
             {
-                double start = Math.Round(t, 4), end = Math.Round(t + job.Duration, 4);
+                double start = Math.Round(t, 4),
+                    end = Math.Round(t + job.Duration, 4);
                 t = end + gaps[g++ % gaps.Length];
-                string word = code switch
+                var word = code switch
                 {
-                    "neu" => "Neutral", "hap" => "Happiness", "exc" => "Excited", "ang" => "Anger", "sad" => "Sadness",
-                    "fru" => "Frustration", "sur" => "Surprise", _ => "Other",
+                    "neu" => "Neutral",
+                    "hap" => "Happiness",
+                    "exc" => "Excited",
+                    "ang" => "Anger",
+                    "sad" => "Sadness",
+                    "fru" => "Frustration",
+                    "sur" => "Surprise",
+                    _ => "Other",
                 };
-                string vad = code switch { "ang" => "[2.0000, 4.0000, 4.0000]", "sad" => "[2.0000, 2.0000, 2.5000]", "hap" or "exc" => "[4.0000, 3.5000, 3.0000]", _ => "[3.0000, 2.5000, 3.0000]" };
-                string times = $"[{start.ToString("0.0000", inv)} - {end.ToString("0.0000", inv)}]";
+                var vad = code switch
+                {
+                    "ang" => "[2.0000, 4.0000, 4.0000]",
+                    "sad" => "[2.0000, 2.0000, 2.5000]",
+                    "hap" or "exc" => "[4.0000, 3.5000, 3.0000]",
+                    _ => "[3.0000, 2.5000, 3.0000]",
+                };
+                var times = $"[{start.ToString("0.0000", inv)} - {end.ToString("0.0000", inv)}]";
                 summary.Append($"{times}\t{id}\t{code}\t{vad}\n");
                 summary.Append($"C-E2:\t{word};\t()\nC-E3:\t{word};\t()\nC-F1:\t{word};\t()\n");
                 summary.Append("A-E3:\tval 3; act 2; dom  2;\t()\nA-F1:\tval 3; act 3; dom  3;\t()\n\n");
                 cat.Append($"{id} :{word}; ()\n");
                 atr.Append($"{id} :act 2; val 3; dom 2; ()\n");
-                // Self-evaluation files also start with bracketed times: an adapter reading sub-folders would double count.
+                // Self-evaluation files also start with bracketed times: an adapter reading sub-folders would double
+                // count.
                 self.Append($"{times}\t{id}\tneu\t[3.0000, 3.0000, 3.0000]\n");
-                transcript.Append($"{id} [{start.ToString("000.0000", inv)}-{end.ToString("000.0000", inv)}]: {job.Text}\n");
+                transcript.Append(
+                    $"{id} [{start.ToString("000.0000", inv)}-{end.ToString("000.0000", inv)}]: {job.Text}\n"
+                );
             }
             AtomicFile.WriteAllText(Path.Combine(eval, dialog + ".txt"), summary.ToString());
             AtomicFile.WriteAllText(Path.Combine(eval, "Categorical", dialog + "_e2_cat.txt"), cat.ToString());
             AtomicFile.WriteAllText(Path.Combine(eval, "Attribute", dialog + "_e3_atr.txt"), atr.ToString());
             AtomicFile.WriteAllText(Path.Combine(eval, "Self-evaluation", dialog + ".txt"), self.ToString());
-            AtomicFile.WriteAllText(plan.P("iemocap", $"Session{session}", "dialog", "transcriptions", dialog + ".txt"), transcript.ToString());
+            AtomicFile.WriteAllText(
+                plan.P("iemocap", $"Session{session}", "dialog", "transcriptions", dialog + ".txt"),
+                transcript.ToString()
+            );
         }
     }
 
-    public const string CommonVoiceHeader = "client_id\tpath\tsentence_id\tsentence\tsentence_domain\tup_votes\tdown_votes\tage\tgender\taccents\tvariant\tlocale\tsegment";
+    public const string CommonVoiceHeader =
+        "client_id\tpath\tsentence_id\tsentence\tsentence_domain\tup_votes\tdown_votes\tage\tgender\taccents\tvariant\tlocale\tsegment";
 
     private static void PlanCommonVoice(Plan plan, Folds.SplitMix64 rng, string locale)
     {
-        string[] texts = locale switch { "de" => SynthTexts.German, "ur" => SynthTexts.Urdu, _ => SynthTexts.Bangla };
+        var texts = locale switch
+        {
+            "de" => SynthTexts.German,
+            "ur" => SynthTexts.Urdu,
+            _ => SynthTexts.Bangla,
+        };
         string[] ages = ["", "teens", "twenties", "thirties", "fourties", "fifties", "sixties"];
         string[] emotions = ["neutral", "neutral", "neutral", "happy", "sad", "calm"];
-        int nSpeakers = plan.N(40, 5);
-        int nTest = Math.Max(1, (int)Math.Round(0.15 * nSpeakers)), nDev = Math.Max(1, (int)Math.Round(0.15 * nSpeakers));
+        var nSpeakers = plan.N(40, 5);
+        int nTest = Math.Max(1, (int)Math.Round(0.15 * nSpeakers)),
+            nDev = Math.Max(1, (int)Math.Round(0.15 * nSpeakers));
         var rows = new List<(string Split, string Row, string Clip, SynthJob Job)>();
         long clipNumber = 19000000 + 100000 * (locale[0] - 'a');
-        for (int si = 0; si < nSpeakers; si++)
+        for (var si = 0; si < nSpeakers; si++)
         {
-            string clientId = string.Concat(Enumerable.Range(0, 4).Select(_ => rng.Next().ToString("x16", CultureInfo.InvariantCulture)));
-            int gi = Pick(rng, 20);
+            var clientId = string.Concat(
+                Enumerable.Range(0, 4).Select(_ => rng.Next().ToString("x16", CultureInfo.InvariantCulture))
+            );
+            var gi = Pick(rng, 20);
             // Newer releases' spellings; some speakers leave it empty or decline.
-            string gender = gi < 9 ? "male_masculine" : gi < 16 ? "female_feminine" : gi < 19 ? "" : "do_not_wish_to_say";
+            var gender =
+                gi < 9 ? "male_masculine"
+                : gi < 16 ? "female_feminine"
+                : gi < 19 ? ""
+                : "do_not_wish_to_say";
             var sp = MakeSpeaker(rng, clientId, Genders.Parse(gender));
-            string age = ages[Pick(rng, ages.Length)];
-            string split = si < nSpeakers - nDev - nTest ? "train" : si < nSpeakers - nTest ? "dev" : "test";
-            int clips = 1 + Pick(rng, plan.N(9, 1, 9)); // 1..9 (mean 5) at scale 1; one each at tiny scales
-            for (int c = 0; c < clips; c++)
+            var age = ages[Pick(rng, ages.Length)];
+            var split =
+                si < nSpeakers - nDev - nTest ? "train"
+                : si < nSpeakers - nTest ? "dev"
+                : "test";
+            var clips = 1 + Pick(rng, plan.N(9, 1, 9)); // 1..9 (mean 5) at scale 1; one each at tiny scales
+            for (var c = 0; c < clips; c++)
             {
                 clipNumber += 1 + Pick(rng, 50);
-                string clip = $"common_voice_{locale}_{clipNumber}.mp3";
-                int ti = Pick(rng, texts.Length);
-                string sentenceId = string.Concat(Enumerable.Range(0, 4).Select(_ => rng.Next().ToString("x16", CultureInfo.InvariantCulture)));
-                var job = plan.Add("commonvoice", Job(rng, sp, locale, emotions[Pick(rng, emotions.Length)], texts[ti],
-                    plan.P("commonvoice", "cv", locale, "clips", clip), 48000, mp3: true, intensity: 0.5));
-                string row = string.Join('\t', clientId, clip, sentenceId, texts[ti], "", "2", "0", age, gender, "", "", locale, "");
+                var clip = $"common_voice_{locale}_{clipNumber}.mp3";
+                var ti = Pick(rng, texts.Length);
+                var sentenceId = string.Concat(
+                    Enumerable.Range(0, 4).Select(_ => rng.Next().ToString("x16", CultureInfo.InvariantCulture))
+                );
+                var job = plan.Add(
+                    "commonvoice",
+                    Job(
+                        rng,
+                        sp,
+                        locale,
+                        emotions[Pick(rng, emotions.Length)],
+                        texts[ti],
+                        plan.P("commonvoice", "cv", locale, "clips", clip),
+                        48000,
+                        mp3: true,
+                        intensity: 0.5
+                    )
+                );
+                var row = string.Join(
+                    '\t',
+                    clientId,
+                    clip,
+                    sentenceId,
+                    texts[ti],
+                    "",
+                    "2",
+                    "0",
+                    age,
+                    gender,
+                    "",
+                    "",
+                    locale,
+                    ""
+                );
                 rows.Add((split, row, clip, job));
             }
         }
         plan.After.Add(() =>
         {
-            string dir = plan.P("commonvoice", "cv", locale);
-            string Tsv(IEnumerable<string> lines) => CommonVoiceHeader + "\n" + string.Concat(lines.Select(l => l + "\n"));
+            var dir = plan.P("commonvoice", "cv", locale);
+            string Tsv(IEnumerable<string> lines) =>
+                CommonVoiceHeader + "\n" + string.Concat(lines.Select(l => l + "\n"));
             foreach (var split in Corpora.Adapters.CommonVoiceCorpus.Splits)
-                AtomicFile.WriteAllText(Path.Combine(dir, split + ".tsv"), Tsv(rows.Where(r => r.Split == split).Select(r => r.Row)));
+                AtomicFile.WriteAllText(
+                    Path.Combine(dir, split + ".tsv"),
+                    Tsv(rows.Where(r => r.Split == split).Select(r => r.Row))
+                );
             AtomicFile.WriteAllText(Path.Combine(dir, "validated.tsv"), Tsv(rows.Select(r => r.Row)));
-            foreach (var empty in new[] { "invalidated.tsv", "other.tsv" }) AtomicFile.WriteAllText(Path.Combine(dir, empty), Tsv([]));
-            AtomicFile.WriteAllText(Path.Combine(dir, "clip_durations.tsv"), "clip\tduration[ms]\n" + string.Concat(
-                rows.Select(r => $"{r.Clip}\t{Math.Round(r.Job.Duration * 1000).ToString(CultureInfo.InvariantCulture)}\n")));
+            foreach (var empty in new[] { "invalidated.tsv", "other.tsv" })
+                AtomicFile.WriteAllText(Path.Combine(dir, empty), Tsv([]));
+            AtomicFile.WriteAllText(
+                Path.Combine(dir, "clip_durations.tsv"),
+                "clip\tduration[ms]\n"
+                    + string.Concat(
+                        rows.Select(r =>
+                            $"{r.Clip}\t{Math.Round(r.Job.Duration * 1000).ToString(CultureInfo.InvariantCulture)}\n"
+                        )
+                    )
+            );
         });
     }
 }

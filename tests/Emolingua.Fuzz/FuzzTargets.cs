@@ -31,20 +31,27 @@ public static class FuzzTargets
         ["upload"] = UploadTarget.Run,
     };
 
-    /// <summary>Bytes an input may make the code allocate: 64 MB plus 512 per input byte (a decoder's float samples, resampled, and its copies).</summary>
+    /// <summary>Bytes an input may make the code allocate: 64 MB plus 512 per input byte (a decoder's float samples,
+    /// resampled, and its copies).</summary>
     public static long AllocationBound(int inputLength) => (64L << 20) + 512L * inputLength;
 
     /// <summary>Runs one input under the contract: returns when it is honoured, throws otherwise.</summary>
     public static void Run(string target, byte[] data)
     {
-        if (!All.TryGetValue(target, out var action)) throw new ArgumentException($"unknown fuzz target '{target}' (one of {string.Join(", ", All.Keys)})");
-        long before = GC.GetTotalAllocatedBytes(precise: false);
-        try { action(data); }
+        if (!All.TryGetValue(target, out var action))
+            throw new ArgumentException($"unknown fuzz target '{target}' (one of {string.Join(", ", All.Keys)})");
+        var before = GC.GetTotalAllocatedBytes(precise: false);
+        try
+        {
+            action(data);
+        }
         catch (EmolinguaException e) when (e.Message.Length > 0) { }
         catch (ApiError e) when (e.Status is >= 400 and < 500 && e.Message.Length > 0) { }
-        long allocated = GC.GetTotalAllocatedBytes(precise: false) - before;
+        var allocated = GC.GetTotalAllocatedBytes(precise: false) - before;
         if (allocated > AllocationBound(data.Length))
-            throw new ContractViolation($"{target}: a {data.Length}-byte input allocated {allocated / 1e6:0.#} MB (bound {AllocationBound(data.Length) / 1e6:0.#} MB)");
+            throw new ContractViolation(
+                $"{target}: a {data.Length}-byte input allocated {allocated / 1e6:0.#} MB (bound {AllocationBound(data.Length) / 1e6:0.#} MB)"
+            );
     }
 
     /// <summary>
@@ -55,14 +62,35 @@ public static class FuzzTargets
     {
         Exception? failure = null;
         var watch = Stopwatch.StartNew();
-        var thread = new Thread(() => { try { Run(target, data); } catch (Exception e) { failure = e; } }, 64 << 20) { IsBackground = true };
+        var thread = new Thread(
+            () =>
+            {
+                try
+                {
+                    Run(target, data);
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            },
+            64 << 20
+        )
+        {
+            IsBackground = true,
+        };
         thread.Start();
         var limit = bound ?? TimeBound;
-        if (!thread.Join(limit)) throw new ContractViolation($"{target}: still running after {limit.TotalSeconds:0.#} s (a hang)");
-        if (failure != null) throw new ContractViolation($"{target}: {failure.GetType().Name} after {watch.ElapsedMilliseconds} ms: {failure}");
+        if (!thread.Join(limit))
+            throw new ContractViolation($"{target}: still running after {limit.TotalSeconds:0.#} s (a hang)");
+        if (failure != null)
+            throw new ContractViolation(
+                $"{target}: {failure.GetType().Name} after {watch.ElapsedMilliseconds} ms: {failure}"
+            );
     }
 
-    /// <summary>A scratch folder for the targets that read files (on /dev/shm when it exists: every execution writes there).</summary>
+    /// <summary>A scratch folder for the targets that read files (on /dev/shm when it exists: every execution writes
+    /// there).</summary>
     internal static string Scratch { get; } = CreateScratch();
 
     private static string CreateScratch()
@@ -70,7 +98,14 @@ public static class FuzzTargets
         var root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
         var dir = Path.Combine(root, $"emolingua-fuzz-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, true); } catch (IOException) { } };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(dir, true);
+            }
+            catch (IOException) { }
+        };
         return dir;
     }
 
@@ -82,20 +117,23 @@ public static class FuzzTargets
         return path;
     }
 
-    /// <summary>Splits an input at zero bytes into at most <paramref name="parts"/> parts (the last keeps the rest), for targets that read several files.</summary>
+    /// <summary>Splits an input at zero bytes into at most <paramref name="parts"/> parts (the last keeps the rest),
+    /// for targets that read several files.</summary>
     internal static byte[][] Split(byte[] data, int parts)
     {
         var result = new List<byte[]>();
-        int start = 0;
+        var start = 0;
         while (result.Count < parts - 1)
         {
-            int zero = Array.IndexOf(data, (byte)0, start);
-            if (zero < 0) break;
+            var zero = Array.IndexOf(data, (byte)0, start);
+            if (zero < 0)
+                break;
             result.Add(data[start..zero]);
             start = zero + 1;
         }
         result.Add(data[start..]);
-        while (result.Count < parts) result.Add([]);
+        while (result.Count < parts)
+            result.Add([]);
         return result.ToArray();
     }
 }

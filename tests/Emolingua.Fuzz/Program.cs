@@ -16,17 +16,27 @@ internal static class FuzzProgram
         }
         if (args.Length == 0 || !FuzzTargets.All.ContainsKey(args[0]))
         {
-            Console.Error.WriteLine($"usage: Emolingua.Fuzz TARGET [--replay FILE...]   (targets: {string.Join(", ", FuzzTargets.All.Keys)})");
+            Console.Error.WriteLine(
+                $"usage: Emolingua.Fuzz TARGET [--replay FILE...]   (targets: {string.Join(", ", FuzzTargets.All.Keys)})"
+            );
             return 2;
         }
-        string target = args[0];
+        var target = args[0];
         if (args.Length > 1 && args[1] == "--replay")
         {
-            int failed = 0;
+            var failed = 0;
             foreach (var file in args.Skip(2))
             {
-                try { FuzzTargets.Replay(target, File.ReadAllBytes(file)); Console.WriteLine($"ok    {file}"); }
-                catch (ContractViolation e) { failed++; Console.WriteLine($"FAIL  {file}: {e.Message}"); }
+                try
+                {
+                    FuzzTargets.Replay(target, File.ReadAllBytes(file));
+                    Console.WriteLine($"ok    {file}");
+                }
+                catch (ContractViolation e)
+                {
+                    failed++;
+                    Console.WriteLine($"FAIL  {file}: {e.Message}");
+                }
             }
             return failed == 0 ? 0 : 1;
         }

@@ -10,14 +10,18 @@ public static class Fixtures
 
     public static string Whisper => Path.Combine(Root, "whisper");
     public static string TinyModel => Path.Combine(Whisper, "whisper-tiny-random");
+
     public static string Expected(string name) => Path.Combine(Whisper, "whisper-tiny-random-expected", name);
+
     public static string Input(string name) => Path.Combine(Whisper, "inputs", name);
 
     private static string Find()
     {
         var root = Path.Combine(AppContext.BaseDirectory, "fixtures");
         if (!Directory.Exists(Path.Combine(root, "whisper")))
-            throw new DirectoryNotFoundException($"{root}: the test fixtures were not copied beside the test assembly (rebuild the test project)");
+            throw new DirectoryNotFoundException(
+                $"{root}: the test fixtures were not copied beside the test assembly (rebuild the test project)"
+            );
         return root;
     }
 }
@@ -25,8 +29,19 @@ public static class Fixtures
 /// <summary>A temporary folder deleted at dispose.</summary>
 public sealed class TempDir : IDisposable
 {
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "emolingua-test-" + Guid.NewGuid().ToString("N")[..12]);
+    public string Path { get; } =
+        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "emolingua-test-" + Guid.NewGuid().ToString("N")[..12]);
+
     public TempDir() => Directory.CreateDirectory(Path);
+
     public string File(string name) => System.IO.Path.Combine(Path, name);
-    public void Dispose() { try { Directory.Delete(Path, recursive: true); } catch (IOException) { } }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException) { }
+    }
 }

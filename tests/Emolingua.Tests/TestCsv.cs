@@ -11,10 +11,16 @@ public static class TestCsv
     /// <summary>Every row of the file, the header first; fields as written (untrimmed).</summary>
     public static List<string[]> Rows(string path, char separator = ',')
     {
-        using var reader = CsvReader.FromFile(path, CsvReaderOptions.Default with
-        {
-            Separator = separator, Mode = CsvMode.Rfc4180, DetectSeparatorHint = false, TrimWhitespace = false,
-        });
+        using var reader = CsvReader.FromFile(
+            path,
+            CsvReaderOptions.Default with
+            {
+                Separator = separator,
+                Mode = CsvMode.Rfc4180,
+                DetectSeparatorHint = false,
+                TrimWhitespace = false,
+            }
+        );
         string[] header = [.. reader.Headers];
         var rows = new List<string[]> { header };
         while (reader.Read())

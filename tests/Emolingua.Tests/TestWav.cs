@@ -9,15 +9,16 @@ public static class TestWav
     public static float[] ReadPcm16Mono(string path)
     {
         var bytes = File.ReadAllBytes(path);
-        int pos = 12;
+        var pos = 12;
         while (pos + 8 <= bytes.Length)
         {
-            string id = System.Text.Encoding.ASCII.GetString(bytes, pos, 4);
-            int size = BitConverter.ToInt32(bytes, pos + 4);
+            var id = System.Text.Encoding.ASCII.GetString(bytes, pos, 4);
+            var size = BitConverter.ToInt32(bytes, pos + 4);
             if (id == "data")
             {
                 var samples = new float[size / 2];
-                for (int i = 0; i < samples.Length; i++) samples[i] = BitConverter.ToInt16(bytes, pos + 8 + 2 * i) / 32768f;
+                for (var i = 0; i < samples.Length; i++)
+                    samples[i] = BitConverter.ToInt16(bytes, pos + 8 + 2 * i) / 32768f;
                 return samples;
             }
             pos += 8 + size + (size & 1);
@@ -28,11 +29,22 @@ public static class TestWav
     public static void WritePcm16Mono(string path, ReadOnlySpan<float> samples, int sampleRate)
     {
         using var w = new BinaryWriter(File.Create(path));
-        int dataBytes = samples.Length * 2;
-        w.Write("RIFF"u8); w.Write(36 + dataBytes); w.Write("WAVE"u8);
-        w.Write("fmt "u8); w.Write(16); w.Write((short)1); w.Write((short)1); w.Write(sampleRate); w.Write(sampleRate * 2); w.Write((short)2); w.Write((short)16);
-        w.Write("data"u8); w.Write(dataBytes);
-        foreach (var s in samples) w.Write((short)Math.Clamp(MathF.Round(s * 32767f), -32768, 32767));
+        var dataBytes = samples.Length * 2;
+        w.Write("RIFF"u8);
+        w.Write(36 + dataBytes);
+        w.Write("WAVE"u8);
+        w.Write("fmt "u8);
+        w.Write(16);
+        w.Write((short)1);
+        w.Write((short)1);
+        w.Write(sampleRate);
+        w.Write(sampleRate * 2);
+        w.Write((short)2);
+        w.Write((short)16);
+        w.Write("data"u8);
+        w.Write(dataBytes);
+        foreach (var s in samples)
+            w.Write((short)Math.Clamp(MathF.Round(s * 32767f), -32768, 32767));
     }
 
     /// <summary>
@@ -43,17 +55,18 @@ public static class TestWav
     public static float[] Voiced(double seconds, int sampleRate, int seed = 1, bool pauses = false)
     {
         var rng = new Random(seed);
-        int n = (int)(seconds * sampleRate);
+        var n = (int)(seconds * sampleRate);
         var x = new float[n];
         double phase = 0;
-        for (int i = 0; i < n; i++)
+        for (var i = 0; i < n; i++)
         {
-            double t = (double)i / sampleRate;
-            double f0 = 120 + 40 * Math.Sin(2 * Math.PI * 0.7 * t);
+            var t = (double)i / sampleRate;
+            var f0 = 120 + 40 * Math.Sin(2 * Math.PI * 0.7 * t);
             phase += 2 * Math.PI * f0 / sampleRate;
             double v = 0;
-            for (int h = 1; h <= 12; h++) v += Math.Sin(h * phase) / h;
-            double noise = rng.NextDouble() * 2 - 1;
+            for (var h = 1; h <= 12; h++)
+                v += Math.Sin(h * phase) / h;
+            var noise = rng.NextDouble() * 2 - 1;
             if (!pauses)
                 x[i] = (float)(0.2 * (0.5 + 0.5 * Math.Sin(2 * Math.PI * 3 * t)) * v + 0.01 * noise);
             else

@@ -7,16 +7,21 @@ namespace Emolingua.Cli.Commands;
 
 public sealed class FeaturesCommand : CliCommand
 {
-    private readonly Argument<string> _audio = new("AUDIO") { Description = "the audio file (WAV, MP3, or anything ffmpeg reads)" };
+    private readonly Argument<string> _audio = new("AUDIO")
+    {
+        Description = "the audio file (WAV, MP3, or anything ffmpeg reads)",
+    };
     private readonly Option<double> _seconds = CliOptions.Seconds("window length; the first S seconds, zero-padded");
     private readonly Option<int> _nMels = CliOptions.Int("--n-mels", 80, "mel bands: 80 or 128");
     private readonly Option<string> _out = CliOptions.RequiredPath("--out", "FILE.npy", "the output .npy");
 
-    public FeaturesCommand() : base("features", "Whisper log-mel of the first S seconds (zero-padded) as float32 [n_mels, 100*S] .npy.")
+    public FeaturesCommand()
+        : base("features", "Whisper log-mel of the first S seconds (zero-padded) as float32 [n_mels, 100*S] .npy.")
     {
         _nMels.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() is not (80 or 128)) r.AddError($"option --n-mels {r.GetValueOrDefault<int>()}: 80 or 128");
+            if (r.GetValueOrDefault<int>() is not (80 or 128))
+                r.AddError($"option --n-mels {r.GetValueOrDefault<int>()}: 80 or 128");
         });
         Add(_audio);
         Add(_seconds);
@@ -26,8 +31,8 @@ public sealed class FeaturesCommand : CliCommand
 
     protected override int Run(ParseResult parsed)
     {
-        double seconds = parsed.GetValue(_seconds);
-        int nMels = parsed.GetValue(_nMels);
+        var seconds = parsed.GetValue(_seconds);
+        var nMels = parsed.GetValue(_nMels);
         var audio = parsed.GetValue(_audio)!;
         var samples = AudioFile.Read(audio, WhisperAudio.SampleRate).Samples;
         var mel = WhisperLogMel.ComputeOne(samples, seconds, nMels);

@@ -7,12 +7,16 @@ namespace Emolingua.Cli.Commands;
 /// <summary>Writes small espeak-ng stand-in corpora in the real releases' layouts.</summary>
 public sealed class SynthCommand : CliCommand
 {
-    private readonly Argument<string> _outDir = new("OUTDIR") { Description = "the folder to write (created; must be empty or an earlier synth output)" };
+    private readonly Argument<string> _outDir = new("OUTDIR")
+    {
+        Description = "the folder to write (created; must be empty or an earlier synth output)",
+    };
     private readonly Option<double> _scale = CliOptions.Double("--scale", 1.0, "corpus size relative to the demo's");
     private readonly Option<int> _seed = CliOptions.Int("--seed", 0, "fixes the file list, labels and audio");
     private readonly Option<int> _jobs = CliOptions.Int("--jobs", 2, "espeak-ng processes at once", min: 1);
 
-    public SynthCommand() : base("synth", "Write small synthetic stand-in corpora (espeak-ng) in the real corpora's layouts and formats.")
+    public SynthCommand()
+        : base("synth", "Write small synthetic stand-in corpora (espeak-ng) in the real corpora's layouts and formats.")
     {
         Add(_outDir);
         Add(_scale);
@@ -22,9 +26,17 @@ public sealed class SynthCommand : CliCommand
 
     protected override int Run(ParseResult parsed)
     {
-        var summary = Generate(parsed.GetValue(_outDir)!, parsed.GetValue(_scale), parsed.GetValue(_seed), parsed.GetValue(_jobs));
-        foreach (var (corpus, n) in summary.Clips) Console.Out.WriteLine($"{corpus}: {n} clips");
-        Console.Out.WriteLine($"wrote {summary.OutDir} in {summary.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
+        var summary = Generate(
+            parsed.GetValue(_outDir)!,
+            parsed.GetValue(_scale),
+            parsed.GetValue(_seed),
+            parsed.GetValue(_jobs)
+        );
+        foreach (var (corpus, n) in summary.Clips)
+            Console.Out.WriteLine($"{corpus}: {n} clips");
+        Console.Out.WriteLine(
+            $"wrote {summary.OutDir} in {summary.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s"
+        );
         return 0;
     }
 

@@ -3,32 +3,68 @@ using Emolingua.Util;
 
 namespace Emolingua.Audio;
 
-/// <summary>Decodes anything ffmpeg understands (flac, ogg, m4a, ...) by running ffprobe/ffmpeg found on PATH.</summary>
+/// <summary>Decodes anything ffmpeg understands (flac, ogg, m4a, ...) by running ffprobe/ffmpeg found on
+/// PATH.</summary>
 internal static class FfmpegDecoder
 {
-    /// <summary>Full path of <paramref name="tool"/> in the directories of <paramref name="searchPath"/> (PATH syntax), or null.</summary>
+    /// <summary>Full path of <paramref name="tool"/> in the directories of <paramref name="searchPath"/> (PATH syntax),
+    /// or null.</summary>
     public static string? Locate(string tool, string? searchPath) => ExternalProcess.Locate(tool, searchPath);
 
     public static AudioInfo Probe(string path, string ffprobe)
     {
-        var result = Run(path, ffprobe, ["-v", "error", "-select_streams", "a:0",
-            "-show_entries", "stream=sample_rate,channels,duration:format=format_name,duration",
-            "-of", "default=noprint_wrappers=1", Path.GetFullPath(path)]);
+        var result = Run(
+            path,
+            ffprobe,
+            [
+                "-v",
+                "error",
+                "-select_streams",
+                "a:0",
+                "-show_entries",
+                "stream=sample_rate,channels,duration:format=format_name,duration",
+                "-of",
+                "default=noprint_wrappers=1",
+                Path.GetFullPath(path),
+            ]
+        );
         var values = new Dictionary<string, string>();
-        foreach (var line in System.Text.Encoding.UTF8.GetString(result).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (
+            var line in System
+                .Text.Encoding.UTF8.GetString(result)
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        )
         {
-            int eq = line.IndexOf('=');
+            var eq = line.IndexOf('=');
             // The stream's duration comes before the container's; keep the first that is a number (not "N/A").
-            if (eq > 0 && (!values.ContainsKey(line[..eq]) || !double.TryParse(values[line[..eq]], NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+            if (
+                eq > 0
+                && (
+                    !values.ContainsKey(line[..eq])
+                    || !double.TryParse(values[line[..eq]], NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+                )
+            )
                 values[line[..eq]] = line[(eq + 1)..];
         }
-        if (!values.TryGetValue("sample_rate", out var rateText) || !int.TryParse(rateText, CultureInfo.InvariantCulture, out int rate) || rate <= 0)
+        if (
+            !values.TryGetValue("sample_rate", out var rateText)
+            || !int.TryParse(rateText, CultureInfo.InvariantCulture, out var rate)
+            || rate <= 0
+        )
             throw new EmolinguaException(path, "no audio stream found (ffprobe)");
-        int channels = values.TryGetValue("channels", out var c) && int.TryParse(c, CultureInfo.InvariantCulture, out int ch) ? ch : 0;
-        if (channels <= 0) throw new EmolinguaException(path, "audio stream has no channels (ffprobe)");
-        double duration = values.TryGetValue("duration", out var d) && double.TryParse(d, NumberStyles.Float, CultureInfo.InvariantCulture, out double sec) ? sec : 0;
-        string format = values.GetValueOrDefault("format_name", "unknown");
-        long frames = (long)Math.Round(duration * rate);
+        var channels =
+            values.TryGetValue("channels", out var c) && int.TryParse(c, CultureInfo.InvariantCulture, out var ch)
+                ? ch
+                : 0;
+        if (channels <= 0)
+            throw new EmolinguaException(path, "audio stream has no channels (ffprobe)");
+        var duration =
+            values.TryGetValue("duration", out var d)
+            && double.TryParse(d, NumberStyles.Float, CultureInfo.InvariantCulture, out var sec)
+                ? sec
+                : 0;
+        var format = values.GetValueOrDefault("format_name", "unknown");
+        var frames = (long)Math.Round(duration * rate);
         return new AudioInfo(format, rate, channels, frames, duration);
     }
 
@@ -39,9 +75,26 @@ internal static class FfmpegDecoder
     /// </summary>
     public static Waveform Read(string path, string ffmpeg)
     {
-        var bytes = Run(path, ffmpeg, ["-nostdin", "-v", "error", "-i", Path.GetFullPath(path), "-map", "0:a:0",
-            "-f", "wav", "-acodec", "pcm_f32le", "-"]);
-        if (bytes.Length == 0) throw new EmolinguaException(path, "no audio stream found (ffmpeg)");
+        var bytes = Run(
+            path,
+            ffmpeg,
+            [
+                "-nostdin",
+                "-v",
+                "error",
+                "-i",
+                Path.GetFullPath(path),
+                "-map",
+                "0:a:0",
+                "-f",
+                "wav",
+                "-acodec",
+                "pcm_f32le",
+                "-",
+            ]
+        );
+        if (bytes.Length == 0)
+            throw new EmolinguaException(path, "no audio stream found (ffmpeg)");
         using var wav = new MemoryStream(bytes, writable: false);
         return WavReader.Read(path, wav, decoder: "ffmpeg");
     }
@@ -51,8 +104,11 @@ internal static class FfmpegDecoder
         var output = ExternalProcess.Run(tool, arguments)!; // no timeout: never null
         if (output.ExitCode != 0)
         {
-            var lines = output.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            string reason = lines.Length > 0 ? lines[^1] : $"exit code {output.ExitCode}";
+            var lines = output.Stderr.Split(
+                '\n',
+                StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries
+            );
+            var reason = lines.Length > 0 ? lines[^1] : $"exit code {output.ExitCode}";
             throw new EmolinguaException(path, $"{Path.GetFileName(tool)} could not decode it: {reason}");
         }
         return output.Stdout;

@@ -17,19 +17,25 @@ internal static class SampleRange
     /// <summary>Index of the first sample with |x| above <see cref="MaxAmplitude"/> (or not finite), or -1.</summary>
     public static int FirstOutOfRange(ReadOnlySpan<float> samples)
     {
-        for (int i = 0; i < samples.Length; i++)
-            if (!(Math.Abs(samples[i]) <= MaxAmplitude)) return i;
+        for (var i = 0; i < samples.Length; i++)
+            if (!(Math.Abs(samples[i]) <= MaxAmplitude))
+                return i;
         return -1;
     }
 
-    /// <summary>Throws <see cref="EmolinguaException"/> naming <paramref name="source"/> when a sample is beyond ±<see cref="MaxAmplitude"/>.</summary>
+    /// <summary>Throws <see cref="EmolinguaException"/> naming <paramref name="source"/> when a sample is beyond
+    /// ±<see cref="MaxAmplitude"/>.</summary>
     public static void Require(ReadOnlySpan<float> samples, string source)
     {
-        int at = FirstOutOfRange(samples);
-        if (at < 0) return;
-        float v = samples[at];
-        throw new EmolinguaException(source, float.IsFinite(v)
-            ? $"sample {at} is {v:0.###e+0}, beyond ±1e16 (full scale is ±1): its log-mel value would overflow float32"
-            : $"sample {at} is {Finite.Name(v)}; the audio holds NaN or infinite values");
+        var at = FirstOutOfRange(samples);
+        if (at < 0)
+            return;
+        var v = samples[at];
+        throw new EmolinguaException(
+            source,
+            float.IsFinite(v)
+                ? $"sample {at} is {v:0.###e+0}, beyond ±1e16 (full scale is ±1): its log-mel value would overflow float32"
+                : $"sample {at} is {Finite.Name(v)}; the audio holds NaN or infinite values"
+        );
     }
 }

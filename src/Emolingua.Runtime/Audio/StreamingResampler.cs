@@ -11,15 +11,18 @@ namespace Emolingua.Audio;
 /// </summary>
 internal sealed class StreamingResampler
 {
-    private readonly int _up, _down;
+    private readonly int _up,
+        _down;
     private readonly Resampler.Kernel? _kernel; // null: equal rates, samples pass through
-    private readonly long _stepWhole, _stepRem;
+    private readonly long _stepWhole,
+        _stepRem;
     private float[] _buffer;
-    private int _count;          // samples held in _buffer
-    private long _bufferOrigin;  // input index of _buffer[0] (negative at first: the zeros before the signal)
-    private long _received;      // input samples pushed
-    private long _produced;      // outputs emitted (index n of the next one)
-    private long _q, _rem;       // input position of output n: q + rem/up
+    private int _count; // samples held in _buffer
+    private long _bufferOrigin; // input index of _buffer[0] (negative at first: the zeros before the signal)
+    private long _received; // input samples pushed
+    private long _produced; // outputs emitted (index n of the next one)
+    private long _q,
+        _rem; // input position of output n: q + rem/up
     private bool _completed;
 
     public StreamingResampler(int fromRate, int toRate)
@@ -28,13 +31,14 @@ internal sealed class StreamingResampler
         ArgumentOutOfRangeException.ThrowIfLessThan(toRate, 1);
         FromRate = fromRate;
         ToRate = toRate;
-        int gcd = (int)BigInteger.GreatestCommonDivisor(fromRate, toRate);
+        var gcd = (int)BigInteger.GreatestCommonDivisor(fromRate, toRate);
         _up = toRate / gcd;
         _down = fromRate / gcd;
         _stepWhole = _down / _up;
         _stepRem = _down % _up;
         _buffer = new float[4096];
-        if (fromRate == toRate) return;
+        if (fromRate == toRate)
+            return;
         _kernel = Resampler.KernelFor(fromRate, toRate);
         // The first output's filter starts HalfWidth − 1 inputs before the signal: those are zeros.
         _count = _kernel.HalfWidth - 1;
@@ -54,10 +58,12 @@ internal sealed class StreamingResampler
     /// <summary>Appends input samples; the outputs they complete are appended to <paramref name="output"/>.</summary>
     public void Push(ReadOnlySpan<float> input, List<float> output)
     {
-        if (_completed) throw new InvalidOperationException("the stream is complete");
+        if (_completed)
+            throw new InvalidOperationException("the stream is complete");
         if (_kernel == null)
         {
-            foreach (var x in input) output.Add(x);
+            foreach (var x in input)
+                output.Add(x);
             _received += input.Length;
             _produced += input.Length;
             return;
@@ -69,17 +75,23 @@ internal sealed class StreamingResampler
         Emit(long.MaxValue, output);
     }
 
-    /// <summary>Ends the input: the outputs that read past its end (zeros there), up to round(inputs·to/from) in all.</summary>
+    /// <summary>Ends the input: the outputs that read past its end (zeros there), up to round(inputs·to/from) in
+    /// all.</summary>
     public void Complete(List<float> output)
     {
-        if (_completed) return;
+        if (_completed)
+            return;
         _completed = true;
-        if (_kernel == null) return;
-        long total = (_received * _up + _down / 2) / _down;
-        if (_produced > total) throw new InvalidOperationException($"resampler emitted {_produced} samples, more than the {total} of the whole signal");
+        if (_kernel == null)
+            return;
+        var total = (_received * _up + _down / 2) / _down;
+        if (_produced > total)
+            throw new InvalidOperationException(
+                $"resampler emitted {_produced} samples, more than the {total} of the whole signal"
+            );
         // Zeros past the end: enough for the last output's filter.
-        long lastWindowEnd = (total - 1) * _down / _up - _kernel.HalfWidth + 1 + _kernel.Taps;
-        int zeros = (int)Math.Max(0, lastWindowEnd - (_bufferOrigin + _count));
+        var lastWindowEnd = (total - 1) * _down / _up - _kernel.HalfWidth + 1 + _kernel.Taps;
+        var zeros = (int)Math.Max(0, lastWindowEnd - (_bufferOrigin + _count));
         EnsureCapacity(_count + zeros);
         _buffer.AsSpan(_count, zeros).Clear();
         _count += zeros;
@@ -89,21 +101,27 @@ internal sealed class StreamingResampler
     private void Emit(long limit, List<float> output)
     {
         var kernel = _kernel!;
-        int taps = kernel.Taps, half = kernel.HalfWidth;
-        long available = _bufferOrigin + _count; // input index one past the last held
+        int taps = kernel.Taps,
+            half = kernel.HalfWidth;
+        var available = _bufferOrigin + _count; // input index one past the last held
         while (_produced < limit)
         {
-            long first = _q - half + 1;            // the filter reads inputs [first, first + taps)
-            if (first + taps > available) break;
+            var first = _q - half + 1; // the filter reads inputs [first, first + taps)
+            if (first + taps > available)
+                break;
             output.Add(kernel.Output(_buffer.AsSpan((int)(first - _bufferOrigin), taps), _rem, _up));
             _produced++;
             _q += _stepWhole;
             _rem += _stepRem;
-            if (_rem >= _up) { _rem -= _up; _q++; }
+            if (_rem >= _up)
+            {
+                _rem -= _up;
+                _q++;
+            }
         }
         // Drop the inputs no later output reads.
-        long keepFrom = Math.Min(_q - half + 1, available);
-        int drop = (int)(keepFrom - _bufferOrigin);
+        var keepFrom = Math.Min(_q - half + 1, available);
+        var drop = (int)(keepFrom - _bufferOrigin);
         if (drop > 0 && drop >= _count / 2)
         {
             _buffer.AsSpan(drop, _count - drop).CopyTo(_buffer);
@@ -114,7 +132,8 @@ internal sealed class StreamingResampler
 
     private void EnsureCapacity(int needed)
     {
-        if (needed <= _buffer.Length) return;
+        if (needed <= _buffer.Length)
+            return;
         Array.Resize(ref _buffer, Math.Max(needed, 2 * _buffer.Length));
     }
 }

@@ -7,33 +7,75 @@ namespace Emolingua.Audio;
 /// <summary>
 /// RIFF/WAVE (and RF64/BW64) reader. Tolerates what real-world writers leave behind: wrong or zero RIFF sizes,
 /// unknown and odd-sized chunks, a data chunk that is not last, a trailing partial frame, and the "unknown" data sizes
-/// of streaming writers (0 or 0xFFFFFFFF). A data size that runs past the end of the file is a truncated file: an error.
+/// of streaming writers (0 or 0xFFFFFFFF). A data size that runs past the end of the file is a truncated file: an
+/// error.
 /// </summary>
 internal static class WavReader
 {
-    private const int FormatPcm = 0x0001, FormatFloat = 0x0003, FormatExtensible = 0xFFFE;
+    private const int FormatPcm = 0x0001,
+        FormatFloat = 0x0003,
+        FormatExtensible = 0xFFFE;
     private const uint StreamingSize = 0xFFFFFFFF;
 
     /// <summary>ffmpeg's sanity limit (FF_SANE_NB_CHANNELS); more is a header that lies.</summary>
     internal const int MaxChannels = 512;
 
     // The 14 bytes that follow the 2-byte format code in every KSDATAFORMAT_SUBTYPE_* GUID.
-    private static readonly byte[] SubFormatGuidTail = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71];
+    private static readonly byte[] SubFormatGuidTail =
+    [
+        0x00,
+        0x00,
+        0x00,
+        0x00,
+        0x10,
+        0x00,
+        0x80,
+        0x00,
+        0x00,
+        0xAA,
+        0x00,
+        0x38,
+        0x9B,
+        0x71,
+    ];
 
-    internal enum SampleEncoding { Unsigned8, Int16, Int24, Int32, Float32, Float64 }
+    internal enum SampleEncoding
+    {
+        Unsigned8,
+        Int16,
+        Int24,
+        Int32,
+        Float32,
+        Float64,
+    }
 
-    internal sealed record Layout(SampleEncoding Encoding, int Channels, int SampleRate, int BlockAlign, long DataOffset, long FrameCount);
+    internal sealed record Layout(
+        SampleEncoding Encoding,
+        int Channels,
+        int SampleRate,
+        int BlockAlign,
+        long DataOffset,
+        long FrameCount
+    );
 
     public static bool HasRiffMagic(ReadOnlySpan<byte> head) => head.Length >= 4 && IsRiffId(head[..4]);
 
-    private static bool IsRiffId(ReadOnlySpan<byte> id) => id.SequenceEqual("RIFF"u8) || id.SequenceEqual("RF64"u8) || id.SequenceEqual("BW64"u8);
+    private static bool IsRiffId(ReadOnlySpan<byte> id) =>
+        id.SequenceEqual("RIFF"u8) || id.SequenceEqual("RF64"u8) || id.SequenceEqual("BW64"u8);
 
-    /// <summary>Format, rate, channels and length from the chunk headers: a few hundred bytes read, with seeks.</summary>
+    /// <summary>Format, rate, channels and length from the chunk headers: a few hundred bytes read, with
+    /// seeks.</summary>
     public static AudioInfo Probe(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 512);
         var layout = ParseHeader(path, stream);
-        return new AudioInfo("wav", layout.SampleRate, layout.Channels, layout.FrameCount, layout.FrameCount / (double)layout.SampleRate);
+        return new AudioInfo(
+            "wav",
+            layout.SampleRate,
+            layout.Channels,
+            layout.FrameCount,
+            layout.FrameCount / (double)layout.SampleRate
+        );
     }
 
     public static Waveform Read(string path)
@@ -43,7 +85,8 @@ internal static class WavReader
     }
 
     /// <param name="path">Names the source in error messages.</param>
-    /// <param name="decoder">The tool that wrote the stream (ffmpeg), for the message when its data falls short of its header.</param>
+    /// <param name="decoder">The tool that wrote the stream (ffmpeg), for the message when its data falls short of its
+    /// header.</param>
     /// <param name="stream">The WAV bytes, read to their end.</param>
     /// <param name="dataRunsToEnd">The writer could not seek back to fill in the sizes (espeak-ng --stdout leaves
     /// 0x7FFFF000): the data chunk holds everything after its header.</param>
@@ -60,36 +103,41 @@ internal static class WavReader
         long done = 0;
         while (done < layout.FrameCount)
         {
-            int frames = (int)Math.Min(framesPerBlock, layout.FrameCount - done);
-            int want = frames * layout.BlockAlign;
-            int got = stream.ReadAtLeast(buffer.AsSpan(0, want), want, throwOnEndOfStream: false);
+            var frames = (int)Math.Min(framesPerBlock, layout.FrameCount - done);
+            var want = frames * layout.BlockAlign;
+            var got = stream.ReadAtLeast(buffer.AsSpan(0, want), want, throwOnEndOfStream: false);
             frames = got / layout.BlockAlign;
-            if (frames == 0) break;
+            if (frames == 0)
+                break;
             ConvertToMono(buffer.AsSpan(0, frames * layout.BlockAlign), layout, mono.AsSpan((int)done, frames));
             done += frames;
         }
         // The file shrank between the header walk and the read: return what arrived.
-        if (done < mono.Length) Array.Resize(ref mono, (int)done);
+        if (done < mono.Length)
+            Array.Resize(ref mono, (int)done);
         return new Waveform(mono, layout.SampleRate);
     }
 
-    private static FileStream OpenRead(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+    private static FileStream OpenRead(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
 
     private static void ConvertToMono(ReadOnlySpan<byte> data, Layout layout, Span<float> mono)
     {
-        int channels = layout.Channels, width = layout.BlockAlign / channels;
-        float scale = 1f / channels;
+        int channels = layout.Channels,
+            width = layout.BlockAlign / channels;
+        var scale = 1f / channels;
         // Fast paths for the two common encodings (little-endian hosts, which is all .NET runs on here).
         if (BitConverter.IsLittleEndian && layout.Encoding is SampleEncoding.Int16 or SampleEncoding.Float32)
         {
             if (layout.Encoding == SampleEncoding.Int16)
             {
                 var pcm = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(data);
-                float gain = scale / 32768f;
+                var gain = scale / 32768f;
                 for (int f = 0, i = 0; f < mono.Length; f++)
                 {
-                    int sum = 0;
-                    for (int c = 0; c < channels; c++) sum += pcm[i++];
+                    var sum = 0;
+                    for (var c = 0; c < channels; c++)
+                        sum += pcm[i++];
                     mono[f] = channels == 1 ? sum / 32768f : sum * gain;
                 }
             }
@@ -99,50 +147,58 @@ internal static class WavReader
                 for (int f = 0, i = 0; f < mono.Length; f++)
                 {
                     float sum = 0;
-                    for (int c = 0; c < channels; c++) sum += pcm[i++];
+                    for (var c = 0; c < channels; c++)
+                        sum += pcm[i++];
                     mono[f] = channels == 1 ? sum : sum * scale;
                 }
             }
             return;
         }
-        for (int f = 0; f < mono.Length; f++)
+        for (var f = 0; f < mono.Length; f++)
         {
             var frame = data.Slice(f * layout.BlockAlign, layout.BlockAlign);
             float sum = 0;
-            for (int c = 0; c < channels; c++) sum += Decode(frame.Slice(c * width, width), layout.Encoding);
+            for (var c = 0; c < channels; c++)
+                sum += Decode(frame.Slice(c * width, width), layout.Encoding);
             mono[f] = channels == 1 ? sum : sum * scale;
         }
     }
 
     // Integer PCM is left-justified in its container, so dividing by the container's full scale is right
     // for any valid-bit count (e.g. 20-bit audio in 24-bit containers).
-    private static float Decode(ReadOnlySpan<byte> b, SampleEncoding encoding) => encoding switch
-    {
-        SampleEncoding.Unsigned8 => (b[0] - 128) / 128f,
-        SampleEncoding.Int16 => BinaryPrimitives.ReadInt16LittleEndian(b) / 32768f,
-        SampleEncoding.Int24 => (b[0] | b[1] << 8 | (sbyte)b[2] << 16) / 8388608f,
-        SampleEncoding.Int32 => (float)(BinaryPrimitives.ReadInt32LittleEndian(b) / 2147483648.0),
-        SampleEncoding.Float32 => BinaryPrimitives.ReadSingleLittleEndian(b),
-        _ => (float)BinaryPrimitives.ReadDoubleLittleEndian(b),
-    };
+    private static float Decode(ReadOnlySpan<byte> b, SampleEncoding encoding) =>
+        encoding switch
+        {
+            SampleEncoding.Unsigned8 => (b[0] - 128) / 128f,
+            SampleEncoding.Int16 => BinaryPrimitives.ReadInt16LittleEndian(b) / 32768f,
+            SampleEncoding.Int24 => (b[0] | b[1] << 8 | (sbyte)b[2] << 16) / 8388608f,
+            SampleEncoding.Int32 => (float)(BinaryPrimitives.ReadInt32LittleEndian(b) / 2147483648.0),
+            SampleEncoding.Float32 => BinaryPrimitives.ReadSingleLittleEndian(b),
+            _ => (float)BinaryPrimitives.ReadDoubleLittleEndian(b),
+        };
 
     internal static Layout ParseHeader(string path, Stream stream, string? decoder = null, bool dataRunsToEnd = false)
     {
-        long fileLength = stream.Length;
+        var fileLength = stream.Length;
         Span<byte> head = stackalloc byte[12];
-        int headLength = stream.ReadAtLeast(head, 12, throwOnEndOfStream: false);
-        bool riffStart = headLength >= 4 ? IsRiffId(head[..4]) : "RIFF"u8.StartsWith(head[..headLength]);
+        var headLength = stream.ReadAtLeast(head, 12, throwOnEndOfStream: false);
+        var riffStart = headLength >= 4 ? IsRiffId(head[..4]) : "RIFF"u8.StartsWith(head[..headLength]);
         if (!riffStart)
             throw new EmolinguaException(path, "not a RIFF/WAVE file (no 'RIFF' at the start)");
         if (headLength < 12)
             throw new EmolinguaException(path, $"truncated WAV header ({fileLength} bytes)");
         if (!head.Slice(8, 4).SequenceEqual("WAVE"u8))
-            throw new EmolinguaException(path, $"not a RIFF/WAVE file (RIFF form type '{Printable(head.Slice(8, 4))}')");
-        bool isRf64 = !head[..4].SequenceEqual("RIFF"u8);
-        uint riffSize = BinaryPrimitives.ReadUInt32LittleEndian(head.Slice(4, 4));
+            throw new EmolinguaException(
+                path,
+                $"not a RIFF/WAVE file (RIFF form type '{Printable(head.Slice(8, 4))}')"
+            );
+        var isRf64 = !head[..4].SequenceEqual("RIFF"u8);
+        var riffSize = BinaryPrimitives.ReadUInt32LittleEndian(head.Slice(4, 4));
 
         byte[]? fmt = null;
-        long dataOffset = -1, dataBytes = 0, ds64DataSize = -1;
+        long dataOffset = -1,
+            dataBytes = 0,
+            ds64DataSize = -1;
         long position = 12;
         Span<byte> chunkHeader = stackalloc byte[8];
         Span<byte> ds64 = stackalloc byte[16];
@@ -151,14 +207,20 @@ internal static class WavReader
             stream.Position = position;
             stream.ReadExactly(chunkHeader);
             var id = chunkHeader[..4];
-            uint size = BinaryPrimitives.ReadUInt32LittleEndian(chunkHeader[4..]);
-            long body = position + 8;
-            if (!IsPlausibleChunkId(id)) break; // garbage after the last chunk (or a broken writer): stop walking
+            var size = BinaryPrimitives.ReadUInt32LittleEndian(chunkHeader[4..]);
+            var body = position + 8;
+            if (!IsPlausibleChunkId(id))
+                break; // garbage after the last chunk (or a broken writer): stop walking
 
             if (id.SequenceEqual("fmt "u8))
             {
-                if (fmt != null) { position = NextChunk(stream, body, size, fileLength); continue; } // first one wins
-                if (size < 16) throw new EmolinguaException(path, $"fmt chunk too short ({size} bytes, at least 16 expected)");
+                if (fmt != null)
+                {
+                    position = NextChunk(stream, body, size, fileLength);
+                    continue;
+                } // first one wins
+                if (size < 16)
+                    throw new EmolinguaException(path, $"fmt chunk too short ({size} bytes, at least 16 expected)");
                 fmt = new byte[(int)Math.Min(size, 64)];
                 if (stream.ReadAtLeast(fmt, fmt.Length, throwOnEndOfStream: false) < fmt.Length)
                     throw new EmolinguaException(path, "truncated WAV header (fmt chunk cut off)");
@@ -171,24 +233,35 @@ internal static class WavReader
             else if (id.SequenceEqual("data"u8) && dataOffset < 0)
             {
                 dataOffset = body;
-                long available = fileLength - body;
-                bool sizeUnknown = dataRunsToEnd || size == StreamingSize || (size == 0 && (riffSize == 0 || riffSize == StreamingSize) && available > 0);
-                long declared = isRf64 && size == StreamingSize && ds64DataSize >= 0 ? ds64DataSize : size;
-                if (isRf64 && size == StreamingSize && ds64DataSize >= 0) sizeUnknown = false;
+                var available = fileLength - body;
+                var sizeUnknown =
+                    dataRunsToEnd
+                    || size == StreamingSize
+                    || (size == 0 && (riffSize == 0 || riffSize == StreamingSize) && available > 0);
+                var declared = isRf64 && size == StreamingSize && ds64DataSize >= 0 ? ds64DataSize : size;
+                if (isRf64 && size == StreamingSize && ds64DataSize >= 0)
+                    sizeUnknown = false;
                 if (!sizeUnknown && declared > available)
-                    throw new EmolinguaException(path, decoder == null
-                        ? $"truncated WAV: the data chunk declares {declared} bytes, the file holds {available}"
-                        : $"truncated: {decoder} decoded {available} of the {declared} bytes of audio its header announces");
+                    throw new EmolinguaException(
+                        path,
+                        decoder == null
+                            ? $"truncated WAV: the data chunk declares {declared} bytes, the file holds {available}"
+                            : $"truncated: {decoder} decoded {available} of the {declared} bytes of audio its header announces"
+                    );
                 dataBytes = sizeUnknown ? available : declared;
                 // A data size we cannot trust (or that runs to the end) leaves nothing to walk after it.
-                if (sizeUnknown || size >= available) break;
-                if (fmt != null) break;
+                if (sizeUnknown || size >= available)
+                    break;
+                if (fmt != null)
+                    break;
             }
             position = NextChunk(stream, body, size, fileLength);
         }
 
-        if (fmt == null) throw new EmolinguaException(path, "no fmt chunk (not a valid WAV file)");
-        if (dataOffset < 0) throw new EmolinguaException(path, "no data chunk (not a valid WAV file)");
+        if (fmt == null)
+            throw new EmolinguaException(path, "no fmt chunk (not a valid WAV file)");
+        if (dataOffset < 0)
+            throw new EmolinguaException(path, "no data chunk (not a valid WAV file)");
         return ParseFormat(path, fmt, dataOffset, dataBytes);
     }
 
@@ -196,14 +269,18 @@ internal static class WavReader
     // so when the aligned position holds no chunk id but the unaligned one does, trust the writer.
     private static long NextChunk(Stream stream, long body, uint size, long fileLength)
     {
-        long next = body + size;
-        if ((size & 1) == 0) return next;
+        var next = body + size;
+        if ((size & 1) == 0)
+            return next;
         if (next + 1 + 4 <= fileLength && next + 4 <= fileLength)
         {
             Span<byte> probe = stackalloc byte[5];
             stream.Position = next;
-            if (stream.ReadAtLeast(probe, 5, throwOnEndOfStream: false) == 5
-                && !IsPlausibleChunkId(probe[1..5]) && IsPlausibleChunkId(probe[..4]))
+            if (
+                stream.ReadAtLeast(probe, 5, throwOnEndOfStream: false) == 5
+                && !IsPlausibleChunkId(probe[1..5])
+                && IsPlausibleChunkId(probe[..4])
+            )
                 return next;
         }
         return next + 1;
@@ -211,7 +288,9 @@ internal static class WavReader
 
     private static bool IsPlausibleChunkId(ReadOnlySpan<byte> id)
     {
-        foreach (byte b in id) if (b < 0x20 || b > 0x7E) return false;
+        foreach (var b in id)
+            if (b < 0x20 || b > 0x7E)
+                return false;
         return true;
     }
 
@@ -219,26 +298,36 @@ internal static class WavReader
     {
         int tag = BinaryPrimitives.ReadUInt16LittleEndian(fmt);
         int channels = BinaryPrimitives.ReadUInt16LittleEndian(fmt.AsSpan(2));
-        uint sampleRate = BinaryPrimitives.ReadUInt32LittleEndian(fmt.AsSpan(4));
+        var sampleRate = BinaryPrimitives.ReadUInt32LittleEndian(fmt.AsSpan(4));
         int blockAlign = BinaryPrimitives.ReadUInt16LittleEndian(fmt.AsSpan(12));
         int bits = BinaryPrimitives.ReadUInt16LittleEndian(fmt.AsSpan(14));
 
-        string description = $"format tag 0x{tag:X4} ({FormatTagName(tag)})";
+        var description = $"format tag 0x{tag:X4} ({FormatTagName(tag)})";
         if (tag == FormatExtensible)
         {
-            if (fmt.Length < 40) throw new EmolinguaException(path, "WAVE_FORMAT_EXTENSIBLE fmt chunk too short (40 bytes expected)");
+            if (fmt.Length < 40)
+                throw new EmolinguaException(path, "WAVE_FORMAT_EXTENSIBLE fmt chunk too short (40 bytes expected)");
             var guid = fmt.AsSpan(24, 16);
             tag = BinaryPrimitives.ReadUInt16LittleEndian(guid);
             description = $"WAVE_FORMAT_EXTENSIBLE sub-format {new Guid(guid)} ({FormatTagName(tag)})";
-            if (!guid[2..].SequenceEqual(SubFormatGuidTail)) tag = -1;
+            if (!guid[2..].SequenceEqual(SubFormatGuidTail))
+                tag = -1;
         }
-        if (channels == 0) throw new EmolinguaException(path, "WAV header says 0 channels");
-        if (channels > MaxChannels) throw new EmolinguaException(path, $"WAV header says {channels} channels (more than {MaxChannels}: the header is wrong)");
+        if (channels == 0)
+            throw new EmolinguaException(path, "WAV header says 0 channels");
+        if (channels > MaxChannels)
+            throw new EmolinguaException(
+                path,
+                $"WAV header says {channels} channels (more than {MaxChannels}: the header is wrong)"
+            );
         if (sampleRate == 0 || sampleRate > int.MaxValue) // the range itself is AudioFile's check, with the same words
-            throw new EmolinguaException(path, $"sample rate {sampleRate} Hz is outside {AudioFile.MinSampleRate}–{AudioFile.MaxSampleRate} Hz (the header is wrong, or this is not speech audio)");
+            throw new EmolinguaException(
+                path,
+                $"sample rate {sampleRate} Hz is outside {AudioFile.MinSampleRate}–{AudioFile.MaxSampleRate} Hz (the header is wrong, or this is not speech audio)"
+            );
 
         // The container width comes from the block alignment when it is consistent, else from the bit depth.
-        int width = blockAlign > 0 && blockAlign % channels == 0 ? blockAlign / channels : (bits + 7) / 8;
+        var width = blockAlign > 0 && blockAlign % channels == 0 ? blockAlign / channels : (bits + 7) / 8;
         SampleEncoding? encoding = (tag, width) switch
         {
             (FormatPcm, 1) => SampleEncoding.Unsigned8,
@@ -251,44 +340,55 @@ internal static class WavReader
         };
         if (encoding == null)
         {
-            string what = tag is FormatPcm or FormatFloat ? $"{description} with {bits}-bit samples in {width}-byte containers" : description;
-            throw new EmolinguaException(path, $"unsupported WAV encoding: {what}; supported are PCM 8/16/24/32-bit and IEEE float 32/64-bit "
-                + "(convert with: ffmpeg -i IN -c:a pcm_s16le OUT.wav)");
+            var what = tag is FormatPcm or FormatFloat
+                ? $"{description} with {bits}-bit samples in {width}-byte containers"
+                : description;
+            throw new EmolinguaException(
+                path,
+                $"unsupported WAV encoding: {what}; supported are PCM 8/16/24/32-bit and IEEE float 32/64-bit "
+                    + "(convert with: ffmpeg -i IN -c:a pcm_s16le OUT.wav)"
+            );
         }
-        if (bits == 0) throw new EmolinguaException(path, "WAV header says 0-bit samples (the header is wrong)");
+        if (bits == 0)
+            throw new EmolinguaException(path, "WAV header says 0-bit samples (the header is wrong)");
         if (bits > 8 * width)
-            throw new EmolinguaException(path, $"WAV header says {bits}-bit samples, which do not fit its {width}-byte containers (block align {blockAlign} for {channels} channel(s))");
+            throw new EmolinguaException(
+                path,
+                $"WAV header says {bits}-bit samples, which do not fit its {width}-byte containers (block align {blockAlign} for {channels} channel(s))"
+            );
         blockAlign = width * channels;
         return new Layout(encoding.Value, channels, (int)sampleRate, blockAlign, dataOffset, dataBytes / blockAlign);
     }
 
-    private static string FormatTagName(int tag) => tag switch
-    {
-        0x0001 => "PCM",
-        0x0002 => "Microsoft ADPCM",
-        0x0003 => "IEEE float",
-        0x0006 => "A-law",
-        0x0007 => "mu-law",
-        0x0011 => "IMA ADPCM",
-        0x0022 => "TrueSpeech",
-        0x0031 => "GSM 6.10",
-        0x0040 => "G.721 ADPCM",
-        0x0050 => "MPEG",
-        0x0055 => "MPEG Layer 3",
-        0x0092 => "Dolby AC-3 SPDIF",
-        0x00FF => "AAC",
-        0x0160 or 0x0161 or 0x0162 or 0x0163 => "Windows Media Audio",
-        0x1610 => "HE-AAC",
-        0x2000 => "AC-3",
-        0xF1AC => "FLAC",
-        0xFFFE => "extensible",
-        _ => "unknown",
-    };
+    private static string FormatTagName(int tag) =>
+        tag switch
+        {
+            0x0001 => "PCM",
+            0x0002 => "Microsoft ADPCM",
+            0x0003 => "IEEE float",
+            0x0006 => "A-law",
+            0x0007 => "mu-law",
+            0x0011 => "IMA ADPCM",
+            0x0022 => "TrueSpeech",
+            0x0031 => "GSM 6.10",
+            0x0040 => "G.721 ADPCM",
+            0x0050 => "MPEG",
+            0x0055 => "MPEG Layer 3",
+            0x0092 => "Dolby AC-3 SPDIF",
+            0x00FF => "AAC",
+            0x0160 or 0x0161 or 0x0162 or 0x0163 => "Windows Media Audio",
+            0x1610 => "HE-AAC",
+            0x2000 => "AC-3",
+            0xF1AC => "FLAC",
+            0xFFFE => "extensible",
+            _ => "unknown",
+        };
 
     private static string Printable(ReadOnlySpan<byte> bytes)
     {
         var sb = new StringBuilder();
-        foreach (byte b in bytes) sb.Append(b is >= 0x20 and <= 0x7E ? (char)b : '?');
+        foreach (var b in bytes)
+            sb.Append(b is >= 0x20 and <= 0x7E ? (char)b : '?');
         return sb.ToString();
     }
 }

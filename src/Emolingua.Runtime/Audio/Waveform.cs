@@ -14,9 +14,12 @@ public sealed record Waveform(float[] Samples, int SampleRate)
     /// <summary>The length in seconds (0 at a sample rate of 0).</summary>
     public double DurationSeconds => SampleRate > 0 ? Samples.Length / (double)SampleRate : 0;
 
-    /// <summary>The first <paramref name="sampleCount"/> samples, zero-padded at the end when the clip is shorter.</summary>
+    /// <summary>The first <paramref name="sampleCount"/> samples, zero-padded at the end when the clip is
+    /// shorter.</summary>
     public float[] CropOrPad(int sampleCount) => WaveformOps.CropOrPad(Samples, sampleCount);
 
-    /// <summary>The first <paramref name="seconds"/> seconds (rounded to whole samples), zero-padded at the end.</summary>
-    public float[] CropOrPadSeconds(double seconds) => WaveformOps.CropOrPad(Samples, WaveformOps.SecondsToSamples(seconds, SampleRate));
+    /// <summary>The first <paramref name="seconds"/> seconds (rounded to whole samples), zero-padded at the
+    /// end.</summary>
+    public float[] CropOrPadSeconds(double seconds) =>
+        WaveformOps.CropOrPad(Samples, WaveformOps.SecondsToSamples(seconds, SampleRate));
 }

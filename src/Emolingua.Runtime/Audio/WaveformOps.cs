@@ -3,7 +3,8 @@ namespace Emolingua.Audio;
 /// <summary>Small operations on sample arrays: cropping or padding, seconds to samples, mixing to mono, peak.</summary>
 public static class WaveformOps
 {
-    /// <summary>The first <paramref name="sampleCount"/> samples, zero-padded at the end when the input is shorter.</summary>
+    /// <summary>The first <paramref name="sampleCount"/> samples, zero-padded at the end when the input is
+    /// shorter.</summary>
     public static float[] CropOrPad(ReadOnlySpan<float> samples, int sampleCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(sampleCount);
@@ -12,10 +13,12 @@ public static class WaveformOps
         return result;
     }
 
-    /// <summary>A duration as a whole number of samples at <paramref name="sampleRate"/> (rounded); a negative or non-finite duration throws.</summary>
+    /// <summary>A duration as a whole number of samples at <paramref name="sampleRate"/> (rounded); a negative or
+    /// non-finite duration throws.</summary>
     public static int SecondsToSamples(double seconds, int sampleRate)
     {
-        if (!(seconds >= 0) || double.IsInfinity(seconds)) throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "must be a finite number >= 0");
+        if (!(seconds >= 0) || double.IsInfinity(seconds))
+            throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "must be a finite number >= 0");
         return checked((int)Math.Round(seconds * sampleRate));
     }
 
@@ -23,14 +26,19 @@ public static class WaveformOps
     public static float[] MixToMono(ReadOnlySpan<float> interleaved, int channels)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
-        int frames = interleaved.Length / channels;
+        var frames = interleaved.Length / channels;
         var mono = new float[frames];
-        if (channels == 1) { interleaved[..frames].CopyTo(mono); return mono; }
-        float scale = 1f / channels;
+        if (channels == 1)
+        {
+            interleaved[..frames].CopyTo(mono);
+            return mono;
+        }
+        var scale = 1f / channels;
         for (int f = 0, i = 0; f < frames; f++)
         {
             float sum = 0;
-            for (int c = 0; c < channels; c++) sum += interleaved[i++];
+            for (var c = 0; c < channels; c++)
+                sum += interleaved[i++];
             mono[f] = sum * scale;
         }
         return mono;
@@ -40,7 +48,8 @@ public static class WaveformOps
     public static float Peak(ReadOnlySpan<float> samples)
     {
         float peak = 0;
-        foreach (float s in samples) peak = Math.Max(peak, Math.Abs(s));
+        foreach (var s in samples)
+            peak = Math.Max(peak, Math.Abs(s));
         return peak;
     }
 }

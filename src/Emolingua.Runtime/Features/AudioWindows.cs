@@ -5,7 +5,8 @@ namespace Emolingua.Features;
 /// <summary>
 /// How a whole clip is read by a model with an S-second input: S-second windows with 50 % overlap, the last one
 /// ending at the clip's end; a clip of at most S seconds is one window, zero-padded at the end. Evaluation,
-/// validation and prediction all read clips this way and average the windows' outputs per clip (<see cref="Inference.ClipScorer"/>).
+/// validation and prediction all read clips this way and average the windows' outputs per clip
+/// (<see cref="Inference.ClipScorer"/>).
 /// </summary>
 public static class AudioWindows
 {
@@ -16,21 +17,30 @@ public static class AudioWindows
     public static List<int> Starts(int length, int windowSamples)
     {
         var starts = new List<int> { 0 };
-        if (length <= windowSamples) return starts;
-        int hop = windowSamples / 2;
-        for (int s = hop; s + windowSamples < length; s += hop) starts.Add(s);
+        if (length <= windowSamples)
+            return starts;
+        var hop = windowSamples / 2;
+        for (var s = hop; s + windowSamples < length; s += hop)
+            starts.Add(s);
         starts.Add(length - windowSamples); // the last window ends at the clip's end
         return starts.Distinct().ToList();
     }
 
-    /// <summary>Every window of every clip, in clip order. <see cref="Window.Length"/> is the audio it covers (before padding).</summary>
+    /// <summary>Every window of every clip, in clip order. <see cref="Window.Length"/> is the audio it covers (before
+    /// padding).</summary>
     public static List<Window> Plan(IReadOnlyList<float[]> clips, int windowSamples)
     {
         var windows = new List<Window>();
-        for (int c = 0; c < clips.Count; c++)
-            foreach (int start in Starts(clips[c].Length, windowSamples))
-                windows.Add(new Window(c, start, Math.Min(windowSamples, clips[c].Length - start),
-                    WaveformOps.CropOrPad(clips[c].AsSpan(start), windowSamples)));
+        for (var c = 0; c < clips.Count; c++)
+            foreach (var start in Starts(clips[c].Length, windowSamples))
+                windows.Add(
+                    new Window(
+                        c,
+                        start,
+                        Math.Min(windowSamples, clips[c].Length - start),
+                        WaveformOps.CropOrPad(clips[c].AsSpan(start), windowSamples)
+                    )
+                );
         return windows;
     }
 
@@ -41,14 +51,17 @@ public static class AudioWindows
     internal static float[] Stack(IReadOnlyList<float[]> windows, int start, int count, int length) =>
         StackInto(windows, start, count, length, new float[count * length]);
 
-    /// <summary>As <see cref="Stack"/>, into the first count·length values of <paramref name="flat"/> (a reused buffer).</summary>
+    /// <summary>As <see cref="Stack"/>, into the first count·length values of <paramref name="flat"/> (a reused
+    /// buffer).</summary>
     internal static float[] StackInto(IReadOnlyList<float[]> windows, int start, int count, int length, float[] flat)
     {
-        for (int i = 0; i < count; i++)                                         // flat: [count, length]
+        for (var i = 0; i < count; i++) // flat: [count, length]
         {
             var window = windows[start + i];
             if (window.Length != length)
-                throw new ArgumentException($"window {start + i} has {window.Length} samples; the batch holds windows of {length}");
+                throw new ArgumentException(
+                    $"window {start + i} has {window.Length} samples; the batch holds windows of {length}"
+                );
             window.CopyTo(flat, i * length);
         }
         return flat;

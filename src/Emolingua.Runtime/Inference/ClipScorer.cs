@@ -9,10 +9,18 @@ namespace Emolingua.Inference;
 /// </summary>
 public sealed class ClipScores
 {
-    internal ClipScores(int clipCount, int[] windowClips, IReadOnlyList<AudioWindows.Window>? windows, float[][] windowProbabilities, float[][]? windowEmbeddings)
+    internal ClipScores(
+        int clipCount,
+        int[] windowClips,
+        IReadOnlyList<AudioWindows.Window>? windows,
+        float[][] windowProbabilities,
+        float[][]? windowEmbeddings
+    )
     {
         if (windowClips.Length != windowProbabilities.Length)
-            throw new ArgumentException($"{windowClips.Length} windows but {windowProbabilities.Length} rows of probabilities");
+            throw new ArgumentException(
+                $"{windowClips.Length} windows but {windowProbabilities.Length} rows of probabilities"
+            );
         ClipCount = clipCount;
         WindowClips = windowClips;
         Windows = windows;
@@ -29,7 +37,8 @@ public sealed class ClipScores
     /// <summary>The clip of each window (windows are in clip order).</summary>
     public IReadOnlyList<int> WindowClips { get; }
 
-    /// <summary>The windows with their place in the clip (null when the scores were made from rows, <see cref="ClipScorer.FromWindows"/>).</summary>
+    /// <summary>The windows with their place in the clip (null when the scores were made from rows,
+    /// <see cref="ClipScorer.FromWindows"/>).</summary>
     public IReadOnlyList<AudioWindows.Window>? Windows { get; }
 
     /// <summary>Calibrated probabilities of each window [windows][classes].</summary>
@@ -44,35 +53,43 @@ public sealed class ClipScores
     /// <summary>Per clip, the mean of its windows' embeddings [clips][D], when asked for.</summary>
     public float[][]? Embeddings { get; }
 
-    /// <summary>Per clip, the index of the most probable class (<see cref="ClassProbabilities.ArgMax"/> of <see cref="Probabilities"/>).</summary>
+    /// <summary>Per clip, the index of the most probable class (<see cref="ClassProbabilities.ArgMax"/> of
+    /// <see cref="Probabilities"/>).</summary>
     public int[] Predicted { get; }
 
     /// <summary>The probability of clip <paramref name="clip"/>'s most probable class.</summary>
     public float Confidence(int clip) => Probabilities[clip][Predicted[clip]];
 
-    /// <summary>Rows of the windows (probabilities, embeddings, ...) averaged per clip in double precision: [windows][k] → [clips][k].</summary>
+    /// <summary>Rows of the windows (probabilities, embeddings, ...) averaged per clip in double precision:
+    /// [windows][k] → [clips][k].</summary>
     public float[][] MeanByClip(IReadOnlyList<float[]> windowRows)
     {
-        if (windowRows.Count != WindowClips.Count) throw new ArgumentException($"{WindowClips.Count} windows but {windowRows.Count} rows");
-        int width = windowRows.Count == 0 ? 0 : windowRows[0].Length;
+        if (windowRows.Count != WindowClips.Count)
+            throw new ArgumentException($"{WindowClips.Count} windows but {windowRows.Count} rows");
+        var width = windowRows.Count == 0 ? 0 : windowRows[0].Length;
         var sums = new double[ClipCount][];
         var counts = new int[ClipCount];
-        for (int c = 0; c < ClipCount; c++) sums[c] = new double[width];
-        for (int i = 0; i < windowRows.Count; i++)
+        for (var c = 0; c < ClipCount; c++)
+            sums[c] = new double[width];
+        for (var i = 0; i < windowRows.Count; i++)
         {
-            int c = WindowClips[i];
+            var c = WindowClips[i];
             counts[c]++;
-            for (int k = 0; k < width; k++) sums[c][k] += windowRows[i][k];
+            for (var k = 0; k < width; k++)
+                sums[c][k] += windowRows[i][k];
         }
         return sums.Select((s, c) => s.Select(v => (float)(v / Math.Max(1, counts[c]))).ToArray()).ToArray();
     }
 
-    /// <summary>Rows of the windows grouped per clip, in clip order: [windows][k] → [clips][windows of the clip][k].</summary>
+    /// <summary>Rows of the windows grouped per clip, in clip order: [windows][k] → [clips][windows of the
+    /// clip][k].</summary>
     public IReadOnlyList<IReadOnlyList<float[]>> ByClip(IReadOnlyList<float[]> windowRows)
     {
-        if (windowRows.Count != WindowClips.Count) throw new ArgumentException($"{WindowClips.Count} windows but {windowRows.Count} rows");
+        if (windowRows.Count != WindowClips.Count)
+            throw new ArgumentException($"{WindowClips.Count} windows but {windowRows.Count} rows");
         var groups = Enumerable.Range(0, ClipCount).Select(_ => new List<float[]>()).ToArray();
-        for (int i = 0; i < windowRows.Count; i++) groups[WindowClips[i]].Add(windowRows[i]);
+        for (var i = 0; i < windowRows.Count; i++)
+            groups[WindowClips[i]].Add(windowRows[i]);
         return groups;
     }
 }
@@ -80,12 +97,13 @@ public sealed class ClipScores
 /// <summary>
 /// The one place where clips become predictions: each clip cut into S-second windows (<see cref="AudioWindows"/>),
 /// the windows run through an engine as one batch, the windows' calibrated probabilities averaged per clip, and the
-/// most probable class taken (<see cref="ClassProbabilities"/>). <see cref="EmotionRecognizer"/>, evaluation, validation during training, few-shot
-/// adaptation and the reference rows all score clips here.
+/// most probable class taken (<see cref="ClassProbabilities"/>). <see cref="EmotionRecognizer"/>, evaluation,
+/// validation during training, few-shot adaptation and the reference rows all score clips here.
 /// </summary>
 public static class ClipScorer
 {
-    /// <param name="engine">The model that scores the windows; its <see cref="IEmotionEngine.Seconds"/> sets the window length.</param>
+    /// <param name="engine">The model that scores the windows; its <see cref="IEmotionEngine.Seconds"/> sets the window
+    /// length.</param>
     /// <param name="clips">16 kHz mono clips, each with at least one sample.</param>
     /// <summary>Scores 16 kHz mono clips with <paramref name="engine"/> (not thread-safe, as the engine).</summary>
     /// <param name="embeddings">Also average the windows' embeddings per clip.</param>
@@ -94,17 +112,29 @@ public static class ClipScorer
         // Where each window lies, without its samples: those are copied a chunk at a time into the same few buffers,
         // so memory holds the clips and one chunk. (A new array per window made every window's samples garbage twice
         // over, windows overlapping by half: a 20 MB upload left 80 MB of it before the GC next ran.)
-        int windowSamples = WhisperAudio.SamplesFor(engine.Seconds);
-        var windows = clips.SelectMany((clip, c) => AudioWindows.Starts(clip.Length, windowSamples)
-            .Select(start => new AudioWindows.Window(c, start, Math.Min(windowSamples, clip.Length - start), []))).ToList();
+        var windowSamples = WhisperAudio.SamplesFor(engine.Seconds);
+        var windows = clips
+            .SelectMany(
+                (clip, c) =>
+                    AudioWindows
+                        .Starts(clip.Length, windowSamples)
+                        .Select(start => new AudioWindows.Window(
+                            c,
+                            start,
+                            Math.Min(windowSamples, clip.Length - start),
+                            []
+                        ))
+            )
+            .ToList();
         var probabilities = new float[windows.Count][];
         var pooled = embeddings ? new float[windows.Count][] : null;
-        var buffers = new float[Math.Min(ChunkWindows, windows.Count)][];            // [chunk][window samples], reused
-        for (int i = 0; i < buffers.Length; i++) buffers[i] = new float[windowSamples];
-        for (int from = 0; from < windows.Count; from += ChunkWindows)
+        var buffers = new float[Math.Min(ChunkWindows, windows.Count)][]; // [chunk][window samples], reused
+        for (var i = 0; i < buffers.Length; i++)
+            buffers[i] = new float[windowSamples];
+        for (var from = 0; from < windows.Count; from += ChunkWindows)
         {
-            int count = Math.Min(ChunkWindows, windows.Count - from);
-            for (int i = 0; i < count; i++)
+            var count = Math.Min(ChunkWindows, windows.Count - from);
+            for (var i = 0; i < count; i++)
             {
                 var w = windows[from + i];
                 clips[w.Clip].AsSpan(w.Start, w.Length).CopyTo(buffers[i]);
@@ -117,14 +147,19 @@ public static class ClipScorer
         return new ClipScores(clips.Count, windows.Select(w => w.Clip).ToArray(), windows, probabilities, pooled);
     }
 
-    /// <summary>Windows per call to the engine: a multiple of both engines' batch sizes (32, 16), so batches, and hence every number, are as in one call.</summary>
+    /// <summary>Windows per call to the engine: a multiple of both engines' batch sizes (32, 16), so batches, and hence
+    /// every number, are as in one call.</summary>
     private const int ChunkWindows = 32;
 
     /// <summary>The windows an engine of <paramref name="seconds"/>-second input reads the clips as.</summary>
     public static List<AudioWindows.Window> Windows(IReadOnlyList<float[]> clips, double seconds) =>
         AudioWindows.Plan(clips, WhisperAudio.SamplesFor(seconds));
 
-    /// <summary>Scores from rows already computed per window (or per clip: one row each), <paramref name="windowClips"/>[i] naming row i's clip.</summary>
-    public static ClipScores FromWindows(IReadOnlyList<int> windowClips, int clipCount, float[][] windowProbabilities) =>
-        new(clipCount, windowClips.ToArray(), null, windowProbabilities, null);
+    /// <summary>Scores from rows already computed per window (or per clip: one row each),
+    /// <paramref name="windowClips"/>[i] naming row i's clip.</summary>
+    public static ClipScores FromWindows(
+        IReadOnlyList<int> windowClips,
+        int clipCount,
+        float[][] windowProbabilities
+    ) => new(clipCount, windowClips.ToArray(), null, windowProbabilities, null);
 }

@@ -26,14 +26,17 @@ public interface IFolderEngineLoader
 {
     /// <summary>The engine for a run or model folder.</summary>
     /// <param name="folder">A run folder (holding model/) or a model folder.</param>
-    /// <param name="kind"><see cref="EngineKind.Torch"/> or <see cref="EngineKind.Auto"/> for TorchSharp, <see cref="EngineKind.Onnx"/> to export in memory first.</param>
+    /// <param name="kind"><see cref="EngineKind.Torch"/> or <see cref="EngineKind.Auto"/> for TorchSharp,
+    /// <see cref="EngineKind.Onnx"/> to export in memory first.</param>
     IEmotionEngine Open(string folder, EngineKind kind);
 }
 
-/// <summary>Opens the engine for a model path: an exported .onnx file, a run or model folder, or a Hugging Face hub id.</summary>
+/// <summary>Opens the engine for a model path: an exported .onnx file, a run or model folder, or a Hugging Face hub
+/// id.</summary>
 public static class EmotionEngines
 {
-    /// <summary>The assembly-qualified name of the Emolingua package's folder loader, looked up when <see cref="FolderLoader"/> is not set.</summary>
+    /// <summary>The assembly-qualified name of the Emolingua package's folder loader, looked up when
+    /// <see cref="FolderLoader"/> is not set.</summary>
     public const string TorchFolderLoaderType = "Emolingua.Inference.TorchFolderEngines, Emolingua";
 
     /// <summary>
@@ -43,27 +46,44 @@ public static class EmotionEngines
     public static IFolderEngineLoader? FolderLoader { get; set; }
 
     /// <summary>Opens the engine for <paramref name="path"/>.</summary>
-    /// <param name="path">An exported .onnx file, a run or model folder, or the hub id of a repository holding a model.onnx.</param>
-    /// <param name="kind">The runtime to use (<see cref="EngineKind.Auto"/>: ONNX Runtime for .onnx files, TorchSharp for folders).</param>
-    /// <param name="folders">The loader for folders; default <see cref="FolderLoader"/>, else the Emolingua package's.</param>
-    public static IEmotionEngine Open(string path, EngineKind kind = EngineKind.Auto, IFolderEngineLoader? folders = null)
+    /// <param name="path">An exported .onnx file, a run or model folder, or the hub id of a repository holding a
+    /// model.onnx.</param>
+    /// <param name="kind">The runtime to use (<see cref="EngineKind.Auto"/>: ONNX Runtime for .onnx files, TorchSharp
+    /// for folders).</param>
+    /// <param name="folders">The loader for folders; default <see cref="FolderLoader"/>, else the Emolingua
+    /// package's.</param>
+    public static IEmotionEngine Open(
+        string path,
+        EngineKind kind = EngineKind.Auto,
+        IFolderEngineLoader? folders = null
+    )
     {
         if (!File.Exists(path) && !Directory.Exists(path) && HubModels.IsHubId(path))
         {
             // owner/name that is no local path: a hub id, or a mistyped folder; the message covers both.
-            try { path = HubModels.ResolveOnnx(path); }
+            try
+            {
+                path = HubModels.ResolveOnnx(path);
+            }
             catch (EmolinguaException e) when (e.File == path)
             {
-                throw new EmolinguaException(path, $"not a local file or folder; as a hub id: {e.Message[(path.Length + 2)..]}", e);
+                throw new EmolinguaException(
+                    path,
+                    $"not a local file or folder; as a hub id: {e.Message[(path.Length + 2)..]}",
+                    e
+                );
             }
         }
-        bool onnxFile = IsOnnxFile(path);
+        var onnxFile = IsOnnxFile(path);
         if (!onnxFile && File.Exists(path))
             throw new EmolinguaException(path, "neither a model folder nor an ONNX file (.onnx)");
         if (onnxFile)
         {
             if (kind == EngineKind.Torch)
-                throw new EmolinguaException(path, "an ONNX file runs with the onnx engine; TorchSharp reads run or model folders");
+                throw new EmolinguaException(
+                    path,
+                    "an ONNX file runs with the onnx engine; TorchSharp reads run or model folders"
+                );
             return OnnxEmotionEngine.Load(path);
         }
         return (folders ?? FolderLoader ?? TorchFolderLoader(path)).Open(path, kind);
@@ -72,8 +92,10 @@ public static class EmotionEngines
     /// <summary>A file named *.onnx, or one whose first byte is ModelProto's ir_version field (tag 0x08).</summary>
     public static bool IsOnnxFile(string path)
     {
-        if (!File.Exists(path)) return false;
-        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return true;
+        if (!File.Exists(path))
+            return false;
+        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+            return true;
         using var stream = File.OpenRead(path);
         return stream.ReadByte() == 0x08;
     }
@@ -81,7 +103,11 @@ public static class EmotionEngines
     private static IFolderEngineLoader TorchFolderLoader(string path)
     {
         var type = Type.GetType(TorchFolderLoaderType, throwOnError: false);
-        return type != null && Activator.CreateInstance(type) is IFolderEngineLoader loader ? loader
-            : throw new EmolinguaException(path, "a run or model folder runs on TorchSharp, which Emolingua.Runtime does not carry: add the Emolingua package, or export the model (emolingua export --model FOLDER --out model.onnx) and load the .onnx file");
+        return type != null && Activator.CreateInstance(type) is IFolderEngineLoader loader
+            ? loader
+            : throw new EmolinguaException(
+                path,
+                "a run or model folder runs on TorchSharp, which Emolingua.Runtime does not carry: add the Emolingua package, or export the model (emolingua export --model FOLDER --out model.onnx) and load the .onnx file"
+            );
     }
 }

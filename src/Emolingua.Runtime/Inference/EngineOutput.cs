@@ -19,22 +19,29 @@ public sealed class NonFiniteOutputException(string problem, float value) : Emol
 /// <summary>Checks what an <see cref="IEmotionEngine"/> returns before it leaves the engine.</summary>
 internal static class EngineOutput
 {
-    /// <summary>The same outputs, or <see cref="NonFiniteOutputException"/> naming the engine, the window and the value.</summary>
-    public static (float[][] Probabilities, float[][]? Embeddings) Checked((float[][] Probabilities, float[][]? Embeddings) outputs, string engine)
+    /// <summary>The same outputs, or <see cref="NonFiniteOutputException"/> naming the engine, the window and the
+    /// value.</summary>
+    public static (float[][] Probabilities, float[][]? Embeddings) Checked(
+        (float[][] Probabilities, float[][]? Embeddings) outputs,
+        string engine
+    )
     {
         Check(outputs.Probabilities, engine, "probability");
-        if (outputs.Embeddings != null) Check(outputs.Embeddings, engine, "embedding value");
+        if (outputs.Embeddings != null)
+            Check(outputs.Embeddings, engine, "embedding value");
         return outputs;
     }
 
     private static void Check(float[][] rows, string engine, string what)
     {
-        for (int w = 0; w < rows.Length; w++)
+        for (var w = 0; w < rows.Length; w++)
         {
-            long at = Finite.FirstNonFinite(rows[w]);
+            var at = Finite.FirstNonFinite(rows[w]);
             if (at >= 0)
                 throw new NonFiniteOutputException(
-                    $"the model ({engine} engine) gives {what} {at} of window {w} as {Finite.Name(rows[w][at])}: this audio is outside what the model can read", rows[w][at]);
+                    $"the model ({engine} engine) gives {what} {at} of window {w} as {Finite.Name(rows[w][at])}: this audio is outside what the model can read",
+                    rows[w][at]
+                );
         }
     }
 }

@@ -12,10 +12,16 @@ internal static class OnnxMetadata
     /// </summary>
     public static IReadOnlyDictionary<string, string> Read(InferenceSession session, string source)
     {
-        try { return session.ModelMetadata.CustomMetadataMap; }
+        try
+        {
+            return session.ModelMetadata.CustomMetadataMap;
+        }
         catch (Exception e) when (e is NullReferenceException or OnnxRuntimeException)
         {
-            throw new EmolinguaException(source, "not an Emolingua model: ONNX Runtime cannot read its metadata (export one with ./emolingua export)");
+            throw new EmolinguaException(
+                source,
+                "not an Emolingua model: ONNX Runtime cannot read its metadata (export one with ./emolingua export)"
+            );
         }
     }
 }

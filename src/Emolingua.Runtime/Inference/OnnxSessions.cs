@@ -2,7 +2,8 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace Emolingua.Inference;
 
-/// <summary>How Emolingua opens ONNX Runtime sessions (CPU): one place for the options the engine and the benchmark share.</summary>
+/// <summary>How Emolingua opens ONNX Runtime sessions (CPU): one place for the options the engine and the benchmark
+/// share.</summary>
 public static class OnnxSessions
 {
     /// <summary>

@@ -3,31 +3,62 @@ using System.Text.Json.Nodes;
 
 namespace Emolingua.Inference;
 
-/// <summary>How <c>predict</c> prints a prediction on the console: a tab-separated line, a JSON object, or a timeline.</summary>
+/// <summary>How <c>predict</c> prints a prediction on the console: a tab-separated line, a JSON object, or a
+/// timeline.</summary>
 public static class PredictionText
 {
     /// <summary>path, label, then "class probability" pairs with 3 decimals.</summary>
-    public static string Line(string path, EmotionPrediction p, IReadOnlyList<string> labels, double minConfidence = 0) =>
-        $"{path}\t{p.LabelAt(minConfidence)}\t" + string.Join("  ", labels.Select(l => $"{l} {p.Probabilities[l].ToString("0.000", CultureInfo.InvariantCulture)}"));
+    public static string Line(
+        string path,
+        EmotionPrediction p,
+        IReadOnlyList<string> labels,
+        double minConfidence = 0
+    ) =>
+        $"{path}\t{p.LabelAt(minConfidence)}\t"
+        + string.Join(
+            "  ",
+            labels.Select(l => $"{l} {p.Probabilities[l].ToString("0.000", CultureInfo.InvariantCulture)}")
+        );
 
-    /// <summary>{"path", "label", "probabilities"} (6 decimals) and, when asked, "duration_s" and "segments" (one object per window).</summary>
-    public static JsonObject Json(string path, EmotionPrediction p, IReadOnlyList<string> labels, double minConfidence = 0, bool segments = false)
+    /// <summary>{"path", "label", "probabilities"} (6 decimals) and, when asked, "duration_s" and "segments" (one
+    /// object per window).</summary>
+    public static JsonObject Json(
+        string path,
+        EmotionPrediction p,
+        IReadOnlyList<string> labels,
+        double minConfidence = 0,
+        bool segments = false
+    )
     {
         JsonObject Probabilities(IReadOnlyDictionary<string, float> probabilities)
         {
             var o = new JsonObject();
-            foreach (var l in labels) o[l] = Math.Round(probabilities[l], 6);
+            foreach (var l in labels)
+                o[l] = Math.Round(probabilities[l], 6);
             return o;
         }
-        var json = new JsonObject { ["path"] = path, ["label"] = p.LabelAt(minConfidence), ["probabilities"] = Probabilities(p.Probabilities) };
+        var json = new JsonObject
+        {
+            ["path"] = path,
+            ["label"] = p.LabelAt(minConfidence),
+            ["probabilities"] = Probabilities(p.Probabilities),
+        };
         if (segments)
         {
             json["duration_s"] = Math.Round(p.DurationSeconds, 3);
-            json["segments"] = new JsonArray(p.Segments.Select(s => (JsonNode)new JsonObject
-            {
-                ["start_s"] = Math.Round(s.StartSeconds, 3), ["end_s"] = Math.Round(s.EndSeconds, 3), ["label"] = s.LabelAt(minConfidence),
-                ["probabilities"] = Probabilities(s.Probabilities),
-            }).ToArray());
+            json["segments"] = new JsonArray(
+                p.Segments.Select(s =>
+                        (JsonNode)
+                            new JsonObject
+                            {
+                                ["start_s"] = Math.Round(s.StartSeconds, 3),
+                                ["end_s"] = Math.Round(s.EndSeconds, 3),
+                                ["label"] = s.LabelAt(minConfidence),
+                                ["probabilities"] = Probabilities(s.Probabilities),
+                            }
+                    )
+                    .ToArray()
+            );
         }
         return json;
     }
@@ -40,14 +71,16 @@ public static class PredictionText
     public static IEnumerable<string> Timeline(EmotionPrediction p, double minConfidence = 0)
     {
         var segments = p.Segments;
-        bool hours = p.DurationSeconds >= 3600;
-        for (int i = 0; i < segments.Count;)
+        var hours = p.DurationSeconds >= 3600;
+        for (var i = 0; i < segments.Count; )
         {
-            string label = segments[i].LabelAt(minConfidence);
-            int j = i;
-            while (j + 1 < segments.Count && segments[j + 1].LabelAt(minConfidence) == label) j++;
-            double confidence = segments.Skip(i).Take(j - i + 1).Average(s => (double)s.Confidence); // the windows' top probabilities
-            yield return $"  {Time(segments[i].StartSeconds, hours)}-{Time(segments[j].EndSeconds, hours)}  {label,-9}  {confidence.ToString("0.00", CultureInfo.InvariantCulture)}";
+            var label = segments[i].LabelAt(minConfidence);
+            var j = i;
+            while (j + 1 < segments.Count && segments[j + 1].LabelAt(minConfidence) == label)
+                j++;
+            // the windows' top probabilities
+            var confidence = segments.Skip(i).Take(j - i + 1).Average(s => (double)s.Confidence);
+            yield return $"  {Time(segments[i].StartSeconds, hours)}-{Time(segments[j].EndSeconds, hours)}  {label, -9}  {confidence.ToString("0.00", CultureInfo.InvariantCulture)}";
             i = j + 1;
         }
     }
@@ -56,7 +89,10 @@ public static class PredictionText
     private static string Time(double seconds, bool hours)
     {
         var t = TimeSpan.FromSeconds(Math.Round(seconds, 1));
-        string s = t.Seconds.ToString("00", CultureInfo.InvariantCulture) + "." + (t.Milliseconds / 100).ToString(CultureInfo.InvariantCulture);
+        var s =
+            t.Seconds.ToString("00", CultureInfo.InvariantCulture)
+            + "."
+            + (t.Milliseconds / 100).ToString(CultureInfo.InvariantCulture);
         return hours ? $"{(int)t.TotalHours}:{t.Minutes:00}:{s}" : $"{(int)t.TotalMinutes}:{s}";
     }
 }

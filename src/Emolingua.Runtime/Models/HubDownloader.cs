@@ -11,7 +11,9 @@ namespace Emolingua.Models;
 public sealed class HubDownloader
 {
     private readonly HttpClient _http;
-    private readonly HttpClient _metadata; // HEAD requests that stop at the hub's redirect to its file store, whose headers carry the metadata
+
+    // HEAD requests that stop at the hub's redirect to its file store, whose headers carry the metadata
+    private readonly HttpClient _metadata;
     private readonly string _endpoint;
     private readonly Action<string>? _log;
 
@@ -19,9 +21,16 @@ public sealed class HubDownloader
     /// <param name="handler">The HTTP handler (tests); by default a plain one.</param>
     /// <param name="log">Where progress lines go (default stderr).</param>
     /// <param name="timeout">Per request (default 30 minutes).</param>
-    public HubDownloader(string? endpoint = null, HttpMessageHandler? handler = null, Action<string>? log = null, TimeSpan? timeout = null)
+    public HubDownloader(
+        string? endpoint = null,
+        HttpMessageHandler? handler = null,
+        Action<string>? log = null,
+        TimeSpan? timeout = null
+    )
     {
-        _endpoint = (endpoint ?? Environment.GetEnvironmentVariable("HF_ENDPOINT") ?? "https://huggingface.co").TrimEnd('/');
+        _endpoint = (endpoint ?? Environment.GetEnvironmentVariable("HF_ENDPOINT") ?? "https://huggingface.co").TrimEnd(
+            '/'
+        );
         _http = handler == null ? new HttpClient() : new HttpClient(handler);
         _http.Timeout = timeout ?? TimeSpan.FromMinutes(30); // whisper-small is ~1 GB
         _metadata = handler == null ? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) : _http;
@@ -42,7 +51,7 @@ public sealed class HubDownloader
         _log?.Invoke($"emolingua: downloading {hubId} ({revision}) from {_endpoint} into {repo}");
         var (configBytes, commit) = Get(hubId, revision, "config.json")
             ?? throw new EmolinguaException(hubId, $"not found on {_endpoint} (config.json: 404)");
-        string snapshotName = commit ?? revision;
+        var snapshotName = commit ?? revision;
         var snapshot = Path.Combine(repo, "snapshots", snapshotName);
         AtomicFile.WriteAllBytes(Path.Combine(snapshot, "config.json"), configBytes);
 
@@ -54,17 +63,23 @@ public sealed class HubDownloader
         else
         {
             var (indexBytes, _) = Get(hubId, revision, "model.safetensors.index.json")
-                ?? throw new EmolinguaException(hubId, "has neither model.safetensors nor model.safetensors.index.json");
+                ?? throw new EmolinguaException(
+                    hubId,
+                    "has neither model.safetensors nor model.safetensors.index.json"
+                );
             AtomicFile.WriteAllBytes(Path.Combine(snapshot, "model.safetensors.index.json"), indexBytes);
-            var map = JsonNode.Parse(indexBytes)?["weight_map"] as JsonObject
+            var map =
+                JsonNode.Parse(indexBytes)?["weight_map"] as JsonObject
                 ?? throw new EmolinguaException(hubId, "model.safetensors.index.json has no weight_map");
             foreach (var shard in map.Select(kv => kv.Value!.GetValue<string>()).Distinct())
             {
-                var (bytes, _) = Get(hubId, revision, shard) ?? throw new EmolinguaException(hubId, $"shard {shard} not found");
+                var (bytes, _) = Get(hubId, revision, shard)
+                    ?? throw new EmolinguaException(hubId, $"shard {shard} not found");
                 AtomicFile.WriteAllBytes(Path.Combine(snapshot, shard), bytes);
             }
         }
-        if (revision == "main") AtomicFile.WriteAllText(Path.Combine(repo, "refs", "main"), snapshotName);
+        if (revision == "main")
+            AtomicFile.WriteAllText(Path.Combine(repo, "refs", "main"), snapshotName);
         return snapshot;
     }
 
@@ -73,14 +88,26 @@ public sealed class HubDownloader
     {
         var url = $"{_endpoint}/{hubId}/resolve/{revision}/{file}";
         HttpResponseMessage response;
-        try { response = _http.GetAsync(url).GetAwaiter().GetResult(); }
-        catch (HttpRequestException e) { throw new EmolinguaException(hubId, $"download of {file} from {_endpoint} failed: {e.Message}"); }
+        try
+        {
+            response = _http.GetAsync(url).GetAwaiter().GetResult();
+        }
+        catch (HttpRequestException e)
+        {
+            throw new EmolinguaException(hubId, $"download of {file} from {_endpoint} failed: {e.Message}");
+        }
         using (response)
         {
-            if (response.StatusCode == HttpStatusCode.NotFound) return null;
+            if (response.StatusCode == HttpStatusCode.NotFound)
+                return null;
             if (!response.IsSuccessStatusCode)
-                throw new EmolinguaException(hubId, $"download of {file} failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
-            var commit = response.Headers.TryGetValues("X-Repo-Commit", out var values) ? values.FirstOrDefault() : null;
+                throw new EmolinguaException(
+                    hubId,
+                    $"download of {file} failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase}"
+                );
+            var commit = response.Headers.TryGetValues("X-Repo-Commit", out var values)
+                ? values.FirstOrDefault()
+                : null;
             return (response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult(), commit);
         }
     }
@@ -96,44 +123,68 @@ public sealed class HubDownloader
         var repo = HuggingFaceCache.RepoDirectory(hubId);
         var url = $"{_endpoint}/{hubId}/resolve/{revision}/{file}";
         _log?.Invoke($"emolingua: downloading {hubId}/{file} ({revision}) from {_endpoint} into {repo}");
-        string? commit, sha256;
+        string? commit,
+            sha256;
         using (var head = Send(_metadata, new HttpRequestMessage(HttpMethod.Head, url), hubId, file))
         {
-            if (head.StatusCode == HttpStatusCode.NotFound) throw new EmolinguaException(hubId, $"has no {file} on {_endpoint} (404)");
+            if (head.StatusCode == HttpStatusCode.NotFound)
+                throw new EmolinguaException(hubId, $"has no {file} on {_endpoint} (404)");
             Check(head, hubId, file);
             commit = Header(head, "X-Repo-Commit");
             sha256 = Sha256Of(Header(head, "X-Linked-Etag")) ?? Sha256Of(head.Headers.ETag?.Tag);
         }
         var snapshotName = commit ?? revision;
         var target = Path.Combine(repo, "snapshots", snapshotName, file);
-        using (var response = Send(_http, new HttpRequestMessage(HttpMethod.Get, url), hubId, file, HttpCompletionOption.ResponseHeadersRead))
+        using (
+            var response = Send(
+                _http,
+                new HttpRequestMessage(HttpMethod.Get, url),
+                hubId,
+                file,
+                HttpCompletionOption.ResponseHeadersRead
+            )
+        )
         {
             Check(response, hubId, file);
             AtomicFile.Write(target, stream =>
             {
-                using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+                using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(
+                    System.Security.Cryptography.HashAlgorithmName.SHA256
+                );
                 using var body = response.Content.ReadAsStream();
                 var buffer = new byte[1 << 16];
-                for (int n; (n = body.Read(buffer)) > 0;)
+                for (int n; (n = body.Read(buffer)) > 0; )
                 {
                     hash.AppendData(buffer, 0, n);
                     stream.Write(buffer, 0, n);
                 }
                 var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
                 if (sha256 != null && actual != sha256)
-                    throw new EmolinguaException(hubId, $"{file}: sha256 {actual} differs from the hub's {sha256} (download corrupted; nothing kept)");
+                    throw new EmolinguaException(
+                        hubId,
+                        $"{file}: sha256 {actual} differs from the hub's {sha256} (download corrupted; nothing kept)"
+                    );
             });
         }
-        if (revision == "main") AtomicFile.WriteAllText(Path.Combine(repo, "refs", "main"), snapshotName);
+        if (revision == "main")
+            AtomicFile.WriteAllText(Path.Combine(repo, "refs", "main"), snapshotName);
         return target;
     }
 
-    private HttpResponseMessage Send(HttpClient client, HttpRequestMessage request, string hubId, string file,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+    private HttpResponseMessage Send(
+        HttpClient client,
+        HttpRequestMessage request,
+        string hubId,
+        string file,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead
+    )
     {
         using (request)
         {
-            try { return client.SendAsync(request, completion).GetAwaiter().GetResult(); }
+            try
+            {
+                return client.SendAsync(request, completion).GetAwaiter().GetResult();
+            }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
                 throw new EmolinguaException(hubId, $"download of {file} from {_endpoint} failed: {e.Message}");
@@ -141,25 +192,33 @@ public sealed class HubDownloader
         }
     }
 
-    /// <summary>Success or a redirect (the metadata request stops at it); anything else is an error naming the status.</summary>
+    /// <summary>Success or a redirect (the metadata request stops at it); anything else is an error naming the
+    /// status.</summary>
     private static void Check(HttpResponseMessage response, string hubId, string file)
     {
-        int status = (int)response.StatusCode;
-        if (status is >= 200 and < 400) return;
-        string hint = status is 401 or 403 ? " (a gated or private repository needs HF_TOKEN)" : "";
+        var status = (int)response.StatusCode;
+        if (status is >= 200 and < 400)
+            return;
+        var hint = status is 401 or 403 ? " (a gated or private repository needs HF_TOKEN)" : "";
         throw new EmolinguaException(hubId, $"download of {file} failed: HTTP {status} {response.ReasonPhrase}{hint}");
     }
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
-    /// <summary>A quoted or weak ETag holding 64 hex digits, lower-cased; null for anything else (a git blob's sha1).</summary>
+    /// <summary>A quoted or weak ETag holding 64 hex digits, lower-cased; null for anything else (a git blob's
+    /// sha1).</summary>
     private static string? Sha256Of(string? etag)
     {
         var tag = etag?.Trim();
-        if (tag == null) return null;
-        if (tag.StartsWith("W/", StringComparison.Ordinal)) tag = tag[2..];
+        if (tag == null)
+            return null;
+        if (tag.StartsWith("W/", StringComparison.Ordinal))
+            tag = tag[2..];
         tag = tag.Trim('"').ToLowerInvariant();
-        return tag.Length == 64 && tag.All(char.IsAsciiHexDigitLower) || tag.Length == 64 && tag.All(char.IsAsciiHexDigit) ? tag : null;
+        return
+            tag.Length == 64 && tag.All(char.IsAsciiHexDigitLower) || tag.Length == 64 && tag.All(char.IsAsciiHexDigit)
+            ? tag
+            : null;
     }
 }

@@ -15,14 +15,20 @@ public static partial class HubModels
     /// <summary>Whether <paramref name="text"/> has the shape of a hub id, owner/name.</summary>
     public static bool IsHubId(string text) => HubIdRegex().IsMatch(text);
 
-    /// <summary>The local path of the repository's model.onnx: from the cache, else downloaded (unless HF_HUB_OFFLINE is set).</summary>
+    /// <summary>The local path of the repository's model.onnx: from the cache, else downloaded (unless HF_HUB_OFFLINE
+    /// is set).</summary>
     public static string ResolveOnnx(string hubId, HubDownloader? downloader = null)
     {
-        if (HuggingFaceCache.FindSnapshot(hubId, OnnxFile) is { } cached) return Path.Combine(cached, OnnxFile);
+        if (HuggingFaceCache.FindSnapshot(hubId, OnnxFile) is { } cached)
+            return Path.Combine(cached, OnnxFile);
         if (HuggingFaceCache.Offline)
-            throw new EmolinguaException(hubId, $"not in the Hugging Face cache ({HuggingFaceCache.HubDirectory}) and HF_HUB_OFFLINE is set");
+            throw new EmolinguaException(
+                hubId,
+                $"not in the Hugging Face cache ({HuggingFaceCache.HubDirectory}) and HF_HUB_OFFLINE is set"
+            );
         return (downloader ?? new HubDownloader()).DownloadFile(hubId, OnnxFile);
     }
 
-    [GeneratedRegex(@"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")] private static partial Regex HubIdRegex();
+    [GeneratedRegex(@"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")]
+    private static partial Regex HubIdRegex();
 }

@@ -7,12 +7,13 @@ namespace Emolingua.Util;
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Writes through <paramref name="write"/> into a temporary file beside <paramref name="path"/>, then renames it; on an exception nothing is left.</summary>
+    /// <summary>Writes through <paramref name="write"/> into a temporary file beside <paramref name="path"/>, then
+    /// renames it; on an exception nothing is left.</summary>
     public static void Write(string path, Action<Stream> write)
     {
-        string full = Path.GetFullPath(path);
+        var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = full + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        var tmp = full + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
         try
         {
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -24,13 +25,17 @@ public static class AtomicFile
         }
         finally
         {
-            if (File.Exists(tmp)) File.Delete(tmp);
+            if (File.Exists(tmp))
+                File.Delete(tmp);
         }
     }
 
     /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte-order mark), atomically.</summary>
-    public static void WriteAllText(string path, string text) =>
-        Write(path, s => { var bytes = System.Text.Encoding.UTF8.GetBytes(text); s.Write(bytes); });
+    public static void WriteAllText(string path, string text) => Write(path, s =>
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+            s.Write(bytes);
+        });
 
     /// <summary>Writes <paramref name="bytes"/>, atomically.</summary>
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));

@@ -9,24 +9,32 @@ namespace Emolingua.Util;
 public static class CsvFiles
 {
     /// <summary>
-    /// Opens a file whose first row is a header. <paramref name="quoted"/> false: no quoting at all, every character but the
-    /// separator and line breaks is text (Common Voice's TSVs hold sentences with unbalanced quotes).
+    /// Opens a file whose first row is a header. <paramref name="quoted"/> false: no quoting at all, every character
+    /// but the separator and line breaks is text (Common Voice's TSVs hold sentences with unbalanced quotes).
     /// </summary>
     public static CsvReader Open(string path, char separator = ',', bool quoted = true) =>
-        CsvReader.FromFile(path, CsvReaderOptions.Default with
-        {
-            Separator = separator, Mode = quoted ? CsvMode.Rfc4180 : CsvMode.NoEscape, DetectSeparatorHint = false,
-        });
+        CsvReader.FromFile(
+            path,
+            CsvReaderOptions.Default with
+            {
+                Separator = separator,
+                Mode = quoted ? CsvMode.Rfc4180 : CsvMode.NoEscape,
+                DetectSeparatorHint = false,
+            }
+        );
 
-    /// <summary>The first column with one of <paramref name="names"/> (exact, else ignoring case and surrounding spaces); -1 when none.</summary>
+    /// <summary>The first column with one of <paramref name="names"/> (exact, else ignoring case and surrounding
+    /// spaces); -1 when none.</summary>
     public static int Column(CsvReader reader, params string[] names)
     {
         foreach (var name in names)
-            if (reader.TryGetFieldIndex(name, out int index)) return index;
+            if (reader.TryGetFieldIndex(name, out var index))
+                return index;
         return -1;
     }
 
-    /// <summary>A field of the current record, trimmed; "" for a column that is absent (-1) or past the record's end.</summary>
+    /// <summary>A field of the current record, trimmed; "" for a column that is absent (-1) or past the record's
+    /// end.</summary>
     public static string Field(CsvReader reader, int column) =>
         column >= 0 && column < reader.Current.FieldCount ? reader.Current.GetString(column).Trim() : "";
 
@@ -36,6 +44,7 @@ public static class CsvFiles
         {
             using var csv = CsvWriter.Create(stream, CsvWriterOptions.Default with { NewLine = "\n" }, leaveOpen: true);
             csv.WriteHeader([.. header]);
-            foreach (var record in records) csv.WriteRecord([.. record]);
+            foreach (var record in records)
+                csv.WriteRecord([.. record]);
         });
 }

@@ -10,7 +10,8 @@ public class EmolinguaException : Exception
     public string? File { get; }
 
     /// <summary>A problem not tied to one file.</summary>
-    public EmolinguaException(string message) : base(message) { }
+    public EmolinguaException(string message)
+        : base(message) { }
 
     /// <summary>A problem with <paramref name="file"/>: the message is "FILE: problem".</summary>
     public EmolinguaException(string file, string problem, Exception? inner = null)

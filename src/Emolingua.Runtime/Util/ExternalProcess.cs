@@ -15,16 +15,19 @@ internal static class ExternalProcess
         public string StdoutText => System.Text.Encoding.UTF8.GetString(Stdout);
     }
 
-    /// <summary>Full path of <paramref name="tool"/> in the directories of <paramref name="searchPath"/> (PATH syntax), or null.</summary>
+    /// <summary>Full path of <paramref name="tool"/> in the directories of <paramref name="searchPath"/> (PATH syntax),
+    /// or null.</summary>
     public static string? Locate(string tool, string? searchPath)
     {
-        if (string.IsNullOrEmpty(searchPath)) return null;
+        if (string.IsNullOrEmpty(searchPath))
+            return null;
         foreach (var dir in searchPath.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             foreach (var name in OperatingSystem.IsWindows() ? new[] { tool + ".exe", tool } : new[] { tool })
             {
                 var candidate = Path.Combine(dir, name);
-                if (File.Exists(candidate)) return candidate;
+                if (File.Exists(candidate))
+                    return candidate;
             }
         }
         return null;
@@ -33,14 +36,19 @@ internal static class ExternalProcess
     /// <summary><paramref name="tool"/> on this process's PATH, or null.</summary>
     public static string? Locate(string tool) => Locate(tool, Environment.GetEnvironmentVariable("PATH"));
 
-    /// <summary>Runs <paramref name="exe"/> and waits for it; null when it outlives <paramref name="timeout"/> (it is then killed).</summary>
+    /// <summary>Runs <paramref name="exe"/> and waits for it; null when it outlives <paramref name="timeout"/> (it is
+    /// then killed).</summary>
     public static Output? Run(string exe, IEnumerable<string> arguments, byte[]? stdin = null, TimeSpan? timeout = null)
     {
         var start = new ProcessStartInfo(exe)
         {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin != null, UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = stdin != null,
+            UseShellExecute = false,
         };
-        foreach (var a in arguments) start.ArgumentList.Add(a);
+        foreach (var a in arguments)
+            start.ArgumentList.Add(a);
         using var process = Process.Start(start) ?? throw new EmolinguaException(exe, "could not start");
         var stderr = process.StandardError.ReadToEndAsync();
         using var stdout = new MemoryStream();

@@ -15,6 +15,8 @@ internal static class JsonInput
     /// <summary>Recipes: comments and trailing commas allowed, duplicate keys not.</summary>
     public static readonly JsonDocumentOptions Recipe = new()
     {
-        CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false,
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        AllowDuplicateProperties = false,
     };
 }

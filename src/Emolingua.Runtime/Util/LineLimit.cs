@@ -14,7 +14,8 @@ internal static class LineLimit
     {
         var buffer = new byte[65536];
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-        long line = 1, length = 0;
+        long line = 1,
+            length = 0;
         int n;
         while ((n = file.Read(buffer, 0, buffer.Length)) > 0)
         {
@@ -22,14 +23,18 @@ internal static class LineLimit
             int newline;
             while ((newline = span.IndexOf((byte)'\n')) >= 0)
             {
-                if (length + newline > maxLineBytes) break;
+                if (length + newline > maxLineBytes)
+                    break;
                 span = span[(newline + 1)..];
                 line++;
                 length = 0;
             }
             length += newline >= 0 ? newline : span.Length;
             if (length > maxLineBytes)
-                throw new EmolinguaException(path, $"line {line} is longer than {maxLineBytes / (1 << 20)} MB: not a list of paths or a manifest");
+                throw new EmolinguaException(
+                    path,
+                    $"line {line} is longer than {maxLineBytes / (1 << 20)} MB: not a list of paths or a manifest"
+                );
         }
     }
 }

@@ -18,16 +18,23 @@ public static class WavWriter
     public static void WriteFloat32(string path, ReadOnlySpan<float> samples, int sampleRate) =>
         Write(path, samples, sampleRate, formatTag: 3, bytesPerSample: 4);
 
-    private static void Write(string path, ReadOnlySpan<float> samples, int sampleRate, int formatTag, int bytesPerSample)
+    private static void Write(
+        string path,
+        ReadOnlySpan<float> samples,
+        int sampleRate,
+        int formatTag,
+        int bytesPerSample
+    )
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1);
-        long dataBytes = (long)samples.Length * bytesPerSample;
-        bool isFloat = formatTag == 3;
+        var dataBytes = (long)samples.Length * bytesPerSample;
+        var isFloat = formatTag == 3;
         // Non-PCM formats carry a cbSize field and a fact chunk (the WAVE spec asks for both).
-        int fmtSize = isFloat ? 18 : 16;
-        int factSize = isFloat ? 12 : 0;
-        long riffSize = 4 + (8 + fmtSize) + factSize + 8 + dataBytes + (dataBytes & 1);
-        if (riffSize > uint.MaxValue) throw new ArgumentException($"{samples.Length} samples do not fit in a WAV file (4 GiB limit)");
+        var fmtSize = isFloat ? 18 : 16;
+        var factSize = isFloat ? 12 : 0;
+        var riffSize = 4 + (8 + fmtSize) + factSize + 8 + dataBytes + (dataBytes & 1);
+        if (riffSize > uint.MaxValue)
+            throw new ArgumentException($"{samples.Length} samples do not fit in a WAV file (4 GiB limit)");
 
         var bytes = new byte[8 + riffSize];
         var span = bytes.AsSpan();
@@ -42,7 +49,7 @@ public static class WavWriter
         BinaryPrimitives.WriteInt32LittleEndian(span[28..], sampleRate * bytesPerSample);
         BinaryPrimitives.WriteUInt16LittleEndian(span[32..], (ushort)bytesPerSample);
         BinaryPrimitives.WriteUInt16LittleEndian(span[34..], (ushort)(bytesPerSample * 8));
-        int pos = 20 + fmtSize; // cbSize (when present) is already zero
+        var pos = 20 + fmtSize; // cbSize (when present) is already zero
         if (isFloat)
         {
             "fact"u8.CopyTo(span[pos..]);
@@ -56,20 +63,21 @@ public static class WavWriter
         switch (bytesPerSample)
         {
             case 2:
-                for (int i = 0; i < samples.Length; i++)
+                for (var i = 0; i < samples.Length; i++)
                     BinaryPrimitives.WriteInt16LittleEndian(data[(2 * i)..], (short)Quantize(samples[i], 32768));
                 break;
             case 3:
-                for (int i = 0; i < samples.Length; i++)
+                for (var i = 0; i < samples.Length; i++)
                 {
-                    int v = Quantize(samples[i], 8388608);
+                    var v = Quantize(samples[i], 8388608);
                     data[3 * i] = (byte)v;
                     data[3 * i + 1] = (byte)(v >> 8);
                     data[3 * i + 2] = (byte)(v >> 16);
                 }
                 break;
             default:
-                for (int i = 0; i < samples.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(data[(4 * i)..], samples[i]);
+                for (var i = 0; i < samples.Length; i++)
+                    BinaryPrimitives.WriteSingleLittleEndian(data[(4 * i)..], samples[i]);
                 break;
         }
         AtomicFile.WriteAllBytes(path, bytes);
@@ -78,8 +86,9 @@ public static class WavWriter
     // Full scale maps -1 to the most negative code; +1 clips to the largest positive one. NaN becomes silence.
     private static int Quantize(float sample, int fullScale)
     {
-        if (float.IsNaN(sample)) return 0;
-        double scaled = Math.Round(sample * (double)fullScale, MidpointRounding.AwayFromZero);
+        if (float.IsNaN(sample))
+            return 0;
+        var scaled = Math.Round(sample * (double)fullScale, MidpointRounding.AwayFromZero);
         return (int)Math.Clamp(scaled, -fullScale, fullScale - 1);
     }
 }

@@ -5,8 +5,9 @@ using System.Text;
 namespace Emolingua.Audio;
 
 /// <summary>
-/// Mono waveforms by file path at one sample rate (Whisper's 16 kHz for every caller), decoded and resampled once. Keeps a bounded in-memory cache (least recently
-/// used first out) and, when a cache folder is given, raw float32 copies on disk so later runs skip decoding.
+/// Mono waveforms by file path at one sample rate (Whisper's 16 kHz for every caller), decoded and resampled once.
+/// Keeps a bounded in-memory cache (least recently used first out) and, when a cache folder is given, raw float32
+/// copies on disk so later runs skip decoding.
 /// Thread-safe: the prefetcher decodes on background threads (plain arrays only, no tensors).
 /// </summary>
 public sealed class WaveformStore
@@ -23,19 +24,22 @@ public sealed class WaveformStore
         _sampleRate = sampleRate;
         _diskCache = diskCacheFolder;
         _memoryBudgetBytes = memoryBudgetBytes;
-        if (_diskCache != null) Directory.CreateDirectory(_diskCache);
+        if (_diskCache != null)
+            Directory.CreateDirectory(_diskCache);
     }
 
     public float[] Get(string path)
     {
-        if (_memory.TryGetValue(path, out var cached)) return cached;
+        if (_memory.TryGetValue(path, out var cached))
+            return cached;
         var samples = LoadFromDisk(path) ?? Decode(path);
         if (_memory.TryAdd(path, samples))
         {
             _order.Enqueue(path);
             Interlocked.Add(ref _memoryBytes, samples.Length * 4L);
             while (Interlocked.Read(ref _memoryBytes) > _memoryBudgetBytes && _order.TryDequeue(out var old))
-                if (_memory.TryRemove(old, out var evicted)) Interlocked.Add(ref _memoryBytes, -evicted.Length * 4L);
+                if (_memory.TryRemove(old, out var evicted))
+                    Interlocked.Add(ref _memoryBytes, -evicted.Length * 4L);
         }
         return samples;
     }
@@ -55,16 +59,19 @@ public sealed class WaveformStore
 
     private float[]? LoadFromDisk(string path)
     {
-        if (_diskCache == null) return null;
+        if (_diskCache == null)
+            return null;
         var file = CachePath(path);
-        if (!File.Exists(file)) return null;
+        if (!File.Exists(file))
+            return null;
         var bytes = File.ReadAllBytes(file);
         var samples = new float[bytes.Length / 4];
         Buffer.BlockCopy(bytes, 0, samples, 0, samples.Length * 4);
         return samples;
     }
 
-    /// <summary>The cache key covers the path, size and modification time, so an edited file is decoded again.</summary>
+    /// <summary>The cache key covers the path, size and modification time, so an edited file is decoded
+    /// again.</summary>
     private string CachePath(string path)
     {
         var info = new FileInfo(path);

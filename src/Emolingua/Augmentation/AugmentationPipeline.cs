@@ -16,20 +16,26 @@ public sealed class AugmentationPipeline : IAugmentation, IDisposable
 
     public AugmentationPipeline(string name, params IAugmentation[] steps)
     {
-        if (steps.Length == 0) throw new ArgumentException("A pipeline needs at least one step.", nameof(steps));
+        if (steps.Length == 0)
+            throw new ArgumentException("A pipeline needs at least one step.", nameof(steps));
         var domain = steps[0].Domain;
         foreach (var s in steps)
             if (s.Domain != domain)
-                throw new ArgumentException($"Pipeline '{name}' mixes {domain} and {s.Domain} steps ({s}).", nameof(steps));
+                throw new ArgumentException(
+                    $"Pipeline '{name}' mixes {domain} and {s.Domain} steps ({s}).",
+                    nameof(steps)
+                );
         (Name, Steps, Domain) = (name, steps, domain);
     }
 
-    /// <param name="x"><c>[B, T]</c> waveforms or <c>[B, n_mels, frames]</c> log-mels, per <see cref="Domain"/>.</param>
+    /// <param name="x"><c>[B, T]</c> waveforms or <c>[B, n_mels, frames]</c> log-mels, per
+    /// <see cref="Domain"/>.</param>
     public Tensor Apply(Tensor x, Generator generator)
     {
         using var scope = torch.NewDisposeScope();
         var y = x.alias();
-        foreach (var step in Steps) y = step.Apply(y, generator);
+        foreach (var step in Steps)
+            y = step.Apply(y, generator);
         return y.MoveToOuterDisposeScope();
     }
 
@@ -37,22 +43,26 @@ public sealed class AugmentationPipeline : IAugmentation, IDisposable
     public Dictionary<string, Tensor> StateDict()
     {
         var state = new Dictionary<string, Tensor>();
-        for (int i = 0; i < Steps.Count; i++)
+        for (var i = 0; i < Steps.Count; i++)
             if (Steps[i] is IStatefulAugmentation s)
-                foreach (var (k, v) in s.StateDict()) state[$"{i}.{k}"] = v;
+                foreach (var (k, v) in s.StateDict())
+                    state[$"{i}.{k}"] = v;
         return state;
     }
 
     /// <summary>Restores <see cref="StateDict"/> output into the same pipeline layout.</summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, Device? device = null)
     {
-        for (int i = 0; i < Steps.Count; i++)
+        for (var i = 0; i < Steps.Count; i++)
         {
-            if (Steps[i] is not IStatefulAugmentation s) continue;
+            if (Steps[i] is not IStatefulAugmentation s)
+                continue;
             var prefix = $"{i}.";
-            var mine = state.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
+            var mine = state
+                .Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
-            if (mine.Count == 0) throw new ArgumentException($"No saved state for step {i} ({Steps[i]}).", nameof(state));
+            if (mine.Count == 0)
+                throw new ArgumentException($"No saved state for step {i} ({Steps[i]}).", nameof(state));
             s.LoadStateDict(mine, device);
         }
     }
@@ -60,18 +70,21 @@ public sealed class AugmentationPipeline : IAugmentation, IDisposable
     /// <summary>Resets every stateful step.</summary>
     public void Reset()
     {
-        foreach (var s in Steps.OfType<IStatefulAugmentation>()) s.Reset();
+        foreach (var s in Steps.OfType<IStatefulAugmentation>())
+            s.Reset();
     }
 
     public void Dispose()
     {
-        foreach (var s in Steps.OfType<IDisposable>()) s.Dispose();
+        foreach (var s in Steps.OfType<IDisposable>())
+            s.Dispose();
     }
 
     public override string ToString()
     {
         var sb = new StringBuilder().Append(Name).Append(" (").Append(Domain).Append("):");
-        foreach (var s in Steps) sb.Append("\n  ").Append(s);
+        foreach (var s in Steps)
+            sb.Append("\n  ").Append(s);
         return sb.ToString();
     }
 }

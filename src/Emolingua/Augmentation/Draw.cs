@@ -1,10 +1,11 @@
 using TorchSharp;
-using static TorchSharp.torch;
 using static Emolingua.Util.Scalars;
+using static TorchSharp.torch;
 
 namespace Emolingua.Augmentation;
 
-/// <summary>Random draws shared by the augmentations: always on the generator's device, then moved to the data.</summary>
+/// <summary>Random draws shared by the augmentations: always on the generator's device, then moved to the
+/// data.</summary>
 internal static class Draw
 {
     /// <summary>U[0, 1) of the given shape, float32, on <paramref name="device"/>.</summary>
@@ -49,13 +50,15 @@ internal static class Draw
 
     internal static void CheckProbability(double p)
     {
-        if (!(p >= 0 && p <= 1)) throw new ArgumentOutOfRangeException(nameof(p), p, "p must be in [0, 1].");
+        if (!(p >= 0 && p <= 1))
+            throw new ArgumentOutOfRangeException(nameof(p), p, "p must be in [0, 1].");
     }
 
     /// <summary>A dB range U(minDb, maxDb) for the per-example draws (gain, SNR).</summary>
     internal static void CheckDbRange(double minDb, double maxDb)
     {
-        if (maxDb < minDb) throw new ArgumentException($"maxDb ({maxDb}) < minDb ({minDb}).", nameof(maxDb));
+        if (maxDb < minDb)
+            throw new ArgumentException($"maxDb ({maxDb}) < minDb ({minDb}).", nameof(maxDb));
     }
 
     /// <summary>
@@ -64,15 +67,23 @@ internal static class Draw
     /// stream stays the same), runs <paramref name="body"/> on them and moves its result to the caller's scope.
     /// </summary>
     /// <param name="body">Gets the decisions, bool <c>[B]</c>; returns the augmented batch.</param>
-    internal static Tensor PerExample(AugmentationDomain domain, Tensor x, Generator g, double p, Func<Tensor, Tensor> body)
+    internal static Tensor PerExample(
+        AugmentationDomain domain,
+        Tensor x,
+        Generator g,
+        double p,
+        Func<Tensor, Tensor> body
+    )
     {
-        var (rank, what) = domain == AugmentationDomain.Waveform
-            ? (2, "[B, T] waveforms")
-            : (3, "[B, n_mels, frames] log-mels");
+        var (rank, what) =
+            domain == AugmentationDomain.Waveform ? (2, "[B, T] waveforms") : (3, "[B, n_mels, frames] log-mels");
         if (x.dim() != rank)
-            throw new ArgumentException($"Expected {what} (rank {rank}), got shape [{string.Join(", ", x.shape)}].", nameof(x));
+            throw new ArgumentException(
+                $"Expected {what} (rank {rank}), got shape [{string.Join(", ", x.shape)}].",
+                nameof(x)
+            );
         using var scope = torch.NewDisposeScope();
-        var applied = Applied(g, x.shape[0], p, x.device);                                        // [B]
+        var applied = Applied(g, x.shape[0], p, x.device); // [B]
         return body(applied).MoveToOuterDisposeScope();
     }
 
@@ -80,7 +91,7 @@ internal static class Draw
     /// <paramref name="x"/>; both <c>[B, ...]</c>.</summary>
     internal static Tensor Select(Tensor applied, Tensor augmented, Tensor x)
     {
-        var shape = new long[x.dim()];                                                            // [B, 1, ...]
+        var shape = new long[x.dim()]; // [B, 1, ...]
         Array.Fill(shape, 1L);
         shape[0] = x.shape[0];
         return torch.where(applied.reshape(shape), augmented, x);

@@ -9,7 +9,8 @@ public enum AugmentationDomain
     /// <summary>Batch-first waveforms <c>[B, T]</c> at 16 kHz.</summary>
     Waveform,
 
-    /// <summary>Batch-first Whisper log-mel spectrograms <c>[B, n_mels, frames]</c>, scaled as (log10(power)+4)/4.</summary>
+    /// <summary>Batch-first Whisper log-mel spectrograms <c>[B, n_mels, frames]</c>, scaled as
+    /// (log10(power)+4)/4.</summary>
     LogMel,
 }
 
@@ -35,7 +36,8 @@ public interface IAugmentation
 {
     AugmentationDomain Domain { get; }
 
-    /// <param name="x"><c>[B, T]</c> waveforms or <c>[B, n_mels, frames]</c> log-mels (see <see cref="Domain"/>).</param>
+    /// <param name="x"><c>[B, T]</c> waveforms or <c>[B, n_mels, frames]</c> log-mels (see
+    /// <see cref="Domain"/>).</param>
     /// <param name="generator">The only source of randomness.</param>
     Tensor Apply(Tensor x, Generator generator);
 }
@@ -50,7 +52,8 @@ public interface IStatefulAugmentation
     /// <summary>Fresh CPU tensors owned by the caller (dispose them or let the caller's scope do it).</summary>
     Dictionary<string, Tensor> StateDict();
 
-    /// <param name="device">Where to put restored tensors (the data's device); null keeps the saved tensors' device.</param>
+    /// <param name="device">Where to put restored tensors (the data's device); null keeps the saved tensors'
+    /// device.</param>
     void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, Device? device = null);
 
     /// <summary>Forgets all state (as freshly constructed).</summary>

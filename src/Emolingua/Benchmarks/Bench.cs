@@ -9,13 +9,28 @@ namespace Emolingua.Benchmarks;
 
 /// <summary>What one <c>bench logmel|encoder|gemm</c> line times: the command's options, parsed.</summary>
 /// <param name="Target">logmel, encoder or gemm.</param>
-/// <param name="Iterations">Timed steps; null for the default of the target (logmel 20, encoder small 5, others 10).</param>
+/// <param name="Iterations">Timed steps; null for the default of the target (logmel 20, encoder small 5, others
+/// 10).</param>
 /// <param name="Size">Encoder size (tiny, base, small).</param>
 /// <param name="Mode">Encoder: forward or train.</param>
 /// <param name="M">gemm: the shape [M×K]·[K×N], all three or none.</param>
 /// <param name="Onnx">Encoder forward through ONNX Runtime instead of TorchSharp.</param>
-public sealed record BenchRequest(string Target, int Batch, double Seconds, int Threads, int? Iterations, int Warmup, string Size, string Mode,
-    Precision Precision, long? M, long? K, long? N, bool Onnx, OnnxQuantization Quantization);
+public sealed record BenchRequest(
+    string Target,
+    int Batch,
+    double Seconds,
+    int Threads,
+    int? Iterations,
+    int Warmup,
+    string Size,
+    string Mode,
+    Precision Precision,
+    long? M,
+    long? K,
+    long? N,
+    bool Onnx,
+    OnnxQuantization Quantization
+);
 
 /// <summary>
 /// Micro-benchmarks with a PyTorch twin (bench/pytorch/bench.py takes the same arguments and prints the same line):
@@ -23,7 +38,8 @@ public sealed record BenchRequest(string Target, int Batch, double Seconds, int 
 /// </summary>
 public static class Bench
 {
-    internal const int TrainHeadHidden = 256, TrainClasses = 4;
+    internal const int TrainHeadHidden = 256,
+        TrainClasses = 4;
 
     /// <summary>
     /// Times <paramref name="r"/> on random data (libtorch's threads and seed are the caller's) and returns its line.
@@ -34,24 +50,33 @@ public static class Bench
     {
         var result = r.Target switch
         {
-            "logmel" => Time($"logmel b{r.Batch} {r.Seconds:0.##}s", r.Iterations ?? 20, r.Warmup, EncoderSteps.LogMel(r.Batch, r.Seconds)),
+            "logmel" => Time(
+                $"logmel b{r.Batch} {r.Seconds:0.##}s",
+                r.Iterations ?? 20,
+                r.Warmup,
+                EncoderSteps.LogMel(r.Batch, r.Seconds)
+            ),
             "gemm" => GemmBenchmark.Run(r.M, r.K, r.N, r.Iterations ?? 10, r.Warmup, r.Threads, r.Precision),
-            "encoder" => Time($"encoder {r.Size} {r.Mode} b{r.Batch} {r.Seconds:0.##}s{(r.Onnx ? " onnx" + (r.Quantization == OnnxQuantization.Int8 ? " int8" : "") : "")}",
-                r.Iterations ?? (r.Size == "small" ? 5 : 10), r.Warmup,
+            "encoder" => Time(
+                $"encoder {r.Size} {r.Mode} b{r.Batch} {r.Seconds:0.##}s{(r.Onnx ? " onnx" + (r.Quantization == OnnxQuantization.Int8 ? " int8" : "") : "")}",
+                r.Iterations ?? (r.Size == "small" ? 5 : 10),
+                r.Warmup,
                 r.Mode == "train" ? EncoderSteps.Train(r.Size, r.Batch, r.Seconds, r.Precision, phases)
-                : r.Onnx ? EncoderSteps.OnnxForward(r.Size, r.Batch, r.Seconds, r.Threads, r.Quantization, phases)
-                : EncoderSteps.Forward(r.Size, r.Batch, r.Seconds, r.Precision)),
+                    : r.Onnx ? EncoderSteps.OnnxForward(r.Size, r.Batch, r.Seconds, r.Threads, r.Quantization, phases)
+                    : EncoderSteps.Forward(r.Size, r.Batch, r.Seconds, r.Precision)
+            ),
             _ => throw new ArgumentException($"unknown benchmark '{r.Target}' (logmel, encoder or gemm)"),
         };
         if (r.Target == "encoder")
         {
             // Achieved rate and the fraction of the matrix-product peak measured in this process, just after the steps.
             var config = WhisperConfig.ForSize(r.Size);
-            int positions = WhisperAudio.PositionsFor(r.Seconds);
-            double flops = r.Mode == "train"
-                ? EncoderFlops.TrainStep(config, r.Batch, positions, TrainHeadHidden, TrainClasses)
-                : EncoderFlops.Forward(config, r.Batch, positions);
-            double gflops = flops / ((double)result["median_ms"]! * 1e6);
+            var positions = WhisperAudio.PositionsFor(r.Seconds);
+            var flops =
+                r.Mode == "train"
+                    ? EncoderFlops.TrainStep(config, r.Batch, positions, TrainHeadHidden, TrainClasses)
+                    : EncoderFlops.Forward(config, r.Batch, positions);
+            var gflops = flops / ((double)result["median_ms"]! * 1e6);
             var peak = MatmulThroughput.Measure(MatmulThroughput.Default, iterations: 10);
             result["gflop"] = Math.Round(flops / 1e9, 1);
             result["gflops"] = Math.Round(gflops, 1);
@@ -61,19 +86,22 @@ public static class Bench
         }
         result["impl"] = "emolingua";
         (_, result["malloc"], result["omp_wait_policy"]) = NativeRuntime.Describe();
-        foreach (var (key, value) in MachineReport.Describe()) result[key] = value?.DeepClone();
+        foreach (var (key, value) in MachineReport.Describe())
+            result[key] = value?.DeepClone();
         result["peak_rss_mb"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0);
         return result;
     }
 
-    /// <summary>Runs <paramref name="step"/> <paramref name="warmup"/> times untimed, then <paramref name="iters"/> times: median and minimum wall time, median CPU time.</summary>
+    /// <summary>Runs <paramref name="step"/> <paramref name="warmup"/> times untimed, then <paramref name="iters"/>
+    /// times: median and minimum wall time, median CPU time.</summary>
     private static JsonObject Time(string what, int iters, int warmup, Action step)
     {
-        for (int i = 0; i < warmup; i++) step();
+        for (var i = 0; i < warmup; i++)
+            step();
         var times = new List<double>();
         var cpu = new List<double>();
         var process = Process.GetCurrentProcess();
-        for (int i = 0; i < iters; i++)
+        for (var i = 0; i < iters; i++)
         {
             process.Refresh();
             var cpu0 = process.TotalProcessorTime;
@@ -84,13 +112,21 @@ public static class Bench
             cpu.Add((process.TotalProcessorTime - cpu0).TotalMilliseconds);
         }
         // cpu_ms: the process's CPU time per step (all threads), steadier than wall time on a loaded machine.
-        return new JsonObject { ["what"] = what, ["median_ms"] = Math.Round(Median(times), 2), ["min_ms"] = Math.Round(times.Min(), 2), ["iters"] = iters,
-            ["cpu_ms"] = Math.Round(Median(cpu), 2) };
+        return new JsonObject
+        {
+            ["what"] = what,
+            ["median_ms"] = Math.Round(Median(times), 2),
+            ["min_ms"] = Math.Round(times.Min(), 2),
+            ["iters"] = iters,
+            ["cpu_ms"] = Math.Round(Median(cpu), 2),
+        };
     }
 
     private static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        return sorted.Count % 2 == 1
+            ? sorted[sorted.Count / 2]
+            : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }

@@ -7,8 +7,8 @@ using Emolingua.Models.Onnx;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
-using static TorchSharp.torch;
 using static Emolingua.Util.Scalars;
+using static TorchSharp.torch;
 
 namespace Emolingua.Benchmarks;
 
@@ -29,7 +29,10 @@ internal static class EncoderSteps
     /// <summary>A forward of a random-weight encoder on a random log-mel batch, without gradients.</summary>
     public static Action Forward(string size, int batch, double seconds, Emolingua.Util.Precision precision)
     {
-        var encoder = new WhisperEncoder(WhisperConfig.ForSize(size), WhisperAudio.PositionsFor(seconds)) { Precision = precision };
+        var encoder = new WhisperEncoder(WhisperConfig.ForSize(size), WhisperAudio.PositionsFor(seconds))
+        {
+            Precision = precision,
+        };
         encoder.eval();
         var mel = randn(batch, encoder.Config.NumMelBins, encoder.Frames).DetachFromDisposeScope();
         return () =>
@@ -41,30 +44,50 @@ internal static class EncoderSteps
     }
 
     /// <summary>
-    /// The same encoder (same random weights, same input) exported with <see cref="OnnxExport.EncoderModel"/> and run by
+    /// The same encoder (same random weights, same input) exported with <see cref="OnnxExport.EncoderModel"/> and run
+    /// by
     /// ONNX Runtime with <see cref="OnnxSessions"/>' options and <paramref name="threads"/> intra-op threads.
-    /// With <paramref name="phases"/>, ONNX Runtime's time per operator type (from its profiler) goes there at process exit.
+    /// With <paramref name="phases"/>, ONNX Runtime's time per operator type (from its profiler) goes there at process
+    /// exit.
     /// </summary>
-    public static Action OnnxForward(string size, int batch, double seconds, int threads, OnnxQuantization quantization, Action<string>? phases)
+    public static Action OnnxForward(
+        string size,
+        int batch,
+        double seconds,
+        int threads,
+        OnnxQuantization quantization,
+        Action<string>? phases
+    )
     {
         byte[] graph;
-        int positions = WhisperAudio.PositionsFor(seconds);
+        var positions = WhisperAudio.PositionsFor(seconds);
         var config = WhisperConfig.ForSize(size);
         using (var encoder = new WhisperEncoder(config, positions))
         {
             var state = encoder.state_dict();
-            graph = OnnxExport.EncoderModel(config, positions, name => (state[name].data<float>().ToArray(), state[name].shape), quantization).ToByteArray();
+            graph = OnnxExport
+                .EncoderModel(
+                    config,
+                    positions,
+                    name => (state[name].data<float>().ToArray(), state[name].shape),
+                    quantization
+                )
+                .ToByteArray();
         }
         using var options = OnnxSessions.Options(threads);
         if (phases != null)
         {
             options.EnableProfiling = true;
-            options.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), $"emolingua-ort-profile-{Environment.ProcessId}");
+            options.ProfileOutputPathPrefix = Path.Combine(
+                Path.GetTempPath(),
+                $"emolingua-ort-profile-{Environment.ProcessId}"
+            );
         }
         var session = new InferenceSession(graph, options);
-        if (phases != null) AppDomain.CurrentDomain.ProcessExit += (_, _) => phases(OnnxProfile.OperatorTimes(session.EndProfiling()));
+        if (phases != null)
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => phases(OnnxProfile.OperatorTimes(session.EndProfiling()));
         using var noise = randn(batch, config.NumMelBins, 2 * positions);
-        var mel = noise.data<float>().ToArray();                                    // [B, n_mels, frames]
+        var mel = noise.data<float>().ToArray(); // [B, n_mels, frames]
         var input = OrtValue.CreateTensorValueFromMemory(mel, [batch, config.NumMelBins, 2 * positions]);
         var runOptions = new RunOptions();
         return () =>
@@ -73,10 +96,20 @@ internal static class EncoderSteps
         };
     }
 
-    /// <summary>Forward, cross-entropy on the emotion head (4 classes), backward, AdamW step; conv + positions frozen as in training.</summary>
-    public static Action Train(string size, int batch, double seconds, Emolingua.Util.Precision precision, Action<string>? phases)
+    /// <summary>Forward, cross-entropy on the emotion head (4 classes), backward, AdamW step; conv + positions frozen
+    /// as in training.</summary>
+    public static Action Train(
+        string size,
+        int batch,
+        double seconds,
+        Emolingua.Util.Precision precision,
+        Action<string>? phases
+    )
     {
-        var encoder = new WhisperEncoder(WhisperConfig.ForSize(size), WhisperAudio.PositionsFor(seconds)) { Precision = precision };
+        var encoder = new WhisperEncoder(WhisperConfig.ForSize(size), WhisperAudio.PositionsFor(seconds))
+        {
+            Precision = precision,
+        };
         encoder.FreezeFrontEnd();
         var model = new EmotionClassifier(encoder, Bench.TrainClasses, Bench.TrainHeadHidden);
         model.train();
@@ -94,7 +127,9 @@ internal static class EncoderSteps
             var t2 = Stopwatch.GetTimestamp();
             optimizer.StepOnce();
             var t3 = Stopwatch.GetTimestamp();
-            phases?.Invoke($"forward {Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds:0} ms, backward {Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds:0} ms, optimizer {Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds:0} ms");
+            phases?.Invoke(
+                $"forward {Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds:0} ms, backward {Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds:0} ms, optimizer {Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds:0} ms"
+            );
         };
     }
 }

@@ -11,8 +11,14 @@ internal static class AudioDuration
             // A WAV costs a few hundred bytes of chunk headers (MSP-Podcast has 100k+ files).
             return Emolingua.Audio.AudioFile.Probe(path).DurationSeconds;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or Util.EmolinguaException
-                                      or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception e)
+            when (e
+                    is IOException
+                        or InvalidDataException
+                        or Util.EmolinguaException
+                        or NotSupportedException
+                        or UnauthorizedAccessException
+            )
         {
             skips.Add(SkipReasons.UnreadableAudio);
             return null;

@@ -14,27 +14,35 @@ public static class Folds
     public const int DefaultSeed = 0;
 
     /// <summary>Fold index (0..k'-1, k' = min(k, speakers)) per speaker id.</summary>
-    public static Dictionary<string, int> AssignSpeakers(IEnumerable<(string Speaker, Gender Gender)> speakers, int k = DefaultK, int seed = DefaultSeed)
+    public static Dictionary<string, int> AssignSpeakers(
+        IEnumerable<(string Speaker, Gender Gender)> speakers,
+        int k = DefaultK,
+        int seed = DefaultSeed
+    )
     {
-        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), "k must be at least 1");
+        if (k < 1)
+            throw new ArgumentOutOfRangeException(nameof(k), "k must be at least 1");
         var genders = new Dictionary<string, Gender>(StringComparer.Ordinal);
-        foreach (var (s, g) in speakers) genders.TryAdd(s, g);
+        foreach (var (s, g) in speakers)
+            genders.TryAdd(s, g);
         var order = genders.Keys.OrderBy(s => s, StringComparer.Ordinal).ToArray();
         var rng = new SplitMix64((ulong)seed);
-        for (int i = order.Length - 1; i > 0; i--)
+        for (var i = order.Length - 1; i > 0; i--)
         {
-            int j = (int)(rng.Next() % (ulong)(i + 1));
+            var j = (int)(rng.Next() % (ulong)(i + 1));
             (order[i], order[j]) = (order[j], order[i]);
         }
         // Stable partition by gender, then one continuing round-robin: folds differ by at most one speaker in
         // total and at most one speaker of each gender.
-        var dealt = order.Where(s => genders[s] == Gender.Female)
+        var dealt = order
+            .Where(s => genders[s] == Gender.Female)
             .Concat(order.Where(s => genders[s] == Gender.Male))
             .Concat(order.Where(s => genders[s] == Gender.Unknown));
-        int folds = Math.Min(k, Math.Max(order.Length, 1));
+        var folds = Math.Min(k, Math.Max(order.Length, 1));
         var result = new Dictionary<string, int>(StringComparer.Ordinal);
-        int n = 0;
-        foreach (var s in dealt) result[s] = n++ % folds;
+        var n = 0;
+        foreach (var s in dealt)
+            result[s] = n++ % folds;
         return result;
     }
 
@@ -56,7 +64,12 @@ public static class Folds
     /// (IEMOCAP "Session1".., official splits "train"/"dev"/"test"...). Falls back to speaker folds when any
     /// utterance lacks a session.
     /// </summary>
-    public static string[] Groups(FoldScheme scheme, IReadOnlyList<Utterance> utterances, int k = DefaultK, int seed = DefaultSeed)
+    public static string[] Groups(
+        FoldScheme scheme,
+        IReadOnlyList<Utterance> utterances,
+        int k = DefaultK,
+        int seed = DefaultSeed
+    )
     {
         if (scheme != FoldScheme.SpeakerFolds && utterances.All(u => !string.IsNullOrEmpty(u.Session)))
             return utterances.Select(u => u.Session!).ToArray();
@@ -67,15 +80,26 @@ public static class Folds
     /// (training, held-out) for fold k of K: sessions and speaker folds hold out their k-th group (sorted names);
     /// official splits hold out the dev split and train on the train split (test splits are never used).
     /// </summary>
-    public static (List<Utterance> Train, List<Utterance> HeldOut) SplitByFold(ICorpus corpus, int fold, int folds, int foldSeed)
+    public static (List<Utterance> Train, List<Utterance> HeldOut) SplitByFold(
+        ICorpus corpus,
+        int fold,
+        int folds,
+        int foldSeed
+    )
     {
         var all = Corpus.Load(corpus);
         var groups = Folds.Groups(corpus.Scheme, all, folds, foldSeed);
         if (corpus.Scheme == FoldScheme.OfficialSplits && all.All(u => u.Session != null))
-            return (all.Where((u, i) => groups[i] == "train").ToList(), all.Where((u, i) => groups[i] == "dev").ToList());
+            return (
+                all.Where((u, i) => groups[i] == "train").ToList(),
+                all.Where((u, i) => groups[i] == "dev").ToList()
+            );
         var names = groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         if (fold > names.Count)
-            throw new EmolinguaException(corpus.Root, $"fold {fold} requested but the corpus has {names.Count} fold groups ({string.Join(", ", names)})");
+            throw new EmolinguaException(
+                corpus.Root,
+                $"fold {fold} requested but the corpus has {names.Count} fold groups ({string.Join(", ", names)})"
+            );
         var held = names[fold - 1];
         return (all.Where((u, i) => groups[i] != held).ToList(), all.Where((u, i) => groups[i] == held).ToList());
     }
@@ -92,10 +116,15 @@ public static class Folds
     }
 
     /// <summary>Number of distinct fold groups.</summary>
-    public static int Count(FoldScheme scheme, IReadOnlyList<Utterance> utterances, int k = DefaultK, int seed = DefaultSeed) =>
-        Groups(scheme, utterances, k, seed).Distinct(StringComparer.Ordinal).Count();
+    public static int Count(
+        FoldScheme scheme,
+        IReadOnlyList<Utterance> utterances,
+        int k = DefaultK,
+        int seed = DefaultSeed
+    ) => Groups(scheme, utterances, k, seed).Distinct(StringComparer.Ordinal).Count();
 
-    /// <summary>SplitMix64 (Steele et al. 2014): tiny, portable, and fixed forever, unlike System.Random's algorithm.</summary>
+    /// <summary>SplitMix64 (Steele et al. 2014): tiny, portable, and fixed forever, unlike System.Random's
+    /// algorithm.</summary>
     public sealed class SplitMix64(ulong seed)
     {
         private ulong _state = seed;

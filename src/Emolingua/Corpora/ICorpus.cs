@@ -3,11 +3,16 @@ namespace Emolingua.Corpora;
 /// <summary>How a corpus's evaluation folds are formed (see FOLDS.md).</summary>
 public enum FoldScheme
 {
-    /// <summary>5 speaker-disjoint folds assigned by <see cref="Folds.Assign"/> (EMO-DB, URDU, SUBESCO, RAVDESS).</summary>
+    /// <summary>5 speaker-disjoint folds assigned by <see cref="Folds.Assign"/> (EMO-DB, URDU, SUBESCO,
+    /// RAVDESS).</summary>
     SpeakerFolds,
-    /// <summary>The corpus's sessions, in <see cref="Utterance.Session"/> (IEMOCAP; manifests with a session column).</summary>
+
+    /// <summary>The corpus's sessions, in <see cref="Utterance.Session"/> (IEMOCAP; manifests with a session
+    /// column).</summary>
     Sessions,
-    /// <summary>The official train/dev/test split, in <see cref="Utterance.Session"/> (MSP-Podcast, Common Voice).</summary>
+
+    /// <summary>The official train/dev/test split, in <see cref="Utterance.Session"/> (MSP-Podcast, Common
+    /// Voice).</summary>
     OfficialSplits,
 }
 

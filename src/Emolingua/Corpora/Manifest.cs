@@ -14,7 +14,18 @@ namespace Emolingua.Corpora;
 public static class Manifest
 {
     public static readonly string[] Columns =
-        ["id", "path", "corpus", "language", "speaker", "gender", "session", "label", "original_label", "duration"];
+    [
+        "id",
+        "path",
+        "corpus",
+        "language",
+        "speaker",
+        "gender",
+        "session",
+        "label",
+        "original_label",
+        "duration",
+    ];
 
     public static bool IsJsonLines(string path) => ManifestRows.IsJsonLines(path);
 
@@ -31,9 +42,9 @@ public static class Manifest
             using var w = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
             foreach (var u in utterances)
             {
-                string[] values = Values(u);
+                var values = Values(u);
                 var line = new JsonObject();
-                for (int i = 0; i < Columns.Length; i++)
+                for (var i = 0; i < Columns.Length; i++)
                     line[Columns[i]] = Columns[i] == "duration" ? (JsonNode)Math.Round(u.Duration, 4) : values[i];
                 w.WriteLine(Json.Text(line, indented: false));
             }
@@ -41,11 +52,20 @@ public static class Manifest
     }
 
     private static string[] Values(Utterance u) =>
-    [
-        u.Id, Path.GetFullPath(u.Path), u.Corpus, u.Language, u.Speaker, u.Gender.Name(), u.Session ?? "",
-        u.Label?.Name() ?? "", u.OriginalLabel, u.Duration.ToString("0.####", CultureInfo.InvariantCulture),
-    ];
+        [
+            u.Id,
+            Path.GetFullPath(u.Path),
+            u.Corpus,
+            u.Language,
+            u.Speaker,
+            u.Gender.Name(),
+            u.Session ?? "",
+            u.Label?.Name() ?? "",
+            u.OriginalLabel,
+            u.Duration.ToString("0.####", CultureInfo.InvariantCulture),
+        ];
 
-    /// <summary>Rows of a manifest as column → value maps (keys lower-case); malformed lines (bad JSON, wrong field count) are null.</summary>
+    /// <summary>Rows of a manifest as column → value maps (keys lower-case); malformed lines (bad JSON, wrong field
+    /// count) are null.</summary>
     internal static IEnumerable<Dictionary<string, string>?> ReadRows(string path) => ManifestRows.Read(path);
 }

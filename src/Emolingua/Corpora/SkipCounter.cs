@@ -5,8 +5,7 @@ public sealed class SkipCounter
 {
     private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
 
-    public void Add(string reason, int count = 1) =>
-        _counts[reason] = _counts.GetValueOrDefault(reason) + count;
+    public void Add(string reason, int count = 1) => _counts[reason] = _counts.GetValueOrDefault(reason) + count;
 
     public int this[string reason] => _counts.GetValueOrDefault(reason);
 

@@ -6,23 +6,39 @@ using Emolingua.Util;
 
 namespace Emolingua.Evaluation;
 
-/// <summary>One model evaluated on one labelled set (a corpus or one fold of it): its predictions and their metrics.</summary>
+/// <summary>One model evaluated on one labelled set (a corpus or one fold of it): its predictions and their
+/// metrics.</summary>
 public sealed record EvaluationResult(Predictions Predictions, Cell Cell)
 {
     /// <summary>Scores <paramref name="predictions"/> as the cell of (method, corpus, fold, seed).</summary>
-    /// <param name="speakersAndBootstrap">See <see cref="Predictions.ToCell"/>: true for a stand-alone evaluation's report.</param>
-    public static EvaluationResult Of(Predictions predictions, string method, string corpus, int fold, int seed, string? variant = null, string? runDir = null,
-        bool speakersAndBootstrap = false) =>
-        new(predictions, predictions.ToCell(method, corpus, fold, seed, variant, runDir, speakersAndBootstrap));
+    /// <param name="speakersAndBootstrap">See <see cref="Predictions.ToCell"/>: true for a stand-alone evaluation's
+    /// report.</param>
+    public static EvaluationResult Of(
+        Predictions predictions,
+        string method,
+        string corpus,
+        int fold,
+        int seed,
+        string? variant = null,
+        string? runDir = null,
+        bool speakersAndBootstrap = false
+    ) => new(predictions, predictions.ToCell(method, corpus, fold, seed, variant, runDir, speakersAndBootstrap));
 
-    /// <summary>The headline numbers as one JSON line: corpus, n, accuracy, macro F1, UAR, the model's temperature and ECE before and after it.</summary>
+    /// <summary>The headline numbers as one JSON line: corpus, n, accuracy, macro F1, UAR, the model's temperature and
+    /// ECE before and after it.</summary>
     public JsonObject Summary()
     {
         var calibration = Predictions.Calibration();
         return new()
         {
-            ["corpus"] = Cell.Corpus, ["n"] = Cell.Count, ["accuracy"] = Cell.Accuracy, ["macro_f1"] = Cell.MacroF1, ["uar"] = Cell.Uar,
-            ["temperature"] = calibration.Temperature, ["ece_before"] = Math.Round(calibration.EceBefore, 6), ["ece_after"] = Math.Round(calibration.EceAfter, 6),
+            ["corpus"] = Cell.Corpus,
+            ["n"] = Cell.Count,
+            ["accuracy"] = Cell.Accuracy,
+            ["macro_f1"] = Cell.MacroF1,
+            ["uar"] = Cell.Uar,
+            ["temperature"] = calibration.Temperature,
+            ["ece_before"] = Math.Round(calibration.EceBefore, 6),
+            ["ece_after"] = Math.Round(calibration.EceAfter, 6),
         };
     }
 }
@@ -43,7 +59,12 @@ public static class EvaluationWriter
         Directory.CreateDirectory(dir);
         predictions.SaveCsv(Path.Combine(dir, "predictions.csv"));
         if (predictions.Embeddings is { } e)
-            Npy.WriteFloat32(Path.Combine(dir, "embeddings.npy"), e.SelectMany(r => r).ToArray(), e.Length, e[0].Length);
+            Npy.WriteFloat32(
+                Path.Combine(dir, "embeddings.npy"),
+                e.SelectMany(r => r).ToArray(),
+                e.Length,
+                e[0].Length
+            );
     }
 
     public static void SaveReport(string dir, EvaluationResult result, EvaluationSource source)
@@ -51,22 +72,37 @@ public static class EvaluationWriter
         var (preds, cell) = result;
         var labels = Predictions.Labels;
         Directory.CreateDirectory(dir);
-        var metrics = JsonSerializer.SerializeToNode(cell, Json.Indented)!.AsObject(); // with speaker_accuracy and bootstrap_95: see EvaluationResult.Of
+        // with speaker_accuracy and bootstrap_95: see EvaluationResult.Of
+        var metrics = JsonSerializer.SerializeToNode(cell, Json.Indented)!.AsObject();
         metrics["model"] = source.Model;
         metrics["corpus_root"] = source.CorpusRoot;
         metrics["calibration"] = JsonSerializer.SerializeToNode(preds.Calibration(), Json.Indented);
         metrics["protocol"] = new JsonObject
         {
-            ["label_map"] = LabelArray(), ["fold"] = source.Fold, ["folds"] = source.Folds,
-            ["fold_seed"] = source.FoldSeed, ["emolingua_version"] = VersionInfo.Version,
+            ["label_map"] = LabelArray(),
+            ["fold"] = source.Fold,
+            ["folds"] = source.Folds,
+            ["fold_seed"] = source.FoldSeed,
+            ["emolingua_version"] = VersionInfo.Version,
         };
         Json.Save(Path.Combine(dir, "metrics.json"), metrics);
-        Json.Save(Path.Combine(dir, "confusion_matrix.json"), new JsonObject
-        {
-            ["labels"] = LabelArray(), ["rows"] = "truth", ["columns"] = "prediction", ["matrix"] = JsonSerializer.SerializeToNode(cell.ConfusionMatrix),
-        }, indented: false);
-        EvaluationPlots.SaveConfusionMatrix(Path.Combine(dir, "confusion_matrix.png"), cell.ConfusionMatrix!, labels,
-            $"{cell.Method} on {cell.Corpus}{(source.Fold is { } f ? $" fold {f}" : "")}");
+        Json.Save(
+            Path.Combine(dir, "confusion_matrix.json"),
+            new JsonObject
+            {
+                ["labels"] = LabelArray(),
+                ["rows"] = "truth",
+                ["columns"] = "prediction",
+                ["matrix"] = JsonSerializer.SerializeToNode(cell.ConfusionMatrix),
+            },
+            indented: false
+        );
+        EvaluationPlots.SaveConfusionMatrix(
+            Path.Combine(dir, "confusion_matrix.png"),
+            cell.ConfusionMatrix!,
+            labels,
+            $"{cell.Method} on {cell.Corpus}{(source.Fold is { } f ? $" fold {f}" : "")}"
+        );
         AtomicFile.WriteAllText(Path.Combine(dir, "gender.md"), GenderTable(cell));
         SavePredictions(dir, preds);
     }
@@ -75,5 +111,9 @@ public static class EvaluationWriter
 
     private static string GenderTable(Cell cell) =>
         "| gender | accuracy | n |\n|---|---|---|\n"
-        + string.Join("\n", cell.GenderAccuracy!.Select(g => $"| {g.Key} | {g.Value.Accuracy:0.000} | {g.Value.Count} |")) + "\n";
+        + string.Join(
+            "\n",
+            cell.GenderAccuracy!.Select(g => $"| {g.Key} | {g.Value.Accuracy:0.000} | {g.Value.Count} |")
+        )
+        + "\n";
 }

@@ -20,11 +20,14 @@ public sealed class Protocol
     public string? EmolinguaVersion { get; set; }
     public string Aggregation { get; set; } =
         "metrics per run on that run's test fold; mean and sample std (ddof=1) over runs; predictions are not pooled";
+
     /// <summary>Free-form additions (values serialise by their runtime type; read back as JsonElement).</summary>
-    [JsonExtensionData] public Dictionary<string, object?>? Extra { get; set; }
+    [JsonExtensionData]
+    public Dictionary<string, object?>? Extra { get; set; }
 }
 
-/// <summary>One Table 1 cell group: a column (method or variant) on a corpus, aggregated over its successful runs.</summary>
+/// <summary>One Table 1 cell group: a column (method or variant) on a corpus, aggregated over its successful
+/// runs.</summary>
 public sealed class ResultSummary
 {
     public string Method { get; set; } = "";
@@ -35,11 +38,13 @@ public sealed class ResultSummary
     public MeanStd Uar { get; set; } = new(0, 0);
     public int Runs { get; set; }
     public int FailedRuns { get; set; }
+
     /// <summary>Mean [true, pred] counts per run (exact; Table 2 rounds the differences).</summary>
     public double[][]? ConfusionMatrixMean { get; set; }
     public SortedDictionary<string, MeanStd>? GenderAccuracy { get; set; }
 
-    [JsonIgnore] public string Column => Variant ?? Method;
+    [JsonIgnore]
+    public string Column => Variant ?? Method;
 }
 
 /// <summary>
@@ -51,31 +56,49 @@ public sealed class ExperimentReport
     public Protocol Protocol { get; set; } = new();
     public List<ResultSummary> Results { get; set; } = [];
     public List<Cell> Cells { get; set; } = [];
-    /// <summary>Few-shot curves, one entry per column × corpus × k (k = 0 is the zero-shot result); null when not run.</summary>
+
+    /// <summary>Few-shot curves, one entry per column × corpus × k (k = 0 is the zero-shot result); null when not
+    /// run.</summary>
     public List<FewShotSummary>? FewShot { get; set; }
 
-    /// <summary>Aggregates the successful cells per (column, corpus); failed cells are kept in "cells" and counted.</summary>
+    /// <summary>Aggregates the successful cells per (column, corpus); failed cells are kept in "cells" and
+    /// counted.</summary>
     public static ExperimentReport Build(Protocol protocol, IEnumerable<Cell> cells)
     {
         var all = cells.ToList();
         foreach (var c in all)
         {
             if (!Methods.All.Contains(c.Method) && !Methods.References.Contains(c.Method))
-                throw new ArgumentException($"cell method '{c.Method}' is not one of {string.Join(", ", Methods.All.Concat(Methods.References))}");
-            if (string.IsNullOrEmpty(c.Corpus)) throw new ArgumentException("cell without a corpus");
+                throw new ArgumentException(
+                    $"cell method '{c.Method}' is not one of {string.Join(", ", Methods.All.Concat(Methods.References))}"
+                );
+            if (string.IsNullOrEmpty(c.Corpus))
+                throw new ArgumentException("cell without a corpus");
             if (c.IsOk && (c.Accuracy is null || c.MacroF1 is null || c.Uar is null))
-                throw new ArgumentException($"cell {c.Column}/{c.Corpus} fold {c.Fold} seed {c.Seed} is ok but lacks metrics");
+                throw new ArgumentException(
+                    $"cell {c.Column}/{c.Corpus} fold {c.Fold} seed {c.Seed} is ok but lacks metrics"
+                );
         }
-        return new ExperimentReport { Protocol = protocol, Results = Aggregation.Summarize(all), Cells = all };
+        return new ExperimentReport
+        {
+            Protocol = protocol,
+            Results = Aggregation.Summarize(all),
+            Cells = all,
+        };
     }
 
     /// <summary>
-    /// Columns: Baseline, Contrastive, BYOL always (missing → "–"), then ablation variants in first-seen order, then the
-    /// reference columns that have results (chance, majority, acoustic).
+    /// Columns: Baseline, Contrastive, BYOL always (missing → "–"), then ablation variants in first-seen order, then
+    /// the reference columns that have results (chance, majority, acoustic).
     /// </summary>
     public IReadOnlyList<string> Columns() =>
-        Methods.All
-            .Concat(Results.Select(r => r.Column).Where(c => !Methods.All.Contains(c) && !Methods.References.Contains(c)).Distinct())
+        Methods
+            .All.Concat(
+                Results
+                    .Select(r => r.Column)
+                    .Where(c => !Methods.All.Contains(c) && !Methods.References.Contains(c))
+                    .Distinct()
+            )
             .Concat(Methods.References.Where(m => Results.Any(r => r.Column == m)))
             .ToList();
 
@@ -83,13 +106,21 @@ public sealed class ExperimentReport
     public IReadOnlyList<string> Corpora()
     {
         var present = Results.Select(r => r.Corpus).Distinct().ToList();
-        return CorpusNames.PaperOrder.Where(present.Contains).Concat(present.Where(c => !CorpusNames.PaperOrder.Contains(c))).ToList();
+        return CorpusNames
+            .PaperOrder.Where(present.Contains)
+            .Concat(present.Where(c => !CorpusNames.PaperOrder.Contains(c)))
+            .ToList();
     }
 
-    public ResultSummary? Find(string column, string corpus) => Results.FirstOrDefault(r => r.Column == column && r.Corpus == corpus);
+    public ResultSummary? Find(string column, string corpus) =>
+        Results.FirstOrDefault(r => r.Column == column && r.Corpus == corpus);
 
     /// <summary>mean CM(minuend) − mean CM(subtrahend) for a corpus, or null if either side is missing.</summary>
-    public double[][]? ConfusionDifference(string corpus, string minuend = Methods.Contrastive, string subtrahend = Methods.Baseline)
+    public double[][]? ConfusionDifference(
+        string corpus,
+        string minuend = Methods.Contrastive,
+        string subtrahend = Methods.Baseline
+    )
     {
         var a = Find(minuend, corpus)?.ConfusionMatrixMean;
         var b = Find(subtrahend, corpus)?.ConfusionMatrixMean;
@@ -99,13 +130,20 @@ public sealed class ExperimentReport
     public string ToJson() => JsonSerializer.Serialize(this, Json.Indented);
 
     public static ExperimentReport FromJson(string json) =>
-        JsonSerializer.Deserialize<ExperimentReport>(json, Json.Indented) ?? throw new JsonException("results.json is null");
+        JsonSerializer.Deserialize<ExperimentReport>(json, Json.Indented)
+        ?? throw new JsonException("results.json is null");
 
     public void Save(string path) => AtomicFile.WriteAllText(path, ToJson() + "\n");
 
     public static ExperimentReport Load(string path)
     {
-        try { return FromJson(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new EmolinguaException(path, "not a valid results.json: " + e.Message, e); }
+        try
+        {
+            return FromJson(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new EmolinguaException(path, "not a valid results.json: " + e.Message, e);
+        }
     }
 }

@@ -6,7 +6,8 @@ using ScottPlot;
 
 namespace Emolingua.Evaluation;
 
-/// <summary>One few-shot run: a trained model of a column, adapted with k shots per class (one draw), on one test fold.</summary>
+/// <summary>One few-shot run: a trained model of a column, adapted with k shots per class (one draw), on one test
+/// fold.</summary>
 public sealed class FewShotCell
 {
     public string Method { get; set; } = "";
@@ -17,25 +18,41 @@ public sealed class FewShotCell
     public int K { get; set; }
     public int Draw { get; set; }
     public AdaptationMode Mode { get; set; }
+
     /// <summary>Clips adapted on (k per class, fewer where a class has fewer).</summary>
     public int Shots { get; set; }
-    [JsonPropertyName("n")] public int Count { get; set; }
+
+    [JsonPropertyName("n")]
+    public int Count { get; set; }
     public double Accuracy { get; set; }
     public double MacroF1 { get; set; }
     public double Uar { get; set; }
 
-    [JsonIgnore] public string Column => Variant ?? Method;
+    [JsonIgnore]
+    public string Column => Variant ?? Method;
 
     /// <summary>The few-shot view of an evaluated cell (the same metrics, from the same Evaluation path).</summary>
-    public static FewShotCell From(Cell evaluated, int k, int draw, AdaptationMode mode, int shots) => new()
-    {
-        Method = evaluated.Method, Variant = evaluated.Variant, Corpus = evaluated.Corpus, Fold = evaluated.Fold, Seed = evaluated.Seed,
-        K = k, Draw = draw, Mode = mode, Shots = shots, Count = evaluated.Count ?? 0,
-        Accuracy = evaluated.Accuracy!.Value, MacroF1 = evaluated.MacroF1!.Value, Uar = evaluated.Uar!.Value,
-    };
+    public static FewShotCell From(Cell evaluated, int k, int draw, AdaptationMode mode, int shots) =>
+        new()
+        {
+            Method = evaluated.Method,
+            Variant = evaluated.Variant,
+            Corpus = evaluated.Corpus,
+            Fold = evaluated.Fold,
+            Seed = evaluated.Seed,
+            K = k,
+            Draw = draw,
+            Mode = mode,
+            Shots = shots,
+            Count = evaluated.Count ?? 0,
+            Accuracy = evaluated.Accuracy!.Value,
+            MacroF1 = evaluated.MacroF1!.Value,
+            Uar = evaluated.Uar!.Value,
+        };
 }
 
-/// <summary>One point of a few-shot curve: a column on a corpus with k shots per class, over folds, seeds and draws.</summary>
+/// <summary>One point of a few-shot curve: a column on a corpus with k shots per class, over folds, seeds and
+/// draws.</summary>
 public sealed class FewShotSummary
 {
     public string Method { get; set; } = "";
@@ -46,10 +63,12 @@ public sealed class FewShotSummary
     public MeanStd Accuracy { get; set; } = new(0, 0);
     public MeanStd MacroF1 { get; set; } = new(0, 0);
     public MeanStd Uar { get; set; } = new(0, 0);
+
     /// <summary>Runs averaged: folds × seeds × draws (folds × seeds for k = 0).</summary>
     public int Runs { get; set; }
 
-    [JsonIgnore] public string Column => Variant ?? Method;
+    [JsonIgnore]
+    public string Column => Variant ?? Method;
 }
 
 /// <summary>
@@ -73,26 +92,45 @@ public static class FewShotCurves
         {
             var first = curve.First();
             if (zero.FirstOrDefault(r => r.Column == first.Column && r.Corpus == first.Corpus) is { } z)
-                result.Add(new FewShotSummary
-                {
-                    Method = z.Method, Variant = z.Variant, Corpus = z.Corpus, K = 0, Mode = first.Mode,
-                    Accuracy = z.Accuracy, MacroF1 = z.MacroF1, Uar = z.Uar, Runs = z.Runs,
-                });
+                result.Add(
+                    new FewShotSummary
+                    {
+                        Method = z.Method,
+                        Variant = z.Variant,
+                        Corpus = z.Corpus,
+                        K = 0,
+                        Mode = first.Mode,
+                        Accuracy = z.Accuracy,
+                        MacroF1 = z.MacroF1,
+                        Uar = z.Uar,
+                        Runs = z.Runs,
+                    }
+                );
             foreach (var point in curve.GroupBy(c => c.K).OrderBy(g => g.Key))
-                result.Add(new FewShotSummary
-                {
-                    Method = first.Method, Variant = first.Variant, Corpus = first.Corpus, K = point.Key, Mode = first.Mode,
-                    Accuracy = Aggregation.MeanStd(point.Select(c => c.Accuracy)),
-                    MacroF1 = Aggregation.MeanStd(point.Select(c => c.MacroF1)),
-                    Uar = Aggregation.MeanStd(point.Select(c => c.Uar)),
-                    Runs = point.Count(),
-                });
+                result.Add(
+                    new FewShotSummary
+                    {
+                        Method = first.Method,
+                        Variant = first.Variant,
+                        Corpus = first.Corpus,
+                        K = point.Key,
+                        Mode = first.Mode,
+                        Accuracy = Aggregation.MeanStd(point.Select(c => c.Accuracy)),
+                        MacroF1 = Aggregation.MeanStd(point.Select(c => c.MacroF1)),
+                        Uar = Aggregation.MeanStd(point.Select(c => c.Uar)),
+                        Runs = point.Count(),
+                    }
+                );
         }
         return result;
     }
 
-    /// <summary>The table's header and rows: corpus (first row of its group only), column, UAR mean (std) per k.</summary>
-    private static (List<string> Header, List<List<string>> Rows) Table(IReadOnlyList<FewShotSummary> summaries, IReadOnlyList<string> corpusOrder)
+    /// <summary>The table's header and rows: corpus (first row of its group only), column, UAR mean (std) per
+    /// k.</summary>
+    private static (List<string> Header, List<List<string>> Rows) Table(
+        IReadOnlyList<FewShotSummary> summaries,
+        IReadOnlyList<string> corpusOrder
+    )
     {
         var ks = summaries.Select(s => s.K).Distinct().Order().ToList();
         var header = new List<string> { "Corpus", "Method" };
@@ -100,12 +138,21 @@ public static class FewShotCurves
         var rows = new List<List<string>>();
         foreach (var corpus in corpusOrder)
         {
-            bool firstRow = true;
+            var firstRow = true;
             foreach (var column in summaries.Where(s => s.Corpus == corpus).Select(s => s.Column).Distinct())
             {
-                var row = new List<string> { firstRow ? CorpusNames.DisplayName(corpus) : "", Methods.DisplayName(column) };
-                row.AddRange(ks.Select(k => summaries.FirstOrDefault(s => s.Corpus == corpus && s.Column == column && s.K == k) is { } s
-                    ? $"{s.Uar.Mean.ToString("0.000", Inv)} ({s.Uar.Std.ToString("0.000", Inv)})" : "–"));
+                var row = new List<string>
+                {
+                    firstRow ? CorpusNames.DisplayName(corpus) : "",
+                    Methods.DisplayName(column),
+                };
+                row.AddRange(
+                    ks.Select(k =>
+                        summaries.FirstOrDefault(s => s.Corpus == corpus && s.Column == column && s.K == k) is { } s
+                            ? $"{s.Uar.Mean.ToString("0.000", Inv)} ({s.Uar.Std.ToString("0.000", Inv)})"
+                            : "–"
+                    )
+                );
                 rows.Add(row);
                 firstRow = false;
             }
@@ -116,12 +163,14 @@ public static class FewShotCurves
     /// <summary>Rows corpus × column, columns k (k = 0 is zero-shot): UAR mean (std).</summary>
     public static string RenderMarkdown(IReadOnlyList<FewShotSummary> summaries, IReadOnlyList<string> corpusOrder)
     {
-        if (summaries.Count == 0) return "_No few-shot results._\n";
+        if (summaries.Count == 0)
+            return "_No few-shot results._\n";
         var (header, rows) = Table(summaries, corpusOrder);
         var sb = new StringBuilder();
         sb.AppendLine("| " + string.Join(" | ", header) + " |");
         sb.AppendLine("|---|---|" + string.Concat(header.Skip(2).Select(_ => "---|")));
-        foreach (var row in rows) sb.AppendLine("| " + string.Join(" | ", row) + " |");
+        foreach (var row in rows)
+            sb.AppendLine("| " + string.Join(" | ", row) + " |");
         return sb.ToString();
     }
 
@@ -132,7 +181,9 @@ public static class FewShotCurves
         var lines = new List<List<string>> { header };
         lines.AddRange(rows);
         var sb = new StringBuilder(TextTable.Render(lines));
-        sb.AppendLine("UAR, mean (sample std) over folds, seeds and draws; k = labelled clips per class; k = 0 is zero-shot");
+        sb.AppendLine(
+            "UAR, mean (sample std) over folds, seeds and draws; k = labelled clips per class; k = 0 is zero-shot"
+        );
         return sb.ToString();
     }
 
@@ -140,13 +191,21 @@ public static class FewShotCurves
     /// UAR against k for one corpus: a line per column with ± std error bars; k on an even categorical axis; the
     /// zero-shot point (k = 0) drawn as a diamond and joined by a dashed segment; chance (1/classes) dotted.
     /// </summary>
-    public static void SavePlot(string path, IReadOnlyList<FewShotSummary> summaries, string corpus, int classes, int width = 720, int height = 480)
+    public static void SavePlot(
+        string path,
+        IReadOnlyList<FewShotSummary> summaries,
+        string corpus,
+        int classes,
+        int width = 720,
+        int height = 480
+    )
     {
         var points = summaries.Where(s => s.Corpus == corpus).ToList();
-        if (points.Count == 0) throw new ArgumentException($"no few-shot results for {corpus}");
+        if (points.Count == 0)
+            throw new ArgumentException($"no few-shot results for {corpus}");
         var ks = points.Select(s => s.K).Distinct().Order().ToList();
         var plot = new Plot();
-        int line = 0;
+        var line = 0;
         foreach (var column in points.Select(s => s.Column).Distinct())
         {
             var color = ColumnColor(column, line++);
@@ -155,20 +214,39 @@ public static class FewShotCurves
             double X(FewShotSummary s) => ks.IndexOf(s.K);
             if (adapted.Count > 0)
             {
-                var scatter = plot.Add.Scatter(adapted.Select(X).ToArray(), adapted.Select(s => s.Uar.Mean).ToArray(), color);
+                var scatter = plot.Add.Scatter(
+                    adapted.Select(X).ToArray(),
+                    adapted.Select(s => s.Uar.Mean).ToArray(),
+                    color
+                );
                 scatter.LegendText = Methods.DisplayName(column);
                 scatter.LineWidth = 2;
                 scatter.MarkerSize = 7;
-                var bars = plot.Add.ErrorBar(adapted.Select(X).ToArray(), adapted.Select(s => s.Uar.Mean).ToArray(), adapted.Select(s => s.Uar.Std).ToArray());
+                var bars = plot.Add.ErrorBar(
+                    adapted.Select(X).ToArray(),
+                    adapted.Select(s => s.Uar.Mean).ToArray(),
+                    adapted.Select(s => s.Uar.Std).ToArray()
+                );
                 bars.Color = color;
             }
             if (curve.FirstOrDefault(s => s.K == 0) is { } zero)
             {
-                var marker = plot.Add.Markers(new[] { X(zero) }, new[] { zero.Uar.Mean }, MarkerShape.FilledDiamond, 11, color);
-                if (adapted.Count == 0) marker.LegendText = Methods.DisplayName(column);
+                var marker = plot.Add.Markers(
+                    new[] { X(zero) },
+                    new[] { zero.Uar.Mean },
+                    MarkerShape.FilledDiamond,
+                    11,
+                    color
+                );
+                if (adapted.Count == 0)
+                    marker.LegendText = Methods.DisplayName(column);
                 if (adapted.Count > 0)
                 {
-                    var join = plot.Add.Scatter(new[] { X(zero), X(adapted[0]) }, new[] { zero.Uar.Mean, adapted[0].Uar.Mean }, color);
+                    var join = plot.Add.Scatter(
+                        new[] { X(zero), X(adapted[0]) },
+                        new[] { zero.Uar.Mean, adapted[0].Uar.Mean },
+                        color
+                    );
                     join.LinePattern = LinePattern.Dashed;
                     join.MarkerSize = 0;
                 }
@@ -178,8 +256,10 @@ public static class FewShotCurves
         chance.LinePattern = LinePattern.Dotted;
         chance.Color = Colors.Gray;
         chance.LegendText = "chance";
-        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, ks.Count).Select(i => (double)i).ToArray(),
-            ks.Select(k => k == 0 ? "0 (zero-shot)" : k.ToString(Inv)).ToArray());
+        plot.Axes.Bottom.SetTicks(
+            Enumerable.Range(0, ks.Count).Select(i => (double)i).ToArray(),
+            ks.Select(k => k == 0 ? "0 (zero-shot)" : k.ToString(Inv)).ToArray()
+        );
         plot.Axes.SetLimits(-0.4, ks.Count - 0.6, 0, 1);
         plot.XLabel("labelled clips per class (k)");
         plot.YLabel("UAR");
@@ -188,11 +268,12 @@ public static class FewShotCurves
         AtomicFile.WriteAllBytes(path, plot.GetImageBytes(width, height, ImageFormat.Png));
     }
 
-    private static Color ColumnColor(string column, int index) => column switch
-    {
-        Methods.Baseline => Color.FromHex("#1f77b4"),
-        Methods.Contrastive => Color.FromHex("#ff7f0e"),
-        Methods.Byol => Color.FromHex("#2ca02c"),
-        _ => new ScottPlot.Palettes.Category10().GetColor(3 + index),
-    };
+    private static Color ColumnColor(string column, int index) =>
+        column switch
+        {
+            Methods.Baseline => Color.FromHex("#1f77b4"),
+            Methods.Contrastive => Color.FromHex("#ff7f0e"),
+            Methods.Byol => Color.FromHex("#2ca02c"),
+            _ => new ScottPlot.Palettes.Category10().GetColor(3 + index),
+        };
 }

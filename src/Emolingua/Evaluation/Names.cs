@@ -11,22 +11,24 @@ public static class Methods
     public const string Byol = "byol";
     public static readonly IReadOnlyList<string> All = Util.Vocabulary<Util.TrainingMethod>.Names;
 
-    /// <summary>Table 1's reference columns, which need no Whisper model (see ReferenceScores and the acoustic baseline).</summary>
+    /// <summary>Table 1's reference columns, which need no Whisper model (see ReferenceScores and the acoustic
+    /// baseline).</summary>
     public const string Chance = "chance";
     public const string Majority = "majority";
     public const string Acoustic = "acoustic";
     public static readonly IReadOnlyList<string> References = [Chance, Majority, Acoustic];
 
-    public static string DisplayName(string column) => column switch
-    {
-        Baseline => "Baseline",
-        Contrastive => "Contrastive",
-        Byol => "BYOL",
-        Chance => "Chance",
-        Majority => "Majority",
-        Acoustic => "Acoustic",
-        _ => column,
-    };
+    public static string DisplayName(string column) =>
+        column switch
+        {
+            Baseline => "Baseline",
+            Contrastive => "Contrastive",
+            Byol => "BYOL",
+            Chance => "Chance",
+            Majority => "Majority",
+            Acoustic => "Acoustic",
+            _ => column,
+        };
 }
 
 /// <summary>Corpus kinds in the paper's row order, with display names for the tables.</summary>
@@ -34,12 +36,13 @@ public static class CorpusNames
 {
     public static readonly IReadOnlyList<string> PaperOrder = ["emodb", "urdu", "subesco", "ravdess"];
 
-    public static string DisplayName(string corpus) => corpus switch
-    {
-        "emodb" => "EMO-DB (German)",
-        "urdu" => "URDU (Urdu)",
-        "subesco" => "SUBESCO (Bangla)",
-        "ravdess" => "RAVDESS (English)",
-        _ => corpus,
-    };
+    public static string DisplayName(string corpus) =>
+        corpus switch
+        {
+            "emodb" => "EMO-DB (German)",
+            "urdu" => "URDU (Urdu)",
+            "subesco" => "SUBESCO (Bangla)",
+            "ravdess" => "RAVDESS (English)",
+            _ => corpus,
+        };
 }

@@ -12,25 +12,48 @@ namespace Emolingua.Evaluation;
 public static class ReferenceScores
 {
     /// <summary>The chance cell of a test set (no confusion matrix: its expected counts are not whole).</summary>
-    public static Cell Chance(string corpus, int fold, int seed, IReadOnlyList<int> truth, IReadOnlyList<string> labels, IReadOnlyList<string>? genders = null)
+    public static Cell Chance(
+        string corpus,
+        int fold,
+        int seed,
+        IReadOnlyList<int> truth,
+        IReadOnlyList<string> labels,
+        IReadOnlyList<string>? genders = null
+    )
     {
-        int classes = labels.Count, n = truth.Count;
-        if (n == 0) throw new ArgumentException("no test samples");
-        var perClass = labels.Select((label, c) =>
-        {
-            int support = truth.Count(t => t == c);
-            double precision = (double)support / n, recall = support == 0 ? 0 : 1.0 / classes;
-            double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-            return new ClassMetrics(precision, recall, f1, support) { Label = label };
-        }).ToList();
+        int classes = labels.Count,
+            n = truth.Count;
+        if (n == 0)
+            throw new ArgumentException("no test samples");
+        var perClass = labels
+            .Select(
+                (label, c) =>
+                {
+                    var support = truth.Count(t => t == c);
+                    double precision = (double)support / n,
+                        recall = support == 0 ? 0 : 1.0 / classes;
+                    var f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+                    return new ClassMetrics(precision, recall, f1, support) { Label = label };
+                }
+            )
+            .ToList();
         var cell = new Cell
         {
-            Method = Methods.Chance, Corpus = corpus, Fold = fold, Seed = seed, Count = n,
-            Accuracy = 1.0 / classes, Uar = 1.0 / classes, MacroF1 = perClass.Average(c => c.F1), PerClass = perClass,
+            Method = Methods.Chance,
+            Corpus = corpus,
+            Fold = fold,
+            Seed = seed,
+            Count = n,
+            Accuracy = 1.0 / classes,
+            Uar = 1.0 / classes,
+            MacroF1 = perClass.Average(c => c.F1),
+            PerClass = perClass,
         };
         if (genders != null)
             cell.GenderAccuracy = new SortedDictionary<string, GroupAccuracy>(
-                genders.GroupBy(g => g).ToDictionary(g => g.Key, g => new GroupAccuracy(1.0 / classes, g.Count())), StringComparer.Ordinal);
+                genders.GroupBy(g => g).ToDictionary(g => g.Key, g => new GroupAccuracy(1.0 / classes, g.Count())),
+                StringComparer.Ordinal
+            );
         return cell;
     }
 
@@ -38,8 +61,10 @@ public static class ReferenceScores
     public static int MajorityClass(IEnumerable<int> trainingLabels, int classes)
     {
         var counts = new int[classes];
-        foreach (var c in trainingLabels) counts[c]++;
-        if (counts.Sum() == 0) throw new ArgumentException("no training labels");
+        foreach (var c in trainingLabels)
+            counts[c]++;
+        if (counts.Sum() == 0)
+            throw new ArgumentException("no training labels");
         return Array.IndexOf(counts, counts.Max());
     }
 }

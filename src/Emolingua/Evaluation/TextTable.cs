@@ -13,10 +13,17 @@ internal static class TextTable
     {
         var widths = Enumerable.Range(0, lines[0].Count).Select(i => lines.Max(l => l[i].Length)).ToArray();
         var sb = new StringBuilder();
-        for (int r = 0; r < lines.Count; r++)
+        for (var r = 0; r < lines.Count; r++)
         {
-            sb.AppendLine(string.Join("  ", lines[r].Select((t, i) => i < labelColumns ? t.PadRight(widths[i]) : t.PadLeft(widths[i]))).TrimEnd());
-            if (r == 0) sb.AppendLine(new string('-', widths.Sum() + 2 * (widths.Length - 1)));
+            sb.AppendLine(
+                string.Join(
+                        "  ",
+                        lines[r].Select((t, i) => i < labelColumns ? t.PadRight(widths[i]) : t.PadLeft(widths[i]))
+                    )
+                    .TrimEnd()
+            );
+            if (r == 0)
+                sb.AppendLine(new string('-', widths.Sum() + 2 * (widths.Length - 1)));
         }
         return sb.ToString();
     }

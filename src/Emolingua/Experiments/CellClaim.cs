@@ -20,24 +20,35 @@ public sealed class CellClaim : IDisposable
     private readonly string _content;
     private bool _released;
 
-    private CellClaim(string path, string content) { _path = path; _content = content; }
+    private CellClaim(string path, string content)
+    {
+        _path = path;
+        _content = content;
+    }
 
     public static string PathOf(string runDir) => Path.Combine(runDir, FileName);
 
-    /// <summary>Claims the cell, or returns null with the live owner in <paramref name="holder"/> (null if unreadable).</summary>
+    /// <summary>Claims the cell, or returns null with the live owner in <paramref name="holder"/> (null if
+    /// unreadable).</summary>
     public static CellClaim? TryAcquire(string runDir, CellOwner me, SlurmCommands slurm, out CellOwner? holder)
     {
         Directory.CreateDirectory(runDir);
         var path = PathOf(runDir);
         var content = JsonSerializer.Serialize(me, Json.Indented) + "\n";
-        for (int attempt = 0; attempt < 5; attempt++)
+        for (var attempt = 0; attempt < 5; attempt++)
         {
-            if (TryCreate(path, content)) { holder = null; return new CellClaim(path, content); }
+            if (TryCreate(path, content))
+            {
+                holder = null;
+                return new CellClaim(path, content);
+            }
             var (text, age) = TryRead(path);
-            if (text == null) continue; // released meanwhile
+            if (text == null)
+                continue; // released meanwhile
             holder = Parse(text);
             // An unreadable lock is being written right now, unless it is old (its writer died mid-write).
-            if (holder == null ? age < Young : holder.IsAlive(slurm.JobStateProbe, me)) return null;
+            if (holder == null ? age < Young : holder.IsAlive(slurm.JobStateProbe, me))
+                return null;
             BreakStale(path, text);
         }
         throw new EmolinguaException(path, "could not claim the cell: its lock keeps changing hands");
@@ -63,17 +74,30 @@ public sealed class CellClaim : IDisposable
 
     private static (string? Text, TimeSpan Age) TryRead(string path)
     {
-        try { return (File.ReadAllText(path), DateTime.UtcNow - File.GetLastWriteTimeUtc(path)); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return (null, TimeSpan.Zero); }
+        try
+        {
+            return (File.ReadAllText(path), DateTime.UtcNow - File.GetLastWriteTimeUtc(path));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return (null, TimeSpan.Zero);
+        }
     }
 
     private static CellOwner? Parse(string text)
     {
-        try { return JsonSerializer.Deserialize<CellOwner>(text, Json.Indented); }
-        catch (JsonException) { return null; }
+        try
+        {
+            return JsonSerializer.Deserialize<CellOwner>(text, Json.Indented);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
-    /// <summary>Deletes the stale lock if it still holds what was judged stale, under an exclusive breaker file.</summary>
+    /// <summary>Deletes the stale lock if it still holds what was judged stale, under an exclusive breaker
+    /// file.</summary>
     private static void BreakStale(string path, string staleText)
     {
         var breaker = path + ".break";
@@ -81,22 +105,29 @@ public sealed class CellClaim : IDisposable
         {
             // Another claimant is breaking it; a breaker left by a crash is removed once old.
             var (_, age) = TryRead(breaker);
-            if (age > Young) File.Delete(breaker);
+            if (age > Young)
+                File.Delete(breaker);
             Thread.Sleep(200);
             return;
         }
         try
         {
-            if (TryRead(path).Text == staleText) File.Delete(path);
+            if (TryRead(path).Text == staleText)
+                File.Delete(path);
         }
-        finally { File.Delete(breaker); }
+        finally
+        {
+            File.Delete(breaker);
+        }
     }
 
     /// <summary>Releases the claim (only if the lock is still this claim's).</summary>
     public void Dispose()
     {
-        if (_released) return;
+        if (_released)
+            return;
         _released = true;
-        if (TryRead(_path).Text == _content) File.Delete(_path);
+        if (TryRead(_path).Text == _content)
+            File.Delete(_path);
     }
 }

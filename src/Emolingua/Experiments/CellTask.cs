@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using Emolingua.Features;
 using Emolingua.Audio;
+using Emolingua.Features;
 using Emolingua.Training;
 using Emolingua.Util;
 using TorchSharp;
@@ -17,8 +17,10 @@ public static class CellTask
 {
     public const int SigUsr1 = 10; // Linux
 
-    /// <returns>The exit code: 0 done (or nothing to do), 1 failed, 128 + the signal's number when stopped by one.</returns>
-    /// <param name="maxRequeues">How often Slurm may start this cell again under the same job (see <see cref="CellRunner.RunOptions.MaxRequeues"/>).</param>
+    /// <returns>The exit code: 0 done (or nothing to do), 1 failed, 128 + the signal's number when stopped by
+    /// one.</returns>
+    /// <param name="maxRequeues">How often Slurm may start this cell again under the same job (see
+    /// <see cref="CellRunner.RunOptions.MaxRequeues"/>).</param>
     public static int Run(string outDir, int index, Action<string> log, int? maxRequeues = null)
     {
         var plan = ExperimentPlan.Load(outDir);
@@ -26,27 +28,36 @@ public static class CellTask
         var exp = plan.LoadRecipe();
         var slurm = new SlurmCommands();
         var owner = CellOwner.Current();
-        if (owner.Job != null) owner.Log = SlurmGrid.CellLogRelative(cell.Index);
-        log($"== cell {cell.Index}: {cell.Describe()} ({cell.RunDir}) on {owner.Host}{(owner.Job != null ? $", Slurm job {owner.Job}" : "")}" +
-            $"{(owner.Restart is > 0 ? $", restart {owner.Restart}" : "")}, {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC");
+        if (owner.Job != null)
+            owner.Log = SlurmGrid.CellLogRelative(cell.Index);
+        log(
+            $"== cell {cell.Index}: {cell.Describe()} ({cell.RunDir}) on {owner.Host}{(owner.Job != null ? $", Slurm job {owner.Job}" : "")}"
+                + $"{(owner.Restart is > 0 ? $", restart {owner.Restart}" : "")}, {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"
+        );
 
         var device = plan.Device switch
         {
             "cpu" => torch.CPU,
             "cuda" when torch.cuda.is_available() => torch.CUDA,
-            "cuda" => throw new EmolinguaException($"cell {cell.Index}: the plan asks for --device cuda but CUDA is not available on {owner.Host} (a CUDA build and a GPU node are needed)"),
+            "cuda" => throw new EmolinguaException(
+                $"cell {cell.Index}: the plan asks for --device cuda but CUDA is not available on {owner.Host} (a CUDA build and a GPU node are needed)"
+            ),
             _ => throw new EmolinguaException(plan.PathIn, $"device '{plan.Device}' (cpu or cuda)"),
         };
         // Threads: the recipe's, else the CPUs Slurm gave the task. libtorch's thread count is changed only when it
         // differs: calling set_num_threads at all (even with the default's value) changes some results in the last
         // digits (measured: the demo's BYOL losses from step 5), and a task should give what a local run gives.
         var recipe = plan.TrainingRecipe(cell);
-        if (recipe.Training.Threads == null && int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), out int cpus) && cpus > 0
-            && cpus != torch.get_num_threads())
+        if (
+            recipe.Training.Threads == null
+            && int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), out var cpus)
+            && cpus > 0
+            && cpus != torch.get_num_threads()
+        )
             torch.set_num_threads(cpus);
 
         using var stop = new CancellationTokenSource();
-        int signal = 0; // the first signal's number
+        var signal = 0; // the first signal's number
         void OnSignal(PosixSignalContext context)
         {
             context.Cancel = true; // keep running until the checkpoint is written
@@ -64,9 +75,19 @@ public static class CellTask
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
-        var grid = new GridContext(plan, exp, new ExperimentTestSets(exp, plan.DataDir),
-            new WaveformStore(WhisperAudio.SampleRate, CacheFolder(recipe, plan.DataDir)), device, log);
-        var result = CellRunner.Run(grid, cell, new CellRunner.RunOptions(owner, slurm, stop.Token, MaxRequeues: maxRequeues));
+        var grid = new GridContext(
+            plan,
+            exp,
+            new ExperimentTestSets(exp, plan.DataDir),
+            new WaveformStore(WhisperAudio.SampleRate, CacheFolder(recipe, plan.DataDir)),
+            device,
+            log
+        );
+        var result = CellRunner.Run(
+            grid,
+            cell,
+            new CellRunner.RunOptions(owner, slurm, stop.Token, MaxRequeues: maxRequeues)
+        );
         switch (result.Outcome)
         {
             case CellRunner.Outcome.Done:

@@ -16,8 +16,14 @@ namespace Emolingua.Experiments;
 public static class ExperimentRunner
 {
     /// <param name="Progress">Told every training step (the CLI draws a progress bar from it).</param>
-    public sealed record Options(string OutDir, string? DataDir, torch.Device Device, bool Resume, Action<string>? Log = null,
-        IProgress<TrainingProgress>? Progress = null);
+    public sealed record Options(
+        string OutDir,
+        string? DataDir,
+        torch.Device Device,
+        bool Resume,
+        Action<string>? Log = null,
+        IProgress<TrainingProgress>? Progress = null
+    );
 
     public static ExperimentReport Run(ExperimentRecipe exp, Options o)
     {
@@ -25,7 +31,10 @@ public static class ExperimentRunner
         var outDir = Path.GetFullPath(o.OutDir);
         Directory.CreateDirectory(outDir);
         if (File.Exists(Path.Combine(outDir, "results.json")) && !o.Resume)
-            throw new EmolinguaException(outDir, "already holds experiment results; pass --resume to continue or choose another --out");
+            throw new EmolinguaException(
+                outDir,
+                "already holds experiment results; pass --resume to continue or choose another --out"
+            );
 
         var tests = new ExperimentTestSets(exp, o.DataDir); // a missing test corpus fails before cells.json is written
         var plan = ExperimentPlan.Create(exp, outDir, o.DataDir, o.Device.type == DeviceType.CUDA ? "cuda" : "cpu");

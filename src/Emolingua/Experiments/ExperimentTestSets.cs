@@ -19,7 +19,8 @@ public sealed class ExperimentTestSets
         foreach (var c in exp.TestCorpora)
         {
             var root = TrainingData.ResolveRoot(c.Root, dataDir);
-            if (c.Optional && !Directory.Exists(root)) continue;
+            if (c.Optional && !Directory.Exists(root))
+                continue;
             _corpora[c.Kind] = Corpus.Open(c.Kind, root);
         }
     }

@@ -9,9 +9,16 @@ namespace Emolingua.Experiments;
 /// the plan, its experiment recipe, the test sets, the decoded-audio store, the device and the log. The cells' training
 /// recipes were read once, when the plan was made or checked against its recipe.
 /// </summary>
-/// <param name="Plan">Made from <paramref name="Experiment"/> (<see cref="ExperimentPlan.Create"/>) or checked against it (<see cref="ExperimentPlan.LoadRecipe"/>).</param>
-public sealed record GridContext(ExperimentPlan Plan, ExperimentRecipe Experiment, ExperimentTestSets Tests, WaveformStore Store,
-    torch.Device Device, Action<string> Log)
+/// <param name="Plan">Made from <paramref name="Experiment"/> (<see cref="ExperimentPlan.Create"/>) or checked against
+/// it (<see cref="ExperimentPlan.LoadRecipe"/>).</param>
+public sealed record GridContext(
+    ExperimentPlan Plan,
+    ExperimentRecipe Experiment,
+    ExperimentTestSets Tests,
+    WaveformStore Store,
+    torch.Device Device,
+    Action<string> Log
+)
 {
     /// <summary>The cell's training recipe (its entry's recipe with the cell's fold and seed).</summary>
     public Recipe TrainingRecipe(GridCell cell) => Plan.TrainingRecipe(cell);

@@ -8,8 +8,8 @@ namespace Emolingua.Experiments;
 /// <summary>
 /// <c>predict status OUT.d</c>: each shard of a <c>predict --slurm</c> run done, running, pending or failed, with its
 /// files done / total, Slurm job, host and log, read from OUT.d (shards/K/attempt.json, cell.lock, progress.json,
-/// slurm/jobs.json) as <see cref="ExperimentStatus"/> reads a grid: Slurm, when it answers, only tells whether a shard's
-/// task still runs or is queued.
+/// slurm/jobs.json) as <see cref="ExperimentStatus"/> reads a grid: Slurm, when it answers, only tells whether a
+/// shard's task still runs or is queued.
 /// </summary>
 public sealed class PredictionStatus : IStatusReport
 {
@@ -32,14 +32,25 @@ public sealed class PredictionStatus : IStatusReport
     public string Out { get; set; } = "";
     public int Files { get; set; }
     public int FilesDone { get; set; }
-    [JsonPropertyName("files_failed")] public int FailedFiles { get; set; }
+
+    [JsonPropertyName("files_failed")]
+    public int FailedFiles { get; set; }
     public int Total { get; set; }
-    [JsonPropertyName("done")] public int DoneCount { get; set; }
-    [JsonPropertyName("running")] public int RunningCount { get; set; }
-    [JsonPropertyName("pending")] public int PendingCount { get; set; }
-    [JsonPropertyName("failed")] public int FailedCount { get; set; }
+
+    [JsonPropertyName("done")]
+    public int DoneCount { get; set; }
+
+    [JsonPropertyName("running")]
+    public int RunningCount { get; set; }
+
+    [JsonPropertyName("pending")]
+    public int PendingCount { get; set; }
+
+    [JsonPropertyName("failed")]
+    public int FailedCount { get; set; }
     public string? MergeJob { get; set; }
     public string? MergeState { get; set; }
+
     /// <summary>The merged CSV, once the merge job has written it.</summary>
     public string? Merged { get; set; }
     public bool SlurmAnswered { get; set; }
@@ -59,14 +70,25 @@ public sealed class PredictionStatus : IStatusReport
 
         var status = new PredictionStatus
         {
-            Dir = workDir, Out = settings.Out, Files = settings.Files, Total = settings.Shards, SlurmAnswered = queue.Answered, MergeJob = merge,
+            Dir = workDir,
+            Out = settings.Out,
+            Files = settings.Files,
+            Total = settings.Shards,
+            SlurmAnswered = queue.Answered,
+            MergeJob = merge,
             MergeState = merge != null ? queue.StateOf(merge) : null,
         };
         foreach (var k in shards)
         {
             var (start, end) = settings.Range(k);
             var progress = SlurmPrediction.ReadProgress(workDir, k);
-            var s = new ShardState { Shard = k, Files = end - start, FilesDone = progress?.Done ?? 0, FilesFailed = progress?.Failed ?? 0 };
+            var s = new ShardState
+            {
+                Shard = k,
+                Files = end - start,
+                FilesDone = progress?.Done ?? 0,
+                FilesFailed = progress?.Failed ?? 0,
+            };
             var owner = owners[k];
             var attempt = attempts[k];
             latest.TryGetValue(k, out var submitted);
@@ -74,18 +96,34 @@ public sealed class PredictionStatus : IStatusReport
             s.Job = who?.Job ?? submitted;
             s.Host = who?.Host;
             s.AttemptHosts = attempt?.Attempts.Select(a => a.Host).ToList() ?? new();
-            (s.State, s.Error) = attempt is { State: CellAttempt.StateDone } ? (TaskState.Done, null)
-                : TaskState.OfUnfinished(owner, attempt, queue, "the task ended without finishing (killed: time limit, memory, node failure?); see its log");
-            if (s.Job != null && queue.StateOf(s.Job) is { } slurmState) s.SlurmState = slurmState;
+            (s.State, s.Error) = attempt is { State: CellAttempt.StateDone }
+                ? (TaskState.Done, null)
+                : TaskState.OfUnfinished(
+                    owner,
+                    attempt,
+                    queue,
+                    "the task ended without finishing (killed: time limit, memory, node failure?); see its log"
+                );
+            if (s.Job != null && queue.StateOf(s.Job) is { } slurmState)
+                s.SlurmState = slurmState;
             var log = Path.Combine(workDir, SlurmPrediction.ShardLog(k));
             s.Log = File.Exists(log) ? log : null;
             status.Shards.Add(s);
         }
         status.FilesDone = status.Shards.Sum(s => s.FilesDone);
         status.FailedFiles = status.Shards.Sum(s => s.FilesFailed);
-        (status.DoneCount, status.RunningCount, status.PendingCount, status.FailedCount) = TaskState.Count(status.Shards.Select(s => s.State).ToList());
+        (status.DoneCount, status.RunningCount, status.PendingCount, status.FailedCount) = TaskState.Count(
+            status.Shards.Select(s => s.State).ToList()
+        );
         var submittedLast = jobs.Submissions.LastOrDefault()?.Submitted;
-        status.Merged = (submittedLast == null ? File.Exists(settings.Out) : SlurmJobs.WrittenSince(settings.Out, submittedLast.Value)) ? settings.Out : null;
+        status.Merged =
+            (
+                submittedLast == null
+                    ? File.Exists(settings.Out)
+                    : SlurmJobs.WrittenSince(settings.Out, submittedLast.Value)
+            )
+                ? settings.Out
+                : null;
         return status;
     }
 
@@ -94,19 +132,32 @@ public sealed class PredictionStatus : IStatusReport
     public string RenderText()
     {
         var sb = new StringBuilder();
-        sb.Append($"predict in {Dir}: {Files} files in {Total} shards: {DoneCount} done, {RunningCount} running, {PendingCount} pending, {FailedCount} failed; " +
-                  $"{FilesDone}/{Files} files done, {FailedFiles} failed\n");
-        sb.Append($"{"shard",5}  {"state",-8} {"files",13}  {"job",-14} {"host",-10} log\n");
+        sb.Append(
+            $"predict in {Dir}: {Files} files in {Total} shards: {DoneCount} done, {RunningCount} running, {PendingCount} pending, {FailedCount} failed; "
+                + $"{FilesDone}/{Files} files done, {FailedFiles} failed\n"
+        );
+        sb.Append($"{"shard", 5}  {"state", -8} {"files", 13}  {"job", -14} {"host", -10} log\n");
         foreach (var s in Shards)
         {
-            sb.Append($"{s.Shard,5}  {s.State,-8} {$"{s.FilesDone}/{s.Files}",13}  {(s.Job ?? "-") + (s.SlurmState is { } st && s.State != TaskState.Done ? $" {st}" : ""),-14} {s.Host ?? "-",-10} {s.Log ?? "-"}\n");
-            if (s.AttemptHosts.Count > 1) sb.Append($"       attempts on: {string.Join(", ", s.AttemptHosts)}\n");
-            if (s.State == TaskState.Failed && s.Error != null) sb.Append($"       error: {s.Error}\n");
+            sb.Append(
+                $"{s.Shard, 5}  {s.State, -8} {$"{s.FilesDone}/{s.Files}", 13}  {(s.Job ?? "-") + (s.SlurmState is { } st && s.State != TaskState.Done ? $" {st}" : ""), -14} {s.Host ?? "-", -10} {s.Log ?? "-"}\n"
+            );
+            if (s.AttemptHosts.Count > 1)
+                sb.Append($"       attempts on: {string.Join(", ", s.AttemptHosts)}\n");
+            if (s.State == TaskState.Failed && s.Error != null)
+                sb.Append($"       error: {s.Error}\n");
         }
-        if (MergeJob != null) sb.Append($"merge job: {MergeJob}{(MergeState != null ? $" {MergeState}" : "")}, log {Path.Combine(Dir, SlurmPrediction.MergeLog)}\n");
+        if (MergeJob != null)
+            sb.Append(
+                $"merge job: {MergeJob}{(MergeState != null ? $" {MergeState}" : "")}, log {Path.Combine(Dir, SlurmPrediction.MergeLog)}\n"
+            );
         sb.Append(Merged != null ? $"merged: {Merged}\n" : "merged: not written yet\n");
-        if (!SlurmAnswered && Shards.Any(s => s.Job != null)) sb.Append("(Slurm did not answer: states come from the files alone)\n");
-        if (FailedCount > 0) sb.Append("resubmit the failed shards: rerun the same ./emolingua predict ... --slurm command with --resume\n");
+        if (!SlurmAnswered && Shards.Any(s => s.Job != null))
+            sb.Append("(Slurm did not answer: states come from the files alone)\n");
+        if (FailedCount > 0)
+            sb.Append(
+                "resubmit the failed shards: rerun the same ./emolingua predict ... --slurm command with --resume\n"
+            );
         return sb.ToString();
     }
 }

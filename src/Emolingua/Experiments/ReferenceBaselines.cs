@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
-using Emolingua.Features;
 using Emolingua.Audio;
 using Emolingua.Corpora;
 using Emolingua.Evaluation;
-using Emolingua.Inference;
+using Emolingua.Features;
 using Emolingua.Features.Acoustic;
+using Emolingua.Inference;
 using Emolingua.Models;
 using Emolingua.Training;
 using Emolingua.Training.Acoustic;
@@ -27,13 +27,15 @@ public static class ReferenceBaselines
 {
     public const int Seed = 0;
 
-    /// <summary>The reference rows of every fold of the grid (its recipe's <c>references</c>), cached under OUT/reference/.</summary>
+    /// <summary>The reference rows of every fold of the grid (its recipe's <c>references</c>), cached under
+    /// OUT/reference/.</summary>
     public static List<Cell> Run(GridContext grid)
     {
         var (exp, tests, log) = (grid.Experiment, grid.Tests, grid.Log);
         var methods = exp.References;
         var cells = new List<Cell>();
-        if (methods.Count == 0 || tests.Kinds.Count == 0) return cells;
+        if (methods.Count == 0 || tests.Kinds.Count == 0)
+            return cells;
         var baseline = exp.Runs.FindIndex(r => r.Column == Methods.Baseline);
         var entry = baseline >= 0 ? baseline : 0;
         var features = new FeatureCache(Path.Combine(grid.Plan.OutDir, "reference", "features.csv"), grid.Store);
@@ -44,7 +46,9 @@ public static class ReferenceBaselines
             var cellsPath = Path.Combine(foldDir, "cells.json");
             if (File.Exists(cellsPath))
             {
-                cells.AddRange(JsonSerializer.Deserialize<List<Cell>>(File.ReadAllText(cellsPath), Json.Indented) ?? []);
+                cells.AddRange(
+                    JsonSerializer.Deserialize<List<Cell>>(File.ReadAllText(cellsPath), Json.Indented) ?? []
+                );
                 log($"reference rows, fold {fold}: done earlier");
                 continue;
             }
@@ -59,20 +63,30 @@ public static class ReferenceBaselines
             {
                 // Not cached: a later run retries (e.g. once the English data are complete).
                 log($"reference rows, fold {fold} failed: {e.Message}");
-                cells.AddRange(tests.Kinds.SelectMany(kind => methods.Select(m => Cell.Failed(m, kind, fold, Seed, e.Message))));
+                cells.AddRange(
+                    tests.Kinds.SelectMany(kind => methods.Select(m => Cell.Failed(m, kind, fold, Seed, e.Message)))
+                );
             }
         }
         return cells;
     }
 
     /// <param name="englishCell">The grid cell whose training recipe names the fold's English data.</param>
-    private static List<Cell> RunFold(GridContext grid, FeatureCache features, GridCell englishCell, string foldDir, string cellsPath)
+    private static List<Cell> RunFold(
+        GridContext grid,
+        FeatureCache features,
+        GridCell englishCell,
+        string foldDir,
+        string cellsPath
+    )
     {
         var (methods, tests, log, fold) = (grid.Experiment.References, grid.Tests, grid.Log, englishCell.Fold);
-        var english = TrainingData.Load(grid.TrainingRecipe(englishCell), grid.Plan.DataDir, needEnglish: true, needUnlabeled: false).EnglishTrain
-            .Where(u => u.Label != null).ToList();
+        var english = TrainingData
+            .Load(grid.TrainingRecipe(englishCell), grid.Plan.DataDir, needEnglish: true, needUnlabeled: false)
+            .EnglishTrain.Where(u => u.Label != null)
+            .ToList();
         var englishLabels = english.Select(u => (int)u.Label!.Value).ToArray();
-        int majority = ReferenceScores.MajorityClass(englishLabels, Predictions.Labels.Length);
+        var majority = ReferenceScores.MajorityClass(englishLabels, Predictions.Labels.Length);
         AcousticClassifier? acoustic = null;
         if (methods.Contains(Methods.Acoustic))
         {
@@ -84,32 +98,61 @@ public static class ReferenceBaselines
         foreach (var kind in tests.Kinds)
         {
             var test = tests.Get(kind, fold).Where(u => u.Label != null).ToList();
-            if (test.Count == 0) continue;
+            if (test.Count == 0)
+                continue;
             var truth = test.Select(u => (int)u.Label!.Value).ToArray();
             var genders = test.Select(u => u.Gender.ToString().ToLowerInvariant()).ToList();
             var runDir = Path.GetRelativePath(grid.Plan.OutDir, foldDir);
             if (methods.Contains(Methods.Chance))
-                foldCells.Add(Tagged(ReferenceScores.Chance(kind, fold, Seed, truth, Predictions.Labels, genders), runDir));
+                foldCells.Add(
+                    Tagged(ReferenceScores.Chance(kind, fold, Seed, truth, Predictions.Labels, genders), runDir)
+                );
             if (methods.Contains(Methods.Majority))
-                foldCells.Add(Cell.FromPredictions(Methods.Majority, kind, fold, Seed, truth, Enumerable.Repeat(majority, truth.Length).ToArray(),
-                    Predictions.Labels, genders, runDir: runDir));
+                foldCells.Add(
+                    Cell.FromPredictions(
+                        Methods.Majority,
+                        kind,
+                        fold,
+                        Seed,
+                        truth,
+                        Enumerable.Repeat(majority, truth.Length).ToArray(),
+                        Predictions.Labels,
+                        genders,
+                        runDir: runDir
+                    )
+                );
             if (acoustic != null)
             {
-                var probabilities = features.Get(test).Select(f => acoustic.Probabilities(f).Select(p => (float)p).ToArray()).ToArray();
-                var scores = ClipScorer.FromWindows(Enumerable.Range(0, test.Count).ToList(), test.Count, probabilities); // one row per clip
+                var probabilities = features
+                    .Get(test)
+                    .Select(f => acoustic.Probabilities(f).Select(p => (float)p).ToArray())
+                    .ToArray();
+                var scores = ClipScorer.FromWindows(
+                    Enumerable.Range(0, test.Count).ToList(),
+                    test.Count,
+                    probabilities
+                ); // one row per clip
                 var preds = new Predictions(test, truth, scores.Predicted, scores.Probabilities, null);
                 preds.SaveCsv(Path.Combine(CreatedDirectory(foldDir, "acoustic", "eval", kind), "predictions.csv"));
-                foldCells.Add(preds.ToCell(Methods.Acoustic, kind, fold, Seed, runDir: Path.Combine(runDir, "acoustic")));
+                foldCells.Add(
+                    preds.ToCell(Methods.Acoustic, kind, fold, Seed, runDir: Path.Combine(runDir, "acoustic"))
+                );
             }
             foreach (var c in foldCells.Where(c => c.Corpus == kind))
-                log($"    {c.Method} on {kind}: accuracy {c.Accuracy:0.000}, macro F1 {c.MacroF1:0.000}, UAR {c.Uar:0.000} (n = {c.Count})");
+                log(
+                    $"    {c.Method} on {kind}: accuracy {c.Accuracy:0.000}, macro F1 {c.MacroF1:0.000}, UAR {c.Uar:0.000} (n = {c.Count})"
+                );
         }
         Directory.CreateDirectory(foldDir);
         AtomicFile.WriteAllText(cellsPath, JsonSerializer.Serialize(foldCells, Json.Indented));
         return foldCells;
     }
 
-    private static Cell Tagged(Cell c, string runDir) { c.RunDir = runDir; return c; }
+    private static Cell Tagged(Cell c, string runDir)
+    {
+        c.RunDir = runDir;
+        return c;
+    }
 
     private static string CreatedDirectory(params string[] parts)
     {
@@ -129,13 +172,17 @@ public static class ReferenceBaselines
         {
             _path = path;
             _store = store;
-            if (!File.Exists(path)) return;
+            if (!File.Exists(path))
+                return;
             using var csv = CsvFiles.Open(path);
             var columns = AcousticFeatures.Names.Select(n => CsvFiles.Column(csv, n)).ToArray();
-            int clip = CsvFiles.Column(csv, "path");
-            if (clip < 0 || columns.Any(c => c < 0)) return; // another feature set: computed again
+            var clip = CsvFiles.Column(csv, "path");
+            if (clip < 0 || columns.Any(c => c < 0))
+                return; // another feature set: computed again
             while (csv.Read())
-                _byPath[CsvFiles.Field(csv, clip)] = columns.Select(c => double.Parse(CsvFiles.Field(csv, c), CultureInfo.InvariantCulture)).ToArray();
+                _byPath[CsvFiles.Field(csv, clip)] = columns
+                    .Select(c => double.Parse(CsvFiles.Field(csv, c), CultureInfo.InvariantCulture))
+                    .ToArray();
         }
 
         public List<double[]> Get(IReadOnlyList<Utterance> clips)
@@ -144,15 +191,31 @@ public static class ReferenceBaselines
             if (missing.Count > 0)
             {
                 var computed = new ConcurrentDictionary<string, double[]>(StringComparer.Ordinal);
-                try { Parallel.ForEach(missing, new ParallelOptions { MaxDegreeOfParallelism = 2 }, p => computed[p] = AcousticFeatures.Extract(_store.Get(p))); }
-                catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is EmolinguaException) is { } bad)
+                try
                 {
-                    // An unreadable clip fails its fold's reference rows with the clip's own message, not the wrapper's.
+                    Parallel.ForEach(missing, new ParallelOptions { MaxDegreeOfParallelism = 2 }, p =>
+                        computed[p] = AcousticFeatures.Extract(_store.Get(p))
+                    );
+                }
+                catch (AggregateException e)
+                    when (e.InnerExceptions.FirstOrDefault(x => x is EmolinguaException) is { } bad)
+                {
+                    // An unreadable clip fails its fold's reference rows with the clip's own message, not the
+                    // wrapper's.
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(bad);
                 }
-                foreach (var (p, f) in computed) _byPath[p] = f;
-                CsvFiles.Write(_path, [.. AcousticFeatures.Names, "path"], _byPath.OrderBy(kv => kv.Key, StringComparer.Ordinal)
-                    .Select(kv => (IReadOnlyList<string>)[.. kv.Value.Select(v => v.ToString("R", CultureInfo.InvariantCulture)), kv.Key]));
+                foreach (var (p, f) in computed)
+                    _byPath[p] = f;
+                CsvFiles.Write(
+                    _path,
+                    [.. AcousticFeatures.Names, "path"],
+                    _byPath
+                        .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                        .Select(kv =>
+                            (IReadOnlyList<string>)
+                                [.. kv.Value.Select(v => v.ToString("R", CultureInfo.InvariantCulture)), kv.Key]
+                        )
+                );
             }
             return clips.Select(u => _byPath[u.Path]).ToList();
         }

@@ -8,7 +8,15 @@ public static class SlurmJobState
 
     /// <summary>States in which a job's processes may still run.</summary>
     public static bool IsActive(string? state) =>
-        state is "RUNNING" or "COMPLETING" or "CONFIGURING" or "SUSPENDED" or "STOPPED" or "SIGNALING" or "STAGE_OUT" or "RESIZING";
+        state
+            is "RUNNING"
+                or "COMPLETING"
+                or "CONFIGURING"
+                or "SUSPENDED"
+                or "STOPPED"
+                or "SIGNALING"
+                or "STAGE_OUT"
+                or "RESIZING";
 
     /// <summary>Queued or active: the job has not ended yet.</summary>
     public static bool IsUnfinished(string? state) => IsQueued(state) || IsActive(state);

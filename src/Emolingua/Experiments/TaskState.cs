@@ -13,22 +13,36 @@ public static class TaskState
 
     /// <summary>How many tasks are in each state.</summary>
     public static (int Done, int Running, int Pending, int Failed) Count(IReadOnlyCollection<string> states) =>
-        (states.Count(s => s == Done), states.Count(s => s == Running), states.Count(s => s == Pending), states.Count(s => s == Failed));
+        (
+            states.Count(s => s == Done),
+            states.Count(s => s == Running),
+            states.Count(s => s == Pending),
+            states.Count(s => s == Failed)
+        );
 
     /// <summary>
     /// A task that is not done: running while its lock's owner still runs, pending while Slurm holds the owner's job in
-    /// the queue (requeued) or when nothing ran it yet, failed when its owner is gone (<paramref name="killed"/> says so)
-    /// or its last attempt recorded an error. An interrupted attempt (a checkpoint to resume) is pending, with its message.
+    /// the queue (requeued) or when nothing ran it yet, failed when its owner is gone (<paramref name="killed"/> says
+    /// so) or its last attempt recorded an error. An interrupted attempt (a checkpoint to resume) is pending, with its
+    /// message.
     /// </summary>
-    internal static (string State, string? Error) OfUnfinished(CellOwner? owner, CellAttempt? attempt, SlurmQueue queue, string killed)
+    internal static (string State, string? Error) OfUnfinished(
+        CellOwner? owner,
+        CellAttempt? attempt,
+        SlurmQueue queue,
+        string killed
+    )
     {
         if (owner != null)
         {
-            if (owner.IsAlive(queue.Probe)) return (Running, null);
-            if (owner.Job != null && SlurmJobState.IsQueued(queue.StateOf(owner.Job))) return (Pending, null); // requeued
+            if (owner.IsAlive(queue.Probe))
+                return (Running, null);
+            if (owner.Job != null && SlurmJobState.IsQueued(queue.StateOf(owner.Job)))
+                return (Pending, null); // requeued
             return (Failed, killed);
         }
-        if (attempt is { State: CellAttempt.StateFailed }) return (Failed, attempt.Error);
+        if (attempt is { State: CellAttempt.StateFailed })
+            return (Failed, attempt.Error);
         return (Pending, attempt is { State: CellAttempt.StateInterrupted } ? attempt.Error : null);
     }
 }
@@ -43,7 +57,8 @@ public interface IStatusReport
     string RenderText();
 }
 
-/// <summary>One look at the Slurm queue for every job a folder mentions (a single squeue call); empty when Slurm does not answer.</summary>
+/// <summary>One look at the Slurm queue for every job a folder mentions (a single squeue call); empty when Slurm does
+/// not answer.</summary>
 internal sealed class SlurmQueue
 {
     private readonly Dictionary<string, string> _states;
@@ -57,7 +72,10 @@ internal sealed class SlurmQueue
     public static SlurmQueue Ask(IEnumerable<string?> jobs, SlurmCommands slurm)
     {
         var arrayJobs = jobs.Where(j => j != null).Select(j => j!.Split('_')[0]).ToHashSet();
-        bool answered = arrayJobs.Count > 0 && SlurmCommands.Find("squeue") != null && slurm.Run("scontrol", ["ping"]).ExitCode == 0;
+        var answered =
+            arrayJobs.Count > 0
+            && SlurmCommands.Find("squeue") != null
+            && slurm.Run("scontrol", ["ping"]).ExitCode == 0;
         return new SlurmQueue(answered, answered ? slurm.JobStates(arrayJobs) : new Dictionary<string, string>());
     }
 

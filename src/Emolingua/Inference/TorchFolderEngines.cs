@@ -14,20 +14,24 @@ namespace Emolingua.Inference;
 /// </summary>
 public sealed class TorchFolderEngines(Device? device = null) : IFolderEngineLoader
 {
-    public TorchFolderEngines() : this(null) { }
+    public TorchFolderEngines()
+        : this(null) { }
 
     public Device? Device { get; } = device;
 
     public IEmotionEngine Open(string folder, EngineKind kind)
     {
-        bool cpu = Device == null || Device.type == DeviceType.CPU;
-        if (kind != EngineKind.Onnx) return TorchEmotionEngine.Load(folder, Device);
-        if (!cpu) throw new EmolinguaException(folder, "the onnx engine runs on the CPU only");
+        var cpu = Device == null || Device.type == DeviceType.CPU;
+        if (kind != EngineKind.Onnx)
+            return TorchEmotionEngine.Load(folder, Device);
+        if (!cpu)
+            throw new EmolinguaException(folder, "the onnx engine runs on the CPU only");
         var modelDir = ModelBundle.Locate(folder);
         return OnnxEmotionEngine.FromBytes(OnnxExport.EmotionModel(modelDir).ToByteArray(), modelDir);
     }
 
-    /// <summary><see cref="EmotionEngines.Open"/> with TorchSharp on <paramref name="device"/> for folders; an ONNX file refuses a device other than the CPU.</summary>
+    /// <summary><see cref="EmotionEngines.Open"/> with TorchSharp on <paramref name="device"/> for folders; an ONNX
+    /// file refuses a device other than the CPU.</summary>
     public static IEmotionEngine Open(string path, EngineKind kind = EngineKind.Auto, Device? device = null)
     {
         if (device != null && device.type != DeviceType.CPU && EmotionEngines.IsOnnxFile(path))

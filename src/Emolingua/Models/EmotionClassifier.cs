@@ -16,7 +16,8 @@ public sealed class ClassificationHead : Module<Tensor, Tensor>
     public readonly Dropout dropout;
     public readonly Linear fc2;
 
-    public ClassificationHead(int inputDim, int hiddenDim, int classes, double dropoutRate) : base(nameof(ClassificationHead))
+    public ClassificationHead(int inputDim, int hiddenDim, int classes, double dropoutRate)
+        : base(nameof(ClassificationHead))
     {
         fc1 = Linear(inputDim, hiddenDim);
         dropout = Dropout(dropoutRate);
@@ -42,7 +43,8 @@ public sealed class EmotionClassifier : Module<Tensor, Tensor>
         : this(encoder, new ClassificationHead(encoder.Config.DModel, hiddenDim, classes, dropoutRate)) { }
 
     /// <summary>Wraps an existing encoder and head (BYOL infers with its target encoder and the online head).</summary>
-    public EmotionClassifier(WhisperEncoder encoder, ClassificationHead head) : base(nameof(EmotionClassifier))
+    public EmotionClassifier(WhisperEncoder encoder, ClassificationHead head)
+        : base(nameof(EmotionClassifier))
     {
         this.encoder = encoder;
         this.head = head;
@@ -71,52 +73,75 @@ public sealed class EmotionClassifier : Module<Tensor, Tensor>
     /// samples), in batches of <paramref name="batchSize"/>, without gradients. Training mode is restored afterwards
     /// (validation calls this mid-training).
     /// </summary>
-    /// <param name="temperature">The calibration temperature (<see cref="Scoring.TemperatureScaling"/>); 1 gives the plain softmax.</param>
-    public (float[][] Probabilities, float[][]? Embeddings) ClassifyWindows(IReadOnlyList<float[]> windows, int batchSize = 32, bool embeddings = false, double temperature = 1)
+    /// <param name="temperature">The calibration temperature (<see cref="Scoring.TemperatureScaling"/>); 1 gives the
+    /// plain softmax.</param>
+    public (float[][] Probabilities, float[][]? Embeddings) ClassifyWindows(
+        IReadOnlyList<float[]> windows,
+        int batchSize = 32,
+        bool embeddings = false,
+        double temperature = 1
+    )
     {
-        if (!(temperature > 0) || !double.IsFinite(temperature)) throw new ArgumentOutOfRangeException(nameof(temperature), "the temperature must be a positive number");
+        if (!(temperature > 0) || !double.IsFinite(temperature))
+            throw new ArgumentOutOfRangeException(nameof(temperature), "the temperature must be a positive number");
         return RunWindows(windows, batchSize, embeddings, temperature);
     }
 
-    /// <summary>The head's logits [N][classes] of windows as <see cref="ClassifyWindows"/> reads them (temperature scaling is fitted on these).</summary>
-    public float[][] WindowLogits(IReadOnlyList<float[]> windows, int batchSize = 32) => RunWindows(windows, batchSize, false, null).Outputs;
+    /// <summary>The head's logits [N][classes] of windows as <see cref="ClassifyWindows"/> reads them (temperature
+    /// scaling is fitted on these).</summary>
+    public float[][] WindowLogits(IReadOnlyList<float[]> windows, int batchSize = 32) =>
+        RunWindows(windows, batchSize, false, null).Outputs;
 
     /// <param name="temperature">null: the logits themselves; otherwise softmax(logits / T).</param>
-    private (float[][] Outputs, float[][]? Embeddings) RunWindows(IReadOnlyList<float[]> windows, int batchSize, bool embeddings, double? temperature)
+    private (float[][] Outputs, float[][]? Embeddings) RunWindows(
+        IReadOnlyList<float[]> windows,
+        int batchSize,
+        bool embeddings,
+        double? temperature
+    )
     {
-        int samples = windows.Count == 0 ? 0 : windows[0].Length;
+        var samples = windows.Count == 0 ? 0 : windows[0].Length;
         if (windows.Count > 0 && samples / WhisperAudio.HopLength != encoder.Frames)
-            throw new ArgumentException($"windows of {samples} samples give {samples / WhisperAudio.HopLength} log-mel frames; this encoder reads {encoder.Frames}");
-        int classes = (int)head.fc2.out_features, dim = encoder.Config.DModel;
+            throw new ArgumentException(
+                $"windows of {samples} samples give {samples / WhisperAudio.HopLength} log-mel frames; this encoder reads {encoder.Frames}"
+            );
+        int classes = (int)head.fc2.out_features,
+            dim = encoder.Config.DModel;
         var device = encoder.conv1.weight!.device;
         var outputs = new float[windows.Count][];
         var pooled = embeddings ? new float[windows.Count][] : null;
-        bool wasTraining = training;
+        var wasTraining = training;
         eval();
         try
         {
             using var noGrad = no_grad();
             using var temperatureScalar = Scalars.Hold(temperature ?? 1);
-            for (int start = 0; start < windows.Count; start += batchSize)
+            for (var start = 0; start < windows.Count; start += batchSize)
             {
                 using var scope = NewDisposeScope();
-                int b = Math.Min(batchSize, windows.Count - start);
-                var flat = AudioWindows.Stack(windows, start, b, samples);               // [b, samples]
-                var mel = WhisperLogMel.Compute(tensor(flat, new long[] { b, samples }, device: device), encoder.Config.NumMelBins); // [b, n_mels, frames]
-                var (embedding, logits) = ForwardWithEmbedding(mel);                                                              // [b, D], [b, classes]
-                var output = temperature == null ? logits : functional.softmax(logits.div(temperatureScalar), 1);              // [b, classes]
+                var b = Math.Min(batchSize, windows.Count - start);
+                var flat = AudioWindows.Stack(windows, start, b, samples); // [b, samples]
+                var mel = WhisperLogMel.Compute(
+                    tensor(flat, new long[] { b, samples }, device: device),
+                    encoder.Config.NumMelBins
+                ); // [b, n_mels, frames]
+                var (embedding, logits) = ForwardWithEmbedding(mel); // [b, D], [b, classes]
+                // [b, classes]
+                var output = temperature == null ? logits : functional.softmax(logits.div(temperatureScalar), 1);
                 var values = output.cpu().data<float>().ToArray();
-                var emb = embeddings ? embedding.cpu().data<float>().ToArray() : null;                                           // [b, D]
-                for (int i = 0; i < b; i++)
+                var emb = embeddings ? embedding.cpu().data<float>().ToArray() : null; // [b, D]
+                for (var i = 0; i < b; i++)
                 {
                     outputs[start + i] = values.AsSpan(i * classes, classes).ToArray();
-                    if (emb != null) pooled![start + i] = emb.AsSpan(i * dim, dim).ToArray();
+                    if (emb != null)
+                        pooled![start + i] = emb.AsSpan(i * dim, dim).ToArray();
                 }
             }
         }
         finally
         {
-            if (wasTraining) train();
+            if (wasTraining)
+                train();
         }
         return (outputs, pooled);
     }

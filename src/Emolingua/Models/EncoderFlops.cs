@@ -33,15 +33,21 @@ public static class EncoderFlops
 
     private static double FrontEnd(WhisperConfig c, int batch, int positions)
     {
-        double b = batch, p = positions, frames = 2.0 * positions, d = c.DModel;
+        double b = batch,
+            p = positions,
+            frames = 2.0 * positions,
+            d = c.DModel;
         return 2 * b * frames * d * (3.0 * c.NumMelBins) + 2 * b * p * d * (3.0 * d);
     }
 
     private static double Trainable(WhisperConfig c, int batch, int positions, int headHidden, int classes)
     {
-        double b = batch, p = positions, d = c.DModel, ffn = c.EncoderFfnDim;
-        double layer = 2 * b * p * d * d * 4 + 2 * b * p * p * d * 2 + 2 * b * p * d * ffn * 2;
-        double head = 2 * b * ((double)d * headHidden + (double)headHidden * classes);
+        double b = batch,
+            p = positions,
+            d = c.DModel,
+            ffn = c.EncoderFfnDim;
+        var layer = 2 * b * p * d * d * 4 + 2 * b * p * p * d * 2 + 2 * b * p * d * ffn * 2;
+        var head = 2 * b * ((double)d * headHidden + (double)headHidden * classes);
         return c.EncoderLayers * layer + head;
     }
 }

@@ -19,17 +19,28 @@ internal static class MixedPrecision
     /// <param name="x">[..., in]</param><param name="weight">[out, in]</param><returns>[..., out]</returns>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias, ScalarType? compute)
     {
-        if (compute is not { } dtype) return F.linear(x, weight, bias);
+        if (compute is not { } dtype)
+            return F.linear(x, weight, bias);
         using var scope = NewDisposeScope();
         return F.linear(x.to(dtype), weight.to(dtype), bias?.to(dtype)).MoveToOuterDisposeScope();
     }
 
-    /// <param name="x">[B, C_in, T]</param><returns>[B, C_out, T'] in <paramref name="compute"/> (or x's dtype)</returns>
+    /// <param name="x">[B, C_in, T]</param><returns>[B, C_out, T'] in <paramref name="compute"/> (or x's
+    /// dtype)</returns>
     public static Tensor Conv1d(Tensor x, Conv1d layer, ScalarType? compute)
     {
-        if (compute is not { } dtype) return layer.forward(x);
+        if (compute is not { } dtype)
+            return layer.forward(x);
         using var scope = NewDisposeScope();
-        return F.conv1d(x.to(dtype), layer.weight!.to(dtype), layer.bias?.to(dtype), layer.stride[0], layer.padding?[0] ?? 0, layer.dilation[0], layer.groups)
+        return F.conv1d(
+                x.to(dtype),
+                layer.weight!.to(dtype),
+                layer.bias?.to(dtype),
+                layer.stride[0],
+                layer.padding?[0] ?? 0,
+                layer.dilation[0],
+                layer.groups
+            )
             .MoveToOuterDisposeScope();
     }
 }

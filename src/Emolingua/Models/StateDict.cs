@@ -12,8 +12,9 @@ namespace Emolingua.Models;
 public static class StateDict
 {
     /// <summary>Named tensors as float32 arrays on the CPU, with their shapes.</summary>
-    public static Dictionary<string, (float[] Data, long[] Shape)> ToFloat32(IEnumerable<(string Name, Tensor Tensor)> tensors) =>
-        tensors.ToDictionary(t => t.Name, t => (Floats(t.Tensor), t.Tensor.shape));
+    public static Dictionary<string, (float[] Data, long[] Shape)> ToFloat32(
+        IEnumerable<(string Name, Tensor Tensor)> tensors
+    ) => tensors.ToDictionary(t => t.Name, t => (Floats(t.Tensor), t.Tensor.shape));
 
     public static Dictionary<string, (float[] Data, long[] Shape)> ToFloat32(nn.Module module) =>
         ToFloat32(module.state_dict().Select(kv => (kv.Key, kv.Value)));
@@ -36,8 +37,8 @@ public static class StateDict
     }
 
     /// <summary>
-    /// Copies every state-dict tensor of <paramref name="module"/> from a .safetensors file; a missing tensor or another
-    /// shape is an error naming the file (<paramref name="hint"/> is appended to say what may have caused it).
+    /// Copies every state-dict tensor of <paramref name="module"/> from a .safetensors file; a missing tensor or
+    /// another shape is an error naming the file (<paramref name="hint"/> is appended to say what may have caused it).
     /// </summary>
     public static void Load(nn.Module module, string path, string hint = "")
     {
@@ -48,12 +49,16 @@ public static class StateDict
             if (!file.Entries.TryGetValue(name, out var entry))
                 throw new EmolinguaException(file.Path, $"missing tensor '{name}'{hint}");
             if (!entry.Shape.SequenceEqual(target.shape))
-                throw new EmolinguaException(file.Path, $"tensor '{name}' has shape [{string.Join(", ", entry.Shape)}], expected [{string.Join(", ", target.shape)}]{hint}");
+                throw new EmolinguaException(
+                    file.Path,
+                    $"tensor '{name}' has shape [{string.Join(", ", entry.Shape)}], expected [{string.Join(", ", target.shape)}]{hint}"
+                );
             Copy(target, file.ReadFloat32(name), entry.Shape);
         }
     }
 
-    /// <summary>Copies float32 <paramref name="data"/> of <paramref name="shape"/> into <paramref name="target"/> (its dtype and device).</summary>
+    /// <summary>Copies float32 <paramref name="data"/> of <paramref name="shape"/> into <paramref name="target"/> (its
+    /// dtype and device).</summary>
     public static void Copy(Tensor target, float[] data, long[] shape)
     {
         using var value = tensor(data, shape);

@@ -1,8 +1,8 @@
 using Emolingua.Models;
 using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 using static Emolingua.Util.Scalars;
+using static TorchSharp.torch;
 
 namespace Emolingua.Training;
 
@@ -22,11 +22,21 @@ public sealed class AdamWOptimizer : IDisposable
     public double WeightDecay { get; }
     public long Step { get; private set; }
 
-    public AdamWOptimizer(IEnumerable<(string Name, Parameter Parameter)> parameters, double learningRate,
-        double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0.01)
+    public AdamWOptimizer(
+        IEnumerable<(string Name, Parameter Parameter)> parameters,
+        double learningRate,
+        double beta1 = 0.9,
+        double beta2 = 0.999,
+        double epsilon = 1e-8,
+        double weightDecay = 0.01
+    )
     {
         _parameters = parameters.Where(p => p.Parameter.requires_grad).ToList();
-        LearningRate = learningRate; Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; WeightDecay = weightDecay;
+        LearningRate = learningRate;
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
     }
 
     public IReadOnlyList<(string Name, Parameter Parameter)> Parameters => _parameters;
@@ -34,15 +44,19 @@ public sealed class AdamWOptimizer : IDisposable
     public void ZeroGrad()
     {
         foreach (var (_, p) in _parameters)
-            if (p.grad is { } g) { g.Dispose(); p.grad = null; }
+            if (p.grad is { } g)
+            {
+                g.Dispose();
+                p.grad = null;
+            }
     }
 
     /// <summary>One update of every parameter that has a gradient.</summary>
     public void StepOnce()
     {
         Step++;
-        double biasCorrection1 = 1 - Math.Pow(Beta1, Step);
-        double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, Step));
+        var biasCorrection1 = 1 - Math.Pow(Beta1, Step);
+        var biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, Step));
         using var noGrad = no_grad();
         // Per-step values, held for the loop (see Util.Scalars).
         using var decay = Hold(1 - LearningRate * WeightDecay);
@@ -56,7 +70,8 @@ public sealed class AdamWOptimizer : IDisposable
         foreach (var (name, p) in _parameters)
         {
             var g = p.grad;
-            if (g is null) continue;
+            if (g is null)
+                continue;
             using var scope = NewDisposeScope();
             var (m, v) = Moments(name, p);
             p.mul_(decay);
@@ -80,25 +95,38 @@ public sealed class AdamWOptimizer : IDisposable
     /// <summary>The state as named CPU float arrays: "m.NAME", "v.NAME" (only parameters updated so far).</summary>
     public Dictionary<string, (float[] Data, long[] Shape)> StateTensors()
     {
-        return StateDict.ToFloat32(_moments.SelectMany(kv => new[] { ("m." + kv.Key, kv.Value.M), ("v." + kv.Key, kv.Value.V) }));
+        return StateDict.ToFloat32(
+            _moments.SelectMany(kv => new[] { ("m." + kv.Key, kv.Value.M), ("v." + kv.Key, kv.Value.V) })
+        );
     }
 
     public void LoadState(long step, IReadOnlyDictionary<string, (float[] Data, long[] Shape)> tensors)
     {
         Step = step;
-        foreach (var (_, (m, v)) in _moments) { m.Dispose(); v.Dispose(); }
+        foreach (var (_, (m, v)) in _moments)
+        {
+            m.Dispose();
+            v.Dispose();
+        }
         _moments.Clear();
         foreach (var (name, p) in _parameters)
         {
-            if (!tensors.TryGetValue("m." + name, out var m) || !tensors.TryGetValue("v." + name, out var v)) continue;
-            _moments[name] = (tensor(m.Data, m.Shape, device: p.device).DetachFromDisposeScope(),
-                              tensor(v.Data, v.Shape, device: p.device).DetachFromDisposeScope());
+            if (!tensors.TryGetValue("m." + name, out var m) || !tensors.TryGetValue("v." + name, out var v))
+                continue;
+            _moments[name] = (
+                tensor(m.Data, m.Shape, device: p.device).DetachFromDisposeScope(),
+                tensor(v.Data, v.Shape, device: p.device).DetachFromDisposeScope()
+            );
         }
     }
 
     public void Dispose()
     {
-        foreach (var (_, (m, v)) in _moments) { m.Dispose(); v.Dispose(); }
+        foreach (var (_, (m, v)) in _moments)
+        {
+            m.Dispose();
+            v.Dispose();
+        }
         _moments.Clear();
     }
 }

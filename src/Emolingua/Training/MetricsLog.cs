@@ -29,21 +29,25 @@ public sealed class MetricsLog
     public long Length => File.Exists(Path) ? new FileInfo(Path).Length : 0;
 
     /// <summary>
-    /// Drops the lines after <paramref name="bytes"/> (written after the checkpoint being resumed, so that the file equals
-    /// an uninterrupted run's) and writes the event files again from the lines that are left.
+    /// Drops the lines after <paramref name="bytes"/> (written after the checkpoint being resumed, so that the file
+    /// equals an uninterrupted run's) and writes the event files again from the lines that are left.
     /// </summary>
     public void TruncateTo(long bytes)
     {
-        if (!File.Exists(Path)) File.WriteAllText(Path, "");
+        if (!File.Exists(Path))
+            File.WriteAllText(Path, "");
         else
         {
             using var f = new FileStream(Path, FileMode.Open, FileAccess.Write);
-            if (f.Length > bytes) f.SetLength(bytes);
+            if (f.Length > bytes)
+                f.SetLength(bytes);
         }
-        foreach (var old in Directory.GetFiles(_runDir, EventFilePattern)) File.Delete(old);
+        foreach (var old in Directory.GetFiles(_runDir, EventFilePattern))
+            File.Delete(old);
         _events = utils.tensorboard.SummaryWriter(_runDir);
         foreach (var line in File.ReadLines(Path))
-            if (line.Length > 0) WriteEvents(JsonNode.Parse(line)!.AsObject());
+            if (line.Length > 0)
+                WriteEvents(JsonNode.Parse(line)!.AsObject());
     }
 
     /// <summary>
@@ -56,14 +60,21 @@ public sealed class MetricsLog
     {
         if (Length == 0)
         {
-            var header = new JsonObject { ["stage"] = "run", ["split"] = HeaderSplit, ["step"] = 0 };
-            foreach (var (key, value) in fields) header[key] = value?.DeepClone();
+            var header = new JsonObject
+            {
+                ["stage"] = "run",
+                ["split"] = HeaderSplit,
+                ["step"] = 0,
+            };
+            foreach (var (key, value) in fields)
+                header[key] = value?.DeepClone();
             File.WriteAllText(Path, Json.Text(header, indented: false) + "\n");
             return Length;
         }
         using var reader = new StreamReader(Path);
         var first = reader.ReadLine();
-        bool isHeader = first != null && JsonNode.Parse(first) is JsonObject o && o["split"]?.GetValue<string>() == HeaderSplit;
+        var isHeader =
+            first != null && JsonNode.Parse(first) is JsonObject o && o["split"]?.GetValue<string>() == HeaderSplit;
         return isHeader ? System.Text.Encoding.UTF8.GetByteCount(first!) + 1 : 0;
     }
 
@@ -75,21 +86,28 @@ public sealed class MetricsLog
         WriteEvents(line);
     }
 
-    /// <summary>The TensorBoard scalars of a metrics line: every number but the step and epoch, tagged by stage and split.</summary>
+    /// <summary>The TensorBoard scalars of a metrics line: every number but the step and epoch, tagged by stage and
+    /// split.</summary>
     public static IEnumerable<(string Tag, double Value)> Scalars(JsonObject line)
     {
-        if (line["split"]?.GetValue<string>() == HeaderSplit) yield break; // the run header describes, it measures nothing
-        string stage = line["stage"]!.GetValue<string>();
-        string prefix = line["split"]?.GetValue<string>() is { } split ? $"{stage}/{split}/" : $"{stage}/";
+        if (line["split"]?.GetValue<string>() == HeaderSplit)
+            yield break; // the run header describes, it measures nothing
+        var stage = line["stage"]!.GetValue<string>();
+        var prefix = line["split"]?.GetValue<string>() is { } split ? $"{stage}/{split}/" : $"{stage}/";
         foreach (var (key, node) in line)
-            if (key is not ("stage" or "split" or "step" or "epoch") && node is JsonValue value && value.TryGetValue<double>(out var number))
+            if (
+                key is not ("stage" or "split" or "step" or "epoch")
+                && node is JsonValue value
+                && value.TryGetValue<double>(out var number)
+            )
                 yield return (prefix + key, number);
     }
 
     private void WriteEvents(JsonObject line)
     {
         _events ??= utils.tensorboard.SummaryWriter(_runDir);
-        int step = checked((int)line["step"]!.GetValue<long>()); // TensorBoard steps are int32 here (SummaryWriter)
-        foreach (var (tag, value) in Scalars(line)) _events.add_scalar(tag, (float)value, step);
+        var step = checked((int)line["step"]!.GetValue<long>()); // TensorBoard steps are int32 here (SummaryWriter)
+        foreach (var (tag, value) in Scalars(line))
+            _events.add_scalar(tag, (float)value, step);
     }
 }

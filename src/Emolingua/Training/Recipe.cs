@@ -21,17 +21,23 @@ public sealed class Recipe
     public AugmentSection Augment { get; set; } = new();
     public ContrastiveSection Contrastive { get; set; } = new();
     public ByolSection Byol { get; set; } = new();
+
     /// <summary>Where each hyper-parameter comes from (a sentence of the paper, or "ours: why"). Free text.</summary>
     public Dictionary<string, string> Sources { get; set; } = new();
 
     public sealed class ModelSection
     {
-        /// <summary>Hugging Face folder, .safetensors file or hub id; null = random initialisation of <see cref="Size"/>/<see cref="Dims"/>.</summary>
+        /// <summary>Hugging Face folder, .safetensors file or hub id; null = random initialisation of
+        /// <see cref="Size"/>/<see cref="Dims"/>.</summary>
         public string? Whisper { get; set; }
+
         /// <summary>tiny, base, small, ... for random initialisation when no weights are given.</summary>
         public string? Size { get; set; }
-        /// <summary>Explicit encoder dimensions for random initialisation (the demo's tiny Whisper-shaped encoder).</summary>
+
+        /// <summary>Explicit encoder dimensions for random initialisation (the demo's tiny Whisper-shaped
+        /// encoder).</summary>
         public DimsSection? Dims { get; set; }
+
         /// <summary>Window in seconds; the positional embedding is cropped to 50·S rows.</summary>
         public double Seconds { get; set; } = 4;
         public bool FreezeFrontEnd { get; set; } = true;
@@ -51,8 +57,10 @@ public sealed class Recipe
     public sealed class CorpusRef
     {
         public string Kind { get; set; } = "";
+
         /// <summary>Relative to --data (or the working folder), or absolute.</summary>
         public string Root { get; set; } = "";
+
         /// <summary>Skip silently when the folder is absent (e.g. MSP-Podcast in the demo).</summary>
         public bool Optional { get; set; }
     }
@@ -61,16 +69,22 @@ public sealed class Recipe
     {
         /// <summary>Labelled English corpora (IEMOCAP, MSP-Podcast).</summary>
         public List<CorpusRef> English { get; set; } = new();
-        /// <summary>The low-resource corpora this run adapts to (BYOL, or CL with unlabeled = "target"); their test fold is never seen.</summary>
+
+        /// <summary>The low-resource corpora this run adapts to (BYOL, or CL with unlabeled = "target"); their test
+        /// fold is never seen.</summary>
         public List<CorpusRef> Target { get; set; } = new();
+
         /// <summary>Common Voice locale folders for unlabeled = "commonvoice".</summary>
         public List<CorpusRef> CommonVoice { get; set; } = new();
+
         /// <summary>The unlabeled low-resource source of CL stage 1 and BYOL.</summary>
         public UnlabeledSource Unlabeled { get; set; } = UnlabeledSource.CommonVoice;
+
         /// <summary>Fold 1..K: English validation session/fold and the target corpora's test fold.</summary>
         public int Fold { get; set; } = 1;
         public int Folds { get; set; } = 5;
         public int FoldSeed { get; set; }
+
         /// <summary>Optional folder for decoded 16 kHz waveforms (reused across runs).</summary>
         public string? Cache { get; set; }
     }
@@ -82,16 +96,20 @@ public sealed class Recipe
         public double WeightDecay { get; set; } = 0.01;
         public int StepsPerEpoch { get; set; } = 100;
         public int MaxEpochs { get; set; } = 50;
+
         /// <summary>Early stopping: epochs without improvement of <see cref="Metric"/> on validation.</summary>
         public int Patience { get; set; } = 5;
         public ValidationMetric Metric { get; set; } = ValidationMetric.Uar;
         public int LogEvery { get; set; } = 10;
         public int Prefetch { get; set; } = 3;
         public int EvalBatch { get; set; } = 32;
+
         /// <summary>libtorch CPU threads for the run; null = libtorch's default (every core). Results depend on it, and
         /// <c>experiment --slurm</c> asks for this many CPUs per task.</summary>
         public int? Threads { get; set; }
-        /// <summary>fp32 (null, the default) or bf16 (refused unless the CPU has native bfloat16; see Util.Precisions).</summary>
+
+        /// <summary>fp32 (null, the default) or bf16 (refused unless the CPU has native bfloat16; see
+        /// Util.Precisions).</summary>
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
         public Precision? Precision { get; set; }
     }
@@ -117,12 +135,15 @@ public sealed class Recipe
     {
         public double LambdaStart { get; set; } = 0.8;
         public double LambdaEnd { get; set; } = 0.2;
+
         /// <summary>constant (BYOL-A, lucidrains) or cosine (BYOL paper: τ rises from tau to 1).</summary>
         public EmaCurve EmaSchedule { get; set; } = EmaCurve.Constant;
         public double EmaTau { get; set; } = 0.99;
         public int ProjectorHidden { get; set; } = 4096;
         public int ProjectionDim { get; set; } = 256;
-        /// <summary>Unlabeled low-resource utterances per step (the labelled English batch is training.batch_size).</summary>
+
+        /// <summary>Unlabeled low-resource utterances per step (the labelled English batch is
+        /// training.batch_size).</summary>
         public int UnlabeledBatch { get; set; } = 64;
         public int MixupMemory { get; set; } = 2048;
     }
@@ -130,10 +151,17 @@ public sealed class Recipe
     /// <summary>Reads a recipe file and applies <paramref name="overrides"/> before binding it.</summary>
     public static Recipe Load(string path, IEnumerable<RecipeOverride>? overrides = null)
     {
-        if (!File.Exists(path)) throw new EmolinguaException(path, "recipe not found");
+        if (!File.Exists(path))
+            throw new EmolinguaException(path, "recipe not found");
         JsonNode node;
-        try { node = JsonNode.Parse(File.ReadAllText(path), documentOptions: JsonInput.Recipe) ?? new JsonObject(); }
-        catch (JsonException e) { throw new EmolinguaException(path, $"not valid JSON: {e.Message}"); }
+        try
+        {
+            node = JsonNode.Parse(File.ReadAllText(path), documentOptions: JsonInput.Recipe) ?? new JsonObject();
+        }
+        catch (JsonException e)
+        {
+            throw new EmolinguaException(path, $"not valid JSON: {e.Message}");
+        }
         return FromJson(node, path, overrides);
     }
 
@@ -153,18 +181,35 @@ public sealed class Recipe
     {
         if (Model.Whisper == null && Model.Size == null && Model.Dims == null)
             throw new EmolinguaException(source, "model: give whisper (weights), size or dims");
-        if (!(Model.Seconds >= 0.02 && Model.Seconds <= 30)) throw new EmolinguaException(source, $"model.seconds {Format(Model.Seconds)} must be in [0.02, 30]");
+        if (!(Model.Seconds >= 0.02 && Model.Seconds <= 30))
+            throw new EmolinguaException(source, $"model.seconds {Format(Model.Seconds)} must be in [0.02, 30]");
         if (Features.WhisperAudio.FramesFor(Model.Seconds) % 2 != 0)
-            throw new EmolinguaException(source, $"model.seconds {Model.Seconds} gives {Features.WhisperAudio.FramesFor(Model.Seconds)} log-mel frames; the encoder's stride-2 convolution needs an even number (use a multiple of 0.02 s)");
+            throw new EmolinguaException(
+                source,
+                $"model.seconds {Model.Seconds} gives {Features.WhisperAudio.FramesFor(Model.Seconds)} log-mel frames; the encoder's stride-2 convolution needs an even number (use a multiple of 0.02 s)"
+            );
         if (Model.Dims is { } d)
-            new Models.WhisperConfig(d.DModel, d.EncoderLayers, d.EncoderAttentionHeads, d.EncoderFfnDim, d.NumMelBins).Validate(source + ": model.dims");
+            new Models.WhisperConfig(
+                d.DModel,
+                d.EncoderLayers,
+                d.EncoderAttentionHeads,
+                d.EncoderFfnDim,
+                d.NumMelBins
+            ).Validate(source + ": model.dims");
         else if (Model.Whisper == null)
         {
-            try { Models.WhisperConfig.ForSize(Model.Size!); }
-            catch (EmolinguaException e) { throw new EmolinguaException(source, "model.size: " + e.Message); }
+            try
+            {
+                Models.WhisperConfig.ForSize(Model.Size!);
+            }
+            catch (EmolinguaException e)
+            {
+                throw new EmolinguaException(source, "model.size: " + e.Message);
+            }
         }
         AtLeast(source, "model.head_hidden", Model.HeadHidden, 1);
-        if (!(Model.Dropout >= 0 && Model.Dropout < 1)) throw new EmolinguaException(source, $"model.dropout {Format(Model.Dropout)} must be in [0, 1)");
+        if (!(Model.Dropout >= 0 && Model.Dropout < 1))
+            throw new EmolinguaException(source, $"model.dropout {Format(Model.Dropout)} must be in [0, 1)");
 
         var t = Training;
         AtLeast(source, "training.batch_size", t.BatchSize, 1);
@@ -175,23 +220,49 @@ public sealed class Recipe
         AtLeast(source, "training.prefetch", t.Prefetch, 1);
         AtLeast(source, "training.eval_batch", t.EvalBatch, 1);
         Positive(source, "training.learning_rate", t.LearningRate);
-        if (!(t.WeightDecay >= 0 && double.IsFinite(t.WeightDecay))) throw new EmolinguaException(source, $"training.weight_decay {Format(t.WeightDecay)} must be a finite number ≥ 0");
+        if (!(t.WeightDecay >= 0 && double.IsFinite(t.WeightDecay)))
+            throw new EmolinguaException(
+                source,
+                $"training.weight_decay {Format(t.WeightDecay)} must be a finite number ≥ 0"
+            );
         // A batch of windows is one float array: B × S·16000 samples must fit in it.
-        long batchSamples = (long)Math.Max(t.BatchSize, Method == TrainingMethod.Byol ? Byol.UnlabeledBatch : 0) * Features.WhisperAudio.SamplesFor(Model.Seconds);
+        var batchSamples =
+            (long)Math.Max(t.BatchSize, Method == TrainingMethod.Byol ? Byol.UnlabeledBatch : 0)
+            * Features.WhisperAudio.SamplesFor(Model.Seconds);
         if (batchSamples > Array.MaxLength)
-            throw new EmolinguaException(source, $"training.batch_size {t.BatchSize} of {Model.Seconds} s windows is {batchSamples} samples, more than one array holds ({Array.MaxLength})");
-        if (t.Threads is < 1) throw new EmolinguaException(source, $"training.threads {t.Threads} must be at least 1 (or null for libtorch's default)");
+            throw new EmolinguaException(
+                source,
+                $"training.batch_size {t.BatchSize} of {Model.Seconds} s windows is {batchSamples} samples, more than one array holds ({Array.MaxLength})"
+            );
+        if (t.Threads is < 1)
+            throw new EmolinguaException(
+                source,
+                $"training.threads {t.Threads} must be at least 1 (or null for libtorch's default)"
+            );
 
-        if (Data.English.Count == 0) throw new EmolinguaException(source, "data.english: at least one labelled English corpus");
-        foreach (var (list, name) in new[] { (Data.English, "english"), (Data.Target, "target"), (Data.CommonVoice, "common_voice") })
-            for (int i = 0; i < list.Count; i++)
+        if (Data.English.Count == 0)
+            throw new EmolinguaException(source, "data.english: at least one labelled English corpus");
+        foreach (
+            var (list, name) in new[]
+            {
+                (Data.English, "english"),
+                (Data.Target, "target"),
+                (Data.CommonVoice, "common_voice"),
+            }
+        )
+            for (var i = 0; i < list.Count; i++)
             {
                 if (!Corpora.Corpus.IsKind(list[i].Kind))
-                    throw new EmolinguaException(source, $"data.{name}[{i}].kind: {Corpora.Corpus.UnknownKind(list[i].Kind)}");
-                if (string.IsNullOrWhiteSpace(list[i].Root)) throw new EmolinguaException(source, $"data.{name}[{i}].root is empty");
+                    throw new EmolinguaException(
+                        source,
+                        $"data.{name}[{i}].kind: {Corpora.Corpus.UnknownKind(list[i].Kind)}"
+                    );
+                if (string.IsNullOrWhiteSpace(list[i].Root))
+                    throw new EmolinguaException(source, $"data.{name}[{i}].root is empty");
             }
         AtLeast(source, "data.folds", Data.Folds, 2);
-        if (Data.Fold < 1 || Data.Fold > Data.Folds) throw new EmolinguaException(source, $"data.fold {Data.Fold} outside 1..{Data.Folds}");
+        if (Data.Fold < 1 || Data.Fold > Data.Folds)
+            throw new EmolinguaException(source, $"data.fold {Data.Fold} outside 1..{Data.Folds}");
 
         var c = Contrastive;
         if (Method == TrainingMethod.Contrastive)
@@ -206,23 +277,34 @@ public sealed class Recipe
         var b = Byol;
         if (Method == TrainingMethod.Byol)
         {
-            foreach (var (name, value) in new[] { ("byol.lambda_start", b.LambdaStart), ("byol.lambda_end", b.LambdaEnd), ("byol.ema_tau", b.EmaTau) })
-                if (!(value >= 0 && value <= 1)) throw new EmolinguaException(source, $"{name} {Format(value)} must be in [0, 1]");
+            foreach (
+                var (name, value) in new[]
+                {
+                    ("byol.lambda_start", b.LambdaStart),
+                    ("byol.lambda_end", b.LambdaEnd),
+                    ("byol.ema_tau", b.EmaTau),
+                }
+            )
+                if (!(value >= 0 && value <= 1))
+                    throw new EmolinguaException(source, $"{name} {Format(value)} must be in [0, 1]");
             AtLeast(source, "byol.projector_hidden", b.ProjectorHidden, 1);
             AtLeast(source, "byol.projection_dim", b.ProjectionDim, 1);
-            AtLeast(source, "byol.unlabeled_batch", b.UnlabeledBatch, 2); // BatchNorm in the projector needs two samples
+            // BatchNorm in the projector needs two samples
+            AtLeast(source, "byol.unlabeled_batch", b.UnlabeledBatch, 2);
             AtLeast(source, "byol.mixup_memory", b.MixupMemory, 1);
         }
     }
 
     private static void AtLeast(string source, string key, int value, int min)
     {
-        if (value < min) throw new EmolinguaException(source, $"{key} {value} must be at least {min}");
+        if (value < min)
+            throw new EmolinguaException(source, $"{key} {value} must be at least {min}");
     }
 
     private static void Positive(string source, string key, double value)
     {
-        if (!(value > 0 && double.IsFinite(value))) throw new EmolinguaException(source, $"{key} {Format(value)} must be a finite number > 0");
+        if (!(value > 0 && double.IsFinite(value)))
+            throw new EmolinguaException(source, $"{key} {Format(value)} must be a finite number > 0");
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json.SnakeCase);
@@ -230,7 +312,8 @@ public sealed class Recipe
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
 
-/// <summary>One edit of a recipe before it is bound: a dotted path into the recipe JSON and the JSON value to put there.</summary>
+/// <summary>One edit of a recipe before it is bound: a dotted path into the recipe JSON and the JSON value to put
+/// there.</summary>
 public sealed record RecipeOverride(IReadOnlyList<string> Path, JsonNode? Value)
 {
     public static RecipeOverride Of(string dottedPath, JsonNode? value) => new(dottedPath.Split('.'), value);
@@ -238,12 +321,19 @@ public sealed record RecipeOverride(IReadOnlyList<string> Path, JsonNode? Value)
     /// <summary>Parses "a.b=value" (<c>--set</c>): the value as JSON when it is JSON, else as a string.</summary>
     public static RecipeOverride Parse(string assignment)
     {
-        int eq = assignment.IndexOf('=');
-        if (eq <= 0) throw new EmolinguaException($"--set '{assignment}': expected key=value");
+        var eq = assignment.IndexOf('=');
+        if (eq <= 0)
+            throw new EmolinguaException($"--set '{assignment}': expected key=value");
         var text = assignment[(eq + 1)..];
         JsonNode? value;
-        try { value = JsonNode.Parse(text, documentOptions: JsonInput.Strict); }
-        catch (JsonException) { value = JsonValue.Create(text); }
+        try
+        {
+            value = JsonNode.Parse(text, documentOptions: JsonInput.Strict);
+        }
+        catch (JsonException)
+        {
+            value = JsonValue.Create(text);
+        }
         return Of(assignment[..eq], value);
     }
 
@@ -253,7 +343,11 @@ public sealed record RecipeOverride(IReadOnlyList<string> Path, JsonNode? Value)
         var node = root;
         foreach (var key in Path.SkipLast(1))
         {
-            if (node[key] is not JsonObject child) { child = new JsonObject(); node[key] = child; }
+            if (node[key] is not JsonObject child)
+            {
+                child = new JsonObject();
+                node[key] = child;
+            }
             node = child;
         }
         node[Path[^1]] = Value?.DeepClone();

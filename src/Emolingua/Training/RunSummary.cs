@@ -19,16 +19,36 @@ public sealed record RunSummary(
     ValidationMetric Metric,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] Dictionary<string, double>? BestValidation,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] Dictionary<string, double>? FinalValidation,
-    Dictionary<string, StageSummary> Stages)
+    Dictionary<string, StageSummary> Stages
+)
 {
-    /// <summary>The summary of a run of <paramref name="recipe"/> whose stages ended with <paramref name="results"/> (in order).</summary>
+    /// <summary>The summary of a run of <paramref name="recipe"/> whose stages ended with <paramref name="results"/>
+    /// (in order).</summary>
     public static RunSummary Of(Recipe recipe, IReadOnlyList<StageResult> results)
     {
         var last = results[^1];
-        return new RunSummary(recipe.Method, recipe.Name, recipe.Seed, recipe.Data.Fold,
-            recipe.Method == TrainingMethod.Baseline ? null : recipe.Data.Unlabeled, results.Sum(r => r.Steps), recipe.Training.Metric,
-            Rounded(last.BestValidation), Rounded(last.FinalValidation),
-            results.ToDictionary(r => r.Stage, r => new StageSummary(r.Steps, r.Epochs, r.BestStep, r.StoppedEarly, Rounded(r.BestValidation), Rounded(r.FinalValidation))));
+        return new RunSummary(
+            recipe.Method,
+            recipe.Name,
+            recipe.Seed,
+            recipe.Data.Fold,
+            recipe.Method == TrainingMethod.Baseline ? null : recipe.Data.Unlabeled,
+            results.Sum(r => r.Steps),
+            recipe.Training.Metric,
+            Rounded(last.BestValidation),
+            Rounded(last.FinalValidation),
+            results.ToDictionary(
+                r => r.Stage,
+                r => new StageSummary(
+                    r.Steps,
+                    r.Epochs,
+                    r.BestStep,
+                    r.StoppedEarly,
+                    Rounded(r.BestValidation),
+                    Rounded(r.FinalValidation)
+                )
+            )
+        );
     }
 
     private static Dictionary<string, double>? Rounded(IReadOnlyDictionary<string, double>? values) =>
@@ -42,4 +62,5 @@ public sealed record StageSummary(
     long BestStep,
     bool StoppedEarly,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] Dictionary<string, double>? BestValidation,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] Dictionary<string, double>? FinalValidation);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] Dictionary<string, double>? FinalValidation
+);

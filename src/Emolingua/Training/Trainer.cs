@@ -11,27 +11,50 @@ using static TorchSharp.torch;
 
 namespace Emolingua.Training;
 
-public sealed record StageOptions(int Seed, double LearningRate, double WeightDecay, int StepsPerEpoch, int MaxEpochs,
-    int Patience, int LogEvery, int Prefetch);
+public sealed record StageOptions(
+    int Seed,
+    double LearningRate,
+    double WeightDecay,
+    int StepsPerEpoch,
+    int MaxEpochs,
+    int Patience,
+    int LogEvery,
+    int Prefetch
+);
 
-public sealed record StageResult(string Stage, long Steps, int Epochs, long BestStep, bool StoppedEarly,
-    IReadOnlyDictionary<string, double>? BestValidation, IReadOnlyDictionary<string, double>? FinalValidation);
+public sealed record StageResult(
+    string Stage,
+    long Steps,
+    int Epochs,
+    long BestStep,
+    bool StoppedEarly,
+    IReadOnlyDictionary<string, double>? BestValidation,
+    IReadOnlyDictionary<string, double>? FinalValidation
+);
 
 /// <summary>
 /// Where a training stage is, reported after every step and once when it ends (the CLI draws it as a progress bar).
 /// <see cref="Loss"/> is the mean loss of the last logged window (null before the first).
 /// </summary>
-public sealed record TrainingProgress(string Stage, long Step, long TotalSteps, double? Loss, double LearningRate, double StepsPerSecond, bool Finished);
+public sealed record TrainingProgress(
+    string Stage,
+    long Step,
+    long TotalSteps,
+    double? Loss,
+    double LearningRate,
+    double StepsPerSecond,
+    bool Finished
+);
 
 /// <summary>
 /// The one training loop. Per step: fresh per-step seeds (dropout and augmentation draw from (seed, stage, step), so a
 /// resumed run replays exactly what an uninterrupted run computes), inputs from the prefetcher, loss, backward, AdamW,
 /// the stage's after-step hook (EMA). Per epoch: validation, early stopping, best export, and an atomic checkpoint of
-/// model, optimizer, extra state and the metrics.jsonl length, from which <c>--resume</c> continues. Every logged number
-/// goes to metrics.jsonl and to TensorBoard event files beside it (<see cref="MetricsLog"/>). When a stop is
+/// model, optimizer, extra state and the metrics.jsonl length, from which <c>--resume</c> continues. Every logged
+/// number goes to metrics.jsonl and to TensorBoard event files beside it (<see cref="MetricsLog"/>). When a stop is
 /// requested (a scheduler's signal), the current step is finished, a checkpoint of that step is written (with the
-/// partial logging window, so metrics.jsonl continues as if uninterrupted) and <see cref="TrainingInterruptedException"/>
-/// is thrown.
+/// partial logging window, so metrics.jsonl continues as if uninterrupted) and
+/// <see cref="TrainingInterruptedException"/> is thrown.
 /// </summary>
 public sealed class Trainer
 {
@@ -42,11 +65,19 @@ public sealed class Trainer
     private readonly IProgress<TrainingProgress>? _progress;
     private readonly CancellationToken _stop;
 
-    /// <param name="afterStep">Called with (stage, step) after every completed step (tests use it to simulate a crash).</param>
-    /// <param name="progress">Told the step, loss and speed after every step (the library draws nothing itself).</param>
-    /// <param name="stop">Requests a checkpoint of the current step and a <see cref="TrainingInterruptedException"/>.</param>
-    public Trainer(string runDir, Action<string>? log = null, Action<string, long>? afterStep = null, IProgress<TrainingProgress>? progress = null,
-        CancellationToken stop = default)
+    /// <param name="afterStep">Called with (stage, step) after every completed step (tests use it to simulate a
+    /// crash).</param>
+    /// <param name="progress">Told the step, loss and speed after every step (the library draws nothing
+    /// itself).</param>
+    /// <param name="stop">Requests a checkpoint of the current step and a
+    /// <see cref="TrainingInterruptedException"/>.</param>
+    public Trainer(
+        string runDir,
+        Action<string>? log = null,
+        Action<string, long>? afterStep = null,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken stop = default
+    )
     {
         _metrics = new MetricsLog(runDir);
         _log = log ?? (m => Console.Error.WriteLine(m));
@@ -56,7 +87,8 @@ public sealed class Trainer
     }
 
     // The stage being run, for divergence errors: where its checkpoint lives and which step it holds (0 = none yet).
-    private string _stageDir = "", _stageName = "";
+    private string _stageDir = "",
+        _stageName = "";
     private long _lastCheckpointStep;
 
     private sealed class CheckpointState
@@ -72,14 +104,22 @@ public sealed class Trainer
         public long OptimizerStep { get; set; }
         public Dictionary<string, double>? BestValues { get; set; }
         public Dictionary<string, double>? LastValues { get; set; }
-        /// <summary>Sums of the step logs since the last metrics line (a checkpoint between log steps keeps them).</summary>
+
+        /// <summary>Sums of the step logs since the last metrics line (a checkpoint between log steps keeps
+        /// them).</summary>
         public Dictionary<string, double>? LogWindow { get; set; }
         public int LogWindowCount { get; set; }
     }
 
-    /// <param name="stageDir">Holds state/ (resume point) and best/ (the stage's export at its best validation).</param>
+    /// <param name="stageDir">Holds state/ (resume point) and best/ (the stage's export at its best
+    /// validation).</param>
     /// <param name="metricsStartBytes">Length of metrics.jsonl when this stage began (earlier stages' lines).</param>
-    public StageResult Run<TInputs>(TrainingStage<TInputs> stage, string stageDir, StageOptions o, long metricsStartBytes)
+    public StageResult Run<TInputs>(
+        TrainingStage<TInputs> stage,
+        string stageDir,
+        StageOptions o,
+        long metricsStartBytes
+    )
     {
         Directory.CreateDirectory(stageDir);
         var statePath = Path.Combine(stageDir, "state");
@@ -88,27 +128,33 @@ public sealed class Trainer
         AtomicFolder.Recover(bestPath);
         using var optimizer = new AdamWOptimizer(stage.TrainableParameters, o.LearningRate, weightDecay: o.WeightDecay);
 
-        var state = File.Exists(Path.Combine(statePath, "trainer.json")) ? LoadCheckpoint(stage, optimizer, statePath) : new CheckpointState { MetricsBytes = metricsStartBytes };
+        var state = File.Exists(Path.Combine(statePath, "trainer.json"))
+            ? LoadCheckpoint(stage, optimizer, statePath)
+            : new CheckpointState { MetricsBytes = metricsStartBytes };
         (_stageDir, _stageName, _lastCheckpointStep) = (stageDir, stage.Name, state.Step);
         _metrics.TruncateTo(state.MetricsBytes);
-        long totalSteps = (long)o.StepsPerEpoch * o.MaxEpochs;
+        var totalSteps = (long)o.StepsPerEpoch * o.MaxEpochs;
         if (state.Finished)
         {
             _log($"{stage.Name}: already finished at step {state.Step} (resume)");
             return Result(stage, state);
         }
-        if (state.Step > 0) _log($"{stage.Name}: resuming at step {state.Step} (epoch {state.Epoch})");
-        else foreach (var line in stage.Describe()) _log($"{stage.Name}: {line}");
+        if (state.Step > 0)
+            _log($"{stage.Name}: resuming at step {state.Step} (epoch {state.Epoch})");
+        else
+            foreach (var line in stage.Describe())
+                _log($"{stage.Name}: {line}");
 
         using var prefetcher = new Prefetcher<TInputs>(stage.Prepare, state.Step, totalSteps, o.Prefetch);
         var watch = Stopwatch.StartNew();
         long stepsThisSession = 0;
         var window = state.LogWindow ?? new Dictionary<string, double>();
-        var inputWait = TimeSpan.Zero; // time the training thread waited for decoded inputs (the pipeline's visible cost)
-        int windowCount = state.LogWindowCount;
+        // time the training thread waited for decoded inputs (the pipeline's visible cost)
+        var inputWait = TimeSpan.Zero;
+        var windowCount = state.LogWindowCount;
         double? lastLoss = null;
         double stepsPerSecond = 0;
-        bool checkpointed = true; // the state on disk (or a fresh start) is the current step
+        var checkpointed = true; // the state on disk (or a fresh start) is the current step
 
         while (state.Step < totalSteps && !state.Finished)
         {
@@ -123,8 +169,10 @@ public sealed class Trainer
                 _log($"{stage.Name}: stopped at step {state.Step} (checkpoint written; resume continues from here)");
                 throw new TrainingInterruptedException(stage.Name, state.Step);
             }
-            long step = state.Step;
-            torch.random.manual_seed((long)(StepRandom.Mix((ulong)o.Seed, StepRandom.Hash(stage.Name), (ulong)step) & 0x7FFFFFFFFFFFFFFF));
+            var step = state.Step;
+            torch.random.manual_seed(
+                (long)(StepRandom.Mix((ulong)o.Seed, StepRandom.Hash(stage.Name), (ulong)step) & 0x7FFFFFFFFFFFFFFF)
+            );
             var waitStart = watch.Elapsed;
             var inputs = prefetcher.Get(step);
             inputWait += watch.Elapsed - waitStart;
@@ -132,12 +180,14 @@ public sealed class Trainer
             {
                 var (loss, logs) = stage.Loss(inputs, step, totalSteps);
                 logs["loss"] = loss.item<float>();
-                TrainingDivergence.CheckLogs(logs, stageDir, stage.Name, step + 1, _lastCheckpointStep); // before the update spreads it
+                // before the update spreads it
+                TrainingDivergence.CheckLogs(logs, stageDir, stage.Name, step + 1, _lastCheckpointStep);
                 optimizer.ZeroGrad();
                 loss.backward();
                 optimizer.StepOnce();
                 stage.AfterOptimizerStep(step, totalSteps);
-                foreach (var (k, v) in logs) window[k] = window.GetValueOrDefault(k) + v;
+                foreach (var (k, v) in logs)
+                    window[k] = window.GetValueOrDefault(k) + v;
                 windowCount++;
             }
             optimizer.ZeroGrad();
@@ -146,13 +196,21 @@ public sealed class Trainer
             stepsPerSecond = stepsThisSession / watch.Elapsed.TotalSeconds;
             if (state.Step % o.LogEvery == 0 || state.Step == totalSteps)
             {
-                var line = new JsonObject { ["stage"] = stage.Name, ["step"] = state.Step, ["epoch"] = state.Epoch + 1, ["lr"] = o.LearningRate };
-                foreach (var (k, v) in window) line[k] = Math.Round(v / windowCount, 6);
+                var line = new JsonObject
+                {
+                    ["stage"] = stage.Name,
+                    ["step"] = state.Step,
+                    ["epoch"] = state.Epoch + 1,
+                    ["lr"] = o.LearningRate,
+                };
+                foreach (var (k, v) in window)
+                    line[k] = Math.Round(v / windowCount, 6);
                 line["steps_per_s"] = Math.Round(stepsPerSecond, 3);
                 line["input_wait_fraction"] = Math.Round(inputWait / watch.Elapsed, 4);
                 AppendMetrics(line);
                 lastLoss = window["loss"] / windowCount;
-                window.Clear(); windowCount = 0;
+                window.Clear();
+                windowCount = 0;
             }
             checkpointed = false;
             if (state.Step % o.StepsPerEpoch == 0 || state.Step == totalSteps)
@@ -162,24 +220,71 @@ public sealed class Trainer
                 EndEpoch(stage, o, state, optimizer, statePath, bestPath, totalSteps);
                 checkpointed = true;
             }
-            _progress?.Report(new TrainingProgress(stage.Name, state.Step, totalSteps, lastLoss, o.LearningRate, stepsPerSecond, false));
+            _progress?.Report(
+                new TrainingProgress(
+                    stage.Name,
+                    state.Step,
+                    totalSteps,
+                    lastLoss,
+                    o.LearningRate,
+                    stepsPerSecond,
+                    false
+                )
+            );
             _afterStep?.Invoke(stage.Name, state.Step);
         }
-        _progress?.Report(new TrainingProgress(stage.Name, state.Step, totalSteps, lastLoss, o.LearningRate, stepsPerSecond, true));
+        _progress?.Report(
+            new TrainingProgress(stage.Name, state.Step, totalSteps, lastLoss, o.LearningRate, stepsPerSecond, true)
+        );
         return Result(stage, state);
     }
 
-    private void EndEpoch(TrainingStage stage, StageOptions o, CheckpointState state, AdamWOptimizer optimizer, string statePath, string bestPath, long totalSteps)
+    private void EndEpoch(
+        TrainingStage stage,
+        StageOptions o,
+        CheckpointState state,
+        AdamWOptimizer optimizer,
+        string statePath,
+        string bestPath,
+        long totalSteps
+    )
     {
         state.Epoch++;
         // Weights that went NaN in the epoch's last update must not be validated, exported or checkpointed.
         TrainingDivergence.CheckState(stage.StateModule, _stageDir, stage.Name, state.Step, _lastCheckpointStep);
         ValidationResult? validation;
         // Weights can be finite while the model's outputs overflow: the engine's output check then names the value.
-        try { validation = stage.Validate(); }
-        catch (NonFiniteOutputException e) { throw TrainingDivergence.Diverged(_stageDir, stage.Name, state.Step, "validation probability", e.Value, _lastCheckpointStep); }
-        if (validation != null) TrainingDivergence.CheckLogs(validation.Values, _stageDir, stage.Name, state.Step, _lastCheckpointStep, "validation ");
-        var line = new JsonObject { ["stage"] = stage.Name, ["step"] = state.Step, ["epoch"] = state.Epoch, ["split"] = "validation" };
+        try
+        {
+            validation = stage.Validate();
+        }
+        catch (NonFiniteOutputException e)
+        {
+            throw TrainingDivergence.Diverged(
+                _stageDir,
+                stage.Name,
+                state.Step,
+                "validation probability",
+                e.Value,
+                _lastCheckpointStep
+            );
+        }
+        if (validation != null)
+            TrainingDivergence.CheckLogs(
+                validation.Values,
+                _stageDir,
+                stage.Name,
+                state.Step,
+                _lastCheckpointStep,
+                "validation "
+            );
+        var line = new JsonObject
+        {
+            ["stage"] = stage.Name,
+            ["step"] = state.Step,
+            ["epoch"] = state.Epoch,
+            ["split"] = "validation",
+        };
         bool improved;
         if (validation == null)
         {
@@ -187,9 +292,12 @@ public sealed class Trainer
         }
         else
         {
-            foreach (var (k, v) in validation.Values) line[k] = Math.Round(v, 6);
+            foreach (var (k, v) in validation.Values)
+                line[k] = Math.Round(v, 6);
             state.LastValues = validation.Values.ToDictionary();
-            improved = state.BestMetric is not { } best || (stage.HigherIsBetter ? validation.Metric > best : validation.Metric < best);
+            improved =
+                state.BestMetric is not { } best
+                || (stage.HigherIsBetter ? validation.Metric > best : validation.Metric < best);
         }
         if (improved)
         {
@@ -199,7 +307,8 @@ public sealed class Trainer
             state.BadEpochs = 0;
             stage.Export(bestPath);
         }
-        else state.BadEpochs++;
+        else
+            state.BadEpochs++;
         line["best"] = improved;
         AppendMetrics(line);
         if (validation != null && state.BadEpochs >= o.Patience)
@@ -208,14 +317,22 @@ public sealed class Trainer
             state.StoppedEarly = true;
             _log($"{stage.Name}: early stop after epoch {state.Epoch} ({o.Patience} epochs without improvement)");
         }
-        if (state.Step >= totalSteps) state.Finished = true;
+        if (state.Step >= totalSteps)
+            state.Finished = true;
         SaveCheckpoint(stage, optimizer, state, statePath);
     }
 
-    /// <summary>Appends a metrics line; a non-finite number in it stops training instead (JSON cannot hold it).</summary>
+    /// <summary>Appends a metrics line; a non-finite number in it stops training instead (JSON cannot hold
+    /// it).</summary>
     private void AppendMetrics(JsonObject line)
     {
-        TrainingDivergence.CheckLine(line, _stageDir, _stageName, line["step"]?.GetValue<long>() ?? 0, _lastCheckpointStep);
+        TrainingDivergence.CheckLine(
+            line,
+            _stageDir,
+            _stageName,
+            line["step"]?.GetValue<long>() ?? 0,
+            _lastCheckpointStep
+        );
         _metrics.Append(line);
     }
 
@@ -230,18 +347,23 @@ public sealed class Trainer
         {
             SafeTensors.WriteFloat32(Path.Combine(tmp, "model.safetensors"), model);
             SafeTensors.WriteFloat32(Path.Combine(tmp, "optimizer.safetensors"), optimizerState);
-            if (extra.Count > 0) SafeTensors.WriteFloat32(Path.Combine(tmp, "extra.safetensors"), extra);
+            if (extra.Count > 0)
+                SafeTensors.WriteFloat32(Path.Combine(tmp, "extra.safetensors"), extra);
             Json.Save(Path.Combine(tmp, "trainer.json"), state, Json.SnakeCase);
         });
         _lastCheckpointStep = state.Step;
     }
 
-    /// <summary>The length of metrics.jsonl at the last checkpoint of the stage in <paramref name="stageDir"/> (where a next stage continues it).</summary>
-    public static long MetricsBytesAtCheckpoint(string stageDir) => ReadState(Path.Combine(stageDir, "state")).MetricsBytes;
+    /// <summary>The length of metrics.jsonl at the last checkpoint of the stage in <paramref name="stageDir"/> (where a
+    /// next stage continues it).</summary>
+    public static long MetricsBytesAtCheckpoint(string stageDir) =>
+        ReadState(Path.Combine(stageDir, "state")).MetricsBytes;
 
     private static CheckpointState ReadState(string statePath) =>
-        System.Text.Json.JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(statePath, "trainer.json")), Json.SnakeCase)
-            ?? throw new EmolinguaException(statePath, "empty trainer.json");
+        System.Text.Json.JsonSerializer.Deserialize<CheckpointState>(
+            File.ReadAllText(Path.Combine(statePath, "trainer.json")),
+            Json.SnakeCase
+        ) ?? throw new EmolinguaException(statePath, "empty trainer.json");
 
     private static CheckpointState LoadCheckpoint(TrainingStage stage, AdamWOptimizer optimizer, string statePath)
     {
@@ -249,7 +371,8 @@ public sealed class Trainer
         StateDict.Load(stage.StateModule, Path.Combine(statePath, "model.safetensors"), " (was the recipe changed?)");
         optimizer.LoadState(state.OptimizerStep, StateDict.Read(Path.Combine(statePath, "optimizer.safetensors")));
         var extraPath = Path.Combine(statePath, "extra.safetensors");
-        if (File.Exists(extraPath)) stage.LoadExtraState(StateDict.Read(extraPath));
+        if (File.Exists(extraPath))
+            stage.LoadExtraState(StateDict.Read(extraPath));
         return state;
     }
 
@@ -257,7 +380,8 @@ public sealed class Trainer
         new(stage.Name, s.Step, s.Epoch, s.BestStep, s.StoppedEarly, s.BestValues, s.LastValues);
 }
 
-/// <summary>Training stopped on request after writing a checkpoint of <see cref="Step"/>; resuming continues from there.</summary>
+/// <summary>Training stopped on request after writing a checkpoint of <see cref="Step"/>; resuming continues from
+/// there.</summary>
 public sealed class TrainingInterruptedException(string stage, long step)
     : OperationCanceledException($"{stage}: training stopped at step {step} on request (checkpoint written)")
 {

@@ -28,14 +28,17 @@ public sealed class TrainingData
             foreach (var c in d.English)
             {
                 var corpus = Open(c, dataDir);
-                if (corpus == null) continue;
+                if (corpus == null)
+                    continue;
                 var (train, held) = Folds.SplitByFold(corpus, d.Fold, d.Folds, d.FoldSeed);
                 data.EnglishTrain.AddRange(train);
                 data.EnglishValidation.AddRange(held);
                 data.Notes.Add($"{corpus.Kind}: {train.Count} train, {held.Count} validation (fold {d.Fold})");
             }
         if (needEnglish && data.EnglishTrain.Count == 0)
-            throw new EmolinguaException($"recipe '{recipe.Name}': no English training utterances found (data.english under {dataDir ?? "."})");
+            throw new EmolinguaException(
+                $"recipe '{recipe.Name}': no English training utterances found (data.english under {dataDir ?? "."})"
+            );
 
         if (needUnlabeled)
         {
@@ -44,13 +47,16 @@ public sealed class TrainingData
                 foreach (var c in d.CommonVoice)
                 {
                     var corpus = Open(c, dataDir);
-                    if (corpus == null) continue;
+                    if (corpus == null)
+                        continue;
                     var all = Corpus.Load(corpus);
                     var train = all.Where(u => u.Session == "train").ToList();
                     var dev = all.Where(u => u.Session == "dev").ToList();
                     data.UnlabeledTrain.AddRange(train);
                     data.UnlabeledValidation.AddRange(dev);
-                    data.Notes.Add($"{corpus.Kind} {corpus.Language}: {train.Count} train, {dev.Count} dev (unlabeled)");
+                    data.Notes.Add(
+                        $"{corpus.Kind} {corpus.Language}: {train.Count} train, {dev.Count} dev (unlabeled)"
+                    );
                 }
             }
             else
@@ -58,15 +64,20 @@ public sealed class TrainingData
                 foreach (var c in d.Target)
                 {
                     var corpus = Open(c, dataDir);
-                    if (corpus == null) continue;
+                    if (corpus == null)
+                        continue;
                     var (train, test) = Folds.SplitByFold(corpus, d.Fold, d.Folds, d.FoldSeed);
                     // Labels dropped: the unlabeled source must not leak emotion labels of the target language.
                     data.UnlabeledTrain.AddRange(train.Select(u => u with { Label = null }));
-                    data.Notes.Add($"{corpus.Kind}: {train.Count} utterances of folds other than {d.Fold} (labels ignored); {test.Count} test utterances unseen");
+                    data.Notes.Add(
+                        $"{corpus.Kind}: {train.Count} utterances of folds other than {d.Fold} (labels ignored); {test.Count} test utterances unseen"
+                    );
                 }
             }
             if (data.UnlabeledTrain.Count == 0)
-                throw new EmolinguaException($"recipe '{recipe.Name}': no unlabeled low-resource utterances found (data.unlabeled = {d.Unlabeled})");
+                throw new EmolinguaException(
+                    $"recipe '{recipe.Name}': no unlabeled low-resource utterances found (data.unlabeled = {d.Unlabeled})"
+                );
         }
         return data;
     }
@@ -74,7 +85,8 @@ public sealed class TrainingData
     private static ICorpus? Open(Recipe.CorpusRef c, string? dataDir)
     {
         var root = ResolveRoot(c.Root, dataDir);
-        if (c.Optional && !Directory.Exists(root) && !File.Exists(root)) return null;
+        if (c.Optional && !Directory.Exists(root) && !File.Exists(root))
+            return null;
         return Corpus.Open(c.Kind, root);
     }
 }

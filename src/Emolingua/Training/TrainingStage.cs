@@ -15,7 +15,8 @@ public abstract class TrainingStage : IDisposable
 {
     public abstract string Name { get; }
 
-    /// <summary>Every module whose parameters and buffers are checkpointed (online and target networks alike).</summary>
+    /// <summary>Every module whose parameters and buffers are checkpointed (online and target networks
+    /// alike).</summary>
     public abstract nn.Module StateModule { get; }
 
     public abstract IEnumerable<(string Name, Parameter Parameter)> TrainableParameters { get; }
@@ -42,12 +43,14 @@ public abstract class TrainingStage : IDisposable
     public virtual void Dispose() { }
 }
 
-/// <summary>A stage whose step inputs are <typeparamref name="TInputs"/>: plain arrays prepared ahead on background threads.</summary>
+/// <summary>A stage whose step inputs are <typeparamref name="TInputs"/>: plain arrays prepared ahead on background
+/// threads.</summary>
 public abstract class TrainingStage<TInputs> : TrainingStage
 {
     /// <summary>Plain-array inputs of step k (runs on a background thread: no tensors); a pure function of k.</summary>
     public abstract TInputs Prepare(long step);
 
-    /// <summary>The loss of step k (on the training thread, inside the step's dispose scope) and numbers to log.</summary>
+    /// <summary>The loss of step k (on the training thread, inside the step's dispose scope) and numbers to
+    /// log.</summary>
     public abstract (Tensor Loss, Dictionary<string, double> Logs) Loss(TInputs inputs, long step, long totalSteps);
 }

@@ -13,12 +13,15 @@ public static class AtomicFolder
         Recover(folder);
         var tmp = folder + $".tmp-{Environment.ProcessId}";
         var old = folder + ".old";
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        if (Directory.Exists(tmp))
+            Directory.Delete(tmp, true);
         Directory.CreateDirectory(tmp);
         fill(tmp);
-        if (Directory.Exists(folder)) Directory.Move(folder, old);
+        if (Directory.Exists(folder))
+            Directory.Move(folder, old);
         Directory.Move(tmp, folder);
-        if (Directory.Exists(old)) Directory.Delete(old, true);
+        if (Directory.Exists(old))
+            Directory.Delete(old, true);
     }
 
     /// <summary>After a crash between the renames, restores the previous complete folder.</summary>
@@ -26,7 +29,9 @@ public static class AtomicFolder
     {
         folder = Path.GetFullPath(folder.TrimEnd('/'));
         var old = folder + ".old";
-        if (!Directory.Exists(folder) && Directory.Exists(old)) Directory.Move(old, folder);
-        else if (Directory.Exists(folder) && Directory.Exists(old)) Directory.Delete(old, true);
+        if (!Directory.Exists(folder) && Directory.Exists(old))
+            Directory.Move(old, folder);
+        else if (Directory.Exists(folder) && Directory.Exists(old))
+            Directory.Delete(old, true);
     }
 }

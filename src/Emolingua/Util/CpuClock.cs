@@ -15,17 +15,18 @@ public static class CpuClock
 {
     private const int OpsPerIteration = 16;
 
-    /// <summary>GHz seen by each of <paramref name="threads"/> threads running at once (mean over threads, best of <paramref name="tries"/>).</summary>
+    /// <summary>GHz seen by each of <paramref name="threads"/> threads running at once (mean over threads, best of
+    /// <paramref name="tries"/>).</summary>
     public static double MeasureGHz(int threads, int tries = 5, long iterations = 4_000_000)
     {
         Chain(1, 3, 5, 100_000); // compiled and warm before timing
         double best = 0;
-        for (int t = 0; t < tries; t++)
+        for (var t = 0; t < tries; t++)
         {
             var rates = new double[threads];
             Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
             {
-                long start = Stopwatch.GetTimestamp();
+                var start = Stopwatch.GetTimestamp();
                 Sink[i % Sink.Length] = Chain((ulong)i + 1, 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, iterations);
                 rates[i] = OpsPerIteration * (double)iterations / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
             });
@@ -42,8 +43,14 @@ public static class CpuClock
     {
         for (long i = 0; i < n; i++)
         {
-            x = (x + a) ^ b; x = (x + a) ^ b; x = (x + a) ^ b; x = (x + a) ^ b;
-            x = (x + a) ^ b; x = (x + a) ^ b; x = (x + a) ^ b; x = (x + a) ^ b;
+            x = (x + a) ^ b;
+            x = (x + a) ^ b;
+            x = (x + a) ^ b;
+            x = (x + a) ^ b;
+            x = (x + a) ^ b;
+            x = (x + a) ^ b;
+            x = (x + a) ^ b;
+            x = (x + a) ^ b;
         }
         return x;
     }

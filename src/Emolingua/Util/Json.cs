@@ -27,7 +27,8 @@ public static class Json
 
     /// <summary>
     /// Recipes and trainer state: snake_case names, unknown keys refused (a misspelt key cannot silently fall back to a
-    /// default), comments and trailing commas allowed; nulls are written, so recipe.json stays byte-identical for --resume.
+    /// default), comments and trailing commas allowed; nulls are written, so recipe.json stays byte-identical for
+    /// --resume.
     /// </summary>
     public static readonly JsonSerializerOptions SnakeCase = new()
     {
@@ -42,7 +43,8 @@ public static class Json
     public static string Text(JsonNode node, bool indented = true) => node.ToJsonString(indented ? Indented : Compact);
 
     /// <summary>Writes <paramref name="node"/> to <paramref name="path"/> atomically.</summary>
-    public static void Save(string path, JsonNode node, bool indented = true) => AtomicFile.WriteAllText(path, Text(node, indented));
+    public static void Save(string path, JsonNode node, bool indented = true) =>
+        AtomicFile.WriteAllText(path, Text(node, indented));
 
     /// <summary>Serialises <paramref name="value"/> to <paramref name="path"/> atomically.</summary>
     public static void Save<T>(string path, T value, JsonSerializerOptions? options = null) =>

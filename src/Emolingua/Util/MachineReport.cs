@@ -22,10 +22,14 @@ public static class MachineReport
         };
     }
 
-    /// <summary>"AMD EPYC (family 25, model 17)": a virtual machine's model name alone may not tell Zen 4 from Zen 5.</summary>
+    /// <summary>"AMD EPYC (family 25, model 17)": a virtual machine's model name alone may not tell Zen 4 from Zen
+    /// 5.</summary>
     public static string Name(CpuFeatures cpu)
     {
-        string name = cpu.ModelName.Length > 0 ? cpu.ModelName : cpu.Vendor.Length > 0 ? cpu.Vendor : "unknown CPU";
+        var name =
+            cpu.ModelName.Length > 0 ? cpu.ModelName
+            : cpu.Vendor.Length > 0 ? cpu.Vendor
+            : "unknown CPU";
         return cpu.Family is { } f && cpu.Model is { } m ? $"{name} (family {f}, model {m})" : name;
     }
 }

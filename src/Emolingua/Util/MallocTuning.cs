@@ -24,24 +24,36 @@ public static class MallocTuning
     /// <summary>Applies the settings once per process; returns what was done.</summary>
     public static string Apply() => Decision.Value;
 
-    private const int MTrimThreshold = -1, MMmapThreshold = -3; // malloc.h
-    private const int MmapThresholdMax = 32 * 1024 * 1024;     // DEFAULT_MMAP_THRESHOLD_MAX on 64-bit glibc
+    private const int MTrimThreshold = -1,
+        MMmapThreshold = -3; // malloc.h
+    private const int MmapThresholdMax = 32 * 1024 * 1024; // DEFAULT_MMAP_THRESHOLD_MAX on 64-bit glibc
 
     [DllImport("libc.so.6", EntryPoint = "mallopt")]
     private static extern int MallOpt(int parameter, int value);
 
     private static string Decide()
     {
-        if (!OperatingSystem.IsLinux()) return "unchanged: not Linux";
-        if (Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_") != null || Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") != null)
+        if (!OperatingSystem.IsLinux())
+            return "unchanged: not Linux";
+        if (
+            Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_") != null
+            || Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") != null
+        )
             return "unchanged: MALLOC_*_ set by the user";
-        if (Environment.GetEnvironmentVariable("EMOLINGUA_MALLOC_TUNING") == "0") return "unchanged: EMOLINGUA_MALLOC_TUNING=0";
+        if (Environment.GetEnvironmentVariable("EMOLINGUA_MALLOC_TUNING") == "0")
+            return "unchanged: EMOLINGUA_MALLOC_TUNING=0";
         try
         {
-            bool ok = MallOpt(MMmapThreshold, MmapThresholdMax) == 1 && MallOpt(MTrimThreshold, int.MaxValue) == 1;
+            var ok = MallOpt(MMmapThreshold, MmapThresholdMax) == 1 && MallOpt(MTrimThreshold, int.MaxValue) == 1;
             return ok ? "heap kept (trim 2 GiB, mmap 32 MiB)" : "unchanged: mallopt refused";
         }
-        catch (DllNotFoundException) { return "unchanged: no glibc"; }
-        catch (EntryPointNotFoundException) { return "unchanged: no mallopt"; }
+        catch (DllNotFoundException)
+        {
+            return "unchanged: no glibc";
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return "unchanged: no mallopt";
+        }
     }
 }

@@ -40,7 +40,8 @@ public static class MklCodePath
     public static string Ensure() => Decision.Value;
 
     /// <summary>
-    /// MKL's instruction-set values (mkl_service.h, MKL_ENABLE_*) with the /proc/cpuinfo flags each needs, widest first.
+    /// MKL's instruction-set values (mkl_service.h, MKL_ENABLE_*) with the /proc/cpuinfo flags each needs, widest
+    /// first.
     /// The names follow MKL's: E1 adds VNNI (Cascade Lake), E2 Ice Lake's integer and crypto extensions, E3 bfloat16
     /// (Cooper Lake), E4 AMX and FP16 (Sapphire Rapids). Checked against MKL_VERBOSE's banner for each value.
     /// </summary>
@@ -48,18 +49,34 @@ public static class MklCodePath
     {
         ("avx512_e4", 9, ["avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8", "avx512_fp16"]),
         ("avx512_e3", 8, ["avx512_vnni", "avx512_bf16"]),
-        ("avx512_e2", 7, ["avx512_vnni", "avx512ifma", "avx512vbmi", "avx512_vbmi2", "avx512_bitalg", "avx512_vpopcntdq", "vaes", "vpclmulqdq", "gfni"]),
+        (
+            "avx512_e2",
+            7,
+            [
+                "avx512_vnni",
+                "avx512ifma",
+                "avx512vbmi",
+                "avx512_vbmi2",
+                "avx512_bitalg",
+                "avx512_vpopcntdq",
+                "vaes",
+                "vpclmulqdq",
+                "gfni",
+            ]
+        ),
         ("avx512_e1", 6, ["avx512_vnni"]),
         ("avx512", 4, []),
     };
     private const int MklEnableAvx2 = 2; // mkl_service.h: MKL_ENABLE_AVX2
 
-    /// <summary>The widest of MKL's instruction sets that <paramref name="cpu"/> has: an AVX-512 level, else AVX2 (with FMA), else null.</summary>
+    /// <summary>The widest of MKL's instruction sets that <paramref name="cpu"/> has: an AVX-512 level, else AVX2 (with
+    /// FMA), else null.</summary>
     public static (string Name, int Value)? WidestFor(CpuFeatures cpu)
     {
         if (cpu.HasAvx512Core)
             foreach (var (name, value, needs) in InstructionSets)
-                if (needs.All(cpu.Flags.Contains)) return (name, value);
+                if (needs.All(cpu.Flags.Contains))
+                    return (name, value);
         return cpu.HasAvx2Fma ? ("avx2", MklEnableAvx2) : null;
     }
 
@@ -71,12 +88,18 @@ public static class MklCodePath
     {
         Ensure();
         var library = Library.Value;
-        if (library == IntPtr.Zero || !NativeLibrary.TryGetExport(library, "mkl_serv_get_cpu_type", out var function)) return null;
-        int type = Marshal.GetDelegateForFunctionPointer<GetCpuType>(function)();
+        if (library == IntPtr.Zero || !NativeLibrary.TryGetExport(library, "mkl_serv_get_cpu_type", out var function))
+            return null;
+        var type = Marshal.GetDelegateForFunctionPointer<GetCpuType>(function)();
         // Values read from this build beside MKL_VERBOSE's banner for each path.
         return type switch
         {
-            0 => "generic", 5 => "avx2", 7 => "avx512", 9 => "avx512_e1", 10 => "avx512_e2", 12 => "avx512_e3",
+            0 => "generic",
+            5 => "avx2",
+            7 => "avx512",
+            9 => "avx512_e1",
+            10 => "avx512_e2",
+            12 => "avx512_e3",
             _ => $"cpu type {type}",
         };
     }
@@ -89,34 +112,45 @@ public static class MklCodePath
 
     private static string Decide()
     {
-        if (Environment.GetEnvironmentVariable("EMOLINGUA_MKL_AVX2_ON_AMD") == "0") return "unchanged: EMOLINGUA_MKL_AVX2_ON_AMD=0";
+        if (Environment.GetEnvironmentVariable("EMOLINGUA_MKL_AVX2_ON_AMD") == "0")
+            return "unchanged: EMOLINGUA_MKL_AVX2_ON_AMD=0";
         var cpu = CpuFeatures.Machine;
-        if (cpu.Vendor != "AuthenticAMD") return $"unchanged: CPU vendor '{cpu.Vendor}'";
-        if (WidestFor(cpu) is not { } widest) return "unchanged: no AVX2/FMA";
+        if (cpu.Vendor != "AuthenticAMD")
+            return $"unchanged: CPU vendor '{cpu.Vendor}'";
+        if (WidestFor(cpu) is not { } widest)
+            return "unchanged: no AVX2/FMA";
         var library = Library.Value;
-        if (library == IntPtr.Zero) return "unchanged: libtorch_cpu.so not found";
+        if (library == IntPtr.Zero)
+            return "unchanged: libtorch_cpu.so not found";
         // mkl_serv_intel_cpu:      8B 05 rel32 (mov eax, [cached])  83 F8 FF (cmp eax, -1)
         // mkl_serv_intel_cpu_true: 8B 05 rel32 (mov eax, [cached])  85 C0 78 (test eax, eax; js)
         var intelCpu = CachedAnswer(library, "mkl_serv_intel_cpu", new byte[] { 0x83, 0xF8, 0xFF });
         var intelCpuTrue = CachedAnswer(library, "mkl_serv_intel_cpu_true", new byte[] { 0x85, 0xC0, 0x78 });
-        if (intelCpu == IntPtr.Zero || intelCpuTrue == IntPtr.Zero) return "unchanged: not the MKL build expected";
-        if (!NativeLibrary.TryGetExport(library, "mkl_serv_enable_instructions", out var enable)) return "unchanged: no mkl_serv_enable_instructions";
-        if (Marshal.ReadInt32(intelCpu) != -1) return "unchanged: MKL had already chosen its path";
+        if (intelCpu == IntPtr.Zero || intelCpuTrue == IntPtr.Zero)
+            return "unchanged: not the MKL build expected";
+        if (!NativeLibrary.TryGetExport(library, "mkl_serv_enable_instructions", out var enable))
+            return "unchanged: no mkl_serv_enable_instructions";
+        if (Marshal.ReadInt32(intelCpu) != -1)
+            return "unchanged: MKL had already chosen its path";
         Marshal.WriteInt32(intelCpuTrue, 1);
         Marshal.WriteInt32(intelCpu, 1);
         if (Environment.GetEnvironmentVariable("MKL_ENABLE_INSTRUCTIONS") is { Length: > 0 } userCap)
             return $"{widest.Name} (switched; MKL_ENABLE_INSTRUCTIONS={userCap})";
-        int accepted = Marshal.GetDelegateForFunctionPointer<EnableInstructions>(enable)(widest.Value);
+        var accepted = Marshal.GetDelegateForFunctionPointer<EnableInstructions>(enable)(widest.Value);
         return accepted == 1 ? $"{widest.Name} (switched)" : $"{widest.Name} (switched; the cap was refused)";
     }
 
-    /// <summary>The address of the cached integer a function reads first, if it begins "mov eax, [rip+rel32]" then <paramref name="next"/>.</summary>
+    /// <summary>The address of the cached integer a function reads first, if it begins "mov eax, [rip+rel32]" then
+    /// <paramref name="next"/>.</summary>
     private static IntPtr CachedAnswer(IntPtr library, string name, byte[] next)
     {
-        if (!NativeLibrary.TryGetExport(library, name, out var function)) return IntPtr.Zero;
-        if (Marshal.ReadByte(function, 0) != 0x8B || Marshal.ReadByte(function, 1) != 0x05) return IntPtr.Zero;
-        for (int i = 0; i < next.Length; i++)
-            if (Marshal.ReadByte(function, 6 + i) != next[i]) return IntPtr.Zero;
+        if (!NativeLibrary.TryGetExport(library, name, out var function))
+            return IntPtr.Zero;
+        if (Marshal.ReadByte(function, 0) != 0x8B || Marshal.ReadByte(function, 1) != 0x05)
+            return IntPtr.Zero;
+        for (var i = 0; i < next.Length; i++)
+            if (Marshal.ReadByte(function, 6 + i) != next[i])
+                return IntPtr.Zero;
         return function + 6 + Marshal.ReadInt32(function, 2);
     }
 
@@ -127,7 +161,8 @@ public static class MklCodePath
         string? path = null;
         try
         {
-            path = File.ReadLines("/proc/self/maps").Select(line => line.IndexOf('/') is var slash and >= 0 ? line[slash..] : "")
+            path = File.ReadLines("/proc/self/maps")
+                .Select(line => line.IndexOf('/') is var slash and >= 0 ? line[slash..] : "")
                 .FirstOrDefault(file => file.EndsWith("/libtorch_cpu.so", StringComparison.Ordinal));
         }
         catch (IOException) { }

@@ -22,7 +22,8 @@ public static class NativeRuntime
 
     /// <summary>
     /// Applies both settings (once per process; later calls cost nothing). Call it before the first tensor operation.
-    /// <c>EMOLINGUA_MALLOC_TUNING=0</c> and <c>EMOLINGUA_MKL_AVX2_ON_AMD=0</c> leave the heap and MKL's path as they are.
+    /// <c>EMOLINGUA_MALLOC_TUNING=0</c> and <c>EMOLINGUA_MKL_AVX2_ON_AMD=0</c> leave the heap and MKL's path as they
+    /// are.
     /// </summary>
     public static void Configure()
     {
@@ -32,5 +33,9 @@ public static class NativeRuntime
 
     /// <summary>What was applied, for benchmark reports.</summary>
     public static (string Mkl, string Malloc, string? OmpWaitPolicy) Describe() =>
-        (MklCodePath.Ensure(), MallocTuning.Apply(), Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "default");
+        (
+            MklCodePath.Ensure(),
+            MallocTuning.Apply(),
+            Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "default"
+        );
 }

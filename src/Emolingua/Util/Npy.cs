@@ -10,16 +10,21 @@ public static partial class Npy
 
     public static void WriteFloat32(string path, ReadOnlySpan<float> data, params long[] shape)
     {
-        long count = shape.Aggregate(1L, (a, b) => a * b);
-        if (count != data.Length) throw new ArgumentException($"shape [{string.Join(", ", shape)}] holds {count} values, data has {data.Length}");
-        string shapeText = shape.Length == 1 ? $"({shape[0]},)" : "(" + string.Join(", ", shape) + ")";
-        string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shapeText}, }}";
-        int total = 10 + header.Length + 1;
-        int pad = (64 - total % 64) % 64;
+        var count = shape.Aggregate(1L, (a, b) => a * b);
+        if (count != data.Length)
+            throw new ArgumentException(
+                $"shape [{string.Join(", ", shape)}] holds {count} values, data has {data.Length}"
+            );
+        var shapeText = shape.Length == 1 ? $"({shape[0]},)" : "(" + string.Join(", ", shape) + ")";
+        var header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shapeText}, }}";
+        var total = 10 + header.Length + 1;
+        var pad = (64 - total % 64) % 64;
         header = header + new string(' ', pad) + "\n";
-        byte[] bytes = new byte[10 + header.Length + data.Length * 4];
-        bytes[0] = 0x93; "NUMPY"u8.CopyTo(bytes.AsSpan(1));
-        bytes[6] = 1; bytes[7] = 0;
+        var bytes = new byte[10 + header.Length + data.Length * 4];
+        bytes[0] = 0x93;
+        "NUMPY"u8.CopyTo(bytes.AsSpan(1));
+        bytes[6] = 1;
+        bytes[7] = 0;
         BitConverter.TryWriteBytes(bytes.AsSpan(8), (ushort)header.Length);
         Encoding.ASCII.GetBytes(header).CopyTo(bytes, 10);
         System.Runtime.InteropServices.MemoryMarshal.AsBytes(data).CopyTo(bytes.AsSpan(10 + header.Length));
@@ -28,20 +33,33 @@ public static partial class Npy
 
     public static Array Read(string path)
     {
-        byte[] bytes = File.ReadAllBytes(path);
+        var bytes = File.ReadAllBytes(path);
         if (bytes.Length < 10 || bytes[0] != 0x93 || Encoding.ASCII.GetString(bytes, 1, 5) != "NUMPY")
             throw new EmolinguaException(path, "not a NumPy .npy file");
         int major = bytes[6];
-        int headerLength, offset;
-        if (major == 1) { headerLength = BitConverter.ToUInt16(bytes, 8); offset = 10; }
-        else { headerLength = (int)BitConverter.ToUInt32(bytes, 8); offset = 12; }
-        string header = Encoding.ASCII.GetString(bytes, offset, headerLength);
-        string descr = DescrRegex().Match(header).Groups[1].Value;
-        bool fortran = header.Contains("'fortran_order': True");
-        var shape = ShapeRegex().Match(header).Groups[1].Value
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(long.Parse).ToArray();
-        long count = shape.Aggregate(1L, (a, b) => a * b);
-        int start = offset + headerLength;
+        int headerLength,
+            offset;
+        if (major == 1)
+        {
+            headerLength = BitConverter.ToUInt16(bytes, 8);
+            offset = 10;
+        }
+        else
+        {
+            headerLength = (int)BitConverter.ToUInt32(bytes, 8);
+            offset = 12;
+        }
+        var header = Encoding.ASCII.GetString(bytes, offset, headerLength);
+        var descr = DescrRegex().Match(header).Groups[1].Value;
+        var fortran = header.Contains("'fortran_order': True");
+        var shape = ShapeRegex()
+            .Match(header)
+            .Groups[1]
+            .Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(long.Parse)
+            .ToArray();
+        var count = shape.Aggregate(1L, (a, b) => a * b);
+        var start = offset + headerLength;
         var data = new float[count];
         switch (descr)
         {
@@ -49,7 +67,8 @@ public static partial class Npy
                 Buffer.BlockCopy(bytes, start, data, 0, checked((int)count * 4));
                 break;
             case "<f8":
-                for (long i = 0; i < count; i++) data[i] = (float)BitConverter.ToDouble(bytes, start + (int)i * 8);
+                for (long i = 0; i < count; i++)
+                    data[i] = (float)BitConverter.ToDouble(bytes, start + (int)i * 8);
                 break;
             default:
                 throw new EmolinguaException(path, $"unsupported dtype '{descr}' (float32 or float64 expected)");
@@ -60,24 +79,34 @@ public static partial class Npy
     /// <summary>Reorders column-major (first index fastest) data into row-major order.</summary>
     private static float[] FortranToC(float[] data, long[] shape)
     {
-        if (shape.Length < 2) return data;
+        if (shape.Length < 2)
+            return data;
         var result = new float[data.Length];
         var index = new long[shape.Length];
         for (long c = 0; c < data.Length; c++)
         {
             // c walks the C-order positions; compute the matching Fortran offset.
-            long f = 0, stride = 1;
-            for (int d = 0; d < shape.Length; d++) { f += index[d] * stride; stride *= shape[d]; }
-            result[c] = data[f];
-            for (int d = shape.Length - 1; d >= 0; d--)
+            long f = 0,
+                stride = 1;
+            for (var d = 0; d < shape.Length; d++)
             {
-                if (++index[d] < shape[d]) break;
+                f += index[d] * stride;
+                stride *= shape[d];
+            }
+            result[c] = data[f];
+            for (var d = shape.Length - 1; d >= 0; d--)
+            {
+                if (++index[d] < shape[d])
+                    break;
                 index[d] = 0;
             }
         }
         return result;
     }
 
-    [GeneratedRegex(@"'descr':\s*'([^']+)'")] private static partial Regex DescrRegex();
-    [GeneratedRegex(@"'shape':\s*\(([^)]*)\)")] private static partial Regex ShapeRegex();
+    [GeneratedRegex(@"'descr':\s*'([^']+)'")]
+    private static partial Regex DescrRegex();
+
+    [GeneratedRegex(@"'shape':\s*\(([^)]*)\)")]
+    private static partial Regex ShapeRegex();
 }

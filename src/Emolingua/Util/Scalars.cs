@@ -28,6 +28,7 @@ public static class Scalars
     /// </summary>
     public static Scalar One => Held(1L);
 
-    /// <summary>A value that changes every step: dispose it (with <c>using</c>) after the operation that reads it.</summary>
+    /// <summary>A value that changes every step: dispose it (with <c>using</c>) after the operation that reads
+    /// it.</summary>
     public static Scalar Hold(double value) => value.ToScalar();
 }

@@ -4,7 +4,8 @@ using Emolingua.Util;
 
 namespace Emolingua.Fuzz;
 
-/// <summary>The files of a model people download: safetensors weights, a trained model folder's JSON, an exported ONNX graph.</summary>
+/// <summary>The files of a model people download: safetensors weights, a trained model folder's JSON, an exported ONNX
+/// graph.</summary>
 internal static class ModelTargets
 {
     /// <summary>The safetensors header and every tensor read as float32 (what loading weights does).</summary>
@@ -14,7 +15,10 @@ internal static class ModelTargets
         var file = Models.SafeTensors.Open(path);
         foreach (var name in file.Entries.Keys)
         {
-            try { file.ReadFloat32(name); }
+            try
+            {
+                file.ReadFloat32(name);
+            }
             catch (EmolinguaException) { }
         }
     }
@@ -31,14 +35,20 @@ internal static class ModelTargets
         File.WriteAllBytes(Path.Combine(folder, "config.json"), parts[0]);
         File.WriteAllBytes(Path.Combine(folder, "labels.json"), parts[1]);
         var calibration = Path.Combine(folder, "calibration.json");
-        if (parts[2].Length > 0) File.WriteAllBytes(calibration, parts[2]);
-        else File.Delete(calibration); // absent: T = 1
-        try { WhisperConfig.Read(Path.Combine(folder, "config.json")); }
+        if (parts[2].Length > 0)
+            File.WriteAllBytes(calibration, parts[2]);
+        else
+            File.Delete(calibration); // absent: T = 1
+        try
+        {
+            WhisperConfig.Read(Path.Combine(folder, "config.json"));
+        }
         catch (EmolinguaException) { }
         ModelBundle.ReadInfo(ModelBundle.Locate(folder));
     }
 
-    /// <summary>An ONNX file as the onnx engine opens it: ONNX Runtime parses the graph, our code reads labels, window, rate and temperature from its metadata.</summary>
+    /// <summary>An ONNX file as the onnx engine opens it: ONNX Runtime parses the graph, our code reads labels, window,
+    /// rate and temperature from its metadata.</summary>
     public static void OnnxMetadata(byte[] data)
     {
         using var engine = OnnxEmotionEngine.FromBytes(data, "model.onnx", threads: 1);

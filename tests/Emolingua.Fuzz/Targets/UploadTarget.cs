@@ -24,14 +24,21 @@ internal static class UploadTarget
     {
         random.manual_seed(0);
         var encoder = new WhisperEncoder(new WhisperConfig(64, 1, 4, 128), WhisperAudio.PositionsFor(1.0));
-        var engine = new TorchEmotionEngine(new EmotionClassifier(encoder, 4, 32, 0.1), 1.0, "fuzz", ["angry", "happy", "neutral", "sad"], ownsModel: true);
+        var engine = new TorchEmotionEngine(
+            new EmotionClassifier(encoder, 4, 32, 0.1),
+            1.0,
+            "fuzz",
+            ["angry", "happy", "neutral", "sad"],
+            ownsModel: true
+        );
         var recognizer = new EmotionRecognizer(engine);
         return (recognizer, new UploadPredictor(recognizer, MaxSeconds));
     }
 
     public static void Run(byte[] data)
     {
-        if (data.Length == 0) return;
+        if (data.Length == 0)
+            return;
         var (recognizer, predictor) = Model.Value;
         var context = new DefaultHttpContext();
         context.Request.Method = "POST";
@@ -43,7 +50,10 @@ internal static class UploadTarget
         };
         context.Request.Body = new MemoryStream(data, 1, data.Length - 1, writable: false);
         context.Request.ContentLength = data.Length - 1;
-        using var upload = SpooledUpload.ReadAsync(context.Request, MaxUploadBytes, CancellationToken.None).GetAwaiter().GetResult();
+        using var upload = SpooledUpload
+            .ReadAsync(context.Request, MaxUploadBytes, CancellationToken.None)
+            .GetAwaiter()
+            .GetResult();
         var prediction = predictor.Predict(upload.Path);
         JsonSerializer.Serialize(ApiResponses.Prediction(prediction, recognizer.Labels), ApiResponses.Json);
     }

@@ -15,13 +15,14 @@ public class AudioErrorTests
             Assert.StartsWith(path + ": ", e.Message);
             Assert.Equal(path, e.File);
             Assert.DoesNotContain('\n', e.Message);
-            foreach (var word in mustMention) Assert.Contains(word, e.Message, StringComparison.OrdinalIgnoreCase);
+            foreach (var word in mustMention)
+                Assert.Contains(word, e.Message, StringComparison.OrdinalIgnoreCase);
         }
     }
 
     private static string Write(TempDir dir, string name, byte[] bytes)
     {
-        string path = dir.File(name);
+        var path = dir.File(name);
         File.WriteAllBytes(path, bytes);
         return path;
     }
@@ -55,7 +56,10 @@ public class AudioErrorTests
         AssertFails(Write(dir, "t1.wav", "RIFF\x10\0\0\0"u8.ToArray()), "truncated");
         AssertFails(Write(dir, "t2.wav", "RI"u8.ToArray()), "truncated");
         // fmt chunk announced with 16 bytes but cut off after 6
-        AssertFails(Write(dir, "t3.wav", [.. "RIFF\x24\0\0\0WAVEfmt \x10\0\0\0"u8, 1, 0, 1, 0, 0x80, 0x3E]), "truncated");
+        AssertFails(
+            Write(dir, "t3.wav", [.. "RIFF\x24\0\0\0WAVEfmt \x10\0\0\0"u8, 1, 0, 1, 0, 0x80, 0x3E]),
+            "truncated"
+        );
     }
 
     [Fact]
@@ -63,7 +67,17 @@ public class AudioErrorTests
     {
         using var dir = new TempDir();
         AssertFails(Write(dir, "text.wav", "hello, this is not audio at all"u8.ToArray()), "not a RIFF/WAVE");
-        AssertFails(Write(dir, "avi.wav", new RiffBuilder { FormType = "AVI " }.Chunk("LIST", new byte[4]).Build()), "not a RIFF/WAVE", "AVI");
+        AssertFails(
+            Write(
+                dir,
+                "avi.wav",
+                new RiffBuilder { FormType = "AVI " }
+                    .Chunk("LIST", new byte[4])
+                    .Build()
+            ),
+            "not a RIFF/WAVE",
+            "AVI"
+        );
     }
 
     [Fact]
@@ -77,7 +91,10 @@ public class AudioErrorTests
     public void NoDataChunk()
     {
         using var dir = new TempDir();
-        AssertFails(Write(dir, "nodata.wav", new RiffBuilder().Fmt(1, 1, 16000, 16).Chunk("LIST", new byte[4]).Build()), "no data chunk");
+        AssertFails(
+            Write(dir, "nodata.wav", new RiffBuilder().Fmt(1, 1, 16000, 16).Chunk("LIST", new byte[4]).Build()),
+            "no data chunk"
+        );
     }
 
     [Theory]
@@ -96,23 +113,45 @@ public class AudioErrorTests
     public void UnsupportedBitDepthAndExtensibleSubFormat()
     {
         using var dir = new TempDir();
-        AssertFails(Write(dir, "f16.wav", new RiffBuilder().Fmt(3, 1, 8000, 16).Chunk("data", new byte[4]).Build()), "unsupported", "16-bit");
-        AssertFails(Write(dir, "ext.wav", new RiffBuilder().FmtExtensible(2, 1, 8000, 16, 16).Chunk("data", new byte[4]).Build()),
-            "unsupported", "EXTENSIBLE", "ADPCM");
+        AssertFails(
+            Write(dir, "f16.wav", new RiffBuilder().Fmt(3, 1, 8000, 16).Chunk("data", new byte[4]).Build()),
+            "unsupported",
+            "16-bit"
+        );
+        AssertFails(
+            Write(
+                dir,
+                "ext.wav",
+                new RiffBuilder().FmtExtensible(2, 1, 8000, 16, 16).Chunk("data", new byte[4]).Build()
+            ),
+            "unsupported",
+            "EXTENSIBLE",
+            "ADPCM"
+        );
     }
 
     [Fact]
     public void ZeroChannels()
     {
         using var dir = new TempDir();
-        AssertFails(Write(dir, "zero.wav", new RiffBuilder().Fmt(1, 0, 16000, 16, blockAlign: 2).Chunk("data", new byte[4]).Build()), "0 channels");
+        AssertFails(
+            Write(
+                dir,
+                "zero.wav",
+                new RiffBuilder().Fmt(1, 0, 16000, 16, blockAlign: 2).Chunk("data", new byte[4]).Build()
+            ),
+            "0 channels"
+        );
     }
 
     [Fact]
     public void ZeroSampleRate()
     {
         using var dir = new TempDir();
-        AssertFails(Write(dir, "rate.wav", new RiffBuilder().Fmt(1, 1, 0, 16).Chunk("data", new byte[4]).Build()), "sample rate");
+        AssertFails(
+            Write(dir, "rate.wav", new RiffBuilder().Fmt(1, 1, 0, 16).Chunk("data", new byte[4]).Build()),
+            "sample rate"
+        );
     }
 
     [Fact]
@@ -121,18 +160,29 @@ public class AudioErrorTests
         using var dir = new TempDir();
         var noise = new byte[5000];
         new Random(3).NextBytes(noise);
-        for (int i = 0; i < noise.Length; i++) if (noise[i] == 0xFF) noise[i] = 0; // no sync words at all
+        for (var i = 0; i < noise.Length; i++)
+            if (noise[i] == 0xFF)
+                noise[i] = 0; // no sync words at all
         AssertFails(Write(dir, "noise.mp3", noise), "no MPEG audio frames");
-        AssertFails(Write(dir, "text.mp3", "ID3\x03\0\0\0\0\0\x05hello and nothing else"u8.ToArray()), "no MPEG audio frames");
+        AssertFails(
+            Write(dir, "text.mp3", "ID3\x03\0\0\0\0\0\x05hello and nothing else"u8.ToArray()),
+            "no MPEG audio frames"
+        );
     }
 
     [Fact]
     public void OtherFormatWithoutFfmpegOnPath()
     {
         using var dir = new TempDir();
-        string flac = dir.File("x.flac");
+        var flac = dir.File("x.flac");
         File.WriteAllBytes(flac, [.. "fLaC"u8, .. new byte[100]]);
-        foreach (var attempt in new Func<object>[] { () => AudioFile.Read(flac, searchPath: ""), () => AudioFile.Probe(flac, searchPath: "") })
+        foreach (
+            var attempt in new Func<object>[]
+            {
+                () => AudioFile.Read(flac, searchPath: ""),
+                () => AudioFile.Probe(flac, searchPath: ""),
+            }
+        )
         {
             var e = Assert.Throws<EmolinguaException>(attempt);
             Assert.StartsWith(flac + ": ", e.Message);
@@ -164,22 +214,44 @@ public class AudioErrorTests
     public void SampleRateOutsideTheSupportedRange(int rate)
     {
         using var dir = new TempDir();
-        AssertFails(Write(dir, "rate.wav", new RiffBuilder().Fmt(1, 1, rate, 16).Chunk("data", Int16Bytes(1, 2, 3, 4)).Build()), $"sample rate {rate} Hz");
+        AssertFails(
+            Write(dir, "rate.wav", new RiffBuilder().Fmt(1, 1, rate, 16).Chunk("data", Int16Bytes(1, 2, 3, 4)).Build()),
+            $"sample rate {rate} Hz"
+        );
     }
 
     [Fact]
     public void AbsurdChannelCountAndBitDepth()
     {
         using var dir = new TempDir();
-        AssertFails(Write(dir, "ch.wav", new RiffBuilder().Fmt(1, 513, 16000, 8, blockAlign: 513).Chunk("data", new byte[513 * 4]).Build()), "513 channels");
-        AssertFails(Write(dir, "bits.wav", new RiffBuilder().Fmt(1, 1, 16000, 32, blockAlign: 2).Chunk("data", Int16Bytes(1, 2)).Build()), "32-bit", "2-byte");
+        AssertFails(
+            Write(
+                dir,
+                "ch.wav",
+                new RiffBuilder().Fmt(1, 513, 16000, 8, blockAlign: 513).Chunk("data", new byte[513 * 4]).Build()
+            ),
+            "513 channels"
+        );
+        AssertFails(
+            Write(
+                dir,
+                "bits.wav",
+                new RiffBuilder().Fmt(1, 1, 16000, 32, blockAlign: 2).Chunk("data", Int16Bytes(1, 2)).Build()
+            ),
+            "32-bit",
+            "2-byte"
+        );
     }
 
     [Fact]
     public void NonFiniteSamplesFailToReadButProbeFromTheHeader()
     {
         using var dir = new TempDir();
-        var path = Write(dir, "nan.wav", new RiffBuilder().Fmt(3, 1, 16000, 32).Chunk("data", FloatBytes(0.1f, 0.2f, float.NaN, 0.3f)).Build());
+        var path = Write(
+            dir,
+            "nan.wav",
+            new RiffBuilder().Fmt(3, 1, 16000, 32).Chunk("data", FloatBytes(0.1f, 0.2f, float.NaN, 0.3f)).Build()
+        );
         var e = Assert.Throws<EmolinguaException>(() => AudioFile.Read(path));
         Assert.Equal($"{path}: sample 2 is NaN; the audio holds NaN or infinite values", e.Message);
         Assert.Equal(4, AudioFile.Probe(path).FrameCount);

@@ -7,8 +7,11 @@ namespace Emolingua.Tests.Audio;
 /// <summary>A writer on a pipe cannot seek back to fill in its sizes (espeak-ng --stdout leaves 0x7FFFF000).</summary>
 public class WavPipeSizeTests
 {
-    private static byte[] EspeakLikeWav() => new RiffBuilder { RiffSizeOverride = 0x7FFFF024 }
-        .Fmt(1, 1, 22050, 16).Chunk("data", Int16Bytes(16384, -8192, 32767), sizeOverride: 0x7FFFF000).Build();
+    private static byte[] EspeakLikeWav() =>
+        new RiffBuilder { RiffSizeOverride = 0x7FFFF024 }
+            .Fmt(1, 1, 22050, 16)
+            .Chunk("data", Int16Bytes(16384, -8192, 32767), sizeOverride: 0x7FFFF000)
+            .Build();
 
     [Fact]
     public void DataRunsToEndReadsEverythingAfterThePlaceholderSize()

@@ -19,22 +19,33 @@ public class WaveformStoreTests
         var expected = TestWav.ReadPcm16Mono(wav); // an independent reader
         var cache = dir.File("cache");
 
-        for (int round = 0; round < 5; round++)
+        for (var round = 0; round < 5; round++)
         {
             var results = new float[16][];
             var errors = new Exception?[results.Length];
             using var start = new Barrier(results.Length);
-            var threads = Enumerable.Range(0, results.Length).Select(i => new Thread(() =>
-            {
-                var store = new WaveformStore(WhisperAudio.SampleRate, cache); // a task of its own: nothing shared in memory
-                start.SignalAndWait();
-                try { results[i] = store.Get(wav); }
-                catch (Exception e) { errors[i] = e; } // e.g. two writers in one temp file
-            })).ToList();
+            var threads = Enumerable
+                .Range(0, results.Length)
+                .Select(i => new Thread(() =>
+                {
+                    // a task of its own: nothing shared in memory
+                    var store = new WaveformStore(WhisperAudio.SampleRate, cache);
+                    start.SignalAndWait();
+                    try
+                    {
+                        results[i] = store.Get(wav);
+                    }
+                    catch (Exception e)
+                    {
+                        errors[i] = e;
+                    } // e.g. two writers in one temp file
+                }))
+                .ToList();
             threads.ForEach(t => t.Start());
             threads.ForEach(t => t.Join());
             Assert.All(errors, e => Assert.Null(e));
-            foreach (var r in results) Assert.Equal(expected, r);
+            foreach (var r in results)
+                Assert.Equal(expected, r);
         }
         var files = Directory.GetFiles(cache, "*", SearchOption.AllDirectories);
         var entry = Assert.Single(files); // no temp file left behind

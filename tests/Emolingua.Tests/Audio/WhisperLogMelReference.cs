@@ -6,13 +6,18 @@ namespace Emolingua.Tests.Audio;
 /// </summary>
 internal static class WhisperLogMelReference
 {
-    private const int NFft = 400, Hop = 160, Bins = NFft / 2 + 1, Mels = 80;
+    private const int NFft = 400,
+        Hop = 160,
+        Bins = NFft / 2 + 1,
+        Mels = 80;
     private static readonly double[,] Filters = BuildFilters();
-    private static readonly double[] Cos = new double[NFft], Sin = new double[NFft], Window = new double[NFft];
+    private static readonly double[] Cos = new double[NFft],
+        Sin = new double[NFft],
+        Window = new double[NFft];
 
     static WhisperLogMelReference()
     {
-        for (int i = 0; i < NFft; i++)
+        for (var i = 0; i < NFft; i++)
         {
             Cos[i] = Math.Cos(2 * Math.PI * i / NFft);
             Sin[i] = Math.Sin(2 * Math.PI * i / NFft);
@@ -20,22 +25,26 @@ internal static class WhisperLogMelReference
         }
     }
 
-    /// <summary>Log-mel of the first <paramref name="samples"/> samples (zero-padded if shorter): [frame][mel].</summary>
+    /// <summary>Log-mel of the first <paramref name="samples"/> samples (zero-padded if shorter):
+    /// [frame][mel].</summary>
     public static double[][] Compute(ReadOnlySpan<float> audio, int samples = 64000)
     {
         var x = new double[samples];
-        for (int i = 0; i < Math.Min(samples, audio.Length); i++) x[i] = audio[i];
-        int frames = samples / Hop; // 1 + L/hop frames, minus the dropped last one
+        for (var i = 0; i < Math.Min(samples, audio.Length); i++)
+            x[i] = audio[i];
+        var frames = samples / Hop; // 1 + L/hop frames, minus the dropped last one
         var logMel = new double[frames][];
-        double max = double.NegativeInfinity;
+        var max = double.NegativeInfinity;
         var frame = new double[NFft];
         var power = new double[Bins];
-        for (int t = 0; t < frames; t++)
+        for (var t = 0; t < frames; t++)
         {
-            for (int i = 0; i < NFft; i++) frame[i] = Window[i] * x[Reflect(t * Hop + i - NFft / 2, samples)];
-            for (int k = 0; k < Bins; k++)
+            for (var i = 0; i < NFft; i++)
+                frame[i] = Window[i] * x[Reflect(t * Hop + i - NFft / 2, samples)];
+            for (var k = 0; k < Bins; k++)
             {
-                double re = 0, im = 0;
+                double re = 0,
+                    im = 0;
                 for (int i = 0, idx = 0; i < NFft; i++, idx = idx + k >= NFft ? idx + k - NFft : idx + k)
                 {
                     re += frame[i] * Cos[idx];
@@ -44,16 +53,18 @@ internal static class WhisperLogMelReference
                 power[k] = re * re + im * im;
             }
             logMel[t] = new double[Mels];
-            for (int m = 0; m < Mels; m++)
+            for (var m = 0; m < Mels; m++)
             {
                 double e = 0;
-                for (int k = 0; k < Bins; k++) e += Filters[m, k] * power[k];
+                for (var k = 0; k < Bins; k++)
+                    e += Filters[m, k] * power[k];
                 logMel[t][m] = Math.Log10(Math.Max(e, 1e-10));
                 max = Math.Max(max, logMel[t][m]);
             }
         }
         foreach (var row in logMel)
-            for (int m = 0; m < Mels; m++) row[m] = (Math.Max(row[m], max - 8) + 4) / 4;
+            for (var m = 0; m < Mels; m++)
+                row[m] = (Math.Max(row[m], max - 8) + 4) / 4;
         return logMel;
     }
 
@@ -61,33 +72,40 @@ internal static class WhisperLogMelReference
     public static (double Mean, double P99) Compare(double[][] a, double[][] b)
     {
         var diffs = new List<double>();
-        for (int t = 0; t < a.Length; t++)
-            for (int m = 0; m < Mels; m++) diffs.Add(Math.Abs(a[t][m] - b[t][m]));
+        for (var t = 0; t < a.Length; t++)
+        for (var m = 0; m < Mels; m++)
+            diffs.Add(Math.Abs(a[t][m] - b[t][m]));
         diffs.Sort();
         return (diffs.Average(), diffs[(int)Math.Ceiling(0.99 * diffs.Count) - 1]);
     }
 
     // numpy "reflect": mirror without repeating the edge sample.
-    private static int Reflect(int i, int n) => i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i;
+    private static int Reflect(int i, int n) =>
+        i < 0 ? -i
+        : i >= n ? 2 * (n - 1) - i
+        : i;
 
     private static double[,] BuildFilters()
     {
-        const double fSp = 200.0 / 3, minLogHz = 1000, minLogMel = 15;
-        double logStep = Math.Log(6.4) / 27;
+        const double fSp = 200.0 / 3,
+            minLogHz = 1000,
+            minLogMel = 15;
+        var logStep = Math.Log(6.4) / 27;
         double HzToMel(double f) => f < minLogHz ? f / fSp : minLogMel + Math.Log(f / minLogHz) / logStep;
         double MelToHz(double m) => m < minLogMel ? fSp * m : minLogHz * Math.Exp(logStep * (m - minLogMel));
-        double maxMel = HzToMel(8000);
+        var maxMel = HzToMel(8000);
         var f = new double[Mels + 2];
-        for (int i = 0; i < Mels + 2; i++) f[i] = MelToHz(maxMel * i / (Mels + 1));
+        for (var i = 0; i < Mels + 2; i++)
+            f[i] = MelToHz(maxMel * i / (Mels + 1));
         var w = new double[Mels, Bins];
-        for (int m = 0; m < Mels; m++)
-            for (int k = 0; k < Bins; k++)
-            {
-                double hz = k * 16000.0 / NFft;
-                double lower = (hz - f[m]) / (f[m + 1] - f[m]);
-                double upper = (f[m + 2] - hz) / (f[m + 2] - f[m + 1]);
-                w[m, k] = Math.Max(0, Math.Min(lower, upper)) * 2 / (f[m + 2] - f[m]);
-            }
+        for (var m = 0; m < Mels; m++)
+        for (var k = 0; k < Bins; k++)
+        {
+            var hz = k * 16000.0 / NFft;
+            var lower = (hz - f[m]) / (f[m + 1] - f[m]);
+            var upper = (f[m + 2] - hz) / (f[m + 2] - f[m + 1]);
+            w[m, k] = Math.Max(0, Math.Min(lower, upper)) * 2 / (f[m + 2] - f[m]);
+        }
         return w;
     }
 

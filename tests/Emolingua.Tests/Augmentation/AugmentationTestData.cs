@@ -12,13 +12,14 @@ internal static class AugmentationTestData
     public static Tensor Sines(int batch, int samples, double freqHz = 440)
     {
         var data = new float[batch * samples];
-        for (int b = 0; b < batch; b++)
-            for (int n = 0; n < samples; n++)
-                data[b * samples + n] = (float)(0.5 * Math.Sin(2 * Math.PI * freqHz * (1 + 0.1 * b) * n / SampleRate));
+        for (var b = 0; b < batch; b++)
+        for (var n = 0; n < samples; n++)
+            data[b * samples + n] = (float)(0.5 * Math.Sin(2 * Math.PI * freqHz * (1 + 0.1 * b) * n / SampleRate));
         return torch.tensor(data, new long[] { batch, samples });
     }
 
-    /// <summary><c>[B, n_mels, frames]</c> log-mel-like values, U(−1, 1) from a fixed seed (no ties with fill values).</summary>
+    /// <summary><c>[B, n_mels, frames]</c> log-mel-like values, U(−1, 1) from a fixed seed (no ties with fill
+    /// values).</summary>
     public static Tensor LogMels(int batch = 4, int nMels = 80, int frames = 300, ulong seed = 1234)
     {
         using var g = new Generator(seed);
@@ -31,9 +32,9 @@ internal static class AugmentationTestData
     public static double PeakHz(Tensor signal)
     {
         using var scope = torch.NewDisposeScope();
-        long n = signal.shape[0];
+        var n = signal.shape[0];
         var magnitude = torch.fft.rfft(signal.to(ScalarType.Float64)).abs();
-        long bin = magnitude.argmax().item<long>();
+        var bin = magnitude.argmax().item<long>();
         return (double)bin * SampleRate / n;
     }
 }

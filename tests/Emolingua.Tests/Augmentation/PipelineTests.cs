@@ -2,8 +2,8 @@ using Emolingua.Augmentation;
 using Emolingua.Augmentation.Spectrogram;
 using Emolingua.Augmentation.Waveform;
 using TorchSharp;
-using static TorchSharp.torch;
 using static Emolingua.Tests.Augmentation.AugmentationTestData;
+using static TorchSharp.torch;
 
 namespace Emolingua.Tests.Augmentation;
 
@@ -14,11 +14,13 @@ public class PipelineTests
     {
         var text = Presets.ContrastiveWaveform().ToString();
         Assert.Equal(
-            "contrastive-waveform (Waveform):\n" +
-            "  GaussianNoiseSnr(minDb=10, maxDb=20, p=0.5)\n" +
-            "  PolarityInversion(p=0.5)\n" +
-            "  Gain(minDb=-6, maxDb=6, p=0.5)\n" +
-            "  SpeedPerturb(factors=[0.9, 1, 1.1], p=0.5)", text);
+            "contrastive-waveform (Waveform):\n"
+                + "  GaussianNoiseSnr(minDb=10, maxDb=20, p=0.5)\n"
+                + "  PolarityInversion(p=0.5)\n"
+                + "  Gain(minDb=-6, maxDb=6, p=0.5)\n"
+                + "  SpeedPerturb(factors=[0.9, 1, 1.1], p=0.5)",
+            text
+        );
         var byol = Presets.ByolView().ToString();
         Assert.Contains("MixupLogExp(ratio=0.4", byol);
         Assert.Contains("RandomResizeCrop(", byol);
@@ -48,9 +50,9 @@ public class PipelineTests
     public void PresetsRunOnPaperShapesAndAreSeeded()
     {
         using var scope = torch.NewDisposeScope();
-        var wave = Sines(4, 4 * SampleRate);                     // CL: 4-s crops
+        var wave = Sines(4, 4 * SampleRate); // CL: 4-s crops
         var mel4s = LogMels(4, 80, 400);
-        var mel3s = LogMels(4, 80, 300);                         // BYOL: 3-s crops
+        var mel3s = LogMels(4, 80, 300); // BYOL: 3-s crops
         float[] Run(ulong seed)
         {
             using var g = new Generator(seed);

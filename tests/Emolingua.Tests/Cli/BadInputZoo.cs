@@ -15,14 +15,16 @@ public abstract class BadInputZoo : IDisposable
     public void Dispose() => Dir.Dispose();
 
     /// <summary>An output path in a folder that does not exist yet: after a refusal neither may exist.</summary>
-    protected string FreshOutput(string name) => Path.Combine(Dir.Path, "out-" + Guid.NewGuid().ToString("N")[..8], name);
+    protected string FreshOutput(string name) =>
+        Path.Combine(Dir.Path, "out-" + Guid.NewGuid().ToString("N")[..8], name);
 
     protected static void AssertNothingWritten(string output)
     {
         Assert.False(File.Exists(output), $"{output} was written");
         Assert.False(Directory.Exists(output), $"{output} was created");
         var folder = Path.GetDirectoryName(output)!;
-        if (Directory.Exists(folder)) Assert.Empty(Directory.EnumerateFileSystemEntries(folder)); // no temp files either
+        if (Directory.Exists(folder))
+            Assert.Empty(Directory.EnumerateFileSystemEntries(folder)); // no temp files either
     }
 
     protected string Write(string name, byte[] bytes)

@@ -3,13 +3,36 @@ using Emolingua.Cli.Commands;
 
 namespace Emolingua.Tests.Cli;
 
-/// <summary><c>predict --out</c>: inputs (folders, lists, manifests), CSV rows, failures, resume after a kill, segments, --min-confidence.</summary>
+/// <summary><c>predict --out</c>: inputs (folders, lists, manifests), CSV rows, failures, resume after a kill,
+/// segments, --min-confidence.</summary>
 [Collection("Console")]
 public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFixture>
 {
     private static readonly string[] Labels = ["angry", "happy", "neutral", "sad"];
-    private static readonly string[] FileColumns = ["path", "label", "p_angry", "p_happy", "p_neutral", "p_sad", "duration_s", "error"];
-    private static readonly string[] SegmentColumns = ["path", "start_s", "end_s", "label", "p_angry", "p_happy", "p_neutral", "p_sad", "duration_s", "error"];
+    private static readonly string[] FileColumns =
+    [
+        "path",
+        "label",
+        "p_angry",
+        "p_happy",
+        "p_neutral",
+        "p_sad",
+        "duration_s",
+        "error",
+    ];
+    private static readonly string[] SegmentColumns =
+    [
+        "path",
+        "start_s",
+        "end_s",
+        "label",
+        "p_angry",
+        "p_happy",
+        "p_neutral",
+        "p_sad",
+        "duration_s",
+        "error",
+    ];
 
     private string Model => Path.GetDirectoryName(bundle.Folder)!;
 
@@ -18,8 +41,9 @@ public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBun
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var x = TestWav.Voiced(seconds, 16000, seed);
         var rng = new Random(seed);
-        double gain = 0.2 + 2 * rng.NextDouble(); // different levels and noise, so the files get different probabilities
-        for (int i = 0; i < x.Length; i++) x[i] = (float)Math.Clamp(gain * x[i] + 0.05 * seed % 3 * (rng.NextDouble() - 0.5), -1, 1);
+        var gain = 0.2 + 2 * rng.NextDouble(); // different levels and noise, so the files get different probabilities
+        for (var i = 0; i < x.Length; i++)
+            x[i] = (float)Math.Clamp(gain * x[i] + 0.05 * seed % 3 * (rng.NextDouble() - 0.5), -1, 1);
         TestWav.WritePcm16Mono(path, x, 16000);
         return path;
     }
@@ -38,16 +62,23 @@ public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBun
     /// <summary>
     /// The independent reference for a file: its PCM16 samples read by the test's own reader, windows placed by hand
     /// (1 s every 0.5 s, the last ending at the clip's end, one zero-padded window for a shorter clip), each window
-    /// classified by the in-memory model the bundle was saved from (no EmotionRecognizer, no decoder, no window code of the library).
+    /// classified by the in-memory model the bundle was saved from (no EmotionRecognizer, no decoder, no window code of
+    /// the library).
     /// </summary>
     private List<ReferenceWindow> ReferenceWindows(string path)
     {
         var clip = TestWav.ReadPcm16Mono(path);
         var starts = new List<int>();
-        for (int s = 0; s + Window < clip.Length; s += Window / 2) starts.Add(s);
+        for (var s = 0; s + Window < clip.Length; s += Window / 2)
+            starts.Add(s);
         starts.Add(Math.Max(0, clip.Length - Window));
-        return starts.Select(s => new ReferenceWindow(s / 16000.0, Math.Min(s + Window, clip.Length) / 16000.0,
-            CliHarness.MeanWindowProbabilities(bundle.Model, clip, [s], TinyBundleFixture.Seconds))).ToList();
+        return starts
+            .Select(s => new ReferenceWindow(
+                s / 16000.0,
+                Math.Min(s + Window, clip.Length) / 16000.0,
+                CliHarness.MeanWindowProbabilities(bundle.Model, clip, [s], TinyBundleFixture.Seconds)
+            ))
+            .ToList();
     }
 
     /// <summary>The reference's file probabilities: the mean over its windows.</summary>
@@ -66,7 +97,8 @@ public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBun
     /// </summary>
     private static void AssertClose(float[] expected, float[] actual, double tolerance = 1e-4)
     {
-        for (int k = 0; k < expected.Length; k++) Assert.InRange(actual[k], expected[k] - tolerance, expected[k] + tolerance);
+        for (var k = 0; k < expected.Length; k++)
+            Assert.InRange(actual[k], expected[k] - tolerance, expected[k] + tolerance);
     }
 
     [Fact]
@@ -83,24 +115,38 @@ public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBun
         var d = Wav(Path.Combine(dir.Path, "other", "d.wav"), 1.6, 5);
         var e = Wav(Path.Combine(dir.Path, "other", "e.wav"), 0.9, 6);
         var list = Path.Combine(dir.Path, "other", "list.txt");
-        File.WriteAllText(list, "# clips to label\nc.wav\n\n" + a + "\n");                 // relative to the list; a is a duplicate
+        File.WriteAllText(list, "# clips to label\nc.wav\n\n" + a + "\n"); // relative to the list; a is a duplicate
         var manifest = Path.Combine(dir.Path, "other", "manifest.csv");
         File.WriteAllText(manifest, "path,label\nd.wav,sad\ne.wav,\n");
 
         var csv = Path.Combine(dir.Path, "out", "predictions.csv");
-        var r = CliHarness.RunInProcess("predict", "--model", Model, Path.Combine(dir.Path, "clips"), list, manifest, "--out", csv);
+        var r = CliHarness.RunInProcess(
+            "predict",
+            "--model",
+            Model,
+            Path.Combine(dir.Path, "clips"),
+            list,
+            manifest,
+            "--out",
+            csv
+        );
         Assert.True(r.ExitCode == 0, r.Err);
 
         var rows = TestCsv.Rows(csv);
         Assert.Equal(FileColumns, rows[0]);
-        string[] expectedOrder = [a, b, noExtension, c, d, e]; // the folder sorted by path, then the list, then the manifest
+        // the folder sorted by path, then the list, then the manifest
+        string[] expectedOrder = [a, b, noExtension, c, d, e];
         Assert.Equal(expectedOrder.Select(Path.GetFullPath), rows.Skip(1).Select(row => Path.GetFullPath(row[0])));
         foreach (var row in rows.Skip(1))
         {
             var p = Probabilities(row, FileColumns);
             AssertClose(ReferenceProbabilities(row[0]), p);
             Assert.Equal(Argmax(p), row[1]);
-            Assert.Equal(TestWav.ReadPcm16Mono(row[0]).Length / 16000.0, double.Parse(row[6], CultureInfo.InvariantCulture), 3);
+            Assert.Equal(
+                TestWav.ReadPcm16Mono(row[0]).Length / 16000.0,
+                double.Parse(row[6], CultureInfo.InvariantCulture),
+                3
+            );
             Assert.Equal("", row[7]);
         }
         Assert.NotEqual(rows[1][2], rows[2][2]); // files are told apart
@@ -149,7 +195,10 @@ public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBun
     {
         using var dir = new TempDir();
         // Long clips (39 windows each) so that the run is still going when it is killed.
-        var files = Enumerable.Range(0, 12).Select(i => Wav(Path.Combine(dir.Path, "clips", $"clip{i:00}.wav"), 20, 100 + i)).ToList();
+        var files = Enumerable
+            .Range(0, 12)
+            .Select(i => Wav(Path.Combine(dir.Path, "clips", $"clip{i:00}.wav"), 20, 100 + i))
+            .ToList();
         var folder = Path.Combine(dir.Path, "clips");
         var straight = dir.File("straight.csv");
         Assert.Equal(0, CliHarness.RunInProcess("predict", "--model", Model, folder, "--out", straight).ExitCode);
@@ -160,19 +209,22 @@ public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBun
             _ = child.StandardOutput.ReadToEndAsync();
             _ = child.StandardError.ReadToEndAsync();
             var deadline = DateTime.UtcNow.AddSeconds(120);
-            while (DataLines(killed) < 2 && !child.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(10);
+            while (DataLines(killed) < 2 && !child.HasExited && DateTime.UtcNow < deadline)
+                Thread.Sleep(10);
             Assert.False(child.HasExited, "the run finished before it could be killed: the test would prove nothing");
             child.Kill(entireProcessTree: true);
             child.WaitForExit();
         }
-        int before = DataLines(killed);
+        var before = DataLines(killed);
         Assert.InRange(before, 2, files.Count - 1);
-        File.AppendAllText(killed, files[before] + ",sad,0.12"); // a torn last line, as a kill in the middle of a write leaves
+        // a torn last line, as a kill in the middle of a write leaves
+        File.AppendAllText(killed, files[before] + ",sad,0.12");
 
         var r = CliHarness.RunInProcess("predict", "--model", Model, folder, "--out", killed, "--resume");
         Assert.True(r.ExitCode == 0, r.Err);
         Assert.Contains($"{before} already in", r.Err);
-        AssertSameRows(TestCsv.Rows(straight), TestCsv.Rows(killed), FileColumns); // every file once, in order, with the same results
+        // every file once, in order, with the same results
+        AssertSameRows(TestCsv.Rows(straight), TestCsv.Rows(killed), FileColumns);
 
         // Without --resume an existing CSV is refused and left as it is.
         var bytes = File.ReadAllBytes(killed);
@@ -182,22 +234,25 @@ public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBun
         Assert.Equal(bytes, File.ReadAllBytes(killed));
     }
 
-    /// <summary>Equal rows, probabilities as <see cref="AssertClose"/> (a resumed run's batches start elsewhere).</summary>
+    /// <summary>Equal rows, probabilities as <see cref="AssertClose"/> (a resumed run's batches start
+    /// elsewhere).</summary>
     private static void AssertSameRows(List<string[]> expected, List<string[]> actual, string[] header)
     {
         Assert.Equal(expected.Select(row => row[0]), actual.Select(row => row[0]));
         var probabilityColumns = Labels.Select(l => Array.IndexOf(header, "p_" + l)).ToHashSet();
-        for (int i = 1; i < expected.Count; i++)
+        for (var i = 1; i < expected.Count; i++)
         {
             AssertClose(Probabilities(expected[i], header), Probabilities(actual[i], header));
-            for (int c = 0; c < header.Length; c++)
-                if (!probabilityColumns.Contains(c)) Assert.Equal(expected[i][c], actual[i][c]);
+            for (var c = 0; c < header.Length; c++)
+                if (!probabilityColumns.Contains(c))
+                    Assert.Equal(expected[i][c], actual[i][c]);
         }
     }
 
     private static int DataLines(string csv)
     {
-        if (!File.Exists(csv)) return 0;
+        if (!File.Exists(csv))
+            return 0;
         using var stream = new FileStream(csv, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
         return Math.Max(0, reader.ReadToEnd().Count(c => c == '\n') - 1);
@@ -207,16 +262,27 @@ public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBun
     public void Segments_OneRowPerWindow_AsTheModelClassifiesEachWindow_AndResumeRedoesAPartFile()
     {
         using var dir = new TempDir();
-        var files = new[] { Wav(dir.File("long.wav"), 2.5, 21), Wav(dir.File("short.wav"), 0.6, 22), Wav(dir.File("mid.wav"), 1.7, 23) };
+        var files = new[]
+        {
+            Wav(dir.File("long.wav"), 2.5, 21),
+            Wav(dir.File("short.wav"), 0.6, 22),
+            Wav(dir.File("mid.wav"), 1.7, 23),
+        };
         var csv = dir.File("segments.csv");
         var r = CliHarness.RunInProcess(["predict", "--model", Model, "--segments", "--out", csv, .. files]);
         Assert.True(r.ExitCode == 0, r.Err);
         var rows = TestCsv.Rows(csv);
         Assert.Equal(SegmentColumns, rows[0]);
-        var expected = files.SelectMany(f => ReferenceWindows(f).Select(s => (Path: f, s, DurationSeconds: TestWav.ReadPcm16Mono(f).Length / 16000.0))).ToList();
-        Assert.Equal(4 + 1 + 3, expected.Count); // hand-counted windows of 2.5, 0.6 and 1.7 s with a 1 s window and 0.5 s hop
+        var expected = files
+            .SelectMany(f =>
+                ReferenceWindows(f)
+                    .Select(s => (Path: f, s, DurationSeconds: TestWav.ReadPcm16Mono(f).Length / 16000.0))
+            )
+            .ToList();
+        // hand-counted windows of 2.5, 0.6 and 1.7 s with a 1 s window and 0.5 s hop
+        Assert.Equal(4 + 1 + 3, expected.Count);
         Assert.Equal(expected.Count, rows.Count - 1);
-        for (int i = 0; i < expected.Count; i++)
+        for (var i = 0; i < expected.Count; i++)
         {
             var row = rows[i + 1];
             Assert.Equal(expected[i].Path, row[0]);
@@ -232,7 +298,12 @@ public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBun
         var complete = File.ReadAllText(csv);
         var lines = complete.Split('\n');
         File.WriteAllText(csv, string.Join('\n', lines.Take(3)) + "\n"); // header + 2 of long.wav's 4 windows
-        Assert.Equal(0, CliHarness.RunInProcess(["predict", "--model", Model, "--segments", "--out", csv, "--resume", .. files]).ExitCode);
+        Assert.Equal(
+            0,
+            CliHarness
+                .RunInProcess(["predict", "--model", Model, "--segments", "--out", csv, "--resume", .. files])
+                .ExitCode
+        );
         AssertSameRows(rows, TestCsv.Rows(csv), SegmentColumns);
         complete = File.ReadAllText(csv);
 
@@ -254,15 +325,21 @@ public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBun
         var segments = ReferenceWindows(path);
         // Expected lines, built from the reference's windows: consecutive windows with one label form one line.
         var expected = new List<string>();
-        for (int i = 0; i < segments.Count;)
+        for (var i = 0; i < segments.Count; )
         {
-            int j = i;
-            while (j + 1 < segments.Count && segments[j + 1].Label == segments[i].Label) j++;
+            var j = i;
+            while (j + 1 < segments.Count && segments[j + 1].Label == segments[i].Label)
+                j++;
             double mean = segments.Skip(i).Take(j - i + 1).Average(s => s.Probabilities.Max());
-            expected.Add($"{Clock(segments[i].StartSeconds)}-{Clock(segments[j].EndSeconds)} {segments[i].Label} {mean.ToString("0.00", CultureInfo.InvariantCulture)}");
+            expected.Add(
+                $"{Clock(segments[i].StartSeconds)}-{Clock(segments[j].EndSeconds)} {segments[i].Label} {mean.ToString("0.00", CultureInfo.InvariantCulture)}"
+            );
             i = j + 1;
         }
-        Assert.Equal(expected, r.OutLines.Skip(1).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+        Assert.Equal(
+            expected,
+            r.OutLines.Skip(1).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+        );
     }
 
     private static string Clock(double seconds) => $"{(int)(seconds / 60)}:{seconds % 60:00.0}".Replace(',', '.');
@@ -277,20 +354,39 @@ public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBun
         double threshold = (top.Min() + top.Max()) / 2;
 
         var csv = dir.File("p.csv");
-        var r = CliHarness.RunInProcess(["predict", "--model", Model, "--out", csv, "--min-confidence", threshold.ToString(CultureInfo.InvariantCulture), .. files]);
+        var r = CliHarness.RunInProcess([
+            "predict",
+            "--model",
+            Model,
+            "--out",
+            csv,
+            "--min-confidence",
+            threshold.ToString(CultureInfo.InvariantCulture),
+            .. files,
+        ]);
         Assert.True(r.ExitCode == 0, r.Err);
         var rows = TestCsv.Rows(csv).Skip(1).ToList();
-        for (int i = 0; i < files.Length; i++)
+        for (var i = 0; i < files.Length; i++)
         {
             var p = Probabilities(rows[i], FileColumns);
-            string argmax = Labels[Array.IndexOf(p, p.Max())];
+            var argmax = Labels[Array.IndexOf(p, p.Max())];
             Assert.Equal(top[i] < threshold ? "uncertain" : argmax, rows[i][1]);
         }
         Assert.Contains(rows, row => row[1] == "uncertain");
         Assert.Contains(rows, row => row[1] != "uncertain");
 
-        var console = CliHarness.RunInProcess(["predict", "--model", Model, "--min-confidence", threshold.ToString(CultureInfo.InvariantCulture), .. files]);
+        var console = CliHarness.RunInProcess([
+            "predict",
+            "--model",
+            Model,
+            "--min-confidence",
+            threshold.ToString(CultureInfo.InvariantCulture),
+            .. files,
+        ]);
         Assert.Equal(rows.Select(row => row[1]), console.OutLines.Select(l => l.Split('\t')[1]));
-        Assert.NotEqual(0, CliHarness.RunInProcess("predict", "--model", Model, "--min-confidence", "1.5", files[0]).ExitCode);
+        Assert.NotEqual(
+            0,
+            CliHarness.RunInProcess("predict", "--model", Model, "--min-confidence", "1.5", files[0]).ExitCode
+        );
     }
 }

@@ -3,8 +3,8 @@ using System.Buffers.Binary;
 namespace Emolingua.Tests.Cli;
 
 /// <summary>
-/// Bad input through the built CLI as a child process: a non-zero exit code, exactly one "error: ..." line on stderr that
-/// names the offending file, no stack trace, and no clobbered output file.
+/// Bad input through the built CLI as a child process: a non-zero exit code, exactly one "error: ..." line on stderr
+/// that names the offending file, no stack trace, and no clobbered output file.
 /// </summary>
 public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFixture>, IDisposable
 {
@@ -21,7 +21,8 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
         return path;
     }
 
-    private static void AssertOneLineError(CliResult r, params string[] mustContain) => CliHarness.AssertOneLineError(r, mustContain);
+    private static void AssertOneLineError(CliResult r, params string[] mustContain) =>
+        CliHarness.AssertOneLineError(r, mustContain);
 
     private void AssertUntouched(string path) => Assert.Equal(Sentinel, File.ReadAllBytes(path));
 
@@ -37,7 +38,11 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
     {
         var output = ExistingOutput();
         var audio = _dir.File("no-such-file.wav");
-        AssertOneLineError(CliHarness.RunChild("features", audio, "--seconds", "1", "--out", output), audio, "not found");
+        AssertOneLineError(
+            CliHarness.RunChild("features", audio, "--seconds", "1", "--out", output),
+            audio,
+            "not found"
+        );
         AssertUntouched(output);
     }
 
@@ -68,11 +73,16 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
         var audio = ValidWav("truncated.wav");
         var bytes = File.ReadAllBytes(audio);
         File.WriteAllBytes(audio, bytes[..30]); // cut inside the fmt chunk
-        AssertOneLineError(CliHarness.RunChild("features", audio, "--seconds", "1", "--out", output), audio, "truncated");
+        AssertOneLineError(
+            CliHarness.RunChild("features", audio, "--seconds", "1", "--out", output),
+            audio,
+            "truncated"
+        );
         AssertUntouched(output);
     }
 
-    /// <summary>A copy of the tiny HF checkpoint whose model.safetensors is mangled by <paramref name="mangle"/>.</summary>
+    /// <summary>A copy of the tiny HF checkpoint whose model.safetensors is mangled by
+    /// <paramref name="mangle"/>.</summary>
     private string CorruptCheckpoint(Func<byte[], byte[]> mangle)
     {
         var folder = Path.Combine(_dir.Path, "corrupt-model");
@@ -88,7 +98,16 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
     {
         var output = ExistingOutput();
         var weights = CorruptCheckpoint(b => b[..(b.Length / 2)]);
-        var r = CliHarness.RunChild("embed", "--model", Path.GetDirectoryName(weights)!, "--seconds", "1", "--out", output, Fixtures.Input("burst_4s.wav"));
+        var r = CliHarness.RunChild(
+            "embed",
+            "--model",
+            Path.GetDirectoryName(weights)!,
+            "--seconds",
+            "1",
+            "--out",
+            output,
+            Fixtures.Input("burst_4s.wav")
+        );
         AssertOneLineError(r, weights);
         AssertUntouched(output);
     }
@@ -97,8 +116,22 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
     public void Embed_SafetensorsHeaderLengthTwoToThe40()
     {
         var output = ExistingOutput();
-        var weights = CorruptCheckpoint(b => { var c = (byte[])b.Clone(); BinaryPrimitives.WriteUInt64LittleEndian(c, 1UL << 40); return c; });
-        var r = CliHarness.RunChild("embed", "--model", Path.GetDirectoryName(weights)!, "--seconds", "1", "--out", output, Fixtures.Input("burst_4s.wav"));
+        var weights = CorruptCheckpoint(b =>
+        {
+            var c = (byte[])b.Clone();
+            BinaryPrimitives.WriteUInt64LittleEndian(c, 1UL << 40);
+            return c;
+        });
+        var r = CliHarness.RunChild(
+            "embed",
+            "--model",
+            Path.GetDirectoryName(weights)!,
+            "--seconds",
+            "1",
+            "--out",
+            output,
+            Fixtures.Input("burst_4s.wav")
+        );
         AssertOneLineError(r, weights, "header");
         AssertUntouched(output);
     }
@@ -115,7 +148,16 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
     public void UnknownOption()
     {
         var output = ExistingOutput();
-        var r = CliHarness.RunChild("features", ValidWav("ok.wav"), "--seconds", "1", "--out", output, "--frobnicate", "3");
+        var r = CliHarness.RunChild(
+            "features",
+            ValidWav("ok.wav"),
+            "--seconds",
+            "1",
+            "--out",
+            output,
+            "--frobnicate",
+            "3"
+        );
         AssertOneLineError(r, "--frobnicate");
         AssertUntouched(output);
     }
@@ -163,7 +205,8 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
     {
         var root = Path.Combine(_dir.Path, "emodb");
         Directory.CreateDirectory(Path.Combine(root, "wav"));
-        TestWav.WritePcm16Mono(Path.Combine(root, "wav", "03a01Lb.wav"), TestWav.Voiced(1, 16000), 16000); // boredom: dropped
+        // boredom: dropped
+        TestWav.WritePcm16Mono(Path.Combine(root, "wav", "03a01Lb.wav"), TestWav.Voiced(1, 16000), 16000);
         var outDir = Path.Combine(_dir.Path, "eval");
         var r = CliHarness.RunChild("evaluate", "--model", bundle.Folder, "--corpus", "emodb=" + root, "--out", outDir);
         AssertOneLineError(r, root);
@@ -176,7 +219,18 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
     public void Embed_NonPositiveBatch(string batch)
     {
         var output = ExistingOutput();
-        var r = CliHarness.RunChild("embed", "--model", Fixtures.TinyModel, "--seconds", "1", "--batch", batch, "--out", output, Fixtures.Input("burst_4s.wav"));
+        var r = CliHarness.RunChild(
+            "embed",
+            "--model",
+            Fixtures.TinyModel,
+            "--seconds",
+            "1",
+            "--batch",
+            batch,
+            "--out",
+            output,
+            Fixtures.Input("burst_4s.wav")
+        );
         AssertOneLineError(r, "--batch");
         AssertUntouched(output);
     }
@@ -216,7 +270,18 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
             TestWav.WritePcm16Mono(Path.Combine(root, "wav", name + ".wav"), TestWav.Voiced(1, 16000), 16000);
         var outDir = Path.Combine(_dir.Path, "eval");
         string[] fold = option == "--folds" ? ["--fold", "1"] : [];
-        var r = CliHarness.RunChild(["evaluate", "--model", bundle.Folder, "--corpus", "emodb=" + root, option, value, .. fold, "--out", outDir]);
+        var r = CliHarness.RunChild([
+            "evaluate",
+            "--model",
+            bundle.Folder,
+            "--corpus",
+            "emodb=" + root,
+            option,
+            value,
+            .. fold,
+            "--out",
+            outDir,
+        ]);
         AssertOneLineError(r, option);
         Assert.False(Directory.Exists(outDir));
     }
@@ -227,10 +292,26 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
         var output = ExistingOutput();
         var bad = _dir.File("bad.wav");
         File.WriteAllText(bad, "RIFF but not really");
-        var r = CliHarness.RunChild("embed", "--model", Fixtures.TinyModel, "--seconds", "1", "--batch", "1", "--out", output,
-            Fixtures.Input("burst_4s.wav"), Fixtures.Input("chirp_1p2s.wav"), bad);
-        // libtorch may log a hardware warning (NNPACK) once the encoder has run; the error itself must still be one line.
-        var errorLines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.Contains("NNPACK")).ToArray();
+        var r = CliHarness.RunChild(
+            "embed",
+            "--model",
+            Fixtures.TinyModel,
+            "--seconds",
+            "1",
+            "--batch",
+            "1",
+            "--out",
+            output,
+            Fixtures.Input("burst_4s.wav"),
+            Fixtures.Input("chirp_1p2s.wav"),
+            bad
+        );
+        // libtorch may log a hardware warning (NNPACK) once the encoder has run; the error itself must still be one
+        // line.
+        var errorLines = r
+            .Err.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => !l.Contains("NNPACK"))
+            .ToArray();
         Assert.NotEqual(0, r.ExitCode);
         Assert.Single(errorLines);
         Assert.StartsWith("error: " + bad, errorLines[0]);
@@ -239,12 +320,22 @@ public class CliErrorTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleF
     }
 
     [Theory]
-    [InlineData("1.01")] // 16160 samples -> 101 log-mel frames: conv2 (stride 2) cannot map them onto whole encoder positions
+    // 16160 samples -> 101 log-mel frames: conv2 (stride 2) cannot map them onto whole encoder positions
+    [InlineData("1.01")]
     [InlineData("0.03")]
     public void Embed_SecondsGivingAnOddFrameCount_IsRejectedUpFront(string seconds)
     {
         var output = ExistingOutput();
-        var r = CliHarness.RunChild("embed", "--model", Fixtures.TinyModel, "--seconds", seconds, "--out", output, Fixtures.Input("burst_4s.wav"));
+        var r = CliHarness.RunChild(
+            "embed",
+            "--model",
+            Fixtures.TinyModel,
+            "--seconds",
+            seconds,
+            "--out",
+            output,
+            Fixtures.Input("burst_4s.wav")
+        );
         AssertOneLineError(r, "--seconds", seconds);
         AssertUntouched(output);
     }

@@ -13,7 +13,8 @@ public sealed record CliResult(int ExitCode, string Out, string Err)
     public string[] ErrLines => Err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
-/// <summary>Runs CLI commands in-process (console redirected; callers sit in a non-parallel collection) or as a child process.</summary>
+/// <summary>Runs CLI commands in-process (console redirected; callers sit in a non-parallel collection) or as a child
+/// process.</summary>
 public static class CliHarness
 {
     /// <summary>In-process through Program.Main, so argument dispatch and error reporting are the real ones.</summary>
@@ -24,14 +25,22 @@ public static class CliHarness
         Console.SetOut(o);
         Console.SetError(e);
         int code;
-        try { code = Program.Main(argv); }
-        finally { Console.SetOut(savedOut); Console.SetError(savedErr); }
+        try
+        {
+            code = Program.Main(argv);
+        }
+        finally
+        {
+            Console.SetOut(savedOut);
+            Console.SetError(savedErr);
+        }
         return new CliResult(code, o.ToString(), e.ToString());
     }
 
     /// <summary>
-    /// The bad-input contract: a non-zero exit, exactly one stderr line "error: ..." holding every <paramref name="mustContain"/>,
-    /// no stack trace, no exception type name (a leaked or unwrapped exception), nothing on stdout.
+    /// The bad-input contract: a non-zero exit, exactly one stderr line "error: ..." holding every
+    /// <paramref name="mustContain"/>, no stack trace, no exception type name (a leaked or unwrapped exception),
+    /// nothing on stdout.
     /// </summary>
     public static void AssertOneLineError(CliResult r, params string[] mustContain)
     {
@@ -41,11 +50,13 @@ public static class CliHarness
         Assert.StartsWith("error:", lines[0]);
         Assert.DoesNotContain("   at ", r.Err);
         Assert.DoesNotContain("Exception", r.Err); // a type name means an unhandled or unwrapped exception leaked
-        foreach (var s in mustContain) Assert.Contains(s, lines[0]);
+        foreach (var s in mustContain)
+            Assert.Contains(s, lines[0]);
         Assert.Equal("", r.Out);
     }
 
-    /// <summary>The exit code of a refusal of bad input (README "Commands": 1 for bad input, 2 for an internal error).</summary>
+    /// <summary>The exit code of a refusal of bad input (README "Commands": 1 for bad input, 2 for an internal
+    /// error).</summary>
     public const int BadInputExitCode = 1;
 
     /// <summary>
@@ -54,7 +65,10 @@ public static class CliHarness
     /// </summary>
     public static void AssertRefused(CliResult r, string expectedLine)
     {
-        Assert.True(r.ExitCode == BadInputExitCode, $"exit code {r.ExitCode}, expected {BadInputExitCode}; stderr: {r.Err}");
+        Assert.True(
+            r.ExitCode == BadInputExitCode,
+            $"exit code {r.ExitCode}, expected {BadInputExitCode}; stderr: {r.Err}"
+        );
         Assert.Equal(expectedLine, r.Err.TrimEnd('\n'));
         Assert.Equal("", r.Out);
     }
@@ -64,54 +78,99 @@ public static class CliHarness
     /// <summary>The built CLI as a child process (dotnet Emolingua.Cli.dll ...).</summary>
     public static CliResult RunChild(params string[] argv) => RunChild(new Dictionary<string, string?>(), argv);
 
-    /// <summary>The built CLI as a child process with environment changes (a null value removes the variable).</summary>
+    /// <summary>The built CLI as a child process with environment changes (a null value removes the
+    /// variable).</summary>
     public static CliResult RunChild(IReadOnlyDictionary<string, string?> environment, params string[] argv)
     {
         using var p = Process.Start(ChildStartInfo(environment, argv))!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000)) { p.Kill(entireProcessTree: true); Assert.Fail("CLI timed out: " + string.Join(' ', argv)); }
+        if (!p.WaitForExit(120_000))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail("CLI timed out: " + string.Join(' ', argv));
+        }
         return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>Starts the built CLI as a child process with stdout and stderr redirected; the caller reads or kills it.</summary>
+    /// <summary>Starts the built CLI as a child process with stdout and stderr redirected; the caller reads or kills
+    /// it.</summary>
     public static Process StartChild(params string[] argv) => Process.Start(ChildStartInfo(argv))!;
 
-    /// <summary>How to start the built CLI as a child process, output redirected (for commands that keep running, such as serve).</summary>
-    public static ProcessStartInfo ChildStartInfo(params string[] argv) => ChildStartInfo(new Dictionary<string, string?>(), argv);
+    /// <summary>How to start the built CLI as a child process, output redirected (for commands that keep running, such
+    /// as serve).</summary>
+    public static ProcessStartInfo ChildStartInfo(params string[] argv) =>
+        ChildStartInfo(new Dictionary<string, string?>(), argv);
 
-    /// <summary>As <see cref="ChildStartInfo(string[])"/>, with environment changes (a null value removes the variable).</summary>
-    public static ProcessStartInfo ChildStartInfo(IReadOnlyDictionary<string, string?> environment, params string[] argv)
+    /// <summary>As <see cref="ChildStartInfo(string[])"/>, with environment changes (a null value removes the
+    /// variable).</summary>
+    public static ProcessStartInfo ChildStartInfo(
+        IReadOnlyDictionary<string, string?> environment,
+        params string[] argv
+    )
     {
         Assert.True(File.Exists(CliDll), $"{CliDll} not found beside the test assembly");
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
-        var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var host =
+            Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h)
+                ? h
+                : "dotnet";
+        var psi = new ProcessStartInfo(host)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
         psi.ArgumentList.Add(CliDll);
-        foreach (var a in argv) psi.ArgumentList.Add(a);
+        foreach (var a in argv)
+            psi.ArgumentList.Add(a);
         foreach (var (name, value) in environment)
-            if (value == null) psi.Environment.Remove(name); else psi.Environment[name] = value;
+            if (value == null)
+                psi.Environment.Remove(name);
+            else
+                psi.Environment[name] = value;
         return psi;
     }
 
     /// <summary>
-    /// A tiny trained-model bundle (random weights, d_model 64, 1 layer, unless <paramref name="encoder"/> is given) with
-    /// a calibrated random head, saved with ModelBundle.Save.
+    /// A tiny trained-model bundle (random weights, d_model 64, 1 layer, unless <paramref name="encoder"/> is given)
+    /// with a calibrated random head, saved with ModelBundle.Save.
     /// </summary>
-    public static EmotionClassifier SaveTinyBundle(string folder, double seconds, int seed = 7, WhisperEncoder? encoder = null)
+    public static EmotionClassifier SaveTinyBundle(
+        string folder,
+        double seconds,
+        int seed = 7,
+        WhisperEncoder? encoder = null
+    )
     {
         random.manual_seed(seed);
         encoder ??= new WhisperEncoder(new WhisperConfig(64, 1, 4, 128), WhisperAudio.PositionsFor(seconds));
         var model = new EmotionClassifier(encoder, 4, 32, 0.1);
         // A random encoder's time-mean embedding is nearly the same for every input, so a random head gives the same
-        // probabilities everywhere. Centre and scale the head on a few calibration signals so that inputs are told apart.
+        // probabilities everywhere. Centre and scale the head on a few calibration signals so that inputs are told
+        // apart.
         model.eval();
         using (no_grad())
         {
             using var scope = NewDisposeScope();
-            int n = WhisperAudio.SamplesFor(seconds);
+            var n = WhisperAudio.SamplesFor(seconds);
             var rng = new Random(seed);
-            var calibration = Enumerable.Range(0, 6).Select(i => Enumerable.Range(0, n).Select(t =>
-                (float)((i % 2 == 0 ? Math.Sin(2 * Math.PI * (150 + 120 * i) * t / 16000.0) : rng.NextDouble() * 2 - 1) * (0.05 + 0.1 * i))).ToArray()).ToList();
+            var calibration = Enumerable
+                .Range(0, 6)
+                .Select(i =>
+                    Enumerable
+                        .Range(0, n)
+                        .Select(t =>
+                            (float)(
+                                (
+                                    i % 2 == 0
+                                        ? Math.Sin(2 * Math.PI * (150 + 120 * i) * t / 16000.0)
+                                        : rng.NextDouble() * 2 - 1
+                                ) * (0.05 + 0.1 * i)
+                            )
+                        )
+                        .ToArray()
+                )
+                .ToList();
             var embedding = encoder.Embed(WhisperLogMel.Compute(WhisperLogMel.Batch(calibration, seconds))); // [6, 64]
             var mean = embedding.mean([0]);
             var std = embedding.std(0) + 1e-6;
@@ -133,7 +192,10 @@ public static class CliHarness
         Assert.Equal(WhisperAudio.SamplesFor(seconds), window.Length);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var mel = WhisperLogMel.Compute(WhisperLogMel.Batch(new[] { window }, seconds), model.encoder.Config.NumMelBins);
+        var mel = WhisperLogMel.Compute(
+            WhisperLogMel.Batch(new[] { window }, seconds),
+            model.encoder.Config.NumMelBins
+        );
         return model.forward(mel).data<float>().ToArray();
     }
 
@@ -143,20 +205,31 @@ public static class CliHarness
         Assert.Equal(WhisperAudio.SamplesFor(seconds), window.Length);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var mel = WhisperLogMel.Compute(WhisperLogMel.Batch(new[] { window }, seconds), model.encoder.Config.NumMelBins);
+        var mel = WhisperLogMel.Compute(
+            WhisperLogMel.Batch(new[] { window }, seconds),
+            model.encoder.Config.NumMelBins
+        );
         return nn.functional.softmax(model.forward(mel), 1).data<float>().ToArray();
     }
 
-    /// <summary>The mean of <see cref="WindowProbabilities"/> over the windows of <paramref name="clip"/> starting at <paramref name="starts"/> (zero-padded past its end).</summary>
-    public static float[] MeanWindowProbabilities(EmotionClassifier model, float[] clip, IEnumerable<int> starts, double seconds)
+    /// <summary>The mean of <see cref="WindowProbabilities"/> over the windows of <paramref name="clip"/> starting at
+    /// <paramref name="starts"/> (zero-padded past its end).</summary>
+    public static float[] MeanWindowProbabilities(
+        EmotionClassifier model,
+        float[] clip,
+        IEnumerable<int> starts,
+        double seconds
+    )
     {
-        int length = WhisperAudio.SamplesFor(seconds);
-        var windows = starts.Select(s =>
-        {
-            var w = new float[length];
-            Array.Copy(clip, s, w, 0, Math.Min(length, clip.Length - s));
-            return WindowProbabilities(model, w, seconds);
-        }).ToList();
+        var length = WhisperAudio.SamplesFor(seconds);
+        var windows = starts
+            .Select(s =>
+            {
+                var w = new float[length];
+                Array.Copy(clip, s, w, 0, Math.Min(length, clip.Length - s));
+                return WindowProbabilities(model, w, seconds);
+            })
+            .ToList();
         return Enumerable.Range(0, windows[0].Length).Select(k => windows.Average(p => p[k])).ToArray();
     }
 }

@@ -3,24 +3,34 @@ using Emolingua.Util;
 
 namespace Emolingua.Tests.Cli;
 
-/// <summary>Console redirection is process-wide: every in-process CLI test sits in this non-parallel collection.</summary>
+/// <summary>Console redirection is process-wide: every in-process CLI test sits in this non-parallel
+/// collection.</summary>
 [CollectionDefinition("Console", DisableParallelization = true)]
 public sealed class CliConsoleCollection;
 
-/// <summary>features, embed and bench: output files against the Whisper parity fixtures, and bench's one-line JSON contract.</summary>
+/// <summary>features, embed and bench: output files against the Whisper parity fixtures, and bench's one-line JSON
+/// contract.</summary>
 [Collection("Console")]
 public class CliOutputTests
 {
     private static void AssertClose(float[] expected, float[] actual, float tolerance, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
-        float worst = 0; int at = -1;
-        for (int i = 0; i < expected.Length; i++)
+        float worst = 0;
+        var at = -1;
+        for (var i = 0; i < expected.Length; i++)
         {
-            float d = MathF.Abs(expected[i] - actual[i]);
-            if (!(d <= worst)) { worst = d; at = i; }
+            var d = MathF.Abs(expected[i] - actual[i]);
+            if (!(d <= worst))
+            {
+                worst = d;
+                at = i;
+            }
         }
-        Assert.True(worst <= tolerance, $"{what}: max |diff| {worst} at {at} (expected {(at >= 0 ? expected[at] : 0)}, got {(at >= 0 ? actual[at] : 0)})");
+        Assert.True(
+            worst <= tolerance,
+            $"{what}: max |diff| {worst} at {at} (expected {(at >= 0 ? expected[at] : 0)}, got {(at >= 0 ? actual[at] : 0)})"
+        );
     }
 
     [Theory]
@@ -32,7 +42,14 @@ public class CliOutputTests
     {
         using var dir = new TempDir();
         var outPath = dir.File("mel.npy");
-        var r = CliHarness.RunInProcess("features", Fixtures.Input(stem + ".wav"), "--seconds", seconds.ToString(), "--out", outPath);
+        var r = CliHarness.RunInProcess(
+            "features",
+            Fixtures.Input(stem + ".wav"),
+            "--seconds",
+            seconds.ToString(),
+            "--out",
+            outPath
+        );
         Assert.True(r.ExitCode == 0, r.Err);
         Assert.Equal("", r.Err);
         var actual = Npy.Read(outPath);
@@ -47,12 +64,21 @@ public class CliOutputTests
     {
         using var dir = new TempDir();
         var outPath = dir.File("mel128.npy");
-        var r = CliHarness.RunInProcess("features", Fixtures.Input("burst_4s.wav"), "--seconds=2", "--n-mels", "128", "--out", outPath);
+        var r = CliHarness.RunInProcess(
+            "features",
+            Fixtures.Input("burst_4s.wav"),
+            "--seconds=2",
+            "--n-mels",
+            "128",
+            "--out",
+            outPath
+        );
         Assert.True(r.ExitCode == 0, r.Err);
         var mel = Npy.Read(outPath);
         Assert.Equal(new long[] { 128, 200 }, mel.Shape);
         // Whisper clamps to max - 8 (log10) then maps x -> (x + 4) / 4: the range is at most 2.
-        float max = mel.Data.Max(), min = mel.Data.Min();
+        float max = mel.Data.Max(),
+            min = mel.Data.Min();
         Assert.All(mel.Data, v => Assert.True(float.IsFinite(v)));
         Assert.InRange(max - min, 0.5f, 2f + 1e-6f);
     }
@@ -63,12 +89,22 @@ public class CliOutputTests
         using var dir = new TempDir();
         var outPath = dir.File("emb.npy");
         string[] stems = ["voiced_5p5s", "burst_4s", "chirp_1p2s"]; // not alphabetical
-        var r = CliHarness.RunInProcess(["embed", "--model", Fixtures.TinyModel, "--seconds", "4", "--batch", "2", "--out", outPath,
-            .. stems.Select(s => Fixtures.Input(s + ".wav"))]);
+        var r = CliHarness.RunInProcess([
+            "embed",
+            "--model",
+            Fixtures.TinyModel,
+            "--seconds",
+            "4",
+            "--batch",
+            "2",
+            "--out",
+            outPath,
+            .. stems.Select(s => Fixtures.Input(s + ".wav")),
+        ]);
         Assert.True(r.ExitCode == 0, r.Err);
         var emb = Npy.Read(outPath);
         Assert.Equal(new long[] { 3, 64 }, emb.Shape);
-        for (int i = 0; i < stems.Length; i++)
+        for (var i = 0; i < stems.Length; i++)
         {
             var expected = Npy.Read(Fixtures.Expected($"pooled_{stems[i]}_4s.npy"));
             AssertClose(expected.Data, emb.Data.AsSpan(i * 64, 64).ToArray(), 1e-4f, $"row {i} ({stems[i]})");
@@ -81,14 +117,42 @@ public class CliOutputTests
         // 1.5 s = 150 frames = 75 positions: accepted (only odd frame counts are refused).
         using var dir = new TempDir();
         var outPath = dir.File("emb.npy");
-        var r = CliHarness.RunInProcess("embed", "--model", Fixtures.TinyModel, "--seconds", "1.5", "--out", outPath, Fixtures.Input("burst_4s.wav"));
+        var r = CliHarness.RunInProcess(
+            "embed",
+            "--model",
+            Fixtures.TinyModel,
+            "--seconds",
+            "1.5",
+            "--out",
+            outPath,
+            Fixtures.Input("burst_4s.wav")
+        );
         Assert.True(r.ExitCode == 0, r.Err);
         Assert.Equal(new long[] { 1, 64 }, Npy.Read(outPath).Shape);
     }
 
     [Theory]
     [InlineData("logmel b2 1s", new[] { "bench", "logmel", "--batch", "2", "--seconds", "1", "--iters", "1" })]
-    [InlineData("encoder tiny train b1 1s", new[] { "bench", "encoder", "--size", "tiny", "--batch", "1", "--seconds", "1", "--mode", "train", "--iters", "1", "--warmup", "0" })]
+    [InlineData(
+        "encoder tiny train b1 1s",
+        new[]
+        {
+            "bench",
+            "encoder",
+            "--size",
+            "tiny",
+            "--batch",
+            "1",
+            "--seconds",
+            "1",
+            "--mode",
+            "train",
+            "--iters",
+            "1",
+            "--warmup",
+            "0",
+        }
+    )]
     public void Bench_PrintsExactlyOneJsonLine(string what, string[] argv)
     {
         var r = CliHarness.RunInProcess(argv);
@@ -97,7 +161,8 @@ public class CliOutputTests
         using var doc = JsonDocument.Parse(r.OutLines[0]);
         var j = doc.RootElement;
         Assert.Equal(what, j.GetProperty("what").GetString());
-        double median = j.GetProperty("median_ms").GetDouble(), min = j.GetProperty("min_ms").GetDouble();
+        double median = j.GetProperty("median_ms").GetDouble(),
+            min = j.GetProperty("min_ms").GetDouble();
         Assert.True(median > 0, $"median_ms {median}");
         Assert.True(min > 0, $"min_ms {min}");
         Assert.True(min <= median, $"min_ms {min} > median_ms {median}");
@@ -113,8 +178,14 @@ public class ProgramErrorReportingTests
         var saved = Console.Error;
         var err = new StringWriter();
         Console.SetError(err);
-        try { return (Emolingua.Cli.Program.RunReportingErrors(() => throw e, verbose), err.ToString()); }
-        finally { Console.SetError(saved); }
+        try
+        {
+            return (Emolingua.Cli.Program.RunReportingErrors(() => throw e, verbose), err.ToString());
+        }
+        finally
+        {
+            Console.SetError(saved);
+        }
     }
 
     [Fact]
@@ -129,7 +200,8 @@ public class ProgramErrorReportingTests
     public void LibtorchError_DropsTheNativeBacktrace()
     {
         // The shape of a TorchSharp ExternalException message: the check message, then libtorch's C++ backtrace.
-        var message = "Expected 2D or 3D tensor, but got: [1, 0, 16000]\nException raised from check_valid_input at /pytorch/aten/src/ATen/native/Padding.h:55 (most recent call first):\n"
+        var message =
+            "Expected 2D or 3D tensor, but got: [1, 0, 16000]\nException raised from check_valid_input at /pytorch/aten/src/ATen/native/Padding.h:55 (most recent call first):\n"
             + "frame #0: c10::Error::Error(c10::SourceLocation, std::string) + 0xb0 (0x7f54 in libc10.so)\nframe #1: c10::detail::torchCheckFail(char const*) + 0x6b (0x7f55 in libc10.so)\n";
         var (code, err) = Report(new System.Runtime.InteropServices.ExternalException(message));
         Assert.Equal(2, code);
@@ -146,7 +218,8 @@ public class ProgramErrorReportingTests
     }
 }
 
-/// <summary>Help comes from the same definitions that parse: options the hand-written usage lines once missed are shown.</summary>
+/// <summary>Help comes from the same definitions that parse: options the hand-written usage lines once missed are
+/// shown.</summary>
 [Collection("Console")]
 public class CliHelpTests
 {
@@ -167,7 +240,21 @@ public class CliHelpTests
     {
         var help = CliHarness.RunInProcess();
         Assert.Equal(0, help.ExitCode);
-        foreach (var c in new[] { "features", "embed", "corpus", "synth", "train", "evaluate", "experiment", "demo", "predict", "bench" })
+        foreach (
+            var c in new[]
+            {
+                "features",
+                "embed",
+                "corpus",
+                "synth",
+                "train",
+                "evaluate",
+                "experiment",
+                "demo",
+                "predict",
+                "bench",
+            }
+        )
             Assert.Contains(c, help.Out);
         var version = CliHarness.RunInProcess("--version");
         Assert.Equal(0, version.ExitCode);

@@ -8,18 +8,21 @@ using static Emolingua.Tests.Cli.CliHarness;
 namespace Emolingua.Tests.Cli;
 
 /// <summary>
-/// Valid but unusual input must work, through the built CLI as a child process: `features` on each file is compared with
-/// the log-mel of an independent decode of the same file (sox or ffmpeg, or the samples it was made from when the
+/// Valid but unusual input must work, through the built CLI as a child process: `features` on each file is compared
+/// with the log-mel of an independent decode of the same file (sox or ffmpeg, or the samples it was made from when the
 /// format is lossless), so a wrong decode (or a refusal) cannot pass.
 /// </summary>
-public class OddInputTests(TinyBundleFixture bundle, ITestOutputHelper output) : IClassFixture<TinyBundleFixture>, IDisposable
+public class OddInputTests(TinyBundleFixture bundle, ITestOutputHelper output)
+    : IClassFixture<TinyBundleFixture>,
+        IDisposable
 {
     private const double Seconds = 1;
     private readonly TempDir _dir = new();
 
     public void Dispose() => _dir.Dispose();
 
-    /// <summary>`features` of <paramref name="audio"/> through the CLI: exit 0, the promised shape, every value finite.</summary>
+    /// <summary>`features` of <paramref name="audio"/> through the CLI: exit 0, the promised shape, every value
+    /// finite.</summary>
     private float[] CliFeatures(string audio)
     {
         var output = _dir.File($"features-{Guid.NewGuid():N}.npy");
@@ -33,7 +36,11 @@ public class OddInputTests(TinyBundleFixture bundle, ITestOutputHelper output) :
 
     private static float[] Reference(float[] samples16k) => WhisperLogMel.ComputeOne(samples16k, Seconds);
 
-    private (double Mean, double Max) Differences(float[] a, float[] b, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
+    private (double Mean, double Max) Differences(
+        float[] a,
+        float[] b,
+        [System.Runtime.CompilerServices.CallerMemberName] string test = ""
+    )
     {
         Assert.Equal(a.Length, b.Length);
         var d = a.Zip(b, (x, y) => (double)Math.Abs(x - y)).ToArray();
@@ -65,8 +72,27 @@ public class OddInputTests(TinyBundleFixture bundle, ITestOutputHelper output) :
     public void FortyEightKilohertzStereoFloat_MatchesSoxResampledMix()
     {
         var stereo = _dir.File("st48.wav");
-        Run("sox", "-n", "-r", "48000", "-c", "2", "-e", "floating-point", "-b", "32", stereo,
-            "synth", "1.2", "sine", "150-900", "sine", "300-2000", "vol", "0.4");
+        Run(
+            "sox",
+            "-n",
+            "-r",
+            "48000",
+            "-c",
+            "2",
+            "-e",
+            "floating-point",
+            "-b",
+            "32",
+            stereo,
+            "synth",
+            "1.2",
+            "sine",
+            "150-900",
+            "sine",
+            "300-2000",
+            "vol",
+            "0.4"
+        );
         // sox averages the channels (-c 1) and resamples with its very-high-quality filter: an independent chain.
         var soxDecode = Floats(Run("sox", stereo, "-t", "f32", "-c", "1", "-r", "16000", "-", "rate", "-v"));
         var (mean, max) = Differences(CliFeatures(stereo), Reference(soxDecode));
@@ -76,14 +102,19 @@ public class OddInputTests(TinyBundleFixture bundle, ITestOutputHelper output) :
 
     [Theory]
     [InlineData("flac", "clip.flac")]
-    [InlineData("flac", "flac-named.wav")]   // decoded by content: the name says WAV, the bytes say fLaC
-    [InlineData("au", "sun-au-named.wav")]   // no signature we know: ffmpeg decodes it
-    [InlineData("wav", "wav-named.mp3")]     // RIFF under an MP3 name
+    [InlineData("flac", "flac-named.wav")] // decoded by content: the name says WAV, the bytes say fLaC
+    [InlineData("au", "sun-au-named.wav")] // no signature we know: ffmpeg decodes it
+    [InlineData("wav", "wav-named.mp3")] // RIFF under an MP3 name
     public void LosslessFormatUnderAnyName_MatchesTheSourceSamples(string format, string name)
     {
         var (wav, samples) = Source();
         var file = _dir.File(name);
-        string codec = format switch { "flac" => "flac", "au" => "pcm_s16be", _ => "pcm_s16le" };
+        var codec = format switch
+        {
+            "flac" => "flac",
+            "au" => "pcm_s16be",
+            _ => "pcm_s16le",
+        };
         Run("ffmpeg", "-nostdin", "-v", "error", "-y", "-i", wav, "-c:a", codec, "-f", format, file);
         var (_, max) = Differences(CliFeatures(file), Reference(samples));
         Assert.True(max < 1e-6, $"{name}: max |diff| {max}");
@@ -94,9 +125,25 @@ public class OddInputTests(TinyBundleFixture bundle, ITestOutputHelper output) :
     {
         var (wav, _) = Source();
         var mp3 = _dir.File("mp3-named.wav");
-        Run("ffmpeg", "-nostdin", "-v", "error", "-y", "-i", wav, "-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3", mp3);
+        Run(
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            wav,
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "64k",
+            "-f",
+            "mp3",
+            mp3
+        );
         var (mean, max) = Differences(CliFeatures(mp3), Reference(FfmpegDecodeMono(mp3, 1)));
-        Assert.True(mean < 1e-5 && max < 1e-3, $"MP3 named .wav: mean |diff| {mean}, max {max}"); // measured: 3.7e-7, 3.8e-5
+        // measured: 3.7e-7, 3.8e-5
+        Assert.True(mean < 1e-5 && max < 1e-3, $"MP3 named .wav: mean |diff| {mean}, max {max}");
     }
 
     [Fact]

@@ -17,28 +17,39 @@ public class PredictStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
     private static short[] Clip(double seconds, int rate, int seed) =>
         PredictTests.Varied(seconds, seed).Select(x => x).ToArray() is var x16 && rate == 16000
             ? x16.Select(v => (short)MathF.Round(v * 32767)).ToArray()
-            : Emolingua.Audio.Resampler.Resample(x16, 16000, rate).Select(v => (short)Math.Clamp(MathF.Round(v * 32767), -32768, 32767)).ToArray();
+            : Emolingua
+                .Audio.Resampler.Resample(x16, 16000, rate)
+                .Select(v => (short)Math.Clamp(MathF.Round(v * 32767), -32768, 32767))
+                .ToArray();
 
     /// <summary>
-    /// Runs predict --stream, writing <paramref name="input"/> to stdin in 0.25 s pieces 50 ms apart; returns the stdout
-    /// lines and, for each, whether stdin was still open when it arrived.
+    /// Runs predict --stream, writing <paramref name="input"/> to stdin in 0.25 s pieces 50 ms apart; returns the
+    /// stdout lines and, for each, whether stdin was still open when it arrived.
     /// </summary>
-    private static async Task<(List<string> Lines, List<bool> WhileOpen, int ExitCode, string Err)> StreamAsync(byte[] input, int bytesPerQuarterSecond, params string[] argv)
+    private static async Task<(List<string> Lines, List<bool> WhileOpen, int ExitCode, string Err)> StreamAsync(
+        byte[] input,
+        int bytesPerQuarterSecond,
+        params string[] argv
+    )
     {
         var start = CliHarness.ChildStartInfo(argv);
         start.RedirectStandardInput = true;
         using var p = Process.Start(start)!;
         var lines = new List<string>();
         var whileOpen = new List<bool>();
-        bool open = true;
+        var open = true;
         var reading = Task.Run(async () =>
         {
             while (await p.StandardOutput.ReadLineAsync() is { } line)
-                lock (lines) { lines.Add(line); whileOpen.Add(Volatile.Read(ref open)); }
+                lock (lines)
+                {
+                    lines.Add(line);
+                    whileOpen.Add(Volatile.Read(ref open));
+                }
         });
         var err = p.StandardError.ReadToEndAsync();
         var stdin = p.StandardInput.BaseStream;
-        for (int at = 0; at < input.Length; at += bytesPerQuarterSecond)
+        for (var at = 0; at < input.Length; at += bytesPerQuarterSecond)
         {
             await stdin.WriteAsync(input.AsMemory(at, Math.Min(bytesPerQuarterSecond, input.Length - at)));
             await stdin.FlushAsync();
@@ -56,7 +67,7 @@ public class PredictStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
     {
         var segments = expected.GetProperty("segments").EnumerateArray().ToList();
         Assert.Equal(segments.Count + 1, lines.Count);
-        for (int i = 0; i < segments.Count; i++)
+        for (var i = 0; i < segments.Count; i++)
         {
             var w = JsonDocument.Parse(lines[i]).RootElement;
             Assert.Equal("window", w.GetProperty("type").GetString());
@@ -64,14 +75,22 @@ public class PredictStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
             Assert.Equal(segments[i].GetProperty("end_s").GetDouble(), w.GetProperty("end_s").GetDouble());
             Assert.Equal(segments[i].GetProperty("label").GetString(), w.GetProperty("label").GetString());
             foreach (var p in segments[i].GetProperty("probabilities").EnumerateObject())
-                Assert.True(Math.Abs(p.Value.GetDouble() - w.GetProperty("probabilities").GetProperty(p.Name).GetDouble()) <= 1.1e-5, $"window {i} {p.Name}");
+                Assert.True(
+                    Math.Abs(p.Value.GetDouble() - w.GetProperty("probabilities").GetProperty(p.Name).GetDouble())
+                        <= 1.1e-5,
+                    $"window {i} {p.Name}"
+                );
         }
         var end = JsonDocument.Parse(lines[^1]).RootElement;
         Assert.Equal("end", end.GetProperty("type").GetString());
         Assert.Equal(expected.GetProperty("label").GetString(), end.GetProperty("label").GetString());
         Assert.Equal(expected.GetProperty("duration_s").GetDouble(), end.GetProperty("duration_s").GetDouble());
         foreach (var p in expected.GetProperty("probabilities").EnumerateObject())
-            Assert.True(Math.Abs(p.Value.GetDouble() - end.GetProperty("probabilities").GetProperty(p.Name).GetDouble()) <= 1.1e-5, $"end {p.Name}");
+            Assert.True(
+                Math.Abs(p.Value.GetDouble() - end.GetProperty("probabilities").GetProperty(p.Name).GetDouble())
+                    <= 1.1e-5,
+                $"end {p.Name}"
+            );
     }
 
     private JsonElement PredictSegments(string wav)
@@ -89,7 +108,16 @@ public class PredictStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
         var wav = dir.File("clip.wav");
         EmotionStreamTests.WritePcm16(wav, pcm, 22050);
         var expected = PredictSegments(wav);
-        var (lines, whileOpen, exit, err) = await StreamAsync(File.ReadAllBytes(wav), 22050 / 2, "predict", "--model", Model, "--stream", "-", "--json");
+        var (lines, whileOpen, exit, err) = await StreamAsync(
+            File.ReadAllBytes(wav),
+            22050 / 2,
+            "predict",
+            "--model",
+            Model,
+            "--stream",
+            "-",
+            "--json"
+        );
         Assert.True(exit == 0, err);
         AssertLinesArePredicts(lines, expected);
         Assert.True(whileOpen[0], "the first window was printed only after stdin closed");
@@ -103,11 +131,36 @@ public class PredictStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
         var wav = dir.File("clip.wav");
         EmotionStreamTests.WritePcm16(wav, pcm, 8000);
         var raw = System.Runtime.InteropServices.MemoryMarshal.AsBytes(pcm.AsSpan()).ToArray();
-        var (lines, _, exit, err) = await StreamAsync(raw, 4000, "predict", "--model", Model, "--stream", "-", "--format", "s16le", "--rate", "8000", "--json");
+        var (lines, _, exit, err) = await StreamAsync(
+            raw,
+            4000,
+            "predict",
+            "--model",
+            Model,
+            "--stream",
+            "-",
+            "--format",
+            "s16le",
+            "--rate",
+            "8000",
+            "--json"
+        );
         Assert.True(exit == 0, err);
         var expected = PredictSegments(wav);
         AssertLinesArePredicts(lines, expected);
-        var (text, _, textExit, _) = await StreamAsync(raw, 4000, "predict", "--model", Model, "--stream", "-", "--format", "s16le", "--rate", "8000");
+        var (text, _, textExit, _) = await StreamAsync(
+            raw,
+            4000,
+            "predict",
+            "--model",
+            Model,
+            "--stream",
+            "-",
+            "--format",
+            "s16le",
+            "--rate",
+            "8000"
+        );
         Assert.Equal(0, textExit);
         Assert.Equal(lines.Count, text.Count);
         Assert.StartsWith("   0.000-1.000  ", text[0]);
@@ -117,14 +170,40 @@ public class PredictStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
     [Fact]
     public async Task BadStreams_OneLineErrors()
     {
-        CliHarness.AssertOneLineError(CliHarness.RunChild("predict", "--model", Model, "--stream", "-", "--format", "s16le"), "--format needs --rate");
-        CliHarness.AssertOneLineError(CliHarness.RunChild("predict", "--model", Model, "--rate", "8000", "x.wav"), "--format and --rate");
+        CliHarness.AssertOneLineError(
+            CliHarness.RunChild("predict", "--model", Model, "--stream", "-", "--format", "s16le"),
+            "--format needs --rate"
+        );
+        CliHarness.AssertOneLineError(
+            CliHarness.RunChild("predict", "--model", Model, "--rate", "8000", "x.wav"),
+            "--format and --rate"
+        );
         CliHarness.AssertOneLineError(CliHarness.RunChild("predict", "--model", Model), "INPUT");
-        var (lines, _, exit, err) = await StreamAsync("hello, this is not audio"u8.ToArray(), 100, "predict", "--model", Model, "--stream", "-");
+        var (lines, _, exit, err) = await StreamAsync(
+            "hello, this is not audio"u8.ToArray(),
+            100,
+            "predict",
+            "--model",
+            Model,
+            "--stream",
+            "-"
+        );
         Assert.NotEqual(0, exit);
         Assert.Empty(lines);
         Assert.Contains("stdin: not a WAV stream", err);
-        (lines, _, exit, err) = await StreamAsync(new byte[3], 100, "predict", "--model", Model, "--stream", "-", "--format", "s16le", "--rate", "16000");
+        (lines, _, exit, err) = await StreamAsync(
+            new byte[3],
+            100,
+            "predict",
+            "--model",
+            Model,
+            "--stream",
+            "-",
+            "--format",
+            "s16le",
+            "--rate",
+            "16000"
+        );
         Assert.NotEqual(0, exit);
         Assert.Contains("stdin: the stream ends inside a sample frame", err);
     }

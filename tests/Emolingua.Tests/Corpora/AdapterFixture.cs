@@ -3,7 +3,8 @@ using Emolingua.Util;
 
 namespace Emolingua.Tests.Corpora;
 
-/// <summary>Reads a corpus through its adapter, as the adapter tests compare it with hand-written expectations.</summary>
+/// <summary>Reads a corpus through its adapter, as the adapter tests compare it with hand-written
+/// expectations.</summary>
 internal static class AdapterFixture
 {
     public static (List<Utterance> Kept, SkipCounter Skips) Read(string kind, string root)

@@ -5,9 +5,24 @@ namespace Emolingua.Tests.Corpora;
 public class FoldsTests
 {
     private static List<Utterance> Utterances(IEnumerable<(string Speaker, Gender Gender, int Count)> speakers) =>
-        speakers.SelectMany(s => Enumerable.Range(0, s.Count).Select(i =>
-            new Utterance($"{s.Speaker}-{i}", $"/x/{s.Speaker}-{i}.wav", "test", "xx", s.Speaker, s.Gender, null, "N", Emotion.Neutral, 1.0)))
-        .ToList();
+        speakers
+            .SelectMany(s =>
+                Enumerable
+                    .Range(0, s.Count)
+                    .Select(i => new Utterance(
+                        $"{s.Speaker}-{i}",
+                        $"/x/{s.Speaker}-{i}.wav",
+                        "test",
+                        "xx",
+                        s.Speaker,
+                        s.Gender,
+                        null,
+                        "N",
+                        Emotion.Neutral,
+                        1.0
+                    ))
+            )
+            .ToList();
 
     private static void AssertSpeakerDisjointAndCovering(IReadOnlyList<Utterance> utts, int[] folds, int k)
     {
@@ -21,11 +36,14 @@ public class FoldsTests
     [Fact]
     public void EmoDbLike_EveryFoldHasOneWomanAndOneMan()
     {
-        var utts = Utterances(new[] { "03", "10", "11", "12", "15" }.Select(s => (s, Gender.Male, 3))
-            .Concat(new[] { "08", "09", "13", "14", "16" }.Select(s => (s, Gender.Female, 4))));
+        var utts = Utterances(
+            new[] { "03", "10", "11", "12", "15" }
+                .Select(s => (s, Gender.Male, 3))
+                .Concat(new[] { "08", "09", "13", "14", "16" }.Select(s => (s, Gender.Female, 4)))
+        );
         var folds = Folds.Assign(utts, 5, 0);
         AssertSpeakerDisjointAndCovering(utts, folds, 5);
-        for (int f = 0; f < 5; f++)
+        for (var f = 0; f < 5; f++)
         {
             var speakers = utts.Where((u, i) => folds[i] == f).Select(u => (u.Speaker, u.Gender)).Distinct().ToList();
             Assert.Equal(2, speakers.Count);
@@ -41,12 +59,19 @@ public class FoldsTests
     [InlineData(1, 2, 4)]
     public void Balanced_WithinOneSpeakerOverallAndPerGender(int females, int males, int seed)
     {
-        var utts = Utterances(Enumerable.Range(0, females).Select(i => ($"F{i:D2}", Gender.Female, 1 + i % 3))
-            .Concat(Enumerable.Range(0, males).Select(i => ($"M{i:D2}", Gender.Male, 2))));
+        var utts = Utterances(
+            Enumerable
+                .Range(0, females)
+                .Select(i => ($"F{i:D2}", Gender.Female, 1 + i % 3))
+                .Concat(Enumerable.Range(0, males).Select(i => ($"M{i:D2}", Gender.Male, 2)))
+        );
         var folds = Folds.Assign(utts, 5, seed);
-        int k = Math.Min(5, females + males);
+        var k = Math.Min(5, females + males);
         AssertSpeakerDisjointAndCovering(utts, folds, k);
-        var perFold = Enumerable.Range(0, k).Select(f => utts.Where((u, i) => folds[i] == f).Select(u => (u.Speaker, u.Gender)).Distinct().ToList()).ToList();
+        var perFold = Enumerable
+            .Range(0, k)
+            .Select(f => utts.Where((u, i) => folds[i] == f).Select(u => (u.Speaker, u.Gender)).Distinct().ToList())
+            .ToList();
         int Spread(Func<List<(string, Gender)>, int> count) => perFold.Max(count) - perFold.Min(count);
         Assert.True(Spread(p => p.Count) <= 1);
         Assert.True(Spread(p => p.Count(s => s.Item2 == Gender.Female)) <= 1);
@@ -56,14 +81,19 @@ public class FoldsTests
     [Fact]
     public void Deterministic_IndependentOfInputOrder_DependsOnSeed()
     {
-        var utts = Utterances(Enumerable.Range(0, 24).Select(i => ($"Actor_{i + 1:D2}", i % 2 == 0 ? Gender.Male : Gender.Female, 3)));
+        var utts = Utterances(
+            Enumerable.Range(0, 24).Select(i => ($"Actor_{i + 1:D2}", i % 2 == 0 ? Gender.Male : Gender.Female, 3))
+        );
         var a = Folds.Assign(utts, 5, 7);
         var b = Folds.Assign(utts, 5, 7);
         Assert.Equal(a, b);
         var reversed = utts.AsEnumerable().Reverse().ToList();
         var c = Folds.Assign(reversed, 5, 7);
         var bySpeakerA = utts.Select((u, i) => (u.Speaker, a[i])).Distinct().ToDictionary(x => x.Speaker, x => x.Item2);
-        var bySpeakerC = reversed.Select((u, i) => (u.Speaker, c[i])).Distinct().ToDictionary(x => x.Speaker, x => x.Item2);
+        var bySpeakerC = reversed
+            .Select((u, i) => (u.Speaker, c[i]))
+            .Distinct()
+            .ToDictionary(x => x.Speaker, x => x.Item2);
         Assert.Equal(bySpeakerA.OrderBy(kv => kv.Key), bySpeakerC.OrderBy(kv => kv.Key));
         var seeds = Enumerable.Range(0, 5).Select(s => string.Join(",", Folds.Assign(utts, 5, s))).Distinct().Count();
         Assert.True(seeds > 1, "different seeds should give different folds");

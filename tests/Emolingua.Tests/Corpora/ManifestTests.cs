@@ -12,16 +12,22 @@ public class ManifestTests
         t.Wav("audio/b.wav", 1.0);
         t.Wav("audio/c.wav", 0.2);
         t.Wav("audio/d.wav", 3.0);
-        string abs = t.Wav("elsewhere/e.wav", 1.0);
-        string manifest = t.Text("lists/my.csv",
-            "path,label,speaker,gender,session,language\n" +
-            "../audio/a.wav,Anger,spk1,F,s1,de\n" +
-            "../audio/b.wav,exc,spk2,male,s1,de\n" +
-            "../audio/c.wav,sad,spk2,male,s2,de\n" +        // too short
-            "../audio/d.wav,fear,spk3,female,s2,de\n" +     // dropped label
-            "../audio/missing.wav,sad,spk3,female,s2,de\n" +
-            "\"" + abs + "\",neutral,\"spk,4\",,s2,de\n" +
-            "too,few\n");
+        var abs = t.Wav("elsewhere/e.wav", 1.0);
+        var manifest = t.Text(
+            "lists/my.csv",
+            "path,label,speaker,gender,session,language\n"
+                + "../audio/a.wav,Anger,spk1,F,s1,de\n"
+                + "../audio/b.wav,exc,spk2,male,s1,de\n"
+                + "../audio/c.wav,sad,spk2,male,s2,de\n"
+                + // too short
+                "../audio/d.wav,fear,spk3,female,s2,de\n"
+                + // dropped label
+                "../audio/missing.wav,sad,spk3,female,s2,de\n"
+                + "\""
+                + abs
+                + "\",neutral,\"spk,4\",,s2,de\n"
+                + "too,few\n"
+        );
         var corpus = Corpus.Open("manifest", manifest);
         var skips = new SkipCounter();
         var kept = corpus.Enumerate(skips).ToList();
@@ -47,10 +53,12 @@ public class ManifestTests
         using var t = new CorpusTree();
         t.Wav("x.wav", 1.0);
         t.Wav("y.wav", 1.5);
-        string manifest = t.Text("m.jsonl",
-            "{\"path\": \"x.wav\", \"speaker\": \"a\", \"language\": \"bn\"}\n" +
-            "not json\n" +
-            "{\"path\": \"y.wav\", \"speaker\": \"b\", \"language\": \"ur\", \"label\": \"happy\", \"duration\": 1.5}\n");
+        var manifest = t.Text(
+            "m.jsonl",
+            "{\"path\": \"x.wav\", \"speaker\": \"a\", \"language\": \"bn\"}\n"
+                + "not json\n"
+                + "{\"path\": \"y.wav\", \"speaker\": \"b\", \"language\": \"ur\", \"label\": \"happy\", \"duration\": 1.5}\n"
+        );
         var corpus = Corpus.Open("manifest", manifest);
         var skips = new SkipCounter();
         var kept = corpus.Enumerate(skips).ToList();
@@ -68,11 +76,33 @@ public class ManifestTests
         using var t = new CorpusTree();
         var original = new List<Utterance>
         {
-            new("03a01Wa", t.Wav("w/03a01Wa.wav", 2.0), "emodb", "de", "03", Gender.Male, "fold2", "W", Emotion.Angry, 2.0),
+            new(
+                "03a01Wa",
+                t.Wav("w/03a01Wa.wav", 2.0),
+                "emodb",
+                "de",
+                "03",
+                Gender.Male,
+                "fold2",
+                "W",
+                Emotion.Angry,
+                2.0
+            ),
             new("x,\"y\"", t.Wav("w/q.wav", 1.25), "commonvoice", "ur", "c1", Gender.Unknown, "train", "", null, 1.25),
-            new("Ses01F_impro01_M000", t.Wav("w/s.wav", 0.5), "iemocap", "en", "Ses01M", Gender.Male, "Session1", "exc", Emotion.Happy, 2.25),
+            new(
+                "Ses01F_impro01_M000",
+                t.Wav("w/s.wav", 0.5),
+                "iemocap",
+                "en",
+                "Ses01M",
+                Gender.Male,
+                "Session1",
+                "exc",
+                Emotion.Happy,
+                2.25
+            ),
         };
-        string path = t.P("sub/" + name);
+        var path = t.P("sub/" + name);
         Manifest.Write(path, original);
         var skips = new SkipCounter();
         var back = Corpus.Open("manifest", path).Enumerate(skips).ToList();

@@ -16,8 +16,8 @@ public class FuzzCrashReplayTests
         var data = new TheoryData<string, string>();
         var root = Path.Combine(FuzzRoot, kind);
         foreach (var dir in Directory.GetDirectories(root).Order(StringComparer.Ordinal))
-            foreach (var file in Directory.GetFiles(dir).Order(StringComparer.Ordinal))
-                data.Add(Path.GetFileName(dir), Path.GetFileName(file));
+        foreach (var file in Directory.GetFiles(dir).Order(StringComparer.Ordinal))
+            data.Add(Path.GetFileName(dir), Path.GetFileName(file));
         return data;
     }
 
@@ -26,12 +26,18 @@ public class FuzzCrashReplayTests
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Warm = new();
 
-    /// <summary>The first input of a target pays for JIT and (upload) the model's creation: run a seed once, untimed, as afl-fuzz's fork server does.</summary>
+    /// <summary>The first input of a target pays for JIT and (upload) the model's creation: run a seed once, untimed,
+    /// as afl-fuzz's fork server does.</summary>
     private static void WarmUp(string target) => Warm.GetOrAdd(target, t =>
-    {
-        FuzzTargets.Run(t, File.ReadAllBytes(Directory.GetFiles(Path.Combine(FuzzRoot, "seeds", t)).Order(StringComparer.Ordinal).First()));
-        return true;
-    });
+        {
+            FuzzTargets.Run(
+                t,
+                File.ReadAllBytes(
+                    Directory.GetFiles(Path.Combine(FuzzRoot, "seeds", t)).Order(StringComparer.Ordinal).First()
+                )
+            );
+            return true;
+        });
 
     [Theory]
     [MemberData(nameof(Crashes))]
@@ -53,7 +59,10 @@ public class FuzzCrashReplayTests
 
     [Fact]
     public void Every_target_has_seeds() =>
-        Assert.Equal(FuzzTargets.All.Keys.Order(), Directory.GetDirectories(Path.Combine(FuzzRoot, "seeds")).Select(Path.GetFileName).Order());
+        Assert.Equal(
+            FuzzTargets.All.Keys.Order(),
+            Directory.GetDirectories(Path.Combine(FuzzRoot, "seeds")).Select(Path.GetFileName).Order()
+        );
 
     /// <summary>The harness contract itself: an unexpected exception escapes it, a documented error does not.</summary>
     [Fact]

@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 
 namespace Emolingua.Tests.Edge;
 
-/// <summary>Two tiny bundles: a sane one, and one whose head overflows float32 on every input (finite weights of 3e38).</summary>
+/// <summary>Two tiny bundles: a sane one, and one whose head overflows float32 on every input (finite weights of
+/// 3e38).</summary>
 public sealed class OverflowBundles : IDisposable
 {
     public TinyBundleFixture Sane { get; } = new();
@@ -27,7 +28,11 @@ public sealed class OverflowBundles : IDisposable
         ModelBundle.Save(Overflowing, model, 1.0, "baseline");
     }
 
-    public void Dispose() { Sane.Dispose(); Dir.Dispose(); }
+    public void Dispose()
+    {
+        Sane.Dispose();
+        Dir.Dispose();
+    }
 }
 
 /// <summary>
@@ -43,14 +48,26 @@ public class NonFiniteOutputTests(OverflowBundles bundles) : IClassFixture<Overf
         var data = samples.SelectMany(BitConverter.GetBytes).ToArray();
         var b = new MemoryStream();
         var w = new BinaryWriter(b);
-        w.Write("RIFF"u8); w.Write(36 + data.Length); w.Write("WAVE"u8);
-        w.Write("fmt "u8); w.Write(16); w.Write((short)3); w.Write((short)1); w.Write(16000); w.Write(64000); w.Write((short)4); w.Write((short)32);
-        w.Write("data"u8); w.Write(data.Length); w.Write(data);
+        w.Write("RIFF"u8);
+        w.Write(36 + data.Length);
+        w.Write("WAVE"u8);
+        w.Write("fmt "u8);
+        w.Write(16);
+        w.Write((short)3);
+        w.Write((short)1);
+        w.Write(16000);
+        w.Write(64000);
+        w.Write((short)4);
+        w.Write((short)32);
+        w.Write("data"u8);
+        w.Write(data.Length);
+        w.Write(data);
         return b.ToArray();
     }
 
     /// <summary>0.5 s of a 220 Hz tone scaled to <paramref name="peak"/>.</summary>
-    internal static float[] Tone(float peak) => Enumerable.Range(0, 8000).Select(i => (float)(peak * Math.Sin(2 * Math.PI * 220 * i / 16000.0))).ToArray();
+    internal static float[] Tone(float peak) =>
+        Enumerable.Range(0, 8000).Select(i => (float)(peak * Math.Sin(2 * Math.PI * 220 * i / 16000.0))).ToArray();
 
     internal static string LoudWav(TempDir dir, string name = "loud.wav")
     {
@@ -70,7 +87,8 @@ public class NonFiniteOutputTests(OverflowBundles bundles) : IClassFixture<Overf
         Assert.Contains("log-mel value would overflow", e.Message);
     }
 
-    /// <summary>The bound is safe: audio right at it gives a finite log-mel and finite probabilities in both engines.</summary>
+    /// <summary>The bound is safe: audio right at it gives a finite log-mel and finite probabilities in both
+    /// engines.</summary>
     [Theory]
     [InlineData(EngineKind.Torch)]
     [InlineData(EngineKind.Onnx)]
@@ -102,7 +120,8 @@ public class NonFiniteOutputTests(OverflowBundles bundles) : IClassFixture<Overf
         Assert.Matches("NaN|infinity", e.Message);
     }
 
-    /// <summary>An ONNX graph that passes its input through: a NaN window must not come out as a NaN probability.</summary>
+    /// <summary>An ONNX graph that passes its input through: a NaN window must not come out as a NaN
+    /// probability.</summary>
     [Fact]
     public void Onnx_engine_checks_what_any_graph_returns()
     {
@@ -113,33 +132,56 @@ public class NonFiniteOutputTests(OverflowBundles bundles) : IClassFixture<Overf
         window[2] = float.NaN;
         var e = Assert.Throws<NonFiniteOutputException>(() => engine.Classify([window]));
         Assert.Contains("probability 2 of window 0 as NaN", e.Message);
-        window[2] = 0; window[6] = float.PositiveInfinity;
+        window[2] = 0;
+        window[6] = float.PositiveInfinity;
         e = Assert.Throws<NonFiniteOutputException>(() => engine.Classify([window], embeddings: true));
         Assert.Contains("embedding value 6 of window 0 as +infinity", e.Message);
     }
 
-    public static TheoryData<string, string> Paths => new() { { "loud", "console" }, { "loud", "json" }, { "overflow", "console" }, { "overflow", "json" } };
+    public static TheoryData<string, string> Paths =>
+        new()
+        {
+            { "loud", "console" },
+            { "loud", "json" },
+            { "overflow", "console" },
+            { "overflow", "json" },
+        };
 
-    /// <summary>predict on the console and with --json: one error line naming the file, nothing printed, no NaN anywhere.</summary>
+    /// <summary>predict on the console and with --json: one error line naming the file, nothing printed, no NaN
+    /// anywhere.</summary>
     [Theory]
     [MemberData(nameof(Paths))]
     public void Predict_prints_an_error_never_NaN(string cause, string output)
     {
         using var dir = new TempDir();
-        string audio, model;
-        if (cause == "loud") { audio = LoudWav(dir); model = bundles.Sane.Folder; }
-        else { audio = dir.File("speech.wav"); TestWav.WritePcm16Mono(audio, PredictTests.Varied(1.5, 4), 16000); model = bundles.Overflowing; }
-        string[] args = output == "json" ? ["predict", "--model", model, "--json", audio] : ["predict", "--model", model, audio];
+        string audio,
+            model;
+        if (cause == "loud")
+        {
+            audio = LoudWav(dir);
+            model = bundles.Sane.Folder;
+        }
+        else
+        {
+            audio = dir.File("speech.wav");
+            TestWav.WritePcm16Mono(audio, PredictTests.Varied(1.5, 4), 16000);
+            model = bundles.Overflowing;
+        }
+        string[] args =
+            output == "json" ? ["predict", "--model", model, "--json", audio] : ["predict", "--model", model, audio];
         var r = CliHarness.RunInProcess(args);
         CliHarness.AssertOneLineError(r, audio, cause == "loud" ? "overflow" : "outside what the model can read");
         Assert.Equal("", r.Out);
-        Assert.DoesNotMatch(@"(angry|happy|neutral|sad)\W+(NaN|-?Infinity)", r.Err); // the error may name NaN, never print one as a probability
+        // the error may name NaN, never print one as a probability
+        Assert.DoesNotMatch(@"(angry|happy|neutral|sad)\W+(NaN|-?Infinity)", r.Err);
     }
 
-    /// <summary>A CSV field that is a non-finite number (an error message may mention NaN; a value may not be one).</summary>
+    /// <summary>A CSV field that is a non-finite number (an error message may mention NaN; a value may not be
+    /// one).</summary>
     private const string NonFiniteField = @"(?m)(^|,)\s*(NaN|-?Infinity|-?∞)\s*(,|$)";
 
-    /// <summary>predict --out: the file gets an error row (no NaN written), the good file beside it its probabilities, exit status 1.</summary>
+    /// <summary>predict --out: the file gets an error row (no NaN written), the good file beside it its probabilities,
+    /// exit status 1.</summary>
     [Fact]
     public void Predict_out_writes_an_error_row_never_NaN()
     {
@@ -177,7 +219,10 @@ public class NonFiniteServeTests(OverflowBundles bundles) : IClassFixture<Overfl
         using var server = Server.ServerProcess.Start("--model", Path.GetDirectoryName(bundles.Overflowing)!);
         using var http = server.Client();
         using var dir = new TempDir();
-        var loud = await http.PostAsync("api/predict", new ByteArrayContent(File.ReadAllBytes(NonFiniteOutputTests.LoudWav(dir))));
+        var loud = await http.PostAsync(
+            "api/predict",
+            new ByteArrayContent(File.ReadAllBytes(NonFiniteOutputTests.LoudWav(dir)))
+        );
         var loudBody = await loud.Content.ReadAsStringAsync();
         Assert.Equal(415, (int)loud.StatusCode);
         Assert.Contains("overflow", JsonDocument.Parse(loudBody).RootElement.GetProperty("error").GetString());
@@ -188,8 +233,14 @@ public class NonFiniteServeTests(OverflowBundles bundles) : IClassFixture<Overfl
         var nanBody = await nan.Content.ReadAsStringAsync();
         Assert.Equal(422, (int)nan.StatusCode);
         Assert.Equal("application/json", nan.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("outside what the model can read", JsonDocument.Parse(nanBody).RootElement.GetProperty("error").GetString());
+        Assert.Contains(
+            "outside what the model can read",
+            JsonDocument.Parse(nanBody).RootElement.GetProperty("error").GetString()
+        );
         Assert.DoesNotContain("NaN\"", nanBody);
-        Assert.Equal("ok", JsonDocument.Parse(await http.GetStringAsync("api/health")).RootElement.GetProperty("status").GetString());
+        Assert.Equal(
+            "ok",
+            JsonDocument.Parse(await http.GetStringAsync("api/health")).RootElement.GetProperty("status").GetString()
+        );
     }
 }

@@ -14,7 +14,8 @@ namespace Emolingua.Tests.Edge;
 /// managed and native memory alike and does not depend on how fast a loaded machine runs.
 /// </summary>
 [Collection("Console")]
-public sealed class ServeMemoryBoundTests(TinyBundleFixture bundle, ITestOutputHelper output) : IClassFixture<TinyBundleFixture>
+public sealed class ServeMemoryBoundTests(TinyBundleFixture bundle, ITestOutputHelper output)
+    : IClassFixture<TinyBundleFixture>
 {
     [Fact]
     public async Task A_request_peaks_within_four_times_its_upload_plus_the_model()
@@ -22,8 +23,17 @@ public sealed class ServeMemoryBoundTests(TinyBundleFixture bundle, ITestOutputH
         using var dir = new TempDir();
         var onnx = dir.File("model.onnx");
         OnnxExport.Export(bundle.Folder, onnx);
-        long modelBytes = new FileInfo(onnx).Length;
-        using var server = ServerProcess.Start("--model", onnx, "--max-upload-mb", "64", "--max-seconds", "2000", "--max-concurrent", "1");
+        var modelBytes = new FileInfo(onnx).Length;
+        using var server = ServerProcess.Start(
+            "--model",
+            onnx,
+            "--max-upload-mb",
+            "64",
+            "--max-seconds",
+            "2000",
+            "--max-concurrent",
+            "1"
+        );
         using var http = server.Client(TimeSpan.FromMinutes(5));
 
         byte[] Wav(double seconds, int seed)
@@ -42,12 +52,16 @@ public sealed class ServeMemoryBoundTests(TinyBundleFixture bundle, ITestOutputH
             var upload = Wav(seconds, seed);
             await server.WaitForHealthAsync(0);
             File.WriteAllText($"/proc/{server.Pid}/clear_refs", "5"); // VmHWM := VmRSS
-            long before = server.Memory().Rss;
+            var before = server.Memory().Rss;
             await Post(http, upload);
             measured.Add((upload.Length, server.Memory().Peak - before, 4L * upload.Length + modelBytes, before));
         }
-        var report = string.Join("; ", measured.Select(m =>
-            $"upload {m.Upload / 1e6:0.0} MB: peak rise {m.Rise / 1e6:0.0} MB, bound {m.Bound / 1e6:0.0} MB (RSS before {m.Before / 1e6:0} MB)"));
+        var report = string.Join(
+            "; ",
+            measured.Select(m =>
+                $"upload {m.Upload / 1e6:0.0} MB: peak rise {m.Rise / 1e6:0.0} MB, bound {m.Bound / 1e6:0.0} MB (RSS before {m.Before / 1e6:0} MB)"
+            )
+        );
         output.WriteLine(report);
         Assert.All(measured, m => Assert.True(m.Rise <= m.Bound, report));
     }

@@ -21,7 +21,8 @@ public sealed class EdgeFiles : IDisposable
     public string KeyFile => Dir.File("key.pem");
     public string KeysFile => Dir.File("keys.txt");
     public X509Certificate2 Certificate { get; }
-    public const string KeyA = "key-a-0123456789abcdef", KeyB = "key-b-fedcba9876543210";
+    public const string KeyA = "key-a-0123456789abcdef",
+        KeyB = "key-b-fedcba9876543210";
 
     public EdgeFiles()
     {
@@ -36,7 +37,12 @@ public sealed class EdgeFiles : IDisposable
         File.WriteAllText(KeysFile, $"# keys of the test\n{KeyA}\n\n  {KeyB}  \n");
     }
 
-    public void Dispose() { Certificate.Dispose(); Bundle.Dispose(); Dir.Dispose(); }
+    public void Dispose()
+    {
+        Certificate.Dispose();
+        Bundle.Dispose();
+        Dir.Dispose();
+    }
 }
 
 /// <summary>
@@ -47,13 +53,26 @@ public sealed class EdgeFiles : IDisposable
 [Collection("Console")]
 public class ServeNetworkTests(EdgeFiles files) : IClassFixture<EdgeFiles>
 {
-    private static async Task<(int Status, JsonElement Body, HttpResponseMessage Response)> Send(HttpClient http, HttpMethod method, string path, string? key = null, HttpContent? content = null)
+    private static async Task<(int Status, JsonElement Body, HttpResponseMessage Response)> Send(
+        HttpClient http,
+        HttpMethod method,
+        string path,
+        string? key = null,
+        HttpContent? content = null
+    )
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
-        if (key != null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        if (key != null)
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         var response = await http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
-        return ((int)response.StatusCode, text.Length > 0 && text.TrimStart().StartsWith('{') ? JsonDocument.Parse(text).RootElement.Clone() : default, response);
+        return (
+            (int)response.StatusCode,
+            text.Length > 0 && text.TrimStart().StartsWith('{')
+                ? JsonDocument.Parse(text).RootElement.Clone()
+                : default,
+            response
+        );
     }
 
     private byte[] Speech()
@@ -76,14 +95,40 @@ public class ServeNetworkTests(EdgeFiles files) : IClassFixture<EdgeFiles>
     [Fact]
     public void Option_errors_are_one_line()
     {
-        CliHarness.AssertOneLineError(CliHarness.RunChild("serve", "--model", files.RunDir, "--tls-cert", files.CertFile), "--tls-cert", "--tls-key");
-        CliHarness.AssertOneLineError(CliHarness.RunChild("serve", "--model", files.RunDir, "--api-key-file", files.Dir.File("none.txt")), "none.txt", "not found");
+        CliHarness.AssertOneLineError(
+            CliHarness.RunChild("serve", "--model", files.RunDir, "--tls-cert", files.CertFile),
+            "--tls-cert",
+            "--tls-key"
+        );
+        CliHarness.AssertOneLineError(
+            CliHarness.RunChild("serve", "--model", files.RunDir, "--api-key-file", files.Dir.File("none.txt")),
+            "none.txt",
+            "not found"
+        );
         var shortKeys = files.Dir.File("short.txt");
         File.WriteAllText(shortKeys, "abc\n");
-        CliHarness.AssertOneLineError(CliHarness.RunChild("serve", "--model", files.RunDir, "--api-key-file", shortKeys, "--port", "0"), "short.txt", "at least 16");
+        CliHarness.AssertOneLineError(
+            CliHarness.RunChild("serve", "--model", files.RunDir, "--api-key-file", shortKeys, "--port", "0"),
+            "short.txt",
+            "at least 16"
+        );
         var badPem = files.Dir.File("bad.pem");
         File.WriteAllText(badPem, "not a certificate");
-        CliHarness.AssertOneLineError(CliHarness.RunChild("serve", "--model", files.RunDir, "--tls-cert", badPem, "--tls-key", files.KeyFile, "--port", "0"), "bad.pem", "PEM");
+        CliHarness.AssertOneLineError(
+            CliHarness.RunChild(
+                "serve",
+                "--model",
+                files.RunDir,
+                "--tls-cert",
+                badPem,
+                "--tls-key",
+                files.KeyFile,
+                "--port",
+                "0"
+            ),
+            "bad.pem",
+            "PEM"
+        );
     }
 
     [Fact]
@@ -103,8 +148,18 @@ public class ServeNetworkTests(EdgeFiles files) : IClassFixture<EdgeFiles>
     [Fact]
     public async Task Https_with_api_keys_and_a_per_client_rate_limit()
     {
-        using var server = ServerProcess.Start("--model", files.RunDir, "--tls-cert", files.CertFile, "--tls-key", files.KeyFile,
-            "--api-key-file", files.KeysFile, "--rate-limit", "4");
+        using var server = ServerProcess.Start(
+            "--model",
+            files.RunDir,
+            "--tls-cert",
+            files.CertFile,
+            "--tls-key",
+            files.KeyFile,
+            "--api-key-file",
+            files.KeysFile,
+            "--rate-limit",
+            "4"
+        );
         Assert.Equal("https", server.BaseUri.Scheme);
         var thumbprint = files.Certificate.Thumbprint;
         using var handler = new HttpClientHandler
@@ -123,10 +178,19 @@ public class ServeNetworkTests(EdgeFiles files) : IClassFixture<EdgeFiles>
 
         // Plain HTTP to the TLS port gets no answer as HTTP.
         using (var plain = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
-            await Assert.ThrowsAnyAsync<Exception>(() => plain.GetStringAsync(new UriBuilder(server.BaseUri) { Scheme = "http" }.Uri + "api/health"));
+            await Assert.ThrowsAnyAsync<Exception>(() =>
+                plain.GetStringAsync(new UriBuilder(server.BaseUri) { Scheme = "http" }.Uri + "api/health")
+            );
 
         // Without a key, with a wrong one, under another spelling of the path: 401 with a JSON error.
-        foreach (var (path, key) in new[] { ("api/model", (string?)null), ("api/model", "wrong-key-0123456789"), ("API/Model", null) })
+        foreach (
+            var (path, key) in new[]
+            {
+                ("api/model", (string?)null),
+                ("api/model", "wrong-key-0123456789"),
+                ("API/Model", null),
+            }
+        )
         {
             (status, body, response) = await Send(http, HttpMethod.Get, path, key);
             Assert.Equal(401, status);
@@ -135,15 +199,25 @@ public class ServeNetworkTests(EdgeFiles files) : IClassFixture<EdgeFiles>
             Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
         }
         // Those three count against the address: a fourth unauthenticated try, then the fifth is turned away.
-        Assert.Equal(401, (await Send(http, HttpMethod.Post, "api/predict", null, new ByteArrayContent(Speech()))).Status);
+        Assert.Equal(
+            401,
+            (await Send(http, HttpMethod.Post, "api/predict", null, new ByteArrayContent(Speech()))).Status
+        );
         (status, body, response) = await Send(http, HttpMethod.Get, "api/model");
         Assert.Equal(429, status);
 
         // Key A: four requests (one a prediction over HTTPS), then 429 with Retry-After and a JSON error.
-        (status, body, _) = await Send(http, HttpMethod.Post, "api/predict", EdgeFiles.KeyA, new ByteArrayContent(Speech()));
+        (status, body, _) = await Send(
+            http,
+            HttpMethod.Post,
+            "api/predict",
+            EdgeFiles.KeyA,
+            new ByteArrayContent(Speech())
+        );
         Assert.Equal(200, status);
         Assert.Contains(body.GetProperty("label").GetString(), new[] { "angry", "happy", "neutral", "sad" });
-        for (int i = 0; i < 3; i++) Assert.Equal(200, (await Send(http, HttpMethod.Get, "api/model", EdgeFiles.KeyA)).Status);
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(200, (await Send(http, HttpMethod.Get, "api/model", EdgeFiles.KeyA)).Status);
         (status, body, response) = await Send(http, HttpMethod.Get, "api/model", EdgeFiles.KeyA);
         Assert.Equal(429, status);
         Assert.Contains("rate limit", body.GetProperty("error").GetString());
@@ -151,7 +225,8 @@ public class ServeNetworkTests(EdgeFiles files) : IClassFixture<EdgeFiles>
         Assert.InRange(retryAfter, 1, 60);
         // Key B has its own budget; health is never limited.
         Assert.Equal(200, (await Send(http, HttpMethod.Get, "api/model", EdgeFiles.KeyB)).Status);
-        for (int i = 0; i < 6; i++) Assert.Equal(200, (await Send(http, HttpMethod.Get, "api/health")).Status);
+        for (var i = 0; i < 6; i++)
+            Assert.Equal(200, (await Send(http, HttpMethod.Get, "api/health")).Status);
     }
 
     [Fact]
@@ -167,7 +242,8 @@ public class ServeNetworkTests(EdgeFiles files) : IClassFixture<EdgeFiles>
             Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
             Assert.Contains("default-src 'self'", response.Headers.GetValues("Content-Security-Policy").Single());
             Assert.False(response.Headers.Contains("Server"), "a Server header names the software to attackers");
-            if (path.StartsWith("api/")) Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+            if (path.StartsWith("api/"))
+                Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
         }
         // Error answers too (a 404 under /api/).
         var missing = await http.GetAsync("api/nothing-here");
@@ -198,38 +274,63 @@ public class ServeNetworkTests(EdgeFiles files) : IClassFixture<EdgeFiles>
             await stream.WriteAsync(head);
             try
             {
-                for (int at = 0; at < slow.Length && !stop.IsCancellationRequested; at += bytesPerTick)
+                for (var at = 0; at < slow.Length && !stop.IsCancellationRequested; at += bytesPerTick)
                 {
                     await stream.WriteAsync(slow.AsMemory(at, Math.Min(bytesPerTick, slow.Length - at)));
                     await Task.Delay(1000, stop.Token);
-                    if (tcp.Client.Poll(0, SelectMode.SelectRead) && tcp.Available == 0) return watch.Elapsed.TotalSeconds; // closed by the server
+                    if (tcp.Client.Poll(0, SelectMode.SelectRead) && tcp.Available == 0)
+                        return watch.Elapsed.TotalSeconds; // closed by the server
                 }
             }
-            catch (IOException) { return watch.Elapsed.TotalSeconds; }
+            catch (IOException)
+            {
+                return watch.Elapsed.TotalSeconds;
+            }
             catch (OperationCanceledException) { }
             return double.PositiveInfinity;
         }
 
-        var headerLoris = Enumerable.Range(0, 20).Select(i => Trickle(
-            Encoding.ASCII.GetBytes($"GET /api/model HTTP/1.1\r\nHost: {uri.Authority}\r\n"), Encoding.ASCII.GetBytes(new string('x', 60)), 1)).ToList();
-        var bodyLoris = Enumerable.Range(0, 3).Select(i => Trickle(
-            Encoding.ASCII.GetBytes($"POST /api/predict HTTP/1.1\r\nHost: {uri.Authority}\r\nContent-Type: audio/wav\r\nContent-Length: {speech.Length}\r\n\r\n"), speech, 100)).ToList();
+        var headerLoris = Enumerable
+            .Range(0, 20)
+            .Select(i =>
+                Trickle(
+                    Encoding.ASCII.GetBytes($"GET /api/model HTTP/1.1\r\nHost: {uri.Authority}\r\n"),
+                    Encoding.ASCII.GetBytes(new string('x', 60)),
+                    1
+                )
+            )
+            .ToList();
+        var bodyLoris = Enumerable
+            .Range(0, 3)
+            .Select(i =>
+                Trickle(
+                    Encoding.ASCII.GetBytes(
+                        $"POST /api/predict HTTP/1.1\r\nHost: {uri.Authority}\r\nContent-Type: audio/wav\r\nContent-Length: {speech.Length}\r\n\r\n"
+                    ),
+                    speech,
+                    100
+                )
+            )
+            .ToList();
 
         await Task.Delay(2000);
         // While they trickle: health and a real prediction are answered, promptly.
-        for (int i = 0; i < 3; i++)
+        for (var i = 0; i < 3; i++)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/health")).StatusCode);
             var predict = await http.PostAsync("api/predict", new ByteArrayContent(speech));
             Assert.Equal(HttpStatusCode.OK, predict.StatusCode);
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"a normal request took {watch.Elapsed.TotalSeconds:0.0} s beside the slow clients");
+            Assert.True(
+                watch.Elapsed < TimeSpan.FromSeconds(15),
+                $"a normal request took {watch.Elapsed.TotalSeconds:0.0} s beside the slow clients"
+            );
             await Task.Delay(1500);
         }
         var headerDrops = await Task.WhenAll(headerLoris);
         var bodyDrops = await Task.WhenAll(bodyLoris);
-        Assert.All(headerDrops, t => Assert.InRange(t, 8, 25));   // headers timeout 10 s
-        Assert.All(bodyDrops, t => Assert.InRange(t, 3, 25));     // 4 KB/s after a 5 s grace
+        Assert.All(headerDrops, t => Assert.InRange(t, 8, 25)); // headers timeout 10 s
+        Assert.All(bodyDrops, t => Assert.InRange(t, 3, 25)); // 4 KB/s after a 5 s grace
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/health")).StatusCode);
     }
 }

@@ -17,8 +17,30 @@ public class AggregationTests
     [Fact]
     public void ConfusionDifference_OnHandMadeMatrices()
     {
-        int[][] c1 = [[10, 0], [2, 8]], c2 = [[12, 2], [0, 6]];
-        int[][] b1 = [[5, 5], [4, 6]], b2 = [[6, 3], [3, 8]];
+        int[][] c1 =
+
+            [
+                [10, 0],
+                [2, 8],
+            ],
+            c2 =
+
+            [
+                [12, 2],
+                [0, 6],
+            ];
+        int[][] b1 =
+
+            [
+                [5, 5],
+                [4, 6],
+            ],
+            b2 =
+
+            [
+                [6, 3],
+                [3, 8],
+            ];
         // mean contrastive [[11,1],[1,7]] − mean baseline [[5.5,4],[3.5,7]] = [[5.5,-3],[-2.5,0]].
         var d = Aggregation.ConfusionDifference([c1, c2], [b1, b2]);
         Assert.Equal([5.5, -3.0], d[0]);

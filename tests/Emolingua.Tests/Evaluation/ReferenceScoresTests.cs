@@ -1,5 +1,5 @@
-using Emolingua.Scoring;
 using Emolingua.Evaluation;
+using Emolingua.Scoring;
 
 namespace Emolingua.Tests.Evaluation;
 
@@ -13,7 +13,14 @@ public class ReferenceScoresTests
         // Truth: 3 angry, 2 happy, 1 neutral, no sad. Uniform guessing: recall 1/4 for every present class; precision
         // n_c / N: 1/2, 1/3, 1/6. F1: 1/3, 2/7, 1/5 and 0 for the absent class.
         int[] truth = [0, 0, 0, 1, 1, 2];
-        var cell = ReferenceScores.Chance("emodb", 2, 0, truth, Labels, ["female", "female", "male", "male", "male", "male"]);
+        var cell = ReferenceScores.Chance(
+            "emodb",
+            2,
+            0,
+            truth,
+            Labels,
+            ["female", "female", "male", "male", "male", "male"]
+        );
         Assert.Equal(0.25, cell.Accuracy!.Value, 12);
         Assert.Equal(0.25, cell.Uar!.Value, 12);
         Assert.Equal((1.0 / 3 + 2.0 / 7 + 1.0 / 5 + 0) / 4, cell.MacroF1!.Value, 12);
@@ -30,9 +37,10 @@ public class ReferenceScoresTests
         // An independent check: simulate uniform guesses and average the metrics (Metrics, not ReferenceScores).
         int[] truth = [0, 0, 0, 0, 0, 1, 1, 2, 3, 3];
         var rng = new Random(5);
-        double accuracy = 0, uar = 0;
+        double accuracy = 0,
+            uar = 0;
         const int trials = 20000;
-        for (int t = 0; t < trials; t++)
+        for (var t = 0; t < trials; t++)
         {
             var guess = truth.Select(_ => rng.Next(4)).ToArray();
             accuracy += Metrics.Accuracy(truth, guess);

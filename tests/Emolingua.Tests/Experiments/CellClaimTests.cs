@@ -6,11 +6,13 @@ using Emolingua.Tests.Training;
 
 namespace Emolingua.Tests.Experiments;
 
-/// <summary>The per-cell lock without Slurm: live and dead owners on this host, unreadable locks, two run-cell processes on one cell.</summary>
+/// <summary>The per-cell lock without Slurm: live and dead owners on this host, unreadable locks, two run-cell
+/// processes on one cell.</summary>
 [Collection("Console")] // the in-process CLI redirects the console
 public class CellClaimTests : IClassFixture<TrainingRunTests.Data>
 {
     private readonly TrainingRunTests.Data _data;
+
     public CellClaimTests(TrainingRunTests.Data data) => _data = data;
 
     private static readonly SlurmCommands NoSlurm = new();
@@ -19,11 +21,14 @@ public class CellClaimTests : IClassFixture<TrainingRunTests.Data>
     private static void WriteLock(string runDir, int pid, long? pidStart, string host)
     {
         Directory.CreateDirectory(runDir);
-        File.WriteAllText(Path.Combine(runDir, "cell.lock"),
-            $$"""{"host":"{{host}}","pid":{{pid}},"pid_start":{{(pidStart?.ToString() ?? "null")}},"job":null,"started":"2026-01-01T00:00:00Z"}""");
+        File.WriteAllText(
+            Path.Combine(runDir, "cell.lock"),
+            $$"""{"host":"{{host}}","pid":{{pid}},"pid_start":{{(pidStart?.ToString() ?? "null")}},"job":null,"started":"2026-01-01T00:00:00Z"}"""
+        );
     }
 
-    /// <summary>Field 22 of /proc/PID/stat, read here on its own (the command is "sleep": no spaces to worry about).</summary>
+    /// <summary>Field 22 of /proc/PID/stat, read here on its own (the command is "sleep": no spaces to worry
+    /// about).</summary>
     private static long StartTicks(int pid) => long.Parse(File.ReadAllText($"/proc/{pid}/stat").Split(' ')[21]);
 
     [Fact]
@@ -43,7 +48,10 @@ public class CellClaimTests : IClassFixture<TrainingRunTests.Data>
         using (var claim = CellClaim.TryAcquire(runDir, me, NoSlurm, out _))
         {
             Assert.NotNull(claim);
-            Assert.Equal(Environment.ProcessId, JsonNode.Parse(File.ReadAllText(Path.Combine(runDir, "cell.lock")))!["pid"]!.GetValue<int>());
+            Assert.Equal(
+                Environment.ProcessId,
+                JsonNode.Parse(File.ReadAllText(Path.Combine(runDir, "cell.lock")))!["pid"]!.GetValue<int>()
+            );
         }
         Assert.False(File.Exists(Path.Combine(runDir, "cell.lock"))); // released
 
@@ -51,7 +59,8 @@ public class CellClaimTests : IClassFixture<TrainingRunTests.Data>
         WriteLock(runDir, sleeper.Id, StartTicks(sleeper.Id), Environment.MachineName);
         sleeper.Kill();
         sleeper.WaitForExit();
-        using (var claim = CellClaim.TryAcquire(runDir, me, NoSlurm, out _)) Assert.NotNull(claim);
+        using (var claim = CellClaim.TryAcquire(runDir, me, NoSlurm, out _))
+            Assert.NotNull(claim);
         Assert.False(File.Exists(Path.Combine(runDir, "cell.lock.break")));
     }
 
@@ -84,15 +93,35 @@ public class CellClaimTests : IClassFixture<TrainingRunTests.Data>
         r["training"]!["steps_per_epoch"] = 8;
         r["training"]!["max_epochs"] = 3;
         File.WriteAllText(work.File("baseline.json"), r.ToJsonString());
-        File.WriteAllText(work.File("grid.json"), new JsonObject
-        {
-            ["name"] = "twice", ["folds"] = new JsonArray(1), ["seeds"] = new JsonArray(0),
-            ["test_corpora"] = new JsonArray(new JsonObject { ["kind"] = "manifest", ["root"] = "english.csv" }),
-            ["runs"] = new JsonArray(new JsonObject { ["column"] = "baseline", ["recipe"] = "baseline.json", ["evaluate"] = new JsonArray("manifest") }),
-            ["tsne"] = new JsonObject { ["enabled"] = false },
-        }.ToJsonString());
+        File.WriteAllText(
+            work.File("grid.json"),
+            new JsonObject
+            {
+                ["name"] = "twice",
+                ["folds"] = new JsonArray(1),
+                ["seeds"] = new JsonArray(0),
+                ["test_corpora"] = new JsonArray(new JsonObject { ["kind"] = "manifest", ["root"] = "english.csv" }),
+                ["runs"] = new JsonArray(
+                    new JsonObject
+                    {
+                        ["column"] = "baseline",
+                        ["recipe"] = "baseline.json",
+                        ["evaluate"] = new JsonArray("manifest"),
+                    }
+                ),
+                ["tsne"] = new JsonObject { ["enabled"] = false },
+            }.ToJsonString()
+        );
         var outDir = work.File("out");
-        var planned = CliHarness.RunInProcess("experiment", "plan", work.File("grid.json"), "--data", _data.Root, "--out", outDir);
+        var planned = CliHarness.RunInProcess(
+            "experiment",
+            "plan",
+            work.File("grid.json"),
+            "--data",
+            _data.Root,
+            "--out",
+            outDir
+        );
         Assert.True(planned.ExitCode == 0, planned.Err);
         Assert.StartsWith(Path.Combine(outDir, "cells.json") + ": 1 cells (0..0)", planned.Out);
         var runDir = Path.Combine(outDir, "runs", "baseline", "fold1-seed0");
@@ -105,15 +134,23 @@ public class CellClaimTests : IClassFixture<TrainingRunTests.Data>
         }
         finally
         {
-            if (!first.HasExited) first.Kill(entireProcessTree: true); // only on failure
+            if (!first.HasExited)
+                first.Kill(entireProcessTree: true); // only on failure
         }
     }
 
-    private static void SecondAndThirdLeaveTheCellAlone(Process first, System.Text.StringBuilder firstErr, string runDir)
+    private static void SecondAndThirdLeaveTheCellAlone(
+        Process first,
+        System.Text.StringBuilder firstErr,
+        string runDir
+    )
     {
         var outDir = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(runDir)))!;
         var watch = Stopwatch.StartNew();
-        while (!File.Exists(Path.Combine(runDir, "metrics.jsonl")) || File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Length < 2)
+        while (
+            !File.Exists(Path.Combine(runDir, "metrics.jsonl"))
+            || File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Length < 2
+        )
         {
             Assert.False(first.HasExited, "the first run-cell ended early: " + firstErr);
             Assert.True(watch.Elapsed < TimeSpan.FromMinutes(10), "the first run-cell did not start training");
@@ -127,8 +164,10 @@ public class CellClaimTests : IClassFixture<TrainingRunTests.Data>
         Assert.True(first.WaitForExit(600_000), "the first run-cell did not finish");
         first.WaitForExit(); // drains the output readers
         Assert.True(first.ExitCode == 0, firstErr.ToString());
-        var steps = File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!)
-            .Where(l => l["split"] == null).Select(l => l["step"]!.GetValue<int>());
+        var steps = File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl"))
+            .Select(l => JsonNode.Parse(l)!)
+            .Where(l => l["split"] == null)
+            .Select(l => l["step"]!.GetValue<int>());
         Assert.Equal(Enumerable.Range(1, 24), steps);
         Assert.True(File.Exists(Path.Combine(runDir, "cells.json")));
         Assert.False(File.Exists(Path.Combine(runDir, "cell.lock")));
@@ -145,12 +184,25 @@ public class CellClaimTests : IClassFixture<TrainingRunTests.Data>
     /// <summary>The CLI as a background child; its stderr collects into <paramref name="err"/>.</summary>
     private static Process StartCli(System.Text.StringBuilder err, params string[] argv)
     {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
-        var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var host =
+            Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h)
+                ? h
+                : "dotnet";
+        var psi = new ProcessStartInfo(host)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
         psi.ArgumentList.Add(CliHarness.CliDll);
-        foreach (var a in argv) psi.ArgumentList.Add(a);
+        foreach (var a in argv)
+            psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;
-        p.ErrorDataReceived += (_, e) => { lock (err) err.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) =>
+        {
+            lock (err)
+                err.AppendLine(e.Data);
+        };
         p.OutputDataReceived += (_, _) => { };
         p.BeginErrorReadLine();
         p.BeginOutputReadLine();

@@ -7,10 +7,12 @@ using static TorchSharp.torch;
 
 namespace Emolingua.Tests.Experiments;
 
-/// <summary>A tiny grid end to end: every file and number of results.json / report.md, resume, predict on a grid model.</summary>
+/// <summary>A tiny grid end to end: every file and number of results.json / report.md, resume, predict on a grid
+/// model.</summary>
 public class ExperimentRunnerTests : IClassFixture<TrainingRunTests.Data>
 {
     private readonly TrainingRunTests.Data _data;
+
     public ExperimentRunnerTests(TrainingRunTests.Data data) => _data = data;
 
     private string WriteGrid(string folder)
@@ -24,15 +26,45 @@ public class ExperimentRunnerTests : IClassFixture<TrainingRunTests.Data>
         }
         var grid = new JsonObject
         {
-            ["name"] = "tiny-grid", ["folds"] = new JsonArray(1, 2), ["seeds"] = new JsonArray(0), ["fold_count"] = 5,
+            ["name"] = "tiny-grid",
+            ["folds"] = new JsonArray(1, 2),
+            ["seeds"] = new JsonArray(0),
+            ["fold_count"] = 5,
             ["test_corpora"] = new JsonArray(new JsonObject { ["kind"] = "manifest", ["root"] = "english.csv" }),
             ["runs"] = new JsonArray(
-                new JsonObject { ["column"] = "baseline", ["recipe"] = "baseline.json", ["evaluate"] = new JsonArray("manifest") },
-                new JsonObject { ["column"] = "contrastive", ["recipe"] = "contrastive.json", ["evaluate"] = new JsonArray("manifest") },
-                new JsonObject { ["column"] = "byol", ["recipe"] = "byol.json", ["evaluate"] = new JsonArray("manifest") },
-                new JsonObject { ["column"] = "contrastive:target", ["recipe"] = "contrastive.json", ["evaluate"] = new JsonArray("manifest"),
-                                 ["set"] = new JsonObject { ["training.max_epochs"] = 1 } }),
-            ["tsne"] = new JsonObject { ["enabled"] = true, ["fold"] = 1, ["seed"] = 0, ["perplexity"] = 5 },
+                new JsonObject
+                {
+                    ["column"] = "baseline",
+                    ["recipe"] = "baseline.json",
+                    ["evaluate"] = new JsonArray("manifest"),
+                },
+                new JsonObject
+                {
+                    ["column"] = "contrastive",
+                    ["recipe"] = "contrastive.json",
+                    ["evaluate"] = new JsonArray("manifest"),
+                },
+                new JsonObject
+                {
+                    ["column"] = "byol",
+                    ["recipe"] = "byol.json",
+                    ["evaluate"] = new JsonArray("manifest"),
+                },
+                new JsonObject
+                {
+                    ["column"] = "contrastive:target",
+                    ["recipe"] = "contrastive.json",
+                    ["evaluate"] = new JsonArray("manifest"),
+                    ["set"] = new JsonObject { ["training.max_epochs"] = 1 },
+                }
+            ),
+            ["tsne"] = new JsonObject
+            {
+                ["enabled"] = true,
+                ["fold"] = 1,
+                ["seed"] = 0,
+                ["perplexity"] = 5,
+            },
             ["references"] = new JsonArray(), // the reference rows are FewShotGridTests' subject
         };
         var path = Path.Combine(folder, "grid.json");
@@ -60,29 +92,47 @@ public class ExperimentRunnerTests : IClassFixture<TrainingRunTests.Data>
         {
             Assert.Equal("manifest", row!["corpus"]!.GetValue<string>());
             Assert.Equal(2, row["runs"]!.GetValue<int>());
-            // The row's mean and sample std (ddof 1) of each metric, by hand from its column's two cells: (a + b) / 2, |a − b| / √2.
+            // The row's mean and sample std (ddof 1) of each metric, by hand from its column's two cells: (a + b) / 2,
+            // |a − b| / √2.
             var own = cells.Where(c => Column(c!) == Column(row)).ToList();
             Assert.Equal(2, own.Count);
             foreach (var metric in new[] { "accuracy", "macro_f1", "uar" })
             {
-                double a = own[0]![metric]!.GetValue<double>(), b = own[1]![metric]!.GetValue<double>();
+                double a = own[0]![metric]!.GetValue<double>(),
+                    b = own[1]![metric]!.GetValue<double>();
                 Assert.Equal((a + b) / 2, row[metric]!["mean"]!.GetValue<double>(), 12);
                 Assert.Equal(Math.Abs(a - b) / Math.Sqrt(2), row[metric]!["std"]!.GetValue<double>(), 12);
             }
         }
-        Assert.Equal(new[] { "baseline", "byol", "contrastive", "contrastive" }, rows.Select(r => r!["method"]!.GetValue<string>()).Order());
+        Assert.Equal(
+            new[] { "baseline", "byol", "contrastive", "contrastive" },
+            rows.Select(r => r!["method"]!.GetValue<string>()).Order()
+        );
         Assert.Equal(8, cells.Count);
         Assert.All(cells, c => Assert.Equal("ok", c!["status"]!.GetValue<string>()));
         // Every cell's accuracy is what its predictions.csv says (recomputed here).
         foreach (var c in cells)
         {
-            var csv = Path.Combine(output.Path, c!["run_dir"]!.GetValue<string>(), "eval", "manifest", "predictions.csv");
+            var csv = Path.Combine(
+                output.Path,
+                c!["run_dir"]!.GetValue<string>(),
+                "eval",
+                "manifest",
+                "predictions.csv"
+            );
             var lines = TestCsv.Named(csv);
             Assert.Equal(c["n"]!.GetValue<int>(), lines.Count);
-            Assert.Equal(lines.Count(l => l["truth"] == l["predicted"]) / (double)lines.Count, c["accuracy"]!.GetValue<double>(), 9);
+            Assert.Equal(
+                lines.Count(l => l["truth"] == l["predicted"]) / (double)lines.Count,
+                c["accuracy"]!.GetValue<double>(),
+                9
+            );
         }
         var protocol = results["protocol"]!;
-        Assert.Equal(new[] { "angry", "happy", "neutral", "sad" }, protocol["label_map"]!.AsArray().Select(l => l!.GetValue<string>()));
+        Assert.Equal(
+            new[] { "angry", "happy", "neutral", "sad" },
+            protocol["label_map"]!.AsArray().Select(l => l!.GetValue<string>())
+        );
         Assert.Equal(16, protocol["split_hash"]!.GetValue<string>().Length);
 
         // report.md and plots.

@@ -1,5 +1,5 @@
-using Emolingua.Evaluation;
 using System.Text.Json.Nodes;
+using Emolingua.Evaluation;
 using Emolingua.Experiments;
 using Emolingua.Tests.Training;
 using static TorchSharp.torch;
@@ -13,6 +13,7 @@ namespace Emolingua.Tests.Experiments;
 public class FewShotGridTests : IClassFixture<TrainingRunTests.Data>
 {
     private readonly TrainingRunTests.Data _data;
+
     public FewShotGridTests(TrainingRunTests.Data data) => _data = data;
 
     private static string WriteGrid(string folder)
@@ -22,16 +23,35 @@ public class FewShotGridTests : IClassFixture<TrainingRunTests.Data>
         File.WriteAllText(Path.Combine(folder, "baseline.json"), recipe.ToJsonString());
         var grid = new JsonObject
         {
-            ["name"] = "tiny-few-shot", ["folds"] = new JsonArray(1, 2), ["seeds"] = new JsonArray(0), ["fold_count"] = 5,
+            ["name"] = "tiny-few-shot",
+            ["folds"] = new JsonArray(1, 2),
+            ["seeds"] = new JsonArray(0),
+            ["fold_count"] = 5,
             ["test_corpora"] = new JsonArray(new JsonObject { ["kind"] = "manifest", ["root"] = "english.csv" }),
             ["runs"] = new JsonArray(
-                new JsonObject { ["column"] = "baseline", ["recipe"] = "baseline.json", ["evaluate"] = new JsonArray("manifest") },
-                new JsonObject { ["column"] = "baseline:short", ["recipe"] = "baseline.json", ["evaluate"] = new JsonArray("manifest"),
-                                 ["set"] = new JsonObject { ["training.max_epochs"] = 1 } }),
+                new JsonObject
+                {
+                    ["column"] = "baseline",
+                    ["recipe"] = "baseline.json",
+                    ["evaluate"] = new JsonArray("manifest"),
+                },
+                new JsonObject
+                {
+                    ["column"] = "baseline:short",
+                    ["recipe"] = "baseline.json",
+                    ["evaluate"] = new JsonArray("manifest"),
+                    ["set"] = new JsonObject { ["training.max_epochs"] = 1 },
+                }
+            ),
             ["tsne"] = new JsonObject { ["enabled"] = false },
             ["few_shot"] = new JsonObject
             {
-                ["k"] = new JsonArray(1, 3), ["draws"] = 2, ["seed"] = 4, ["steps"] = 40, ["learning_rate"] = 0.01, ["corpora"] = new JsonArray("manifest"),
+                ["k"] = new JsonArray(1, 3),
+                ["draws"] = 2,
+                ["seed"] = 4,
+                ["steps"] = 40,
+                ["learning_rate"] = 0.01,
+                ["corpora"] = new JsonArray("manifest"),
             },
         };
         var path = Path.Combine(folder, "grid.json");
@@ -49,7 +69,10 @@ public class FewShotGridTests : IClassFixture<TrainingRunTests.Data>
         var options = new ExperimentRunner.Options(output.Path, _data.Root, CPU, Resume: false, Log: log.Add);
         var report = ExperimentRunner.Run(grid, options);
         var results = JsonNode.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")))!;
-        JsonNode Result(string column) => results["results"]!.AsArray().Single(r => (r!["variant"]?.GetValue<string>() ?? r["method"]!.GetValue<string>()) == column)!;
+        JsonNode Result(string column) =>
+            results["results"]!
+                .AsArray()
+                .Single(r => (r!["variant"]?.GetValue<string>() ?? r["method"]!.GetValue<string>()) == column)!;
 
         // Reference rows: one run per fold. The test folds are sessions 1 and 2 of the balanced English set: 16 clips,
         // 4 per class. Chance is 1/4; the balanced training set ties, so majority says "angry" (index 0): 4 of 16.
@@ -62,42 +85,71 @@ public class FewShotGridTests : IClassFixture<TrainingRunTests.Data>
         Assert.True(Result("acoustic")["uar"]!["mean"]!.GetValue<double>() >= 0.9, Result("acoustic").ToJsonString());
         foreach (var fold in new[] { 1, 2 })
         {
-            var csv = Path.Combine(output.Path, "reference", $"fold{fold}", "acoustic", "eval", "manifest", "predictions.csv");
+            var csv = Path.Combine(
+                output.Path,
+                "reference",
+                $"fold{fold}",
+                "acoustic",
+                "eval",
+                "manifest",
+                "predictions.csv"
+            );
             var rows = TestCsv.Named(csv);
-            var cell = results["cells"]!.AsArray().Single(c => c!["method"]!.GetValue<string>() == "acoustic" && c["fold"]!.GetValue<int>() == fold)!;
+            var cell = results["cells"]!
+                .AsArray()
+                .Single(c => c!["method"]!.GetValue<string>() == "acoustic" && c["fold"]!.GetValue<int>() == fold)!;
             Assert.Equal(16, rows.Count);
-            Assert.Equal(rows.Count(r => r["truth"] == r["predicted"]) / 16.0, cell["accuracy"]!.GetValue<double>(), 12);
+            Assert.Equal(
+                rows.Count(r => r["truth"] == r["predicted"]) / 16.0,
+                cell["accuracy"]!.GetValue<double>(),
+                12
+            );
             Assert.True(File.Exists(Path.Combine(output.Path, "reference", $"fold{fold}", "acoustic", "model.json")));
         }
         Assert.Equal(80 + 1, File.ReadLines(Path.Combine(output.Path, "reference", "features.csv")).Count());
 
-        // Few-shot: column × corpus × k ∈ {0, 1, 3}; k = 0 is the zero-shot result itself; the others average 2 folds × 2 draws.
+        // Few-shot: column × corpus × k ∈ {0, 1, 3}; k = 0 is the zero-shot result itself; the others average 2 folds ×
+        // 2 draws.
         var fewShot = results["few_shot"]!.AsArray();
         Assert.Equal(6, fewShot.Count);
         foreach (var column in new[] { "baseline", "baseline:short" })
         {
-            var curve = fewShot.Where(f => (f!["variant"]?.GetValue<string>() ?? f["method"]!.GetValue<string>()) == column).ToList();
+            var curve = fewShot
+                .Where(f => (f!["variant"]?.GetValue<string>() ?? f["method"]!.GetValue<string>()) == column)
+                .ToList();
             Assert.Equal([0, 1, 3], curve.Select(f => f!["k"]!.GetValue<int>()));
             Assert.All(curve, f => Assert.Equal("head", f!["mode"]!.GetValue<string>()));
             Assert.All(curve, f => Assert.Equal("manifest", f!["corpus"]!.GetValue<string>()));
             foreach (var metric in new[] { "accuracy", "macro_f1", "uar" })
             {
-                Assert.Equal(Result(column)[metric]!["mean"]!.GetValue<double>(), curve[0]![metric]!["mean"]!.GetValue<double>());
-                Assert.Equal(Result(column)[metric]!["std"]!.GetValue<double>(), curve[0]![metric]!["std"]!.GetValue<double>());
+                Assert.Equal(
+                    Result(column)[metric]!["mean"]!.GetValue<double>(),
+                    curve[0]![metric]!["mean"]!.GetValue<double>()
+                );
+                Assert.Equal(
+                    Result(column)[metric]!["std"]!.GetValue<double>(),
+                    curve[0]![metric]!["std"]!.GetValue<double>()
+                );
                 Assert.All(curve.Skip(1), f => Assert.InRange(f![metric]!["mean"]!.GetValue<double>(), 0, 1));
             }
             Assert.All(curve.Skip(1), f => Assert.Equal(4, f!["runs"]!.GetValue<int>()));
         }
-        // The window embeddings (clips of 1.2 s: 2 one-second windows each) of the test fold (Session1's 16 clips) and of
-        // the drawn clips (at most 3 per class in each of 2 draws) are cached per model.
+        // The window embeddings (clips of 1.2 s: 2 one-second windows each) of the test fold (Session1's 16 clips) and
+        // of the drawn clips (at most 3 per class in each of 2 draws) are cached per model.
         var cache = Path.Combine(output.Path, "runs", "baseline", "fold1-seed0", "few-shot", "manifest");
         var windowIds = TestCsv.Records(Path.Combine(cache, "windows.csv")).Select(row => row[0]).ToList();
-        var session1 = Emolingua.Corpora.Corpus.Load(Emolingua.Corpora.Corpus.Open("manifest", Path.Combine(_data.Root, "english.csv")))
-            .Where(u => u.Session == "Session1").Select(u => u.Id).ToList();
+        var session1 = Emolingua
+            .Corpora.Corpus.Load(Emolingua.Corpora.Corpus.Open("manifest", Path.Combine(_data.Root, "english.csv")))
+            .Where(u => u.Session == "Session1")
+            .Select(u => u.Id)
+            .ToList();
         Assert.Subset(windowIds.ToHashSet(), session1.ToHashSet());
         Assert.InRange(windowIds.Distinct().Count(), 16 + 4 * 3, 16 + 4 * 3 * 2);
         Assert.All(windowIds.GroupBy(i => i), g => Assert.Equal(2, g.Count()));
-        Assert.Equal(new long[] { windowIds.Count, 64 }, Emolingua.Util.Npy.Read(Path.Combine(cache, "embeddings.npy")).Shape);
+        Assert.Equal(
+            new long[] { windowIds.Count, 64 },
+            Emolingua.Util.Npy.Read(Path.Combine(cache, "embeddings.npy")).Shape
+        );
 
         var md = File.ReadAllText(Path.Combine(output.Path, "report.md"));
         Assert.Contains("| Chance | Majority | Acoustic |", md);
@@ -129,15 +181,15 @@ public class FewShotGridTests : IClassFixture<TrainingRunTests.Data>
         using var output = new TempDir();
         string[] labels = ["angry", "happy", "neutral", "sad"];
         var rows = TestCsv.Rows(Path.Combine(_data.Root, "english.csv"));
-        int labelColumn = Array.IndexOf(rows[0], "label");
+        var labelColumn = Array.IndexOf(rows[0], "label");
         foreach (var row in rows.Skip(1))
             row[labelColumn] = labels[(Array.IndexOf(labels, row[labelColumn]) + 1) % labels.Length];
         Emolingua.Util.CsvFiles.Write(Path.Combine(_data.Root, "rotated.csv"), rows[0], rows.Skip(1).ToList());
 
-        // The recipe's frozen front end keeps the convolutions at their random N(0, 0.02) weights: their output is a few
-        // per cent of the sinusoidal positional embedding, so every clip's time-mean embedding is nearly the same (its
-        // spread across clips ~1 % of its norm) and nothing can learn from it. A trainable front end learns the tiny
-        // corpus within a few dozen steps.
+        // The recipe's frozen front end keeps the convolutions at their random N(0, 0.02) weights: their output is a
+        // few per cent of the sinusoidal positional embedding, so every clip's time-mean embedding is nearly the same
+        // (its spread across clips ~1 % of its norm) and nothing can learn from it. A trainable front end learns the
+        // tiny corpus within a few dozen steps.
         var recipe = JsonNode.Parse(TinyCorpora.RecipeJson("baseline"))!;
         recipe["model"]!["freeze_front_end"] = false;
         recipe["training"]!["learning_rate"] = 0.005;
@@ -145,22 +197,40 @@ public class FewShotGridTests : IClassFixture<TrainingRunTests.Data>
         File.WriteAllText(Path.Combine(recipes.Path, "baseline.json"), recipe.ToJsonString());
         var grid = new JsonObject
         {
-            ["name"] = "tiny-relabelled", ["folds"] = new JsonArray(1), ["seeds"] = new JsonArray(0), ["fold_count"] = 5,
+            ["name"] = "tiny-relabelled",
+            ["folds"] = new JsonArray(1),
+            ["seeds"] = new JsonArray(0),
+            ["fold_count"] = 5,
             ["test_corpora"] = new JsonArray(new JsonObject { ["kind"] = "manifest", ["root"] = "rotated.csv" }),
-            ["runs"] = new JsonArray(new JsonObject { ["column"] = "baseline", ["recipe"] = "baseline.json", ["evaluate"] = new JsonArray("manifest") }),
+            ["runs"] = new JsonArray(
+                new JsonObject
+                {
+                    ["column"] = "baseline",
+                    ["recipe"] = "baseline.json",
+                    ["evaluate"] = new JsonArray("manifest"),
+                }
+            ),
             ["tsne"] = new JsonObject { ["enabled"] = false },
             ["few_shot"] = new JsonObject
             {
-                ["k"] = new JsonArray(1, 3), ["draws"] = 2, ["seed"] = 4, ["steps"] = 100, ["learning_rate"] = 0.02, ["corpora"] = new JsonArray("manifest"),
+                ["k"] = new JsonArray(1, 3),
+                ["draws"] = 2,
+                ["seed"] = 4,
+                ["steps"] = 100,
+                ["learning_rate"] = 0.02,
+                ["corpora"] = new JsonArray("manifest"),
             },
         };
         var gridPath = Path.Combine(recipes.Path, "grid.json");
         File.WriteAllText(gridPath, grid.ToJsonString());
         var log = new List<string>();
-        var report = ExperimentRunner.Run(ExperimentRecipe.Load(gridPath), new ExperimentRunner.Options(output.Path, _data.Root, CPU, Resume: false, Log: log.Add));
+        var report = ExperimentRunner.Run(
+            ExperimentRecipe.Load(gridPath),
+            new ExperimentRunner.Options(output.Path, _data.Root, CPU, Resume: false, Log: log.Add)
+        );
 
         double Uar(int k) => report.FewShot!.Single(f => f.K == k).Uar.Mean;
-        string curve = $"UAR k = 0: {Uar(0)}, k = 1: {Uar(1)}, k = 3: {Uar(3)}\n" + string.Join("\n", log);
+        var curve = $"UAR k = 0: {Uar(0)}, k = 1: {Uar(1)}, k = 3: {Uar(3)}\n" + string.Join("\n", log);
         Assert.Equal(2, report.FewShot!.Single(f => f.K == 3).Runs); // 1 fold × 2 draws
         // 16 test clips (Session1), 4 per class: zero-shot gives each clip its English emotion, now the wrong name
         // (0 on this machine); chance would be 0.25. Adapted, one shot per class already names most clips right (1.0

@@ -24,7 +24,8 @@ public sealed class SlurmCluster : IDisposable
     public SlurmCluster()
     {
         var (code, output) = Shell(Script, "start", "--nodes", "2", Path.Combine(_dir.Path, "cluster"));
-        if (code != 0) throw new InvalidOperationException($"the local Slurm cluster did not start ({Script} start): {output}");
+        if (code != 0)
+            throw new InvalidOperationException($"the local Slurm cluster did not start ({Script} start): {output}");
         Conf = Path.Combine(_dir.Path, "cluster", "slurm.conf");
         Assert.Contains($"SLURM_CONF={Conf}", output);
         Environment.SetEnvironmentVariable("SLURM_CONF", Conf);
@@ -39,7 +40,8 @@ public sealed class SlurmCluster : IDisposable
         return output;
     }
 
-    /// <summary><c>experiment GRID --data DATA --out OUT --slurm EXTRA...</c> against this cluster, in this process.</summary>
+    /// <summary><c>experiment GRID --data DATA --out OUT --slurm EXTRA...</c> against this cluster, in this
+    /// process.</summary>
     public CliResult SubmitGrid(string grid, string outDir, params string[] extra) =>
         CliHarness.RunInProcess(["experiment", grid, "--data", Data, "--out", outDir, "--slurm", .. extra]);
 
@@ -50,18 +52,23 @@ public sealed class SlurmCluster : IDisposable
     /// <summary>The node a job runs on (empty while it is pending or after it ended).</summary>
     public string NodeOf(string job) => Tool("squeue", "-h", "-j", job, "-o", "%N").Trim();
 
-    /// <summary>Until the job has left the queue or ended (completed, failed or cancelled), at most 10 minutes.</summary>
+    /// <summary>Until the job has left the queue or ended (completed, failed or cancelled), at most 10
+    /// minutes.</summary>
     public void WaitForJobEnd(string job)
     {
         var watch = Stopwatch.StartNew();
-        while (Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() is { Length: > 0 } state && state is not ("COMPLETED" or "FAILED" or "CANCELLED"))
+        while (
+            Tool("squeue", "-h", "-j", job, "-o", "%T").Trim() is { Length: > 0 } state
+            && state is not ("COMPLETED" or "FAILED" or "CANCELLED")
+        )
         {
             Assert.True(watch.Elapsed < TimeSpan.FromMinutes(10), $"job {job} still {state}");
             Thread.Sleep(500);
         }
     }
 
-    /// <summary>Polls the condition until it holds; fails the test with <paramref name="what"/> after <paramref name="limit"/>.</summary>
+    /// <summary>Polls the condition until it holds; fails the test with <paramref name="what"/> after
+    /// <paramref name="limit"/>.</summary>
     public static void WaitUntil(Func<bool> condition, TimeSpan limit, string what, int pollMs = 100)
     {
         var watch = Stopwatch.StartNew();
@@ -73,7 +80,8 @@ public sealed class SlurmCluster : IDisposable
     }
 
     /// <summary>SIGKILL of every process of node N (slurmd, slurmstepd, tasks): a node losing power.</summary>
-    public void KillNode(int n) => Assert.Equal(0, Shell(Script, "kill-node", n.ToString(), Path.Combine(_dir.Path, "cluster")).Code);
+    public void KillNode(int n) =>
+        Assert.Equal(0, Shell(Script, "kill-node", n.ToString(), Path.Combine(_dir.Path, "cluster")).Code);
 
     /// <summary>Starts node N's slurmd again (it returns to service when it registers: ReturnToService=2).</summary>
     public void StartNode(int n)
@@ -86,7 +94,11 @@ public sealed class SlurmCluster : IDisposable
     public void WaitForNodes()
     {
         var watch = Stopwatch.StartNew();
-        while (Tool("sinfo", "-h", "-N", "-o", "%t").Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(s => s.Trim() is "idle" or "mix" or "alloc") < 2)
+        while (
+            Tool("sinfo", "-h", "-N", "-o", "%t")
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Count(s => s.Trim() is "idle" or "mix" or "alloc") < 2
+        )
         {
             Assert.True(watch.Elapsed < TimeSpan.FromMinutes(2), "the nodes did not come back: " + Tool("sinfo", "-N"));
             Thread.Sleep(250);
@@ -95,12 +107,22 @@ public sealed class SlurmCluster : IDisposable
 
     public static (int Code, string Output) Shell(string exe, params string[] args)
     {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var psi = new ProcessStartInfo(exe)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000)) { p.Kill(entireProcessTree: true); return (-1, $"{exe} timed out"); }
+        if (!p.WaitForExit(120_000))
+        {
+            p.Kill(entireProcessTree: true);
+            return (-1, $"{exe} timed out");
+        }
         return (p.ExitCode, stdout.Result + stderr.Result);
     }
 

@@ -18,9 +18,36 @@ public class SlurmJobsTests
         var at = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
         var grid = SlurmJobs<SlurmGrid.Submission>.Read(dir.Path);
         Assert.Empty(grid.Submissions);
-        grid.Add(dir.Path, new SlurmGrid.Submission { ArrayJob = "10", ReportJob = "11", Cells = [0, 1, 2], Submitted = at });
-        grid.Add(dir.Path, new SlurmGrid.Submission { ArrayJob = "12", ReportJob = "13", Cells = [1], Submitted = at });
-        grid.Add(dir.Path, new SlurmGrid.Submission { ArrayJob = null, ReportJob = "14", Cells = [], Submitted = at });
+        grid.Add(
+            dir.Path,
+            new SlurmGrid.Submission
+            {
+                ArrayJob = "10",
+                ReportJob = "11",
+                Cells = [0, 1, 2],
+                Submitted = at,
+            }
+        );
+        grid.Add(
+            dir.Path,
+            new SlurmGrid.Submission
+            {
+                ArrayJob = "12",
+                ReportJob = "13",
+                Cells = [1],
+                Submitted = at,
+            }
+        );
+        grid.Add(
+            dir.Path,
+            new SlurmGrid.Submission
+            {
+                ArrayJob = null,
+                ReportJob = "14",
+                Cells = [],
+                Submitted = at,
+            }
+        );
         // The file as it was before SlurmJobs: these keys in this order, nulls left out.
         var expected = """
             {"submissions":[
@@ -31,15 +58,39 @@ public class SlurmJobsTests
         var path = Path.Combine(dir.Path, "slurm", "jobs.json");
         Assert.Equal(JsonNode.Parse(expected)!.ToJsonString(), JsonNode.Parse(File.ReadAllText(path))!.ToJsonString());
         var read = SlurmJobs<SlurmGrid.Submission>.Read(dir.Path);
-        Assert.Equal(new Dictionary<int, string> { [0] = "10_0", [1] = "12_1", [2] = "10_2" }, read.LatestJobByTask());
+        Assert.Equal(
+            new Dictionary<int, string>
+            {
+                [0] = "10_0",
+                [1] = "12_1",
+                [2] = "10_2",
+            },
+            read.LatestJobByTask()
+        );
         Assert.Equal("14", read.Submissions[^1].ReportJob);
 
         using var predict = new TempDir();
         Directory.CreateDirectory(predict.File("slurm"));
-        SlurmJobs<SlurmPrediction.Submission>.Read(predict.Path)
-            .Add(predict.Path, new SlurmPrediction.Submission { ArrayJob = "20", MergeJob = "21", Shards = [0, 1], Submitted = at });
-        Assert.Equal(JsonNode.Parse("""{"submissions":[{"array_job":"20","merge_job":"21","shards":[0,1],"submitted":"2026-01-02T03:04:05Z"}]}""")!.ToJsonString(),
-            JsonNode.Parse(File.ReadAllText(Path.Combine(predict.Path, "slurm", "jobs.json")))!.ToJsonString());
+        SlurmJobs<SlurmPrediction.Submission>
+            .Read(predict.Path)
+            .Add(
+                predict.Path,
+                new SlurmPrediction.Submission
+                {
+                    ArrayJob = "20",
+                    MergeJob = "21",
+                    Shards = [0, 1],
+                    Submitted = at,
+                }
+            );
+        Assert.Equal(
+            JsonNode
+                .Parse(
+                    """{"submissions":[{"array_job":"20","merge_job":"21","shards":[0,1],"submitted":"2026-01-02T03:04:05Z"}]}"""
+                )!
+                .ToJsonString(),
+            JsonNode.Parse(File.ReadAllText(Path.Combine(predict.Path, "slurm", "jobs.json")))!.ToJsonString()
+        );
     }
 
     [Fact]
@@ -83,10 +134,12 @@ public class SlurmJobsTests
         var planned = ExperimentPlan.Create(ExperimentRecipe.Load(grid), work.File("out"), null, "cpu");
         planned.Save();
         var loaded = ExperimentPlan.Load(work.File("out"));
-        Assert.Throws<InvalidOperationException>(() => loaded.TrainingRecipe(loaded.Cells[0])); // not checked against its recipe yet
+        // not checked against its recipe yet
+        Assert.Throws<InvalidOperationException>(() => loaded.TrainingRecipe(loaded.Cells[0]));
         loaded.LoadRecipe();
 
-        // The training recipe edited on disk after planning: every process keeps what it read when it planned or checked the plan.
+        // The training recipe edited on disk after planning: every process keeps what it read when it planned or
+        // checked the plan.
         var edited = JsonNode.Parse(File.ReadAllText(recipe))!;
         edited["training"]!["steps_per_epoch"] = 7;
         File.WriteAllText(recipe, edited.ToJsonString());

@@ -15,10 +15,11 @@ public class AcousticFeaturesTests
     private static float[] Tones(double seconds, params (double Hz, double Amplitude)[] partials)
     {
         var x = new float[(int)(seconds * Rate)];
-        for (int i = 0; i < x.Length; i++)
+        for (var i = 0; i < x.Length; i++)
         {
             double v = 0;
-            foreach (var (hz, a) in partials) v += a * Math.Sin(2 * Math.PI * hz * i / Rate + 0.3);
+            foreach (var (hz, a) in partials)
+                v += a * Math.Sin(2 * Math.PI * hz * i / Rate + 0.3);
             x[i] = (float)v;
         }
         return x;
@@ -27,7 +28,10 @@ public class AcousticFeaturesTests
     private static float[] Noise(double seconds, double amplitude, int seed)
     {
         var rng = new Random(seed);
-        return Enumerable.Range(0, (int)(seconds * Rate)).Select(_ => (float)(amplitude * (2 * rng.NextDouble() - 1))).ToArray();
+        return Enumerable
+            .Range(0, (int)(seconds * Rate))
+            .Select(_ => (float)(amplitude * (2 * rng.NextDouble() - 1)))
+            .ToArray();
     }
 
     [Theory]
@@ -70,7 +74,7 @@ public class AcousticFeaturesTests
         var f = AcousticFeatures.Extract(Tones(1.0, (220, 0.5)));
         double Value(string name) => f[AcousticFeatures.Names.ToList().IndexOf(name)];
         Assert.Equal(31, AcousticFeatures.Names.Count);
-        Assert.Equal(36.0, Value("f0_semitone_mean"), 0.15);   // 1 % of 220 Hz is 0.17 semitones
+        Assert.Equal(36.0, Value("f0_semitone_mean"), 0.15); // 1 % of 220 Hz is 0.17 semitones
         Assert.Equal(36.0, Value("f0_semitone_p50"), 0.15);
         Assert.InRange(Value("f0_semitone_std"), 0, 0.05);
         Assert.Equal(1.0, Value("voiced_fraction"), 2);
@@ -81,7 +85,7 @@ public class AcousticFeaturesTests
     {
         // 200 Hz: 5 whole periods per 400-sample frame, so every frame's RMS is A/√2 exactly.
         var d = AcousticFeatures.Describe(Tones(1.0, (200, 0.5)));
-        double expected = 20 * Math.Log10(0.5 / Math.Sqrt(2)); // −9.0309 dB
+        var expected = 20 * Math.Log10(0.5 / Math.Sqrt(2)); // −9.0309 dB
         Assert.All(d.EnergyDb, e => Assert.Equal(expected, e, 4));
         // Half the amplitude: 6.0206 dB less.
         var quieter = AcousticFeatures.Describe(Tones(1.0, (200, 0.25)));
@@ -113,7 +117,8 @@ public class AcousticFeaturesTests
         var steady = AcousticFeatures.Describe(Tones(0.5, (1000, 0.5)));
         Assert.All(steady.Flux, f => Assert.Equal(0, f, 6));
         // Tone jumps from 1000 to 2000 Hz at 0.25 s: normalised spectra share nothing, so the flux of the first frame
-        // entirely after the jump (against the last frame entirely before it) would be 2; frames straddling it take it in steps.
+        // entirely after the jump (against the last frame entirely before it) would be 2; frames straddling it take it
+        // in steps.
         var jump = Tones(0.25, (1000, 0.5)).Concat(Tones(0.25, (2000, 0.5))).ToArray();
         var d = AcousticFeatures.Describe(jump);
         Assert.InRange(d.Flux.Sum(), 0.5, 2.0);
@@ -136,10 +141,13 @@ public class AcousticFeaturesTests
     {
         var noise = AcousticFeatures.Describe(Noise(1.0, 0.3, seed: 7));
         Assert.True(noise.Speech.Count(s => s) > 0.9 * noise.Count);
-        Assert.True(noise.Voiced.Count(v => v) < 0.05 * noise.Count, $"{noise.Voiced.Count(v => v)} noise frames voiced");
+        Assert.True(
+            noise.Voiced.Count(v => v) < 0.05 * noise.Count,
+            $"{noise.Voiced.Count(v => v)} noise frames voiced"
+        );
         // Tone then noise then tone: the voiced fraction counts the tones' frames.
         var mixed = Tones(0.5, (150, 0.3)).Concat(Noise(0.5, 0.3, seed: 8)).ToArray();
-        double fraction = AcousticFeatures.Extract(mixed)[AcousticFeatures.Names.ToList().IndexOf("voiced_fraction")];
+        var fraction = AcousticFeatures.Extract(mixed)[AcousticFeatures.Names.ToList().IndexOf("voiced_fraction")];
         Assert.InRange(fraction, 0.4, 0.6);
     }
 
@@ -149,9 +157,11 @@ public class AcousticFeaturesTests
         var clean = AcousticFeatures.Describe(Tones(1.0, (150, 0.3)));
         var noisy = Tones(1.0, (150, 0.3)).Zip(Noise(1.0, 0.1, seed: 3), (a, b) => a + b).ToArray();
         var d = AcousticFeatures.Describe(noisy);
-        double Mean(FrameDescriptors x) => Enumerable.Range(0, x.Count).Where(t => x.Voiced[t]).Average(t => x.HnrDb[t]);
+        double Mean(FrameDescriptors x) =>
+            Enumerable.Range(0, x.Count).Where(t => x.Voiced[t]).Average(t => x.HnrDb[t]);
         Assert.True(Mean(clean) > 20, $"clean HNR {Mean(clean):0.0} dB");
-        // Tone power 0.045, uniform noise power 0.1²/3 = 0.0033: SNR 11.3 dB. The YIN-based HNR tracks it within a few dB.
+        // Tone power 0.045, uniform noise power 0.1²/3 = 0.0033: SNR 11.3 dB. The YIN-based HNR tracks it within a few
+        // dB.
         Assert.InRange(Mean(d), 6, 16);
     }
 }

@@ -6,10 +6,16 @@ namespace Emolingua.Tests.Features;
 
 public class WhisperLogMelTests
 {
-    public static TheoryData<string, int> FixtureCases() => new()
-    {
-        { "burst_4s", 4 }, { "burst_4s", 3 }, { "chirp_1p2s", 4 }, { "chirp_1p2s", 3 }, { "voiced_5p5s", 4 }, { "voiced_5p5s", 3 },
-    };
+    public static TheoryData<string, int> FixtureCases() =>
+        new()
+        {
+            { "burst_4s", 4 },
+            { "burst_4s", 3 },
+            { "chirp_1p2s", 4 },
+            { "chirp_1p2s", 3 },
+            { "voiced_5p5s", 4 },
+            { "voiced_5p5s", 3 },
+        };
 
     [Theory]
     [MemberData(nameof(FixtureCases))]
@@ -20,7 +26,7 @@ public class WhisperLogMelTests
         var actual = WhisperLogMel.ComputeOne(samples, seconds);
         Assert.Equal(new long[] { 80, 100 * seconds }, expected.Shape);
         Assert.Equal(expected.Data.Length, actual.Length);
-        float maxDiff = expected.Data.Zip(actual, (a, b) => MathF.Abs(a - b)).Max();
+        var maxDiff = expected.Data.Zip(actual, (a, b) => MathF.Abs(a - b)).Max();
         Assert.True(maxDiff <= 1e-4f, $"max |diff| {maxDiff}");
     }
 

@@ -5,7 +5,8 @@ namespace Emolingua.Tests.Inference;
 /// <summary>The one clip scorer against hand-computed windows, means, labels and losses.</summary>
 public class ClipScorerTests
 {
-    /// <summary>An engine of 1 s windows (16000 samples) whose probabilities are fixed by the window's first sample.</summary>
+    /// <summary>An engine of 1 s windows (16000 samples) whose probabilities are fixed by the window's first
+    /// sample.</summary>
     private sealed class FirstSampleEngine : IEmotionEngine
     {
         public List<int> BatchSizes { get; } = [];
@@ -15,7 +16,10 @@ public class ClipScorerTests
         public IReadOnlyList<string> Labels { get; } = ["angry", "happy", "neutral", "sad"];
         public double Temperature => 1;
 
-        public (float[][] Probabilities, float[][]? Embeddings) Classify(IReadOnlyList<float[]> windows, bool embeddings = false)
+        public (float[][] Probabilities, float[][]? Embeddings) Classify(
+            IReadOnlyList<float[]> windows,
+            bool embeddings = false
+        )
         {
             BatchSizes.Add(windows.Count);
             // window starting with value v: probabilities [v, 1 − v, 0, 0]; embedding [v, 2v]
@@ -32,7 +36,9 @@ public class ClipScorerTests
         // Clip 0: 0.5 s (one window, zero-padded). Clip 1: 2 s at 16 kHz → windows at 0, 0.5 s, 1 s (hop 8000).
         var shortClip = Enumerable.Repeat(0.9f, 8000).ToArray();
         var longClip = new float[32000];
-        longClip[0] = 0.1f; longClip[8000] = 0.2f; longClip[16000] = 0.6f;
+        longClip[0] = 0.1f;
+        longClip[8000] = 0.2f;
+        longClip[16000] = 0.6f;
         using var engine = new FirstSampleEngine();
         var scores = ClipScorer.Score(engine, [shortClip, longClip], embeddings: true);
 
@@ -41,8 +47,8 @@ public class ClipScorerTests
         Assert.Equal([0, 1, 1, 1], scores.WindowClips);
         Assert.Equal([0, 0, 8000, 16000], scores.Windows!.Select(w => w.Start));
         Assert.Equal(0.9f, scores.Probabilities[0][0], 6);
-        Assert.Equal((0.1f + 0.2f + 0.6f) / 3, scores.Probabilities[1][0], 6);     // 0.3
-        Assert.Equal((0.9f + 0.8f + 0.4f) / 3, scores.Probabilities[1][1], 6);     // 0.7
+        Assert.Equal((0.1f + 0.2f + 0.6f) / 3, scores.Probabilities[1][0], 6); // 0.3
+        Assert.Equal((0.9f + 0.8f + 0.4f) / 3, scores.Probabilities[1][1], 6); // 0.7
         Assert.Equal([0, 1], scores.Predicted);
         Assert.Equal(0.7f, scores.Confidence(1), 6);
         Assert.Equal(2 * 0.3f, scores.Embeddings![1][1], 6);
@@ -55,7 +61,13 @@ public class ClipScorerTests
     [Fact]
     public void NegativeLogLikelihood_FloorsAZeroProbability()
     {
-        double nll = Emolingua.Scoring.ClassProbabilities.NegativeLogLikelihood([[0.25f, 0.75f], [1f, 0f]], [1, 1]);
+        var nll = Emolingua.Scoring.ClassProbabilities.NegativeLogLikelihood(
+            [
+                [0.25f, 0.75f],
+                [1f, 0f],
+            ],
+            [1, 1]
+        );
         Assert.Equal((-Math.Log(0.75) - Math.Log(1e-12)) / 2, nll, 9);
     }
 

@@ -2,9 +2,9 @@ using Emolingua.Audio;
 using Emolingua.Features;
 using Emolingua.Inference;
 using Emolingua.Models;
-using static TorchSharp.torch;
 using Emolingua.Tests.Audio;
 using Emolingua.Tests.Cli;
+using static TorchSharp.torch;
 
 namespace Emolingua.Tests.Inference;
 
@@ -22,7 +22,8 @@ public sealed class StreamBundleFixture : IDisposable
     public StreamBundleFixture()
     {
         using var model = CliHarness.SaveTinyBundle(Path.Combine(Dir.Path, "sharp"), 1.0);
-        using (no_grad()) model.head.fc2.weight!.mul_(0.125);
+        using (no_grad())
+            model.head.fc2.weight!.mul_(0.125);
         ModelBundle.Save(Folder, model, 1.0, "baseline");
     }
 
@@ -41,34 +42,46 @@ public class EmotionStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
     private const float Tolerance = 1e-5f;
     private static readonly double[] Durations = [0.31, 1.0, 1.5, 1.73, 6.37];
 
-    public static TheoryData<int, string> Cases() => new()
-    {
-        { 16000, "torch" }, { 8000, "torch" }, { 44100, "torch" }, { 48000, "torch" },
-        { 16000, "onnx" }, { 44100, "onnx" },
-    };
+    public static TheoryData<int, string> Cases() =>
+        new()
+        {
+            { 16000, "torch" },
+            { 8000, "torch" },
+            { 44100, "torch" },
+            { 48000, "torch" },
+            { 16000, "onnx" },
+            { 44100, "onnx" },
+        };
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void ChunkedStream_GivesPredictSegments_ForEveryChunking(int rate, string engine)
     {
         using var dir = new TempDir();
-        using var recognizer = EmotionRecognizer.Load(bundle.Folder, engine == "onnx" ? EngineKind.Onnx : EngineKind.Torch);
+        using var recognizer = EmotionRecognizer.Load(
+            bundle.Folder,
+            engine == "onnx" ? EngineKind.Onnx : EngineKind.Torch
+        );
         foreach (var seconds in Durations)
         {
             var pcm = Pcm16(PredictTests.Varied(seconds, seed: (int)(seconds * 100)), rate, seconds);
             var path = dir.File($"clip-{rate}-{seconds}.wav");
             WritePcm16(path, pcm, rate);
             var expected = recognizer.Predict(path);
-            for (int chunking = 0; chunking < 3; chunking++)
+            for (var chunking = 0; chunking < 3; chunking++)
             {
                 var rng = new Random(rate + chunking * 7919 + (int)(seconds * 1000));
                 var stream = recognizer.OpenStream(new StreamOptions { SampleRate = rate });
                 var events = new List<StreamEvent>();
-                int at = 0;
-                foreach (int size in StreamingResamplerTests.RandomChunks(rng, pcm.Length, rate))
+                var at = 0;
+                foreach (var size in StreamingResamplerTests.RandomChunks(rng, pcm.Length, rate))
                 {
                     // Half the chunks as 16-bit PCM, half as floats: both must read as the WAV reader reads the file.
-                    events.AddRange(rng.Next(2) == 0 ? stream.Push(pcm.AsSpan(at, size)) : stream.Push(pcm.AsSpan(at, size).ToArray().Select(s => s / 32768f).ToArray()));
+                    events.AddRange(
+                        rng.Next(2) == 0
+                            ? stream.Push(pcm.AsSpan(at, size))
+                            : stream.Push(pcm.AsSpan(at, size).ToArray().Select(s => s / 32768f).ToArray())
+                    );
                     at += size;
                 }
                 var result = stream.Complete();
@@ -91,22 +104,26 @@ public class EmotionStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
             var pcm = Pcm16(PredictTests.Varied(seconds, seed: 3), rate, seconds);
             var path = dir.File("clip.wav");
             WritePcm16(path, pcm, rate);
-            var expected = AudioWindows.Plan([AudioFile.Read(path, 16000).Samples], 16000); // predict's windows of the decoded file
-            for (int chunking = 0; chunking < 4; chunking++)
+            // predict's windows of the decoded file
+            var expected = AudioWindows.Plan([AudioFile.Read(path, 16000).Samples], 16000);
+            for (var chunking = 0; chunking < 4; chunking++)
             {
                 var rng = new Random(chunking + rate);
                 var windower = new StreamWindower(1.0, new StreamOptions { SampleRate = rate });
                 var windows = new List<StreamWindow>();
-                int at = 0;
-                foreach (int size in StreamingResamplerTests.RandomChunks(rng, pcm.Length, rate))
+                var at = 0;
+                foreach (var size in StreamingResamplerTests.RandomChunks(rng, pcm.Length, rate))
                 {
                     windows.AddRange(windower.Push(pcm.AsSpan(at, size).ToArray().Select(s => s / 32768f).ToArray()));
                     at += size;
                 }
                 windows.AddRange(windower.Complete());
                 Assert.Equal(expected.Select(w => (w.Start, w.Length)), windows.Select(w => ((int)w.Start, w.Length)));
-                for (int i = 0; i < windows.Count; i++)
-                    Assert.True(expected[i].Samples.AsSpan().SequenceEqual(windows[i].Samples), $"{rate} Hz {seconds} s chunking {chunking}: window {i} differs");
+                for (var i = 0; i < windows.Count; i++)
+                    Assert.True(
+                        expected[i].Samples.AsSpan().SequenceEqual(windows[i].Samples),
+                        $"{rate} Hz {seconds} s chunking {chunking}: window {i} differs"
+                    );
             }
         }
     }
@@ -123,12 +140,18 @@ public class EmotionStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
         var stream = recognizer.OpenStream(new StreamOptions { SampleRate = 8000 });
         var events = new List<StreamEvent>();
         var arrivedAt = new List<int>();
-        for (int i = 0; i < pcm.Length; i++)
-            foreach (var e in stream.Push(pcm.AsSpan(i, 1))) { events.Add(e); arrivedAt.Add(i); }
+        for (var i = 0; i < pcm.Length; i++)
+            foreach (var e in stream.Push(pcm.AsSpan(i, 1)))
+            {
+                events.Add(e);
+                arrivedAt.Add(i);
+            }
         var result = stream.Complete();
-        // 1-second windows every 0.5 s at 8 kHz: window k is complete at input sample 8000 + 4000k, give or take the resampler's few ms.
+        // 1-second windows every 0.5 s at 8 kHz: window k is complete at input sample 8000 + 4000k, give or take the
+        // resampler's few ms.
         Assert.Equal(4, events.Count);
-        for (int k = 0; k < 4; k++) Assert.InRange(arrivedAt[k], 8000 + 4000 * k - 1, 8000 + 4000 * k + 100);
+        for (var k = 0; k < 4; k++)
+            Assert.InRange(arrivedAt[k], 8000 + 4000 * k - 1, 8000 + 4000 * k + 100);
         events.AddRange(result.Events);
         AssertSame(expected, events, result.Prediction, "one sample at a time");
     }
@@ -140,7 +163,10 @@ public class EmotionStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
         // 3 s of speech, 2 s of digital silence, 2 s of speech at a whisper 50 dB down: with vad 30 dB the windows
         // lying wholly in the silence or the whisper are silence.
         var speech = TestWav.Voiced(3, 16000, seed: 9);
-        var clip = speech.Concat(new float[32000]).Concat(TestWav.Voiced(2, 16000, seed: 4).Select(x => x * 0.003f)).ToArray();
+        var clip = speech
+            .Concat(new float[32000])
+            .Concat(TestWav.Voiced(2, 16000, seed: 4).Select(x => x * 0.003f))
+            .ToArray();
         var stream = recognizer.OpenStream(new StreamOptions { Smooth = 2, VadDecibels = 30 });
         var events = stream.Push(clip).ToList();
         var result = stream.Complete();
@@ -148,14 +174,23 @@ public class EmotionStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
         var windows = events.OfType<WindowEvent>().ToList();
         var silences = events.OfType<SilenceEvent>().ToList();
         Assert.Equal(Enumerable.Range(0, events.Count), events.Select(e => e.Index));
-        Assert.All(silences, s => Assert.True(s.StartSeconds >= 3.0, $"silence at {s.StartSeconds} s lies in the speech"));
-        Assert.Contains(silences, s => s.StartSeconds == 3.5 && s.EndSeconds == 4.5);  // digital silence
-        Assert.Contains(silences, s => s.StartSeconds == 5.5 && s.EndSeconds == 6.5);  // 50 dB below the loudest second
+        Assert.All(silences, s =>
+            Assert.True(s.StartSeconds >= 3.0, $"silence at {s.StartSeconds} s lies in the speech")
+        );
+        Assert.Contains(silences, s => s.StartSeconds == 3.5 && s.EndSeconds == 4.5); // digital silence
+        Assert.Contains(silences, s => s.StartSeconds == 5.5 && s.EndSeconds == 6.5); // 50 dB below the loudest second
         Assert.All(windows, w => Assert.True(w.StartSeconds < 3.0, $"window at {w.StartSeconds} s classified"));
         // Smoothed label: the top class of the mean of this window's and the previous scored window's probabilities.
-        for (int i = 0; i < windows.Count; i++)
+        for (var i = 0; i < windows.Count; i++)
         {
-            var mean = recognizer.Labels.Select(l => (windows[i].Probabilities[l] + (i > 0 ? windows[i - 1].Probabilities[l] : windows[i].Probabilities[l])) / 2).ToList();
+            var mean = recognizer
+                .Labels.Select(l =>
+                    (
+                        windows[i].Probabilities[l]
+                        + (i > 0 ? windows[i - 1].Probabilities[l] : windows[i].Probabilities[l])
+                    ) / 2
+                )
+                .ToList();
             Assert.Equal(recognizer.Labels[mean.IndexOf(mean.Max())], windows[i].SmoothedLabel);
         }
         // The whole-stream result averages the windows with speech only.
@@ -166,8 +201,17 @@ public class EmotionStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
     [Fact]
     public void AllSilence_EndsAsSilence_WithoutInference()
     {
-        int calls = 0;
-        var stream = new EmotionStream(["angry", "happy", "neutral", "sad"], 1.0, new StreamOptions { VadDecibels = 30 }, w => { calls++; return []; });
+        var calls = 0;
+        var stream = new EmotionStream(
+            ["angry", "happy", "neutral", "sad"],
+            1.0,
+            new StreamOptions { VadDecibels = 30 },
+            w =>
+            {
+                calls++;
+                return [];
+            }
+        );
         var events = stream.Push(new float[40000]).ToList();
         var result = stream.Complete();
         events.AddRange(result.Events);
@@ -184,49 +228,108 @@ public class EmotionStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
     public void BadInput_IsRefusedInOneLine()
     {
         using var recognizer = EmotionRecognizer.Load(bundle.Folder);
-        Assert.Contains("sample 1 is NaN", Assert.Throws<Emolingua.Util.EmolinguaException>(() => recognizer.OpenStream().Push([0f, float.NaN])).Message);
-        Assert.Contains("sample_rate 100", Assert.Throws<Emolingua.Util.EmolinguaException>(() => recognizer.OpenStream(new StreamOptions { SampleRate = 100 })).Message);
-        Assert.Contains("hop_s 2", Assert.Throws<Emolingua.Util.EmolinguaException>(() => recognizer.OpenStream(new StreamOptions { HopSeconds = 2 })).Message);
-        Assert.Contains("empty audio", Assert.Throws<Emolingua.Util.EmolinguaException>(() => recognizer.OpenStream().Complete()).Message);
+        Assert.Contains(
+            "sample 1 is NaN",
+            Assert
+                .Throws<Emolingua.Util.EmolinguaException>(() => recognizer.OpenStream().Push([0f, float.NaN]))
+                .Message
+        );
+        Assert.Contains(
+            "sample_rate 100",
+            Assert
+                .Throws<Emolingua.Util.EmolinguaException>(() =>
+                    recognizer.OpenStream(new StreamOptions { SampleRate = 100 })
+                )
+                .Message
+        );
+        Assert.Contains(
+            "hop_s 2",
+            Assert
+                .Throws<Emolingua.Util.EmolinguaException>(() =>
+                    recognizer.OpenStream(new StreamOptions { HopSeconds = 2 })
+                )
+                .Message
+        );
+        Assert.Contains(
+            "empty audio",
+            Assert.Throws<Emolingua.Util.EmolinguaException>(() => recognizer.OpenStream().Complete()).Message
+        );
     }
 
     /// <summary>A mono PCM16 WAV of exactly these values.</summary>
     internal static void WritePcm16(string path, short[] pcm, int rate)
     {
         using var w = new BinaryWriter(File.Create(path));
-        w.Write("RIFF"u8); w.Write(36 + 2 * pcm.Length); w.Write("WAVE"u8);
-        w.Write("fmt "u8); w.Write(16); w.Write((short)1); w.Write((short)1); w.Write(rate); w.Write(rate * 2); w.Write((short)2); w.Write((short)16);
-        w.Write("data"u8); w.Write(2 * pcm.Length);
-        foreach (var s in pcm) w.Write(s);
+        w.Write("RIFF"u8);
+        w.Write(36 + 2 * pcm.Length);
+        w.Write("WAVE"u8);
+        w.Write("fmt "u8);
+        w.Write(16);
+        w.Write((short)1);
+        w.Write((short)1);
+        w.Write(rate);
+        w.Write(rate * 2);
+        w.Write((short)2);
+        w.Write((short)16);
+        w.Write("data"u8);
+        w.Write(2 * pcm.Length);
+        foreach (var s in pcm)
+            w.Write(s);
     }
 
     /// <summary>The clip as the 16-bit values a WAV file at <paramref name="rate"/> holds.</summary>
     private static short[] Pcm16(float[] samples16k, int rate, double seconds)
     {
         var resampled = rate == 16000 ? samples16k : Emolingua.Audio.Resampler.Resample(samples16k, 16000, rate);
-        int n = (int)Math.Round(seconds * rate);
-        return Enumerable.Range(0, n).Select(i => (short)Math.Clamp(MathF.Round((i < resampled.Length ? resampled[i] : 0) * 32767f), -32768, 32767)).ToArray();
+        var n = (int)Math.Round(seconds * rate);
+        return Enumerable
+            .Range(0, n)
+            .Select(i =>
+                (short)Math.Clamp(MathF.Round((i < resampled.Length ? resampled[i] : 0) * 32767f), -32768, 32767)
+            )
+            .ToArray();
     }
 
-    internal static void AssertSame(EmotionPrediction expected, IReadOnlyList<StreamEvent> events, EmotionPrediction actual, string what)
+    internal static void AssertSame(
+        EmotionPrediction expected,
+        IReadOnlyList<StreamEvent> events,
+        EmotionPrediction actual,
+        string what
+    )
     {
         var windows = events.Cast<WindowEvent>().ToList();
-        Assert.True(expected.Segments.Count == windows.Count, $"{what}: {windows.Count} windows, predict --segments has {expected.Segments.Count}");
-        for (int i = 0; i < windows.Count; i++)
+        Assert.True(
+            expected.Segments.Count == windows.Count,
+            $"{what}: {windows.Count} windows, predict --segments has {expected.Segments.Count}"
+        );
+        for (var i = 0; i < windows.Count; i++)
         {
             var (e, w) = (expected.Segments[i], windows[i]);
-            Assert.True(i == w.Index && e.StartSeconds == w.StartSeconds && e.EndSeconds == w.EndSeconds && e.Label == w.Label,
-                $"{what}: window {i} is [{w.StartSeconds}, {w.EndSeconds}) {w.Label}, predict has [{e.StartSeconds}, {e.EndSeconds}) {e.Label}");
+            Assert.True(
+                i == w.Index && e.StartSeconds == w.StartSeconds && e.EndSeconds == w.EndSeconds && e.Label == w.Label,
+                $"{what}: window {i} is [{w.StartSeconds}, {w.EndSeconds}) {w.Label}, predict has [{e.StartSeconds}, {e.EndSeconds}) {e.Label}"
+            );
             foreach (var (label, p) in e.Probabilities)
-                Assert.True(MathF.Abs(p - w.Probabilities[label]) <= Tolerance, $"{what}: window {i} {label} {w.Probabilities[label]} vs {p}");
+                Assert.True(
+                    MathF.Abs(p - w.Probabilities[label]) <= Tolerance,
+                    $"{what}: window {i} {label} {w.Probabilities[label]} vs {p}"
+                );
         }
         // Windows that differ by less than the tolerance would let a misplaced window pass.
-        for (int i = 1; i < windows.Count; i++)
+        for (var i = 1; i < windows.Count; i++)
             if (windows[i].StartSeconds - windows[i - 1].StartSeconds >= 0.5)
-                Assert.True(expected.Probabilities.Keys.Max(l => MathF.Abs(windows[i].Probabilities[l] - windows[i - 1].Probabilities[l])) > 1e-3, $"{what}: windows {i - 1} and {i} are too alike for this test");
+                Assert.True(
+                    expected.Probabilities.Keys.Max(l =>
+                        MathF.Abs(windows[i].Probabilities[l] - windows[i - 1].Probabilities[l])
+                    ) > 1e-3,
+                    $"{what}: windows {i - 1} and {i} are too alike for this test"
+                );
         Assert.Equal(expected.Label, actual.Label);
         Assert.Equal(expected.DurationSeconds, actual.DurationSeconds);
         foreach (var (label, p) in expected.Probabilities)
-            Assert.True(MathF.Abs(p - actual.Probabilities[label]) <= Tolerance, $"{what}: whole stream {label} {actual.Probabilities[label]} vs {p}");
+            Assert.True(
+                MathF.Abs(p - actual.Probabilities[label]) <= Tolerance,
+                $"{what}: whole stream {label} {actual.Probabilities[label]} vs {p}"
+            );
     }
 }

@@ -40,7 +40,8 @@ public class WhisperCheckpointTests
         var st = SafeTensors.Open(Path.Combine(Fixtures.TinyModel, "model.safetensors"));
         var result = new Dictionary<string, (float[], long[])>();
         foreach (var (key, entry) in st.Entries)
-            if (rename(key) is { } name) result[name] = (st.ReadFloat32(key), entry.Shape);
+            if (rename(key) is { } name)
+                result[name] = (st.ReadFloat32(key), entry.Shape);
         return result;
     }
 
@@ -48,8 +49,12 @@ public class WhisperCheckpointTests
     {
         using var encoder = checkpoint.LoadEncoder(150);
         using var noGrad = no_grad();
-        using var mel = Emolingua.Features.WhisperLogMel.Compute(Emolingua.Features.WhisperLogMel.Batch(
-            new[] { TestWav.ReadPcm16Mono(Fixtures.Input("voiced_5p5s.wav")) }, 3));
+        using var mel = Emolingua.Features.WhisperLogMel.Compute(
+            Emolingua.Features.WhisperLogMel.Batch(
+                new[] { TestWav.ReadPcm16Mono(Fixtures.Input("voiced_5p5s.wav")) },
+                3
+            )
+        );
         using var pooled = encoder.Embed(mel);
         return pooled.data<float>().ToArray();
     }
@@ -65,9 +70,14 @@ public class WhisperCheckpointTests
         SafeTensors.WriteFloat32(dir.File("model-00001-of-00002.safetensors"), first);
         SafeTensors.WriteFloat32(dir.File("model-00002-of-00002.safetensors"), second);
         var map = new JsonObject();
-        foreach (var k in first.Keys) map[k] = "model-00001-of-00002.safetensors";
-        foreach (var k in second.Keys) map[k] = "model-00002-of-00002.safetensors";
-        File.WriteAllText(dir.File("model.safetensors.index.json"), new JsonObject { ["weight_map"] = map }.ToJsonString());
+        foreach (var k in first.Keys)
+            map[k] = "model-00001-of-00002.safetensors";
+        foreach (var k in second.Keys)
+            map[k] = "model-00002-of-00002.safetensors";
+        File.WriteAllText(
+            dir.File("model.safetensors.index.json"),
+            new JsonObject { ["weight_map"] = map }.ToJsonString()
+        );
 
         var expected = Npy.Read(Fixtures.Expected("pooled_voiced_5p5s_3s.npy")).Data;
         var actual = PooledOf(WhisperCheckpoint.Resolve(dir.Path));
@@ -150,18 +160,19 @@ public class HuggingFaceHubTests
     {
         using var dir = new TempDir();
         var fixtureFolder = Fixtures.TinyModel; // resolved here: a failure must not happen inside the server task
-        int port = FreePort();
+        var port = FreePort();
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         listener.Start();
         var requests = new List<string>();
         var server = Task.Run(() =>
         {
-            for (int i = 0; i < 3; i++)
+            for (var i = 0; i < 3; i++)
             {
                 var ctx = listener.GetContext();
                 var path = ctx.Request.Url!.AbsolutePath;
-                lock (requests) requests.Add(path);
+                lock (requests)
+                    requests.Add(path);
                 var file = Path.Combine(fixtureFolder, Path.GetFileName(path));
                 if (path.StartsWith("/acme/whisper-mini/resolve/main/") && File.Exists(file))
                 {
@@ -169,7 +180,8 @@ public class HuggingFaceHubTests
                     var bytes = File.ReadAllBytes(file);
                     ctx.Response.OutputStream.Write(bytes);
                 }
-                else ctx.Response.StatusCode = 404;
+                else
+                    ctx.Response.StatusCode = 404;
                 ctx.Response.Close();
             }
         });
@@ -177,12 +189,24 @@ public class HuggingFaceHubTests
         try
         {
             Environment.SetEnvironmentVariable("HF_HUB_CACHE", dir.Path);
-            var downloader = new HubDownloader($"http://127.0.0.1:{port}", log: _ => { }, timeout: TimeSpan.FromSeconds(30));
+            var downloader = new HubDownloader(
+                $"http://127.0.0.1:{port}",
+                log: _ => { },
+                timeout: TimeSpan.FromSeconds(30)
+            );
             var checkpoint = WhisperCheckpoint.Resolve("acme/whisper-mini", downloader);
-            Assert.Equal(Path.Combine(dir.Path, "models--acme--whisper-mini", "snapshots", "c0ffee"), checkpoint.Folder);
-            Assert.Equal("c0ffee", File.ReadAllText(Path.Combine(dir.Path, "models--acme--whisper-mini", "refs", "main")));
-            Assert.Equal(File.ReadAllBytes(Path.Combine(Fixtures.TinyModel, "model.safetensors")),
-                File.ReadAllBytes(Path.Combine(checkpoint.Folder, "model.safetensors")));
+            Assert.Equal(
+                Path.Combine(dir.Path, "models--acme--whisper-mini", "snapshots", "c0ffee"),
+                checkpoint.Folder
+            );
+            Assert.Equal(
+                "c0ffee",
+                File.ReadAllText(Path.Combine(dir.Path, "models--acme--whisper-mini", "refs", "main"))
+            );
+            Assert.Equal(
+                File.ReadAllBytes(Path.Combine(Fixtures.TinyModel, "model.safetensors")),
+                File.ReadAllBytes(Path.Combine(checkpoint.Folder, "model.safetensors"))
+            );
             // A second resolve is served from the cache (the server would not answer a fourth request).
             Assert.Equal(checkpoint.Folder, WhisperCheckpoint.Resolve("acme/whisper-mini", downloader).Folder);
         }
@@ -191,14 +215,24 @@ public class HuggingFaceHubTests
             Environment.SetEnvironmentVariable("HF_HUB_CACHE", old);
             listener.Stop();
         }
-        Assert.Equal(new[] { "/acme/whisper-mini/resolve/main/config.json", "/acme/whisper-mini/resolve/main/model.safetensors" }, requests.Take(2));
+        Assert.Equal(
+            new[]
+            {
+                "/acme/whisper-mini/resolve/main/config.json",
+                "/acme/whisper-mini/resolve/main/model.safetensors",
+            },
+            requests.Take(2)
+        );
     }
 
     [Fact]
     public void OfflineModeReportsMissingCacheEntry()
     {
         using var dir = new TempDir();
-        var old = (Environment.GetEnvironmentVariable("HF_HUB_CACHE"), Environment.GetEnvironmentVariable("HF_HUB_OFFLINE"));
+        var old = (
+            Environment.GetEnvironmentVariable("HF_HUB_CACHE"),
+            Environment.GetEnvironmentVariable("HF_HUB_OFFLINE")
+        );
         try
         {
             Environment.SetEnvironmentVariable("HF_HUB_CACHE", dir.Path);
@@ -218,7 +252,7 @@ public class HuggingFaceHubTests
     {
         var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
         l.Stop();
         return port;
     }

@@ -40,7 +40,10 @@ public class WhisperEncoderTests
         string[] stems = { "burst_4s", "chirp_1p2s", "voiced_5p5s" };
         using var encoder = WhisperCheckpoint.Resolve(Fixtures.TinyModel).LoadEncoder(200);
         using var noGrad = no_grad();
-        using var batch = WhisperLogMel.Batch(stems.Select(s => TestWav.ReadPcm16Mono(Fixtures.Input(s + ".wav"))).ToList(), 4);
+        using var batch = WhisperLogMel.Batch(
+            stems.Select(s => TestWav.ReadPcm16Mono(Fixtures.Input(s + ".wav"))).ToList(),
+            4
+        );
         using var hidden = encoder.forward(WhisperLogMel.Compute(batch));
         Assert.Equal(new long[] { 3, 200, 64 }, hidden.shape);
         var expected = Npy.Read(Fixtures.Expected($"hidden_{stem}_4s.npy"));
@@ -72,7 +75,7 @@ public class WhisperEncoderTests
         Assert.Contains("layer_norm.bias", names);
         Assert.DoesNotContain("layers.0.self_attn.k_proj.bias", names);
         // spec §2.4: 87,002,112 encoder parameters without the positional table, plus 200×768 rows after a 4 s crop.
-        long count = encoder.parameters().Sum(p => p.numel());
+        var count = encoder.parameters().Sum(p => p.numel());
         Assert.Equal(87_002_112L + 200 * 768, count);
     }
 
@@ -82,7 +85,10 @@ public class WhisperEncoderTests
         using var encoder = new WhisperEncoder(new WhisperConfig(64, 2, 4, 256), 150);
         encoder.FreezeFrontEnd();
         foreach (var (name, p) in encoder.named_parameters())
-            Assert.Equal(!(name.StartsWith("conv1") || name.StartsWith("conv2") || name.StartsWith("embed_positions")), p.requires_grad);
+            Assert.Equal(
+                !(name.StartsWith("conv1") || name.StartsWith("conv2") || name.StartsWith("embed_positions")),
+                p.requires_grad
+            );
     }
 
     [Fact]

@@ -11,25 +11,41 @@ namespace Emolingua.Tests.Packaging;
 
 [Collection("Console")]
 public class PackageTests(PackedFeed feed, WhisperFixtureBundle bundle, ITestOutputHelper output)
-    : IClassFixture<PackedFeed>, IClassFixture<WhisperFixtureBundle>
+    : IClassFixture<PackedFeed>,
+        IClassFixture<WhisperFixtureBundle>
 {
     public sealed record Result(int ExitCode, string Out, string Err);
 
     /// <summary>Runs a process to its end (bounded in time); a non-zero exit fails the test with its output.</summary>
-    public static Result Run(string file, string workingDirectory, TimeSpan timeout, params string[] args) => Run(file, workingDirectory, timeout, true, args);
+    public static Result Run(string file, string workingDirectory, TimeSpan timeout, params string[] args) =>
+        Run(file, workingDirectory, timeout, true, args);
 
     public static Result Run(string file, string workingDirectory, TimeSpan timeout, bool check, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var psi = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout)) { p.Kill(entireProcessTree: true); throw new TimeoutException($"{file} {string.Join(' ', args)} took longer than {timeout}"); }
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} took longer than {timeout}");
+        }
         var r = new Result(p.ExitCode, stdout.Result, stderr.Result);
-        if (check && r.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {r.ExitCode}:\n{r.Out}\n{r.Err}");
+        if (check && r.ExitCode != 0)
+            throw new InvalidOperationException(
+                $"{file} {string.Join(' ', args)} exited {r.ExitCode}:\n{r.Out}\n{r.Err}"
+            );
         return r;
     }
 
@@ -46,7 +62,8 @@ public class PackageTests(PackedFeed feed, WhisperFixtureBundle bundle, ITestOut
         return zip.Entries.Select(e => e.FullName).ToList();
     }
 
-    private static long FolderBytes(string folder) => new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+    private static long FolderBytes(string folder) =>
+        new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 
     private string Clip()
     {
@@ -67,7 +84,7 @@ public class PackageTests(PackedFeed feed, WhisperFixtureBundle bundle, ITestOut
             var nupkg = feed.Package(id);
             Assert.True(File.Exists(nupkg), $"{nupkg} was not packed");
             output.WriteLine($"{id}: {new FileInfo(nupkg).Length / 1e6:0.0} MB");
-            XNamespace ns = Nuspec(nupkg).Root!.Name.Namespace;
+            var ns = Nuspec(nupkg).Root!.Name.Namespace;
             var metadata = Nuspec(nupkg).Root!.Element(ns + "metadata")!;
             Assert.Equal(feed.Version, metadata.Element(ns + "version")!.Value);
             Assert.Equal("MIT", metadata.Element(ns + "license")!.Value);
@@ -76,7 +93,10 @@ public class PackageTests(PackedFeed feed, WhisperFixtureBundle bundle, ITestOut
             Assert.Contains("README.md", Entries(nupkg));
             Assert.True(File.Exists(Path.ChangeExtension(nupkg, ".snupkg")), $"no symbols package beside {nupkg}");
         }
-        Assert.True(new FileInfo(feed.Package("Emolingua.Tool")).Length < 250_000_000, "the tool is over nuget.org's 250 MB limit");
+        Assert.True(
+            new FileInfo(feed.Package("Emolingua.Tool")).Length < 250_000_000,
+            "the tool is over nuget.org's 250 MB limit"
+        );
         Assert.Contains("lib/net10.0/Emolingua.Runtime.xml", Entries(feed.Package("Emolingua.Runtime")));
     }
 
@@ -84,15 +104,25 @@ public class PackageTests(PackedFeed feed, WhisperFixtureBundle bundle, ITestOut
     public void RuntimePackage_DependsOnOnnxRuntimesManagedApi_AndNothingOfTorch()
     {
         var nuspec = Nuspec(feed.Package("Emolingua.Runtime"));
-        var dependencies = nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => e.Attribute("id")!.Value).ToList();
+        var dependencies = nuspec
+            .Descendants()
+            .Where(e => e.Name.LocalName == "dependency")
+            .Select(e => e.Attribute("id")!.Value)
+            .ToList();
         output.WriteLine("Emolingua.Runtime depends on: " + string.Join(", ", dependencies));
         Assert.Contains("Microsoft.ML.OnnxRuntime.Managed", dependencies);
-        Assert.DoesNotContain("Microsoft.ML.OnnxRuntime", dependencies); // the app picks the native runtime (CPU or GPU)
+        // the app picks the native runtime (CPU or GPU)
+        Assert.DoesNotContain("Microsoft.ML.OnnxRuntime", dependencies);
         Assert.DoesNotContain(dependencies, d => d.Contains("torch", StringComparison.OrdinalIgnoreCase));
-        var library = Nuspec(feed.Package("Emolingua")).Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => e.Attribute("id")!.Value).ToList();
+        var library = Nuspec(feed.Package("Emolingua"))
+            .Descendants()
+            .Where(e => e.Name.LocalName == "dependency")
+            .Select(e => e.Attribute("id")!.Value)
+            .ToList();
         Assert.Contains("Emolingua.Runtime", library);
         Assert.Contains("TorchSharp", library);
-        Assert.DoesNotContain(library, d => d.StartsWith("libtorch", StringComparison.OrdinalIgnoreCase)); // the app picks CPU or CUDA
+        // the app picks CPU or CUDA
+        Assert.DoesNotContain(library, d => d.StartsWith("libtorch", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
@@ -103,33 +133,71 @@ public class PackageTests(PackedFeed feed, WhisperFixtureBundle bundle, ITestOut
         Directory.CreateDirectory(app);
         var sample = Path.Combine(feed.Repository, "samples", "QuickStart");
         var project = File.ReadAllText(Path.Combine(sample, "QuickStart.csproj"));
-        Assert.Contains($"Include=\"Emolingua.Runtime\" Version=\"{feed.Version}\"", project); // the sample names the packages' version
+        // the sample names the packages' version
+        Assert.Contains($"Include=\"Emolingua.Runtime\" Version=\"{feed.Version}\"", project);
         File.Copy(Path.Combine(sample, "Program.cs"), Path.Combine(app, "Program.cs"));
         File.Copy(feed.NuGetConfig, Path.Combine(app, "nuget.config"));
         var clip = Clip();
 
         // First without a native ONNX Runtime: loading the model says in one sentence which package to add.
-        var withoutNative = string.Join('\n', project.Split('\n').Where(l => !l.Contains("\"Microsoft.ML.OnnxRuntime\"")));
+        var withoutNative = string.Join(
+            '\n',
+            project.Split('\n').Where(l => !l.Contains("\"Microsoft.ML.OnnxRuntime\""))
+        );
         Assert.NotEqual(project, withoutNative);
         File.WriteAllText(Path.Combine(app, "QuickStart.csproj"), withoutNative);
-        Run("dotnet", app, TimeSpan.FromMinutes(5), "build", "-c", "Release", "-o", Path.Combine(app, "managed-only"), "-nologo");
-        var refused = Run("dotnet", app, TimeSpan.FromMinutes(2), false, Path.Combine(app, "managed-only", "QuickStart.dll"), bundle.OnnxPath, clip);
+        Run(
+            "dotnet",
+            app,
+            TimeSpan.FromMinutes(5),
+            "build",
+            "-c",
+            "Release",
+            "-o",
+            Path.Combine(app, "managed-only"),
+            "-nologo"
+        );
+        var refused = Run(
+            "dotnet",
+            app,
+            TimeSpan.FromMinutes(2),
+            false,
+            Path.Combine(app, "managed-only", "QuickStart.dll"),
+            bundle.OnnxPath,
+            clip
+        );
         Assert.NotEqual(0, refused.ExitCode);
-        Assert.Contains($"{bundle.OnnxPath}: {Emolingua.Inference.OnnxEmotionEngine.MissingNativeRuntime}", refused.Err);
+        Assert.Contains(
+            $"{bundle.OnnxPath}: {Emolingua.Inference.OnnxEmotionEngine.MissingNativeRuntime}",
+            refused.Err
+        );
 
         File.WriteAllText(Path.Combine(app, "QuickStart.csproj"), project);
         var publish = Path.Combine(app, "publish");
         Run("dotnet", app, TimeSpan.FromMinutes(5), "publish", "-c", "Release", "-o", publish, "-nologo");
 
-        var files = Directory.EnumerateFiles(publish, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();
+        var files = Directory
+            .EnumerateFiles(publish, "*", SearchOption.AllDirectories)
+            .Select(Path.GetFileName)
+            .ToList();
         Assert.Contains("Emolingua.Runtime.dll", files);
         Assert.Contains(files, f => f!.StartsWith("libonnxruntime", StringComparison.Ordinal));
-        Assert.DoesNotContain(files, f => f!.Contains("torch", StringComparison.OrdinalIgnoreCase) || f.StartsWith("libc10", StringComparison.Ordinal)
-            || f.StartsWith("Emolingua.dll", StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f =>
+            f!.Contains("torch", StringComparison.OrdinalIgnoreCase)
+            || f.StartsWith("libc10", StringComparison.Ordinal)
+            || f.StartsWith("Emolingua.dll", StringComparison.Ordinal)
+        );
         output.WriteLine($"publish folder: {files.Count} files, {FolderBytes(publish) / 1e6:0.0} MB");
 
-        var printed = Run("dotnet", app, TimeSpan.FromMinutes(2), Path.Combine(publish, "QuickStart.dll"), bundle.OnnxPath, clip).Out
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var printed = Run(
+            "dotnet",
+            app,
+            TimeSpan.FromMinutes(2),
+            Path.Combine(publish, "QuickStart.dll"),
+            bundle.OnnxPath,
+            clip
+        )
+            .Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var predict = CliHarness.RunInProcess("predict", "--model", bundle.OnnxPath, clip, "--json");
         Assert.Equal(0, predict.ExitCode);
         var json = JsonNode.Parse(predict.Out)!;
@@ -137,7 +205,11 @@ public class PackageTests(PackedFeed feed, WhisperFixtureBundle bundle, ITestOut
         var labels = printed.Skip(1).Select(l => l.Split('\t')).ToList();
         Assert.Equal(["angry", "happy", "neutral", "sad"], labels.Select(l => l[0]));
         foreach (var l in labels)
-            Assert.Equal(json["probabilities"]![l[0]]!.GetValue<double>(), double.Parse(l[1], CultureInfo.InvariantCulture), 1e-5);
+            Assert.Equal(
+                json["probabilities"]![l[0]]!.GetValue<double>(),
+                double.Parse(l[1], CultureInfo.InvariantCulture),
+                1e-5
+            );
     }
 
     [Fact]
@@ -146,18 +218,33 @@ public class PackageTests(PackedFeed feed, WhisperFixtureBundle bundle, ITestOut
         var app = Path.Combine(feed.Dir.Path, "batch-app");
         Directory.CreateDirectory(app);
         var sample = Path.Combine(feed.Repository, "samples", "BatchFolder");
-        foreach (var f in new[] { "BatchFolder.csproj", "Program.cs" }) File.Copy(Path.Combine(sample, f), Path.Combine(app, f));
-        Assert.Contains($"Include=\"Emolingua.Runtime\" Version=\"{feed.Version}\"", File.ReadAllText(Path.Combine(app, "BatchFolder.csproj")));
+        foreach (var f in new[] { "BatchFolder.csproj", "Program.cs" })
+            File.Copy(Path.Combine(sample, f), Path.Combine(app, f));
+        Assert.Contains(
+            $"Include=\"Emolingua.Runtime\" Version=\"{feed.Version}\"",
+            File.ReadAllText(Path.Combine(app, "BatchFolder.csproj"))
+        );
         File.Copy(feed.NuGetConfig, Path.Combine(app, "nuget.config"));
-        Run("dotnet", app, TimeSpan.FromMinutes(5), "build", "-c", "Release", "-o", Path.Combine(app, "out"), "-nologo");
+        Run(
+            "dotnet",
+            app,
+            TimeSpan.FromMinutes(5),
+            "build",
+            "-c",
+            "Release",
+            "-o",
+            Path.Combine(app, "out"),
+            "-nologo"
+        );
 
         var clips = Path.Combine(app, "clips");
         Directory.CreateDirectory(clips);
         TestWav.WritePcm16Mono(Path.Combine(clips, "a.wav"), TestWav.Voiced(3, 16000, seed: 1), 16000);
         TestWav.WritePcm16Mono(Path.Combine(clips, "b.wav"), TestWav.Voiced(5, 22050, seed: 2), 22050);
-        File.WriteAllBytes(Path.Combine(clips, "c.wav"), [(byte)'R', (byte)'I', (byte)'F', (byte)'F', 1, 2]); // not audio
+        // not audio
+        File.WriteAllBytes(Path.Combine(clips, "c.wav"), [(byte)'R', (byte)'I', (byte)'F', (byte)'F', 1, 2]);
         var csv = Path.Combine(app, "predictions.csv");
-        string dll = Path.Combine(app, "out", "BatchFolder.dll");
+        var dll = Path.Combine(app, "out", "BatchFolder.dll");
         var first = Run("dotnet", app, TimeSpan.FromMinutes(2), false, dll, bundle.OnnxPath, clips, csv);
         Assert.Equal(3, first.ExitCode); // a file with an error row
         Assert.Contains("2 predicted, 1 failed, 0 already in", first.Out);
@@ -168,7 +255,10 @@ public class PackageTests(PackedFeed feed, WhisperFixtureBundle bundle, ITestOut
         Assert.Contains("c.wav", rows[3]);
         // The CSV rows equal what the repository's predict writes for the same files.
         var expected = Path.Combine(app, "expected.csv");
-        Assert.Equal(3, CliHarness.RunInProcess("predict", "--model", bundle.OnnxPath, clips, "--out", expected).ExitCode);
+        Assert.Equal(
+            3,
+            CliHarness.RunInProcess("predict", "--model", bundle.OnnxPath, clips, "--out", expected).ExitCode
+        );
         Assert.Equal(File.ReadAllLines(expected), rows);
         var again = Run("dotnet", app, TimeSpan.FromMinutes(2), false, dll, bundle.OnnxPath, clips, csv);
         Assert.Contains("0 predicted, 1 failed, 3 already in", again.Out);
@@ -179,24 +269,61 @@ public class PackageTests(PackedFeed feed, WhisperFixtureBundle bundle, ITestOut
     public void TheTool_InstalledFromTheFeed_PrintsItsVersion_AndPredictsAsTheRepositorysCli()
     {
         var tools = Path.Combine(feed.Dir.Path, "tools");
-        Run("dotnet", feed.Dir.Path, TimeSpan.FromMinutes(5), "tool", "install", "Emolingua.Tool", "--version", feed.Version,
-            "--tool-path", tools, "--configfile", feed.NuGetConfig);
+        Run(
+            "dotnet",
+            feed.Dir.Path,
+            TimeSpan.FromMinutes(5),
+            "tool",
+            "install",
+            "Emolingua.Tool",
+            "--version",
+            feed.Version,
+            "--tool-path",
+            tools,
+            "--configfile",
+            feed.NuGetConfig
+        );
         output.WriteLine($"installed tool: {FolderBytes(tools) / 1e6:0.0} MB");
         var emolingua = Path.Combine(tools, "emolingua");
-        Assert.Contains($"Emolingua {feed.Version}", Run(emolingua, feed.Dir.Path, TimeSpan.FromMinutes(1), "--version").Out);
+        Assert.Contains(
+            $"Emolingua {feed.Version}",
+            Run(emolingua, feed.Dir.Path, TimeSpan.FromMinutes(1), "--version").Out
+        );
 
         var clip = Clip();
-        var viaTool = Run(emolingua, feed.Dir.Path, TimeSpan.FromMinutes(2), "predict", "--model", bundle.OnnxPath, clip, "--json");
+        var viaTool = Run(
+            emolingua,
+            feed.Dir.Path,
+            TimeSpan.FromMinutes(2),
+            "predict",
+            "--model",
+            bundle.OnnxPath,
+            clip,
+            "--json"
+        );
         var viaRepository = CliHarness.RunChild("predict", "--model", bundle.OnnxPath, clip, "--json");
         Assert.Equal(0, viaRepository.ExitCode);
         Assert.Equal(viaRepository.Out, viaTool.Out);
         Assert.Contains("\"label\"", viaTool.Out);
 
-        // A model folder runs on TorchSharp, which the tool does not carry: one line says so, before TorchSharp is touched.
-        var folder = Run(emolingua, feed.Dir.Path, TimeSpan.FromMinutes(1), false, "predict", "--model", bundle.Folder, clip);
+        // A model folder runs on TorchSharp, which the tool does not carry: one line says so, before TorchSharp is
+        // touched.
+        var folder = Run(
+            emolingua,
+            feed.Dir.Path,
+            TimeSpan.FromMinutes(1),
+            false,
+            "predict",
+            "--model",
+            bundle.Folder,
+            clip
+        );
         Assert.Equal(1, folder.ExitCode);
         Assert.Equal("", folder.Out);
         var line = Assert.Single(folder.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("error: this command runs TorchSharp, whose native library (libtorch) is not installed here", line);
+        Assert.StartsWith(
+            "error: this command runs TorchSharp, whose native library (libtorch) is not installed here",
+            line
+        );
     }
 }

@@ -10,7 +10,8 @@ public class MetricsTests
     public void SklearnF1Docstring_Example()
     {
         // spec §8 / sklearn f1_score docstring: y_true=[0,1,2,0,1,2], y_pred=[0,2,1,0,0,1].
-        int[] t = [0, 1, 2, 0, 1, 2], p = [0, 2, 1, 0, 0, 1];
+        int[] t = [0, 1, 2, 0, 1, 2],
+            p = [0, 2, 1, 0, 0, 1];
         var s = Metrics.Compute(t, p, 3);
         Assert.Equal(1.0 / 3, s.Accuracy, Tol);
         Assert.Equal(0.26666666666666666, s.MacroF1, Tol);
@@ -23,7 +24,8 @@ public class MetricsTests
     public void SklearnBalancedAccuracyDocstring_Example()
     {
         // spec §8 / sklearn balanced_accuracy_score docstring.
-        int[] t = [0, 1, 0, 0, 1, 0], p = [0, 1, 0, 0, 0, 1];
+        int[] t = [0, 1, 0, 0, 1, 0],
+            p = [0, 1, 0, 0, 0, 1];
         Assert.Equal(0.625, Metrics.Uar(t, p, 2), Tol);
         Assert.Equal(4.0 / 6, Metrics.Accuracy(t, p), Tol);
         Assert.Equal(0.625, Metrics.MacroF1(t, p, 2), Tol);
@@ -34,7 +36,8 @@ public class MetricsTests
     {
         // Hand: recalls 7/8, 1/2, 1, 0 → UAR 0.59375; 9/12 correct. Macro F1 0.5808823529411765 from
         // sklearn 1.2.1 f1_score(labels=[0,1,2,3], average="macro", zero_division=0), pasted.
-        int[] t = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3], p = [0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 2, 0];
+        int[] t = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3],
+            p = [0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 2, 0];
         var s = Metrics.Compute(t, p, 4);
         Assert.Equal(0.75, s.Accuracy, Tol);
         Assert.Equal(0.59375, s.Uar, Tol);
@@ -48,12 +51,19 @@ public class MetricsTests
         // Class 3 is never predicted (F1 0), class 2 never occurs in y_true (excluded from UAR, F1 0 in macro F1).
         // Reference from sklearn 1.2.1 (pasted): acc 0.5, macro F1 0.2976190476190476, balanced acc 0.4444444444444444,
         // confusion [[1,1,1,0],[0,3,0,0],[0,0,0,0],[2,0,0,0]], precision [1/3, 0.75, 0, 0].
-        int[] t = [0, 0, 1, 1, 3, 3, 0, 1], p = [0, 1, 1, 1, 0, 0, 2, 1];
+        int[] t = [0, 0, 1, 1, 3, 3, 0, 1],
+            p = [0, 1, 1, 1, 0, 0, 2, 1];
         var s = Metrics.Compute(t, p, 4);
         Assert.Equal(0.5, s.Accuracy, Tol);
         Assert.Equal(0.2976190476190476, s.MacroF1, Tol);
         Assert.Equal(4.0 / 9, s.Uar, Tol);
-        int[][] expected = [[1, 1, 1, 0], [0, 3, 0, 0], [0, 0, 0, 0], [2, 0, 0, 0]];
+        int[][] expected =
+        [
+            [1, 1, 1, 0],
+            [0, 3, 0, 0],
+            [0, 0, 0, 0],
+            [2, 0, 0, 0],
+        ];
         Assert.Equal(expected, s.ConfusionMatrix);
         Assert.Equal(1.0 / 3, s.PerClass[0].Precision, Tol);
         Assert.Equal(0.75, s.PerClass[1].Precision, Tol);
@@ -73,7 +83,8 @@ public class MetricsTests
     [Fact]
     public void AccuracyByGroup_AndSpeaker()
     {
-        int[] t = [0, 1, 2, 3, 0, 1], p = [0, 1, 0, 0, 0, 2];
+        int[] t = [0, 1, 2, 3, 0, 1],
+            p = [0, 1, 0, 0, 0, 2];
         var g = Metrics.AccuracyByGroup(t, p, ["female", "female", "male", "male", "unknown", "male"]);
         Assert.Equal(["female", "male", "unknown"], g.Keys);
         Assert.Equal(new GroupAccuracy(1.0, 2), g["female"]);
@@ -88,10 +99,14 @@ public class MetricsTests
     public void Bootstrap_ContainsEstimate_AndIsDeterministicPerSeed()
     {
         var rng = new Random(3);
-        int n = 200;
+        var n = 200;
         var t = new int[n];
         var p = new int[n];
-        for (int i = 0; i < n; i++) { t[i] = rng.Next(4); p[i] = rng.NextDouble() < 0.7 ? t[i] : rng.Next(4); }
+        for (var i = 0; i < n; i++)
+        {
+            t[i] = rng.Next(4);
+            p[i] = rng.NextDouble() < 0.7 ? t[i] : rng.Next(4);
+        }
         var a = Metrics.Bootstrap(t, p, 4, resamples: 1000, seed: 42);
         var b = Metrics.Bootstrap(t, p, 4, resamples: 1000, seed: 42);
         var c = Metrics.Bootstrap(t, p, 4, resamples: 1000, seed: 43);

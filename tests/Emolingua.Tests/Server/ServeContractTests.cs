@@ -21,7 +21,9 @@ public class ServeContractTests(ServeFixture serve) : IClassFixture<ServeFixture
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
 
-    private async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> PostAsync(HttpContent content)
+    private async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> PostAsync(
+        HttpContent content
+    )
     {
         var response = await _http.PostAsync("api/predict", content);
         var text = await response.Content.ReadAsStringAsync();
@@ -37,7 +39,8 @@ public class ServeContractTests(ServeFixture serve) : IClassFixture<ServeFixture
         return form;
     }
 
-    /// <summary>A refusal: the status, a JSON content type and a non-empty "error" string containing <paramref name="mentions"/>.</summary>
+    /// <summary>A refusal: the status, a JSON content type and a non-empty "error" string containing
+    /// <paramref name="mentions"/>.</summary>
     private async Task AssertErrorAsync(HttpContent content, HttpStatusCode status, string mentions)
     {
         var (actual, body, response) = await PostAsync(content);
@@ -66,8 +69,11 @@ public class ServeContractTests(ServeFixture serve) : IClassFixture<ServeFixture
     /// </summary>
     private static void AssertClose(float[] expected, float[] actual, float tolerance = 1e-4f)
     {
-        for (int k = 0; k < expected.Length; k++)
-            Assert.True(MathF.Abs(expected[k] - actual[k]) <= tolerance, $"class {k}: expected {expected[k]}, got {actual[k]}");
+        for (var k = 0; k < expected.Length; k++)
+            Assert.True(
+                MathF.Abs(expected[k] - actual[k]) <= tolerance,
+                $"class {k}: expected {expected[k]}, got {actual[k]}"
+            );
     }
 
     [Fact]
@@ -108,7 +114,12 @@ public class ServeContractTests(ServeFixture serve) : IClassFixture<ServeFixture
         Assert.Contains("<script src=\"app.js\"", html);
         // The browser is told to load nothing from elsewhere, so a stray CDN link would fail in the browser test too.
         Assert.Contains("default-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single());
-        var assets = new Dictionary<string, string> { ["app.js"] = "text/javascript", ["app.css"] = "text/css", ["recorder-worklet.js"] = "text/javascript" };
+        var assets = new Dictionary<string, string>
+        {
+            ["app.js"] = "text/javascript",
+            ["app.css"] = "text/css",
+            ["recorder-worklet.js"] = "text/javascript",
+        };
         var texts = new List<string> { html };
         foreach (var (path, type) in assets)
         {
@@ -136,9 +147,11 @@ public class ServeContractTests(ServeFixture serve) : IClassFixture<ServeFixture
         Assert.Equal(Labels[Array.IndexOf(expected, expected.Max())], body.GetProperty("label").GetString());
         Assert.Equal(2.5, body.GetProperty("duration_s").GetDouble(), 6);
         var segments = body.GetProperty("segments").EnumerateArray().ToList();
-        Assert.Equal(new[] { (0.0, 1.0), (0.5, 1.5), (1.0, 2.0), (1.5, 2.5) },
-            segments.Select(s => (s.GetProperty("start_s").GetDouble(), s.GetProperty("end_s").GetDouble())));
-        for (int i = 0; i < starts.Length; i++)
+        Assert.Equal(
+            new[] { (0.0, 1.0), (0.5, 1.5), (1.0, 2.0), (1.5, 2.5) },
+            segments.Select(s => (s.GetProperty("start_s").GetDouble(), s.GetProperty("end_s").GetDouble()))
+        );
+        for (var i = 0; i < starts.Length; i++)
         {
             var window = CliHarness.MeanWindowProbabilities(serve.Bundle.Model, clip, [starts[i]], 1.0);
             AssertClose(window, Probabilities(segments[i].GetProperty("probabilities")));
@@ -168,7 +181,20 @@ public class ServeContractTests(ServeFixture serve) : IClassFixture<ServeFixture
 
         // MP3 is lossy: only the duration (the LAME tag's delay and padding trimmed) and the window count are exact.
         var mp3 = serve.Files.File("clip.mp3");
-        AudioTestTools.Run("ffmpeg", "-nostdin", "-v", "error", "-y", "-i", wav, "-c:a", "libmp3lame", "-b:a", "64k", mp3);
+        AudioTestTools.Run(
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            wav,
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "64k",
+            mp3
+        );
         (status, body, _) = await PostAsync(Multipart(File.ReadAllBytes(mp3), "clip.mp3"));
         Assert.True(status == HttpStatusCode.OK, body.ToString());
         Assert.Equal(1.7, body.GetProperty("duration_s").GetDouble(), 2);
@@ -186,7 +212,10 @@ public class ServeContractTests(ServeFixture serve) : IClassFixture<ServeFixture
         request.Headers.TransferEncodingChunked = true;
         var response = await _http.SendAsync(request);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Contains("--max-upload-mb", Json(await response.Content.ReadAsStringAsync()).GetProperty("error").GetString());
+        Assert.Contains(
+            "--max-upload-mb",
+            Json(await response.Content.ReadAsStringAsync()).GetProperty("error").GetString()
+        );
         await AssertHealthyAsync();
     }
 
@@ -197,25 +226,60 @@ public class ServeContractTests(ServeFixture serve) : IClassFixture<ServeFixture
         var form = new MultipartFormDataContent { { new StringContent("hello"), "comment" } };
         await AssertErrorAsync(form, HttpStatusCode.BadRequest, "no file part");
         // A WAV header with a data chunk of zero samples.
-        await AssertErrorAsync(new ByteArrayContent(File.ReadAllBytes(serve.Wav("empty.wav", []))), HttpStatusCode.BadRequest, "no samples");
-        await AssertErrorAsync(new StringContent("this is not audio at all, just some text"), HttpStatusCode.UnsupportedMediaType, "cannot decode");
+        await AssertErrorAsync(
+            new ByteArrayContent(File.ReadAllBytes(serve.Wav("empty.wav", []))),
+            HttpStatusCode.BadRequest,
+            "no samples"
+        );
+        await AssertErrorAsync(
+            new StringContent("this is not audio at all, just some text"),
+            HttpStatusCode.UnsupportedMediaType,
+            "cannot decode"
+        );
         var noise = new byte[5000];
         new Random(3).NextBytes(noise);
         await AssertErrorAsync(Multipart(noise, "noise.wav"), HttpStatusCode.UnsupportedMediaType, "cannot decode");
         // A truncated RIFF header.
-        await AssertErrorAsync(new ByteArrayContent(Encoding.ASCII.GetBytes("RIFF\x24\0\0\0WAVEfmt ")), HttpStatusCode.UnsupportedMediaType, "cannot decode");
+        await AssertErrorAsync(
+            new ByteArrayContent(Encoding.ASCII.GetBytes("RIFF\x24\0\0\0WAVEfmt ")),
+            HttpStatusCode.UnsupportedMediaType,
+            "cannot decode"
+        );
     }
 
     [Fact]
     public async Task AudioLongerThanTheLimit_413_EvenWhenTheFileIsSmall()
     {
         var wav = serve.Wav("seven.wav", TestWav.Voiced(7.0, 16000, 4)); // 224 kB: under the upload limit
-        await AssertErrorAsync(new ByteArrayContent(File.ReadAllBytes(wav)), HttpStatusCode.RequestEntityTooLarge, "--max-seconds");
+        await AssertErrorAsync(
+            new ByteArrayContent(File.ReadAllBytes(wav)),
+            HttpStatusCode.RequestEntityTooLarge,
+            "--max-seconds"
+        );
         // Ten minutes of silence compress to about 100 kB of FLAC: refused from its header, before it is decoded.
         var flac = serve.Files.File("ten-minutes.flac");
-        AudioTestTools.Run("ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "600", "-c:a", "flac", flac);
+        AudioTestTools.Run(
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "anullsrc=r=16000:cl=mono",
+            "-t",
+            "600",
+            "-c:a",
+            "flac",
+            flac
+        );
         Assert.True(new FileInfo(flac).Length < 300_000);
-        await AssertErrorAsync(Multipart(File.ReadAllBytes(flac), "ten-minutes.flac"), HttpStatusCode.RequestEntityTooLarge, "600.0 s long");
+        await AssertErrorAsync(
+            Multipart(File.ReadAllBytes(flac), "ten-minutes.flac"),
+            HttpStatusCode.RequestEntityTooLarge,
+            "600.0 s long"
+        );
         // Exactly at the limit is accepted.
         var six = serve.Wav("six.wav", TestWav.Voiced(6.0, 16000, 5));
         var (status, body, _) = await PostAsync(new ByteArrayContent(File.ReadAllBytes(six)));
@@ -252,7 +316,8 @@ public class ServeContractTests(ServeFixture serve) : IClassFixture<ServeFixture
     public async Task ClientThatDisconnectsMidUpload_LeavesTheServerServing()
     {
         var body = File.ReadAllBytes(serve.Wav("cut.wav", TestWav.Voiced(1.0, 16000, 7)));
-        using (HeldUpload.Begin(serve.Server.BaseUri, body, 1000)) await serve.Server.WaitForHealthAsync(waiting: 1);
+        using (HeldUpload.Begin(serve.Server.BaseUri, body, 1000))
+            await serve.Server.WaitForHealthAsync(waiting: 1);
         await serve.Server.WaitForHealthAsync(waiting: 0);
         Assert.Empty(serve.Server.TemporaryFiles); // the half-received upload was deleted
         var (status, _, _) = await PostAsync(new ByteArrayContent(body));
@@ -267,16 +332,22 @@ public class ServeContractTests(ServeFixture serve) : IClassFixture<ServeFixture
         Assert.Equal("not found", Json(await missing.Content.ReadAsStringAsync()).GetProperty("error").GetString());
         var wrong = await _http.GetAsync("api/predict");
         Assert.Equal(HttpStatusCode.MethodNotAllowed, wrong.StatusCode);
-        Assert.Equal("method not allowed", Json(await wrong.Content.ReadAsStringAsync()).GetProperty("error").GetString());
+        Assert.Equal(
+            "method not allowed",
+            Json(await wrong.Content.ReadAsStringAsync()).GetProperty("error").GetString()
+        );
     }
 
     [Fact]
     public async Task EveryRequest_OneLogLine_WithStatusAndMilliseconds()
     {
-        string marker = "/api/log-probe-" + Guid.NewGuid().ToString("N")[..8];
-        for (int i = 0; i < 3; i++) await _http.GetAsync(marker);
-        var lines = serve.Server.WaitForLog(log => log.Count(l => l.Contains(marker)) >= 3, "three lines for the probe path")
-            .Where(l => l.Contains(marker)).ToList();
+        var marker = "/api/log-probe-" + Guid.NewGuid().ToString("N")[..8];
+        for (var i = 0; i < 3; i++)
+            await _http.GetAsync(marker);
+        var lines = serve
+            .Server.WaitForLog(log => log.Count(l => l.Contains(marker)) >= 3, "three lines for the probe path")
+            .Where(l => l.Contains(marker))
+            .ToList();
         Assert.Equal(3, lines.Count);
         foreach (var line in lines)
         {

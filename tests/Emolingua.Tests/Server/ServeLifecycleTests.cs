@@ -5,7 +5,8 @@ using Emolingua.Tests.Cli;
 
 namespace Emolingua.Tests.Server;
 
-/// <summary>Starting and stopping `emolingua serve`: bad options, a port in use, and SIGTERM with a request in flight.</summary>
+/// <summary>Starting and stopping `emolingua serve`: bad options, a port in use, and SIGTERM with a request in
+/// flight.</summary>
 [Collection("Console")]
 public class ServeLifecycleTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFixture>
 {
@@ -45,7 +46,7 @@ public class ServeLifecycleTests(TinyBundleFixture bundle) : IClassFixture<TinyB
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
-        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
         var r = CliHarness.RunChild("serve", "--model", RunDir, "--port", port.ToString());
         Assert.NotEqual(0, r.ExitCode);
         var errors = r.ErrLines.Where(l => l.StartsWith("error: ")).ToList();
@@ -74,8 +75,14 @@ public class ServeLifecycleTests(TinyBundleFixture bundle) : IClassFixture<TinyB
         while (true)
         {
             using var probe = new TcpClient();
-            try { probe.Connect(server.BaseUri.Host, server.BaseUri.Port); }
-            catch (SocketException) { break; }
+            try
+            {
+                probe.Connect(server.BaseUri.Host, server.BaseUri.Port);
+            }
+            catch (SocketException)
+            {
+                break;
+            }
             Assert.True(DateTime.UtcNow < deadline, "the server still accepts connections after SIGTERM");
             await Task.Delay(50);
         }

@@ -27,7 +27,11 @@ public sealed class ServeOnnxTests : IClassFixture<TinyBundleFixture>, IDisposab
         _server = ServerProcess.Start("--model", onnx);
     }
 
-    public void Dispose() { _server.Dispose(); _dir.Dispose(); }
+    public void Dispose()
+    {
+        _server.Dispose();
+        _dir.Dispose();
+    }
 
     [Fact]
     public async Task OnnxModel_IsDescribedAndPredictsAsTheTorchModel()
@@ -55,15 +59,20 @@ public sealed class ServeOnnxTests : IClassFixture<TinyBundleFixture>, IDisposab
         int[] starts = [0, 8000, 16000, 24000];
         var expected = CliHarness.MeanWindowProbabilities(_bundle.Model, clip, starts, 1.0);
         var probabilities = body.GetProperty("probabilities");
-        for (int k = 0; k < Labels.Length; k++)
-            Assert.True(MathF.Abs(expected[k] - probabilities.GetProperty(Labels[k]).GetSingle()) <= 1e-4f,
-                $"{Labels[k]}: torch {expected[k]}, served ONNX {probabilities.GetProperty(Labels[k]).GetSingle()}");
+        for (var k = 0; k < Labels.Length; k++)
+            Assert.True(
+                MathF.Abs(expected[k] - probabilities.GetProperty(Labels[k]).GetSingle()) <= 1e-4f,
+                $"{Labels[k]}: torch {expected[k]}, served ONNX {probabilities.GetProperty(Labels[k]).GetSingle()}"
+            );
         Assert.Equal(Labels[Array.IndexOf(expected, expected.Max())], body.GetProperty("label").GetString());
         Assert.Equal(4, body.GetProperty("segments").GetArrayLength());
 
         // A bad request still gets its JSON error, and the server stays up.
         var bad = await http.PostAsync("api/predict", new StringContent("this is not audio at all, just some text"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, bad.StatusCode);
-        Assert.Equal("ok", JsonDocument.Parse(await http.GetStringAsync("api/health")).RootElement.GetProperty("status").GetString());
+        Assert.Equal(
+            "ok",
+            JsonDocument.Parse(await http.GetStringAsync("api/health")).RootElement.GetProperty("status").GetString()
+        );
     }
 }

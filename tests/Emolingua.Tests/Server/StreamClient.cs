@@ -6,8 +6,9 @@ using System.Text.Json;
 namespace Emolingua.Tests.Server;
 
 /// <summary>
-/// A client of GET /api/stream on loopback (System.Net.WebSockets.ClientWebSocket): sends the start message, audio frames
-/// and stop as a test says, while a receiving task records every message with the time it arrived, and the close.
+/// A client of GET /api/stream on loopback (System.Net.WebSockets.ClientWebSocket): sends the start message, audio
+/// frames and stop as a test says, while a receiving task records every message with the time it arrived, and the
+/// close.
 /// Every wait is bounded.
 /// </summary>
 public sealed class StreamClient : IAsyncDisposable
@@ -21,7 +22,14 @@ public sealed class StreamClient : IAsyncDisposable
     public string? CloseReason => _socket.CloseStatusDescription;
     public double Now => _clock.Elapsed.TotalSeconds;
 
-    public IReadOnlyList<(JsonElement Message, double Seconds)> Messages { get { lock (_messages) return _messages.ToList(); } }
+    public IReadOnlyList<(JsonElement Message, double Seconds)> Messages
+    {
+        get
+        {
+            lock (_messages)
+                return _messages.ToList();
+        }
+    }
 
     public static async Task<StreamClient> ConnectAsync(Uri baseUri)
     {
@@ -55,22 +63,26 @@ public sealed class StreamClient : IAsyncDisposable
                 }
                 Assert.Equal(WebSocketMessageType.Text, result.MessageType);
                 var message = JsonDocument.Parse(text.ToArray()).RootElement.Clone();
-                lock (_messages) _messages.Add((message, Now));
+                lock (_messages)
+                    _messages.Add((message, Now));
             }
         }
         catch (WebSocketException) { }
     }
 
-    public Task SendTextAsync(string json) => _socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
+    public Task SendTextAsync(string json) =>
+        _socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
 
-    public Task SendBinaryAsync(ReadOnlyMemory<byte> bytes) => _socket.SendAsync(bytes, WebSocketMessageType.Binary, true, CancellationToken.None).AsTask();
+    public Task SendBinaryAsync(ReadOnlyMemory<byte> bytes) =>
+        _socket.SendAsync(bytes, WebSocketMessageType.Binary, true, CancellationToken.None).AsTask();
 
     public Task StartAsync(int sampleRate, string encoding = "pcm_s16le", string extra = "") =>
         SendTextAsync($"{{\"type\": \"start\", \"sample_rate\": {sampleRate}, \"encoding\": \"{encoding}\"{extra}}}");
 
     public Task StopAsync() => SendTextAsync("{\"type\": \"stop\"}");
 
-    public static byte[] Pcm16Bytes(ReadOnlySpan<short> pcm) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(pcm).ToArray();
+    public static byte[] Pcm16Bytes(ReadOnlySpan<short> pcm) =>
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(pcm).ToArray();
 
     /// <summary>Waits until the server has closed (and the close handshake is done); false on timeout.</summary>
     public async Task<bool> WaitClosedAsync(TimeSpan timeout)
@@ -82,16 +94,21 @@ public sealed class StreamClient : IAsyncDisposable
     /// <summary>The close the server sent: its code and the "error" of its JSON reason.</summary>
     public async Task<(WebSocketCloseStatus Status, string Error)> ClosedAsync(int seconds = 20)
     {
-        Assert.True(await WaitClosedAsync(TimeSpan.FromSeconds(seconds)), $"the server did not close within {seconds} s");
+        Assert.True(
+            await WaitClosedAsync(TimeSpan.FromSeconds(seconds)),
+            $"the server did not close within {seconds} s"
+        );
         var reason = CloseReason ?? "";
-        string error = reason.Length == 0 ? "" : JsonDocument.Parse(reason).RootElement.GetProperty("error").GetString()!;
+        var error = reason.Length == 0 ? "" : JsonDocument.Parse(reason).RootElement.GetProperty("error").GetString()!;
         return (CloseStatus!.Value, error);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_socket.State == WebSocketState.Open) _socket.Abort();
-        if (_receiving != null) await Task.WhenAny(_receiving, Task.Delay(5000));
+        if (_socket.State == WebSocketState.Open)
+            _socket.Abort();
+        if (_receiving != null)
+            await Task.WhenAny(_receiving, Task.Delay(5000));
         _socket.Dispose();
     }
 }

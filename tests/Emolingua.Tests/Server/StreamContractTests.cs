@@ -14,7 +14,16 @@ namespace Emolingua.Tests.Server;
 public class StreamContractTests(StreamServeFixture serve) : IClassFixture<StreamServeFixture>
 {
     private static readonly string[] Labels = ["angry", "happy", "neutral", "sad"];
-    private static readonly string[] WindowFields = ["type", "start_s", "end_s", "label", "probabilities", "confidence", "smoothed_label"];
+    private static readonly string[] WindowFields =
+    [
+        "type",
+        "start_s",
+        "end_s",
+        "label",
+        "probabilities",
+        "confidence",
+        "smoothed_label",
+    ];
 
     private async Task<JsonElement> PredictAsync(short[] pcm, int rate)
     {
@@ -30,8 +39,10 @@ public class StreamContractTests(StreamServeFixture serve) : IClassFixture<Strea
     {
         Assert.Equal(Labels, actual.EnumerateObject().Select(p => p.Name));
         foreach (var l in Labels)
-            Assert.True(Math.Abs(expected.GetProperty(l).GetDouble() - actual.GetProperty(l).GetDouble()) <= 1e-5 + 5e-7,
-                $"{what} {l}: {actual.GetProperty(l).GetDouble()} vs /api/predict {expected.GetProperty(l).GetDouble()}");
+            Assert.True(
+                Math.Abs(expected.GetProperty(l).GetDouble() - actual.GetProperty(l).GetDouble()) <= 1e-5 + 5e-7,
+                $"{what} {l}: {actual.GetProperty(l).GetDouble()} vs /api/predict {expected.GetProperty(l).GetDouble()}"
+            );
     }
 
     [Fact]
@@ -43,16 +54,29 @@ public class StreamContractTests(StreamServeFixture serve) : IClassFixture<Strea
         var messages = client.Messages.Select(m => m.Message).ToList();
         var segments = expected.GetProperty("segments").EnumerateArray().ToList();
         Assert.Equal(segments.Count + 1, messages.Count);
-        for (int i = 0; i < segments.Count; i++)
+        for (var i = 0; i < segments.Count; i++)
         {
             var m = messages[i];
             Assert.Equal(WindowFields, m.EnumerateObject().Select(p => p.Name));
             Assert.Equal("window", m.GetProperty("type").GetString());
-            Assert.Equal(Math.Round(segments[i].GetProperty("start_s").GetDouble(), 3), m.GetProperty("start_s").GetDouble());
-            Assert.Equal(Math.Round(segments[i].GetProperty("end_s").GetDouble(), 3), m.GetProperty("end_s").GetDouble());
+            Assert.Equal(
+                Math.Round(segments[i].GetProperty("start_s").GetDouble(), 3),
+                m.GetProperty("start_s").GetDouble()
+            );
+            Assert.Equal(
+                Math.Round(segments[i].GetProperty("end_s").GetDouble(), 3),
+                m.GetProperty("end_s").GetDouble()
+            );
             Assert.Equal(segments[i].GetProperty("label").GetString(), m.GetProperty("label").GetString());
-            AssertProbabilities(segments[i].GetProperty("probabilities"), m.GetProperty("probabilities"), $"window {i}");
-            var probabilities = m.GetProperty("probabilities").EnumerateObject().Select(p => p.Value.GetDouble()).ToList();
+            AssertProbabilities(
+                segments[i].GetProperty("probabilities"),
+                m.GetProperty("probabilities"),
+                $"window {i}"
+            );
+            var probabilities = m.GetProperty("probabilities")
+                .EnumerateObject()
+                .Select(p => p.Value.GetDouble())
+                .ToList();
             Assert.Equal(probabilities.Max(), m.GetProperty("confidence").GetDouble());
             Assert.Contains(m.GetProperty("smoothed_label").GetString(), Labels);
         }
@@ -61,7 +85,10 @@ public class StreamContractTests(StreamServeFixture serve) : IClassFixture<Strea
         Assert.Equal("end", end.GetProperty("type").GetString());
         Assert.Equal(expected.GetProperty("label").GetString(), end.GetProperty("label").GetString());
         AssertProbabilities(expected.GetProperty("probabilities"), end.GetProperty("probabilities"), "end");
-        Assert.Equal(Math.Round(expected.GetProperty("duration_s").GetDouble(), 3), end.GetProperty("duration_s").GetDouble());
+        Assert.Equal(
+            Math.Round(expected.GetProperty("duration_s").GetDouble(), 3),
+            end.GetProperty("duration_s").GetDouble()
+        );
         await serve.AssertHealthyAsync();
     }
 
@@ -72,10 +99,18 @@ public class StreamContractTests(StreamServeFixture serve) : IClassFixture<Strea
         var floats = pcm.Select(s => s / 32768f).ToArray();
         var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.AsSpan()).ToArray();
         var expected = await PredictAsync(pcm, 16000);
-        await using var client = await serve.StreamAsync(bytes, 16000, "f32le", 4, seed: 2, extra: ", \"smooth\": 1, \"hop_s\": 0.5");
+        await using var client = await serve.StreamAsync(
+            bytes,
+            16000,
+            "f32le",
+            4,
+            seed: 2,
+            extra: ", \"smooth\": 1, \"hop_s\": 0.5"
+        );
         var messages = client.Messages.Select(m => m.Message).ToList();
         Assert.Equal(expected.GetProperty("segments").GetArrayLength() + 1, messages.Count);
-        foreach (var w in messages.SkipLast(1)) Assert.Equal(w.GetProperty("label").GetString(), w.GetProperty("smoothed_label").GetString());
+        foreach (var w in messages.SkipLast(1))
+            Assert.Equal(w.GetProperty("label").GetString(), w.GetProperty("smoothed_label").GetString());
         AssertProbabilities(expected.GetProperty("probabilities"), messages[^1].GetProperty("probabilities"), "end");
     }
 
@@ -83,7 +118,14 @@ public class StreamContractTests(StreamServeFixture serve) : IClassFixture<Strea
     public async Task Vad_GivesSilenceMessages_ForWindowsWithoutSpeech()
     {
         var pcm = Clip(2, 16000, seed: 3).Concat(new short[32000]).ToArray(); // 2 s of speech, 2 s of digital silence
-        await using var client = await serve.StreamAsync(StreamClient.Pcm16Bytes(pcm), 16000, "pcm_s16le", 2, seed: 3, extra: ", \"vad\": true");
+        await using var client = await serve.StreamAsync(
+            StreamClient.Pcm16Bytes(pcm),
+            16000,
+            "pcm_s16le",
+            2,
+            seed: 3,
+            extra: ", \"vad\": true"
+        );
         var messages = client.Messages.Select(m => m.Message).ToList();
         var silence = messages.Where(m => m.GetProperty("type").GetString() == "silence").ToList();
         Assert.Equal([2.0, 2.5, 3.0], silence.Select(s => s.GetProperty("start_s").GetDouble()));

@@ -14,38 +14,55 @@ namespace Emolingua.Tests.Server;
 [Collection("Console")]
 public class StreamLoadTests(StreamBundleFixture bundle) : IClassFixture<StreamBundleFixture>
 {
-    private const int Streams = 16, Rate = 16000;
+    private const int Streams = 16,
+        Rate = 16000;
     private const double Seconds = 30;
 
     [Fact]
     public async Task SixteenRealtimeStreams_EveryWindowAnsweredInOrder_NoneLostOrDuplicated()
     {
-        using var server = ServerProcess.Start("--model", Path.GetDirectoryName(bundle.Folder)!, "--max-streams", $"{Streams}");
+        using var server = ServerProcess.Start(
+            "--model",
+            Path.GetDirectoryName(bundle.Folder)!,
+            "--max-streams",
+            $"{Streams}"
+        );
         using var http = server.Client();
         var clips = Enumerable.Range(0, Streams).Select(i => PredictTestsClip(i)).ToList();
         // 1-second windows every 0.5 s over 30 s: starts 0, 0.5, ..., 29 (the last ends at the end).
         var expectedStarts = Enumerable.Range(0, 59).Select(k => k * 0.5).ToList();
 
-        var runs = clips.Select((pcm, i) => Task.Run(async () =>
-        {
-            await using var client = await StreamClient.ConnectAsync(server.BaseUri);
-            await client.StartAsync(Rate);
-            double begin = client.Now;
-            int frame = Rate / 10;
-            for (int f = 0; f * frame < pcm.Length; f++)
-            {
-                double due = begin + f * 0.1;
-                if (due > client.Now) await Task.Delay(TimeSpan.FromSeconds(due - client.Now));
-                await client.SendBinaryAsync(StreamClient.Pcm16Bytes(pcm.AsSpan(f * frame, Math.Min(frame, pcm.Length - f * frame))));
-            }
-            await client.StopAsync();
-            var (status, error) = await client.ClosedAsync(60);
-            Assert.True(status == WebSocketCloseStatus.NormalClosure, $"stream {i} closed with {(int)status}: {error}");
-            return client.Messages.Select(m => m.Message).ToList();
-        })).ToList();
+        var runs = clips
+            .Select(
+                (pcm, i) =>
+                    Task.Run(async () =>
+                    {
+                        await using var client = await StreamClient.ConnectAsync(server.BaseUri);
+                        await client.StartAsync(Rate);
+                        var begin = client.Now;
+                        var frame = Rate / 10;
+                        for (var f = 0; f * frame < pcm.Length; f++)
+                        {
+                            var due = begin + f * 0.1;
+                            if (due > client.Now)
+                                await Task.Delay(TimeSpan.FromSeconds(due - client.Now));
+                            await client.SendBinaryAsync(
+                                StreamClient.Pcm16Bytes(pcm.AsSpan(f * frame, Math.Min(frame, pcm.Length - f * frame)))
+                            );
+                        }
+                        await client.StopAsync();
+                        var (status, error) = await client.ClosedAsync(60);
+                        Assert.True(
+                            status == WebSocketCloseStatus.NormalClosure,
+                            $"stream {i} closed with {(int)status}: {error}"
+                        );
+                        return client.Messages.Select(m => m.Message).ToList();
+                    })
+            )
+            .ToList();
         var results = await Task.WhenAll(runs);
 
-        for (int i = 0; i < Streams; i++)
+        for (var i = 0; i < Streams; i++)
         {
             var messages = results[i];
             var windows = messages.Where(m => m.GetProperty("type").GetString() == "window").ToList();
@@ -59,10 +76,16 @@ public class StreamLoadTests(StreamBundleFixture bundle) : IClassFixture<StreamB
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var expected = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
             var segments = expected.GetProperty("segments").EnumerateArray().ToList();
-            for (int k = 0; k < windows.Count; k++)
+            for (var k = 0; k < windows.Count; k++)
                 foreach (var p in segments[k].GetProperty("probabilities").EnumerateObject())
-                    Assert.True(Math.Abs(p.Value.GetDouble() - windows[k].GetProperty("probabilities").GetProperty(p.Name).GetDouble()) <= 1e-5 + 5e-7,
-                        $"stream {i} window {k} {p.Name}: differs from /api/predict on its clip");
+                    Assert.True(
+                        Math.Abs(
+                            p.Value.GetDouble()
+                                - windows[k].GetProperty("probabilities").GetProperty(p.Name).GetDouble()
+                        )
+                            <= 1e-5 + 5e-7,
+                        $"stream {i} window {k} {p.Name}: differs from /api/predict on its clip"
+                    );
             Assert.Equal(expected.GetProperty("label").GetString(), messages[^1].GetProperty("label").GetString());
         }
     }

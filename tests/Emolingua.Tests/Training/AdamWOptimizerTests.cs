@@ -14,20 +14,26 @@ public class AdamWOptimizerTests
         new[] { 0.804883040475, -1.932712353471, 0.573414180252 },
         new[] { 0.824713859843, -1.961906977124, 0.589280154859 },
     };
-    private static readonly double[][] Gradients = { new[] { 0.5, -1.0, 0.0 }, new[] { 0.25, 2.0, -0.5 }, new[] { -1.0, 0.1, 0.3 } };
+    private static readonly double[][] Gradients =
+    {
+        new[] { 0.5, -1.0, 0.0 },
+        new[] { 0.25, 2.0, -0.5 },
+        new[] { -1.0, 0.1, 0.3 },
+    };
 
     [Fact]
     public void MatchesTorchAdamWOverThreeSteps()
     {
         var p = new Parameter(tensor(new[] { 1.0, -2.0, 0.5 }));
         using var opt = new AdamWOptimizer(new[] { ("p", p) }, learningRate: 0.1, weightDecay: 0.01);
-        for (int step = 0; step < 3; step++)
+        for (var step = 0; step < 3; step++)
         {
             opt.ZeroGrad();
             p.grad = tensor(Gradients[step]);
             opt.StepOnce();
             var values = p.data<double>().ToArray();
-            for (int i = 0; i < 3; i++) Assert.Equal(PyTorchTrajectory[step][i], values[i], 9);
+            for (var i = 0; i < 3; i++)
+                Assert.Equal(PyTorchTrajectory[step][i], values[i], 9);
         }
     }
 
@@ -36,7 +42,9 @@ public class AdamWOptimizerTests
     {
         var a = new Parameter(tensor(new[] { 1.0f, -2.0f, 0.5f }));
         using var optA = new AdamWOptimizer(new[] { ("p", a) }, 0.1);
-        optA.ZeroGrad(); a.grad = tensor(Gradients[0].Select(x => (float)x).ToArray()); optA.StepOnce();
+        optA.ZeroGrad();
+        a.grad = tensor(Gradients[0].Select(x => (float)x).ToArray());
+        optA.StepOnce();
         var saved = optA.StateTensors();
 
         var b = new Parameter(tensor(a.data<float>().ToArray()));
@@ -44,7 +52,9 @@ public class AdamWOptimizerTests
         optB.LoadState(optA.Step, saved);
         foreach (var (p, opt) in new[] { (a, optA), (b, optB) })
         {
-            opt.ZeroGrad(); p.grad = tensor(Gradients[1].Select(x => (float)x).ToArray()); opt.StepOnce();
+            opt.ZeroGrad();
+            p.grad = tensor(Gradients[1].Select(x => (float)x).ToArray());
+            opt.StepOnce();
         }
         Assert.Equal(a.data<float>().ToArray(), b.data<float>().ToArray());
         Assert.Equal(2, optB.Step);

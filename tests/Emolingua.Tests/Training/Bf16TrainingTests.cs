@@ -16,15 +16,39 @@ public class Bf16TrainingTests : IClassFixture<TrainingRunTests.Data>
     private static readonly CpuFeatures NativeBf16 = new(["avx2", "fma", "avx512f", "avx512_bf16"], "AuthenticAMD");
     private static readonly CpuFeatures Avx2Only = new(["avx2", "fma"], "AuthenticAMD");
     private readonly TrainingRunTests.Data _data;
+
     public Bf16TrainingTests(TrainingRunTests.Data data) => _data = data;
 
     private sealed class SimulatedCrash(string where) : Exception(where);
 
-    private JsonObject Train(Recipe recipe, string runDir, bool resume = false, long? crashAt = null, CpuFeatures? cpu = null) =>
-        AsJson(TrainRun.Execute(recipe, new TrainRun.Options(runDir, _data.Root, CPU, resume, Log: _ => { },
-            AfterStep: (_, step) => { if (crashAt == step) throw new SimulatedCrash($"step {step}"); }, Cpu: cpu ?? NativeBf16)));
+    private JsonObject Train(
+        Recipe recipe,
+        string runDir,
+        bool resume = false,
+        long? crashAt = null,
+        CpuFeatures? cpu = null
+    ) =>
+        AsJson(
+            TrainRun.Execute(
+                recipe,
+                new TrainRun.Options(
+                    runDir,
+                    _data.Root,
+                    CPU,
+                    resume,
+                    Log: _ => { },
+                    AfterStep: (_, step) =>
+                    {
+                        if (crashAt == step)
+                            throw new SimulatedCrash($"step {step}");
+                    },
+                    Cpu: cpu ?? NativeBf16
+                )
+            )
+        );
 
-    private static JsonObject AsJson(RunSummary summary) => System.Text.Json.JsonSerializer.SerializeToNode(summary, Json.Indented)!.AsObject();
+    private static JsonObject AsJson(RunSummary summary) =>
+        System.Text.Json.JsonSerializer.SerializeToNode(summary, Json.Indented)!.AsObject();
 
     private static List<JsonObject> MetricLines(string runDir) =>
         File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
@@ -40,10 +64,20 @@ public class Bf16TrainingTests : IClassFixture<TrainingRunTests.Data>
         Assert.Throws<SimulatedCrash>(() => Train(recipe, crashed.Path, crashAt: 6)); // mid-epoch 2, after a checkpoint
         Train(recipe, crashed.Path, resume: true);
 
-        Assert.Equal(File.ReadAllText(Path.Combine(straight.Path, "summary.json")), File.ReadAllText(Path.Combine(crashed.Path, "summary.json")));
-        Assert.Equal(File.ReadAllBytes(Path.Combine(straight.Path, "model", "model.safetensors")),
-                     File.ReadAllBytes(Path.Combine(crashed.Path, "model", "model.safetensors")));
-        static string Strip(JsonObject l) { l.Remove("steps_per_s"); l.Remove("input_wait_fraction"); return l.ToJsonString(); }
+        Assert.Equal(
+            File.ReadAllText(Path.Combine(straight.Path, "summary.json")),
+            File.ReadAllText(Path.Combine(crashed.Path, "summary.json"))
+        );
+        Assert.Equal(
+            File.ReadAllBytes(Path.Combine(straight.Path, "model", "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(crashed.Path, "model", "model.safetensors"))
+        );
+        static string Strip(JsonObject l)
+        {
+            l.Remove("steps_per_s");
+            l.Remove("input_wait_fraction");
+            return l.ToJsonString();
+        }
         Assert.Equal(MetricLines(straight.Path).Select(Strip), MetricLines(crashed.Path).Select(Strip));
 
         // The run header says bf16; the deliverable and the checkpoints hold fp32 tensors only.
@@ -56,12 +90,20 @@ public class Bf16TrainingTests : IClassFixture<TrainingRunTests.Data>
 
         // The same recipe in fp32 learns the same way but not to the same bits: bf16 really computed in bf16.
         Train(TinyCorpora.Recipe("baseline"), fp32.Path);
-        var lossFp32 = MetricLines(fp32.Path).Where(l => l["loss"] != null).Select(l => l["loss"]!.GetValue<double>()).ToList();
-        var lossBf16 = MetricLines(straight.Path).Where(l => l["loss"] != null).Select(l => l["loss"]!.GetValue<double>()).ToList();
+        var lossFp32 = MetricLines(fp32.Path)
+            .Where(l => l["loss"] != null)
+            .Select(l => l["loss"]!.GetValue<double>())
+            .ToList();
+        var lossBf16 = MetricLines(straight.Path)
+            .Where(l => l["loss"] != null)
+            .Select(l => l["loss"]!.GetValue<double>())
+            .ToList();
         Assert.Equal(lossFp32.Count, lossBf16.Count);
         Assert.Equal(lossFp32[0], lossBf16[0], 0.05); // the first step: same weights, same batch
-        Assert.NotEqual(File.ReadAllBytes(Path.Combine(fp32.Path, "model", "model.safetensors")),
-                        File.ReadAllBytes(Path.Combine(straight.Path, "model", "model.safetensors")));
+        Assert.NotEqual(
+            File.ReadAllBytes(Path.Combine(fp32.Path, "model", "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(straight.Path, "model", "model.safetensors"))
+        );
     }
 
     [Fact]
@@ -69,12 +111,15 @@ public class Bf16TrainingTests : IClassFixture<TrainingRunTests.Data>
     {
         using var dir = new TempDir();
         var run = Path.Combine(dir.Path, "run");
-        var e = Assert.Throws<EmolinguaException>(() => Train(TinyCorpora.Recipe("baseline", "training.precision=bf16"), run, cpu: Avx2Only));
+        var e = Assert.Throws<EmolinguaException>(() =>
+            Train(TinyCorpora.Recipe("baseline", "training.precision=bf16"), run, cpu: Avx2Only)
+        );
         Assert.StartsWith("training.precision bf16: this CPU has no native bfloat16", e.Message);
         Assert.False(Directory.Exists(run));
     }
 
-    /// <summary>The dtype of every tensor in a .safetensors file, from its JSON header (read here, not by the code under test).</summary>
+    /// <summary>The dtype of every tensor in a .safetensors file, from its JSON header (read here, not by the code
+    /// under test).</summary>
     private static List<string> SafeTensorDTypes(string path)
     {
         using var f = File.OpenRead(path);
@@ -82,6 +127,11 @@ public class Bf16TrainingTests : IClassFixture<TrainingRunTests.Data>
         f.ReadExactly(lengthBytes);
         var json = new byte[BitConverter.ToInt64(lengthBytes)];
         f.ReadExactly(json);
-        return JsonNode.Parse(json)!.AsObject().Where(kv => kv.Key != "__metadata__").Select(kv => (string)kv.Value!["dtype"]!).ToList();
+        return JsonNode
+            .Parse(json)!
+            .AsObject()
+            .Where(kv => kv.Key != "__metadata__")
+            .Select(kv => (string)kv.Value!["dtype"]!)
+            .ToList();
     }
 }

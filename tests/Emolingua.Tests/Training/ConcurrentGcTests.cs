@@ -1,5 +1,5 @@
-using Emolingua.Util;
 using Emolingua.Training;
+using Emolingua.Util;
 using static TorchSharp.torch;
 
 namespace Emolingua.Tests.Training;
@@ -13,6 +13,7 @@ namespace Emolingua.Tests.Training;
 public class ConcurrentGcTests : IClassFixture<TrainingRunTests.Data>
 {
     private readonly TrainingRunTests.Data _data;
+
     public ConcurrentGcTests(TrainingRunTests.Data data) => _data = data;
 
     [Theory]
@@ -32,16 +33,30 @@ public class ConcurrentGcTests : IClassFixture<TrainingRunTests.Data>
                 GC.WaitForPendingFinalizers();
                 Interlocked.Increment(ref collections);
             }
-        }) { IsBackground = true };
+        })
+        {
+            IsBackground = true,
+        };
         hammer.Start();
         try
         {
             // Supervised augmentation on, so the waveform and log-mel augmentations run too.
-            var recipe = TinyCorpora.Recipe(method, "training.max_epochs=2", "contrastive.stage1_max_epochs=1", "augment.supervised=true");
-            var summary = TrainRun.Execute(recipe, new TrainRun.Options(run.Path, _data.Root, CPU, false, Log: _ => { }));
+            var recipe = TinyCorpora.Recipe(
+                method,
+                "training.max_epochs=2",
+                "contrastive.stage1_max_epochs=1",
+                "augment.supervised=true"
+            );
+            var summary = TrainRun.Execute(
+                recipe,
+                new TrainRun.Options(run.Path, _data.Root, CPU, false, Log: _ => { })
+            );
             Assert.Equal(method, summary.Method.Name());
-            var loss = File.ReadLines(Path.Combine(run.Path, "metrics.jsonl")).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!["loss"])
-                .Where(v => v != null).Select(v => v!.GetValue<double>()).ToList();
+            var loss = File.ReadLines(Path.Combine(run.Path, "metrics.jsonl"))
+                .Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!["loss"])
+                .Where(v => v != null)
+                .Select(v => v!.GetValue<double>())
+                .ToList();
             Assert.All(loss, l => Assert.True(double.IsFinite(l), "non-finite loss"));
         }
         finally

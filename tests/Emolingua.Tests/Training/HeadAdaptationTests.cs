@@ -13,18 +13,19 @@ public class HeadAdaptationTests
         var rng = new Random(seed);
         var x = new List<float[]>();
         var y = new List<int>();
-        for (int c = 0; c < 4; c++)
-            for (int i = 0; i < perClass; i++)
+        for (var c = 0; c < 4; c++)
+        for (var i = 0; i < perClass; i++)
+        {
+            var e = new float[8];
+            for (var d = 0; d < 8; d++)
             {
-                var e = new float[8];
-                for (int d = 0; d < 8; d++)
-                {
-                    double gaussian = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-                    e[d] = (float)((d == c ? 4 : 0) + 0.3 * gaussian);
-                }
-                x.Add(e);
-                y.Add(c);
+                var gaussian =
+                    Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+                e[d] = (float)((d == c ? 4 : 0) + 0.3 * gaussian);
             }
+            x.Add(e);
+            y.Add(c);
+        }
         return (x, y);
     }
 
@@ -34,7 +35,8 @@ public class HeadAdaptationTests
         return p.Select((row, i) => Array.IndexOf(row, row.Max()) == y[i] ? 1.0 : 0.0).Average();
     }
 
-    private static ShotEmbeddings Shots(List<float[]> x, List<int> y) => new(x, y, Enumerable.Range(0, x.Count).ToList());
+    private static ShotEmbeddings Shots(List<float[]> x, List<int> y) =>
+        new(x, y, Enumerable.Range(0, x.Count).ToList());
 
     [Fact]
     public void FiveShotsPerClassSeparateHeldOutEmbeddings()
@@ -42,7 +44,7 @@ public class HeadAdaptationTests
         random.manual_seed(11);
         using var english = new ClassificationHead(8, 16, 4, 0.1);
         var (test, testY) = Sample(50, seed: 2);
-        double before = Accuracy(english, test, testY);
+        var before = Accuracy(english, test, testY);
         var (shots, shotY) = Sample(5, seed: 1);
         var englishWeights = english.fc2.weight!.data<float>().ToArray();
         var options = new HeadOptions(Steps: 200, LearningRate: 1e-2);
@@ -60,13 +62,20 @@ public class HeadAdaptationTests
     [Fact]
     public void HeadsTrainedTogetherEqualHeadsTrainedAlone()
     {
-        // Without dropout nothing is random, so each head of a joint run must match its own run (sets of different sizes).
+        // Without dropout nothing is random, so each head of a joint run must match its own run (sets of different
+        // sizes).
         random.manual_seed(12);
         using var english = new ClassificationHead(8, 16, 4, 0.0);
-        var sets = new[] { 1, 3, 5 }.Select(k => { var (x, y) = Sample(k, seed: 10 + k); return Shots(x, y); }).ToList();
+        var sets = new[] { 1, 3, 5 }
+            .Select(k =>
+            {
+                var (x, y) = Sample(k, seed: 10 + k);
+                return Shots(x, y);
+            })
+            .ToList();
         var options = new HeadOptions(Steps: 30, LearningRate: 1e-2);
         var together = HeadAdaptation.Adapt(english, sets, options, seed: 0);
-        for (int i = 0; i < sets.Count; i++)
+        for (var i = 0; i < sets.Count; i++)
         {
             using var alone = HeadAdaptation.Adapt(english, sets[i], options, seed: 0);
             foreach (var (name, t) in alone.state_dict())
@@ -74,7 +83,8 @@ public class HeadAdaptationTests
                 var a = t.data<float>().ToArray();
                 var b = together[i].state_dict()[name].data<float>().ToArray();
                 Assert.Equal(a.Length, b.Length);
-                for (int j = 0; j < a.Length; j++) Assert.True(Math.Abs(a[j] - b[j]) < 1e-5, $"set {i} {name}[{j}]: {a[j]} alone, {b[j]} together");
+                for (var j = 0; j < a.Length; j++)
+                    Assert.True(Math.Abs(a[j] - b[j]) < 1e-5, $"set {i} {name}[{j}]: {a[j]} alone, {b[j]} together");
             }
             together[i].Dispose();
         }

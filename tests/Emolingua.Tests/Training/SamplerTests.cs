@@ -15,8 +15,9 @@ public class SamplerTests
         // Imbalanced on purpose: 20 angry, 5 happy, 9 neutral, 3 sad.
         var counts = new[] { 20, 5, 9, 3 };
         var list = new List<Utterance>();
-        for (int c = 0; c < 4; c++)
-            for (int k = 0; k < counts[c]; k++) list.Add(U(list.Count, "s" + k % 3, (Emotion)c));
+        for (var c = 0; c < 4; c++)
+        for (var k = 0; k < counts[c]; k++)
+            list.Add(U(list.Count, "s" + k % 3, (Emotion)c));
         return list;
     }
 
@@ -29,7 +30,8 @@ public class SamplerTests
         {
             var labels = sampler.Batch(step).Select(i => (int)data[i].Label!.Value).ToArray();
             Assert.Equal(16, labels.Length);
-            for (int c = 0; c < 4; c++) Assert.Equal(4, labels.Count(l => l == c));
+            for (var c = 0; c < 4; c++)
+                Assert.Equal(4, labels.Count(l => l == c));
         }
     }
 
@@ -39,7 +41,10 @@ public class SamplerTests
         var data = Labelled();
         var sampler = new ClassBalancedSampler(data, 4, seed: 2, "test");
         // The 3 sad utterances: every window of 3 consecutive steps (one per step) within a cycle covers all of them.
-        var sad = Enumerable.Range(0, 3).Select(step => sampler.Batch(step).Single(i => data[i].Label == Emotion.Sad)).ToHashSet();
+        var sad = Enumerable
+            .Range(0, 3)
+            .Select(step => sampler.Batch(step).Single(i => data[i].Label == Emotion.Sad))
+            .ToHashSet();
         Assert.Equal(3, sad.Count);
     }
 
@@ -61,16 +66,23 @@ public class SamplerTests
     public void ClassBalancedRejectsMissingClassAndBadBatch()
     {
         var data = Labelled().Where(u => u.Label != Emotion.Sad).ToList();
-        Assert.Contains("sad", Assert.Throws<EmolinguaException>(() => new ClassBalancedSampler(data, 8, 0, "English")).Message);
-        Assert.Contains("multiple of 4", Assert.Throws<EmolinguaException>(() => new ClassBalancedSampler(Labelled(), 10, 0, "English")).Message);
+        Assert.Contains(
+            "sad",
+            Assert.Throws<EmolinguaException>(() => new ClassBalancedSampler(data, 8, 0, "English")).Message
+        );
+        Assert.Contains(
+            "multiple of 4",
+            Assert.Throws<EmolinguaException>(() => new ClassBalancedSampler(Labelled(), 10, 0, "English")).Message
+        );
     }
 
     [Fact]
     public void SpeakerBatchesHaveDistinctSpeakersAndDistinctUtterances()
     {
         var data = new List<Utterance>();
-        for (int s = 0; s < 24; s++)
-            for (int k = 0; k < 3 + s % 4; k++) data.Add(U(data.Count, $"spk{s:00}", null));
+        for (var s = 0; s < 24; s++)
+        for (var k = 0; k < 3 + s % 4; k++)
+            data.Add(U(data.Count, $"spk{s:00}", null));
         data.Add(U(data.Count, "solo", null)); // one utterance only: never eligible
         var sampler = new SpeakerBatchSampler(data, speakers: 16, perSpeaker: 4, seed: 1, "test");
         Assert.Equal(24 - 6, sampler.EligibleSpeakers); // speakers 0, 4, 8, 12, 16, 20 have only 3 utterances
@@ -81,8 +93,8 @@ public class SamplerTests
             Assert.Equal(64, batch.Distinct().Count());
             var groups = batch.Select(i => data[i].Speaker).Chunk(4).ToList();
             Assert.Equal(16, groups.Count);
-            Assert.All(groups, g => Assert.Single(g.Distinct()));            // 4 consecutive = one speaker
-            Assert.Equal(16, groups.Select(g => g[0]).Distinct().Count());   // 16 distinct speakers
+            Assert.All(groups, g => Assert.Single(g.Distinct())); // 4 consecutive = one speaker
+            Assert.Equal(16, groups.Select(g => g[0]).Distinct().Count()); // 16 distinct speakers
             Assert.DoesNotContain("solo", groups.Select(g => g[0]));
         }
     }
@@ -108,7 +120,7 @@ public class SamplerTests
     {
         var clip = Enumerable.Range(0, 100).Select(i => (float)i).ToArray();
         var rng = new Random(1);
-        for (int k = 0; k < 20; k++)
+        for (var k = 0; k < 20; k++)
         {
             var crop = Crops.Random(clip, 30, rng);
             Assert.Equal(30, crop.Length);

@@ -1,39 +1,65 @@
-using Emolingua.Util;
 using System.Text.Json.Nodes;
 using Emolingua.Inference;
 using Emolingua.Models;
 using Emolingua.Scoring;
 using Emolingua.Training;
+using Emolingua.Util;
 using static TorchSharp.torch;
 
 namespace Emolingua.Tests.Training;
 
-/// <summary>End-to-end runs of each method on generated corpora: outputs, learning, determinism and crash-resume.</summary>
+/// <summary>End-to-end runs of each method on generated corpora: outputs, learning, determinism and
+/// crash-resume.</summary>
 public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
 {
     public sealed class Data : IDisposable
     {
         public TempDir Dir { get; } = new();
         public string Root { get; }
+
         public Data() => Root = TinyCorpora.Write(Dir.Path);
+
         public void Dispose() => Dir.Dispose();
     }
 
     private readonly Data _data;
+
     public TrainingRunTests(Data data) => _data = data;
 
     private sealed class SimulatedCrash(string where) : Exception(where);
 
-    private JsonObject Train(Recipe recipe, string runDir, bool resume = false, (string Stage, long Step)? crashAt = null) =>
-        AsJson(TrainRun.Execute(recipe, new TrainRun.Options(runDir, _data.Root, CPU, resume, Log: _ => { },
-            AfterStep: (stage, step) => { if (crashAt is { } c && c.Stage == stage && c.Step == step) throw new SimulatedCrash($"{stage}@{step}"); })));
+    private JsonObject Train(
+        Recipe recipe,
+        string runDir,
+        bool resume = false,
+        (string Stage, long Step)? crashAt = null
+    ) =>
+        AsJson(
+            TrainRun.Execute(
+                recipe,
+                new TrainRun.Options(
+                    runDir,
+                    _data.Root,
+                    CPU,
+                    resume,
+                    Log: _ => { },
+                    AfterStep: (stage, step) =>
+                    {
+                        if (crashAt is { } c && c.Stage == stage && c.Step == step)
+                            throw new SimulatedCrash($"{stage}@{step}");
+                    }
+                )
+            )
+        );
 
-    private static JsonObject AsJson(RunSummary summary) => System.Text.Json.JsonSerializer.SerializeToNode(summary, Json.Indented)!.AsObject();
+    private static JsonObject AsJson(RunSummary summary) =>
+        System.Text.Json.JsonSerializer.SerializeToNode(summary, Json.Indented)!.AsObject();
 
     private static List<JsonObject> MetricLines(string runDir) =>
         File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
 
-    private static double MeanLoss(IEnumerable<JsonObject> lines, string key = "loss") => lines.Average(l => l[key]!.GetValue<double>());
+    private static double MeanLoss(IEnumerable<JsonObject> lines, string key = "loss") =>
+        lines.Average(l => l[key]!.GetValue<double>());
 
     [Theory]
     [InlineData("baseline", "baseline", "loss")]
@@ -43,15 +69,33 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
     {
         using var run = new TempDir();
         var summary = Train(TinyCorpora.Recipe(method), run.Path);
-        foreach (var f in new[] { "recipe.json", "metrics.jsonl", "summary.json", "model/config.json", "model/model.safetensors", "model/labels.json", "model/features.json", "model/calibration.json" })
+        foreach (
+            var f in new[]
+            {
+                "recipe.json",
+                "metrics.jsonl",
+                "summary.json",
+                "model/config.json",
+                "model/model.safetensors",
+                "model/labels.json",
+                "model/features.json",
+                "model/calibration.json",
+            }
+        )
             Assert.True(File.Exists(Path.Combine(run.Path, f)), $"missing {f}");
         Assert.Equal(method, summary["method"]!.GetValue<string>());
         Assert.Equal(3, summary["seed"]!.GetValue<int>());
 
-        var steps = MetricLines(run.Path).Where(l => l["stage"]!.GetValue<string>() == stage && l["split"] == null).ToList();
+        var steps = MetricLines(run.Path)
+            .Where(l => l["stage"]!.GetValue<string>() == stage && l["split"] == null)
+            .ToList();
         Assert.Equal(stage == "contrastive-stage1" ? 8 : 12, steps.Count);
-        double first = MeanLoss(steps.Take(3), lossKey), last = MeanLoss(steps.TakeLast(3), lossKey);
-        Assert.True(last < first, $"{stage} {lossKey} did not go down: first steps {first:0.0000}, last steps {last:0.0000}");
+        double first = MeanLoss(steps.Take(3), lossKey),
+            last = MeanLoss(steps.TakeLast(3), lossKey);
+        Assert.True(
+            last < first,
+            $"{stage} {lossKey} did not go down: first steps {first:0.0000}, last steps {last:0.0000}"
+        );
 
         // The deliverable loads and predicts a probability distribution.
         using var recognizer = EmotionRecognizer.Load(run.Path);
@@ -63,18 +107,22 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
         var calibration = JsonNode.Parse(File.ReadAllText(Path.Combine(run.Path, "model", "calibration.json")))!;
         Assert.Equal(calibration["temperature"]!.GetValue<double>(), recognizer.Temperature);
         Assert.InRange(recognizer.Temperature, TemperatureScaling.MinTemperature, TemperatureScaling.MaxTemperature);
-        Assert.True(calibration["nll_after"]!.GetValue<double>() <= calibration["nll_before"]!.GetValue<double>() + 1e-9, calibration.ToJsonString());
+        Assert.True(
+            calibration["nll_after"]!.GetValue<double>() <= calibration["nll_before"]!.GetValue<double>() + 1e-9,
+            calibration.ToJsonString()
+        );
         Assert.True(calibration["n"]!.GetValue<int>() > 0);
     }
 
-    public static TheoryData<string, string, long> CrashPoints() => new()
-    {
-        { "baseline", "baseline", 6 },                 // mid-epoch 2, after the first checkpoint
-        { "baseline", "baseline", 3 },                 // before any checkpoint
-        { "contrastive", "contrastive-stage1", 5 },    // inside stage 1
-        { "contrastive", "contrastive-stage2", 2 },    // stage 2 before its first checkpoint
-        { "byol", "byol", 7 },                         // EMA target, mixup memory and λ schedule all mid-run
-    };
+    public static TheoryData<string, string, long> CrashPoints() =>
+        new()
+        {
+            { "baseline", "baseline", 6 }, // mid-epoch 2, after the first checkpoint
+            { "baseline", "baseline", 3 }, // before any checkpoint
+            { "contrastive", "contrastive-stage1", 5 }, // inside stage 1
+            { "contrastive", "contrastive-stage2", 2 }, // stage 2 before its first checkpoint
+            { "byol", "byol", 7 }, // EMA target, mixup memory and λ schedule all mid-run
+        };
 
     [Theory]
     [MemberData(nameof(CrashPoints))]
@@ -89,18 +137,31 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
         Assert.False(File.Exists(Path.Combine(crashed.Path, "summary.json")));
         Train(recipe, crashed.Path, resume: true);
 
-        Assert.Equal(File.ReadAllText(Path.Combine(straight.Path, "summary.json")), File.ReadAllText(Path.Combine(crashed.Path, "summary.json")));
-        Assert.Equal(File.ReadAllBytes(Path.Combine(straight.Path, "model", "model.safetensors")),
-                     File.ReadAllBytes(Path.Combine(crashed.Path, "model", "model.safetensors")));
-        Assert.Equal(File.ReadAllText(Path.Combine(straight.Path, "model", "calibration.json")), File.ReadAllText(Path.Combine(crashed.Path, "model", "calibration.json")));
+        Assert.Equal(
+            File.ReadAllText(Path.Combine(straight.Path, "summary.json")),
+            File.ReadAllText(Path.Combine(crashed.Path, "summary.json"))
+        );
+        Assert.Equal(
+            File.ReadAllBytes(Path.Combine(straight.Path, "model", "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(crashed.Path, "model", "model.safetensors"))
+        );
+        Assert.Equal(
+            File.ReadAllText(Path.Combine(straight.Path, "model", "calibration.json")),
+            File.ReadAllText(Path.Combine(crashed.Path, "model", "calibration.json"))
+        );
         // metrics.jsonl holds the same lines (wall-clock speed aside): nothing lost, nothing repeated.
-        static string Strip(JsonObject l) { l.Remove("steps_per_s"); l.Remove("input_wait_fraction"); return l.ToJsonString(); }
+        static string Strip(JsonObject l)
+        {
+            l.Remove("steps_per_s");
+            l.Remove("input_wait_fraction");
+            return l.ToJsonString();
+        }
         Assert.Equal(MetricLines(straight.Path).Select(Strip), MetricLines(crashed.Path).Select(Strip));
     }
 
     [Theory]
-    [InlineData("baseline", "baseline", 5)]    // mid-epoch 2, two steps into a three-step logging window
-    [InlineData("baseline", "baseline", 4)]    // at an epoch end, one step into a logging window
+    [InlineData("baseline", "baseline", 5)] // mid-epoch 2, two steps into a three-step logging window
+    [InlineData("baseline", "baseline", 4)] // at an epoch end, one step into a logging window
     [InlineData("byol", "byol", 7)]
     public void AStopRequestCheckpointsTheCurrentStepAndResumesExactly(string method, string stage, long step)
     {
@@ -110,18 +171,46 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
         Train(recipe, straight.Path);
 
         using var stop = new CancellationTokenSource();
-        var e = Assert.Throws<TrainingInterruptedException>(() => TrainRun.Execute(recipe, new TrainRun.Options(stopped.Path, _data.Root, CPU, false, Log: _ => { },
-            AfterStep: (s, k) => { if (s == stage && k == step) stop.Cancel(); }, Stop: stop.Token)));
+        var e = Assert.Throws<TrainingInterruptedException>(() =>
+            TrainRun.Execute(
+                recipe,
+                new TrainRun.Options(
+                    stopped.Path,
+                    _data.Root,
+                    CPU,
+                    false,
+                    Log: _ => { },
+                    AfterStep: (s, k) =>
+                    {
+                        if (s == stage && k == step)
+                            stop.Cancel();
+                    },
+                    Stop: stop.Token
+                )
+            )
+        );
         Assert.Equal(step, e.Step);
         // The checkpoint is of the step the stop arrived at, not of the last epoch end.
-        var trainer = JsonNode.Parse(File.ReadAllText(Path.Combine(stopped.Path, "stages", stage, "state", "trainer.json")))!;
+        var trainer = JsonNode.Parse(
+            File.ReadAllText(Path.Combine(stopped.Path, "stages", stage, "state", "trainer.json"))
+        )!;
         Assert.Equal(step, trainer["step"]!.GetValue<long>());
         Train(recipe, stopped.Path, resume: true);
 
-        Assert.Equal(File.ReadAllText(Path.Combine(straight.Path, "summary.json")), File.ReadAllText(Path.Combine(stopped.Path, "summary.json")));
-        Assert.Equal(File.ReadAllBytes(Path.Combine(straight.Path, "model", "model.safetensors")),
-                     File.ReadAllBytes(Path.Combine(stopped.Path, "model", "model.safetensors")));
-        static string Strip(JsonObject l) { l.Remove("steps_per_s"); l.Remove("input_wait_fraction"); return l.ToJsonString(); }
+        Assert.Equal(
+            File.ReadAllText(Path.Combine(straight.Path, "summary.json")),
+            File.ReadAllText(Path.Combine(stopped.Path, "summary.json"))
+        );
+        Assert.Equal(
+            File.ReadAllBytes(Path.Combine(straight.Path, "model", "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(stopped.Path, "model", "model.safetensors"))
+        );
+        static string Strip(JsonObject l)
+        {
+            l.Remove("steps_per_s");
+            l.Remove("input_wait_fraction");
+            return l.ToJsonString();
+        }
         Assert.Equal(MetricLines(straight.Path).Select(Strip), MetricLines(stopped.Path).Select(Strip));
     }
 
@@ -136,7 +225,10 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
         Assert.Contains("--resume", e.Message);
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(run.Path, "model", "model.safetensors")));
         var changed = TinyCorpora.Recipe("baseline", "training.max_epochs=1", "seed=4");
-        Assert.Contains("differs", Assert.Throws<Emolingua.Util.EmolinguaException>(() => Train(changed, run.Path, resume: true)).Message);
+        Assert.Contains(
+            "differs",
+            Assert.Throws<Emolingua.Util.EmolinguaException>(() => Train(changed, run.Path, resume: true)).Message
+        );
     }
 
     [Fact]
@@ -159,11 +251,13 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
     [Fact]
     public void TensorBoardEventsHoldEveryNumberOfMetricsJsonl_AlsoAfterAResume()
     {
-        Assert.Equal(0xE3069283u, TensorBoardEvents.Crc32C("123456789"u8)); // the CRC-32C check value guards the reader itself
+        // the CRC-32C check value guards the reader itself
+        Assert.Equal(0xE3069283u, TensorBoardEvents.Crc32C("123456789"u8));
         using var run = new TempDir();
         var recipe = TinyCorpora.Recipe("byol");
-        long before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        // Crash after the first checkpoint (step 4): the lines of steps 5 and 6 are dropped on resume, and so are their events.
+        var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        // Crash after the first checkpoint (step 4): the lines of steps 5 and 6 are dropped on resume, and so are their
+        // events.
         Assert.Throws<SimulatedCrash>(() => Train(recipe, run.Path, crashAt: ("byol", 6)));
         Train(recipe, run.Path, resume: true);
 
@@ -172,24 +266,46 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
         var events = TensorBoardEvents.Read(files[0]);
         Assert.Equal("brain.Event:2", events[0].FileVersion);
         var scalars = events.Skip(1).SelectMany(e => e.Scalars.Select(s => (e.Step, s.Tag, s.Value))).ToList();
-        Assert.All(events.Skip(1), e => Assert.InRange(e.WallTime, before - 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1));
+        Assert.All(events.Skip(1), e =>
+            Assert.InRange(e.WallTime, before - 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1)
+        );
 
-        // Expected: every number of every metrics line but step and epoch, tagged STAGE/KEY or STAGE/validation/KEY, in file
-        // order; the run header (the first line: machine, MKL path, threads, precision) describes the run and is no scalar.
+        // Expected: every number of every metrics line but step and epoch, tagged STAGE/KEY or STAGE/validation/KEY, in
+        // file order; the run header (the first line: machine, MKL path, threads, precision) describes the run and is
+        // no scalar.
         var expected = new List<(long, string, float)>();
         var lines = MetricLines(run.Path);
         Assert.Equal("header", (string)lines[0]["split"]!);
         foreach (var line in lines.Skip(1))
         {
-            string prefix = line["stage"]!.GetValue<string>() + "/" + (line["split"] is { } split ? split.GetValue<string>() + "/" : "");
+            var prefix =
+                line["stage"]!.GetValue<string>()
+                + "/"
+                + (line["split"] is { } split ? split.GetValue<string>() + "/" : "");
             foreach (var (key, value) in line)
-                if (key is not ("stage" or "split" or "step" or "epoch") && value!.GetValueKind() == System.Text.Json.JsonValueKind.Number)
+                if (
+                    key is not ("stage" or "split" or "step" or "epoch")
+                    && value!.GetValueKind() == System.Text.Json.JsonValueKind.Number
+                )
                     expected.Add((line["step"]!.GetValue<long>(), prefix + key, (float)value.GetValue<double>()));
         }
         Assert.Equal(expected, scalars);
-        foreach (var tag in new[] { "byol/loss", "byol/ce", "byol/byol", "byol/lambda", "byol/lr", "byol/steps_per_s", "byol/validation/uar", "byol/validation/accuracy" })
+        foreach (
+            var tag in new[]
+            {
+                "byol/loss",
+                "byol/ce",
+                "byol/byol",
+                "byol/lambda",
+                "byol/lr",
+                "byol/steps_per_s",
+                "byol/validation/uar",
+                "byol/validation/accuracy",
+            }
+        )
             Assert.Contains(tag, scalars.Select(s => s.Tag));
-        // λ falls linearly from 0.8 at the first step to 0.2 at the last (12 steps, one log line each); lr is the recipe's.
+        // λ falls linearly from 0.8 at the first step to 0.2 at the last (12 steps, one log line each); lr is the
+        // recipe's.
         float Scalar(string tag, long step) => scalars.Single(s => s.Tag == tag && s.Step == step).Value;
         Assert.Equal(0.8f, Scalar("byol/lambda", 1), 6);
         Assert.Equal(0.8f - 0.6f * 5 / 11, Scalar("byol/lambda", 6), 6);

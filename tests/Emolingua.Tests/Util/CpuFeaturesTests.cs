@@ -73,10 +73,11 @@ public class CpuFeaturesTests
     [Fact]
     public void FmaWidthFollowsTheKindOfCore()
     {
-        Assert.Equal(16, CpuFeatures.FromCpuInfo(AmdZen4Genoa).FmaThroughput().Fp32FmaPerCycle);   // 512-bit double-pumped
-        Assert.Equal(32, CpuFeatures.FromCpuInfo(AmdZen5).FmaThroughput().Fp32FmaPerCycle);        // two 512-bit units
+        // 512-bit double-pumped
+        Assert.Equal(16, CpuFeatures.FromCpuInfo(AmdZen4Genoa).FmaThroughput().Fp32FmaPerCycle);
+        Assert.Equal(32, CpuFeatures.FromCpuInfo(AmdZen5).FmaThroughput().Fp32FmaPerCycle); // two 512-bit units
         Assert.Equal(32, CpuFeatures.FromCpuInfo(IntelSkylakeSp).FmaThroughput().Fp32FmaPerCycle);
-        Assert.Equal(16, CpuFeatures.FromCpuInfo(AmdAvx2Only).FmaThroughput().Fp32FmaPerCycle);    // two 256-bit units
+        Assert.Equal(16, CpuFeatures.FromCpuInfo(AmdAvx2Only).FmaThroughput().Fp32FmaPerCycle); // two 256-bit units
     }
 
     [Fact]
@@ -87,9 +88,15 @@ public class CpuFeaturesTests
         Assert.Equal(("avx512_e3", 8), MklCodePath.WidestFor(CpuFeatures.FromCpuInfo(AmdZen5)));
         Assert.Equal(("avx512", 4), MklCodePath.WidestFor(CpuFeatures.FromCpuInfo(IntelSkylakeSp)));
         Assert.Equal(("avx2", 2), MklCodePath.WidestFor(CpuFeatures.FromCpuInfo(AmdAvx2Only)));
-        var iceLake = new CpuFeatures(CpuFeatures.FromCpuInfo(AmdZen4Genoa).Flags.Where(f => f != "avx512_bf16"), "GenuineIntel");
+        var iceLake = new CpuFeatures(
+            CpuFeatures.FromCpuInfo(AmdZen4Genoa).Flags.Where(f => f != "avx512_bf16"),
+            "GenuineIntel"
+        );
         Assert.Equal(("avx512_e2", 7), MklCodePath.WidestFor(iceLake));
-        var cascadeLake = new CpuFeatures(CpuFeatures.FromCpuInfo(IntelSkylakeSp).Flags.Append("avx512_vnni"), "GenuineIntel");
+        var cascadeLake = new CpuFeatures(
+            CpuFeatures.FromCpuInfo(IntelSkylakeSp).Flags.Append("avx512_vnni"),
+            "GenuineIntel"
+        );
         Assert.Equal(("avx512_e1", 6), MklCodePath.WidestFor(cascadeLake));
         Assert.Null(MklCodePath.WidestFor(new CpuFeatures(["avx", "sse2"])));
     }
@@ -135,7 +142,9 @@ public class CpuFeaturesTests
     public void Bf16IsRefusedInOneLineWithTheReason()
     {
         Precisions.Require(Precision.Fp32, "--precision", CpuFeatures.FromCpuInfo(AmdAvx2Only)); // fp32 always runs
-        var slow = Assert.Throws<EmolinguaException>(() => Precisions.Require(Precision.Bf16, "--precision", CpuFeatures.FromCpuInfo(AmdAvx2Only)));
+        var slow = Assert.Throws<EmolinguaException>(() =>
+            Precisions.Require(Precision.Bf16, "--precision", CpuFeatures.FromCpuInfo(AmdAvx2Only))
+        );
         Assert.StartsWith("--precision bf16: this CPU has no native bfloat16", slow.Message);
         Assert.DoesNotContain('\n', slow.Message);
         // Native bf16 (avx512_bf16 or amx_bf16) runs.

@@ -8,7 +8,11 @@ public class ExternalProcessTests
     [Fact]
     public void StdinReachesTheToolAndExitCodeStdoutAndStderrComeBack()
     {
-        var output = ExternalProcess.Run("/bin/sh", ["-c", "cat; echo 'sbatch: error: no' >&2; exit 3"], "line one\nzwei ü\n"u8.ToArray());
+        var output = ExternalProcess.Run(
+            "/bin/sh",
+            ["-c", "cat; echo 'sbatch: error: no' >&2; exit 3"],
+            "line one\nzwei ü\n"u8.ToArray()
+        );
         Assert.NotNull(output);
         Assert.Equal(3, output.ExitCode);
         Assert.Equal("line one\nzwei ü\n"u8.ToArray(), output.Stdout);
@@ -20,8 +24,11 @@ public class ExternalProcessTests
     public void LargeOutputOnBothPipesDoesNotStallTheTool()
     {
         // Far more than a pipe buffer (64 KiB) on each stream: a runner that drained one after the other would hang.
-        var output = ExternalProcess.Run("/bin/sh", ["-c", "head -c 300000 /dev/zero | tr '\\0' e >&2; head -c 1000000 /dev/zero"],
-            timeout: TimeSpan.FromSeconds(60));
+        var output = ExternalProcess.Run(
+            "/bin/sh",
+            ["-c", "head -c 300000 /dev/zero | tr '\\0' e >&2; head -c 1000000 /dev/zero"],
+            timeout: TimeSpan.FromSeconds(60)
+        );
         Assert.NotNull(output);
         Assert.Equal(0, output.ExitCode);
         Assert.Equal(1_000_000, output.Stdout.Length);
@@ -49,6 +56,9 @@ public class ExternalProcessTests
             Assert.Null(ExternalProcess.Locate("fake-ffprobe", ""));
             Assert.Null(ExternalProcess.Locate("fake-ffprobe", null));
         }
-        finally { Directory.Delete(dir, recursive: true); }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

@@ -28,15 +28,22 @@ public class NativeRuntimeCallersTests
         foreach (var typeHandle in md.TypeDefinitions)
         {
             var outer = typeHandle;
-            while (md.GetTypeDefinition(outer).IsNested) outer = md.GetTypeDefinition(outer).GetDeclaringType();
+            while (md.GetTypeDefinition(outer).IsNested)
+                outer = md.GetTypeDefinition(outer).GetDeclaringType();
             var outerType = md.GetTypeDefinition(outer);
-            string name = md.GetString(outerType.Namespace) + "." + md.GetString(outerType.Name);
-            if (name == "Emolingua.Util.NativeRuntime") continue;
+            var name = md.GetString(outerType.Namespace) + "." + md.GetString(outerType.Name);
+            if (name == "Emolingua.Util.NativeRuntime")
+                continue;
             foreach (var methodHandle in md.GetTypeDefinition(typeHandle).GetMethods())
             {
                 var method = md.GetMethodDefinition(methodHandle);
-                if (method.RelativeVirtualAddress == 0) continue;
-                if (DoorsTests.OperandTokens(pe.GetMethodBody(method.RelativeVirtualAddress).GetILBytes()!).Any(t => IsConfigure(md, t)))
+                if (method.RelativeVirtualAddress == 0)
+                    continue;
+                if (
+                    DoorsTests
+                        .OperandTokens(pe.GetMethodBody(method.RelativeVirtualAddress).GetILBytes()!)
+                        .Any(t => IsConfigure(md, t))
+                )
                     callers.Add(name);
             }
         }
@@ -50,10 +57,12 @@ public class NativeRuntimeCallersTests
         {
             case HandleKind.MethodDefinition:
                 var def = md.GetMethodDefinition((MethodDefinitionHandle)handle);
-                return md.GetString(def.Name) == "Configure" && md.GetString(md.GetTypeDefinition(def.GetDeclaringType()).Name) == "NativeRuntime";
+                return md.GetString(def.Name) == "Configure"
+                    && md.GetString(md.GetTypeDefinition(def.GetDeclaringType()).Name) == "NativeRuntime";
             case HandleKind.MemberReference:
                 var member = md.GetMemberReference((MemberReferenceHandle)handle);
-                return md.GetString(member.Name) == "Configure" && member.Parent.Kind == HandleKind.TypeReference
+                return md.GetString(member.Name) == "Configure"
+                    && member.Parent.Kind == HandleKind.TypeReference
                     && md.GetString(md.GetTypeReference((TypeReferenceHandle)member.Parent).Name) == "NativeRuntime";
             default:
                 return false;

@@ -22,12 +22,18 @@ public sealed class EmotionStream
     private readonly Func<IReadOnlyList<float[]>, float[][]> _classify;
     private float[] _converted = [];
 
-    /// <summary>A stream over any classifier of windows (<see cref="EmotionRecognizer.OpenStream"/> gives one over a model).</summary>
+    /// <summary>A stream over any classifier of windows (<see cref="EmotionRecognizer.OpenStream"/> gives one over a
+    /// model).</summary>
     /// <param name="labels">The model's class labels, in its probability order.</param>
     /// <param name="windowSeconds">The model's window length S in seconds.</param>
     /// <param name="options">Sample rate, hop, smoothing and speech gating.</param>
     /// <param name="classify">Calibrated probabilities of full-length 16 kHz windows, [N][classes].</param>
-    public EmotionStream(IReadOnlyList<string> labels, double windowSeconds, StreamOptions options, Func<IReadOnlyList<float[]>, float[][]> classify)
+    public EmotionStream(
+        IReadOnlyList<string> labels,
+        double windowSeconds,
+        StreamOptions options,
+        Func<IReadOnlyList<float[]>, float[][]> classify
+    )
     {
         _windower = new StreamWindower(windowSeconds, options);
         _scorer = new StreamScorer(labels, options.Smooth);
@@ -41,7 +47,8 @@ public sealed class EmotionStream
     /// <summary>Seconds of audio pushed so far.</summary>
     public double Seconds => _windower.InputSamples / (double)Options.SampleRate;
 
-    /// <summary>Appends float samples (mono, at <see cref="StreamOptions.SampleRate"/>); returns the events of the windows they complete.</summary>
+    /// <summary>Appends float samples (mono, at <see cref="StreamOptions.SampleRate"/>); returns the events of the
+    /// windows they complete.</summary>
     public IReadOnlyList<StreamEvent> Push(ReadOnlySpan<float> samples)
     {
         Finite.Require(samples, "stream", "sample"); // NaN in, NaN probabilities out: refuse it at the door
@@ -51,7 +58,8 @@ public sealed class EmotionStream
     /// <summary>Appends 16-bit PCM samples, read as the WAV reader reads them (x / 32768).</summary>
     public IReadOnlyList<StreamEvent> Push(ReadOnlySpan<short> pcm)
     {
-        if (_converted.Length < pcm.Length) _converted = new float[pcm.Length];
+        if (_converted.Length < pcm.Length)
+            _converted = new float[pcm.Length];
         var samples = _converted.AsSpan(0, pcm.Length);
         Pcm.ToFloat(pcm, samples);
         return Score(_windower.Push(samples));
@@ -61,16 +69,18 @@ public sealed class EmotionStream
     public StreamResult Complete()
     {
         var events = Score(_windower.Complete());
-        if (_windower.Length == 0) throw new EmolinguaException("stream: empty audio (no samples)");
+        if (_windower.Length == 0)
+            throw new EmolinguaException("stream: empty audio (no samples)");
         return new StreamResult(events, _scorer.Result(_windower.Length));
     }
 
     private List<StreamEvent> Score(IReadOnlyList<StreamWindow> windows)
     {
-        if (windows.Count == 0) return [];
+        if (windows.Count == 0)
+            return [];
         var speech = windows.Where(w => !w.Silent).ToList();
         var probabilities = speech.Count > 0 ? _classify(speech.Select(w => w.Samples!).ToList()) : [];
-        int next = 0;
+        var next = 0;
         return windows.Select(w => _scorer.Score(w, w.Silent ? null : probabilities[next++])).ToList();
     }
 }
@@ -83,6 +93,7 @@ public static class Pcm
     /// <param name="samples">Where the floats go; at least as long as <paramref name="pcm"/>.</param>
     public static void ToFloat(ReadOnlySpan<short> pcm, Span<float> samples)
     {
-        for (int i = 0; i < pcm.Length; i++) samples[i] = pcm[i] / 32768f;
+        for (var i = 0; i < pcm.Length; i++)
+            samples[i] = pcm[i] / 32768f;
     }
 }

@@ -17,7 +17,8 @@ public sealed class StreamScorer
     private readonly Queue<float[]> _recent = new();
     private readonly List<WindowPrediction> _segments = [];
     private readonly double[] _sums;
-    private int _scored, _next;
+    private int _scored,
+        _next;
 
     /// <summary>A scorer for a model with these class labels.</summary>
     /// <param name="labels">The model's class labels, in its probability order.</param>
@@ -30,31 +31,50 @@ public sealed class StreamScorer
         _sums = new double[labels.Count];
     }
 
-    /// <summary>The event of <paramref name="window"/>; <paramref name="probabilities"/> is null for a silent window.</summary>
+    /// <summary>The event of <paramref name="window"/>; <paramref name="probabilities"/> is null for a silent
+    /// window.</summary>
     public StreamEvent Score(StreamWindow window, float[]? probabilities)
     {
-        if (window.Index != _next) throw new InvalidOperationException($"window {window.Index} scored out of order (expected {_next})");
+        if (window.Index != _next)
+            throw new InvalidOperationException($"window {window.Index} scored out of order (expected {_next})");
         _next++;
-        if (window.Silent || probabilities == null) return new SilenceEvent(window.Index, window.StartSeconds, window.EndSeconds);
-        if (probabilities.Length != _labels.Count) throw new ArgumentException($"{probabilities.Length} probabilities for {_labels.Count} labels");
+        if (window.Silent || probabilities == null)
+            return new SilenceEvent(window.Index, window.StartSeconds, window.EndSeconds);
+        if (probabilities.Length != _labels.Count)
+            throw new ArgumentException($"{probabilities.Length} probabilities for {_labels.Count} labels");
         _scored++;
-        for (int k = 0; k < _sums.Length; k++) _sums[k] += probabilities[k];
+        for (var k = 0; k < _sums.Length; k++)
+            _sums[k] += probabilities[k];
         _recent.Enqueue(probabilities);
-        if (_recent.Count > _smooth) _recent.Dequeue();
+        if (_recent.Count > _smooth)
+            _recent.Dequeue();
         var smoothed = new double[_labels.Count];
         foreach (var p in _recent)
-            for (int k = 0; k < smoothed.Length; k++) smoothed[k] += p[k];
+            for (var k = 0; k < smoothed.Length; k++)
+                smoothed[k] += p[k];
         var (label, map) = Describe(probabilities);
         _segments.Add(new WindowPrediction(window.StartSeconds, window.EndSeconds, label, map));
-        return new WindowEvent(window.Index, window.StartSeconds, window.EndSeconds, label, map, _labels[ArgMax(smoothed)]);
+        return new WindowEvent(
+            window.Index,
+            window.StartSeconds,
+            window.EndSeconds,
+            label,
+            map,
+            _labels[ArgMax(smoothed)]
+        );
     }
 
-    /// <summary>The whole stream's prediction: what predict gives for the same audio of <paramref name="samples16k"/> samples.</summary>
+    /// <summary>The whole stream's prediction: what predict gives for the same audio of <paramref name="samples16k"/>
+    /// samples.</summary>
     public EmotionPrediction Result(long samples16k)
     {
         var duration = samples16k / (double)WhisperAudio.SampleRate;
         if (_scored == 0)
-            return new EmotionPrediction(Silence, _labels.ToDictionary(l => l, _ => 0f)) { DurationSeconds = duration, Segments = _segments.ToList() };
+            return new EmotionPrediction(Silence, _labels.ToDictionary(l => l, _ => 0f))
+            {
+                DurationSeconds = duration,
+                Segments = _segments.ToList(),
+            };
         var mean = _sums.Select(s => (float)(s / _scored)).ToArray();
         var (label, map) = Describe(mean);
         return new EmotionPrediction(label, map) { DurationSeconds = duration, Segments = _segments.ToList() };
@@ -65,8 +85,10 @@ public sealed class StreamScorer
 
     private static int ArgMax(double[] values)
     {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+            if (values[i] > values[best])
+                best = i;
         return best;
     }
 }

@@ -11,8 +11,10 @@ public sealed record StreamWindow(int Index, long Start, int Length, float[]? Sa
 {
     /// <summary>Where the window starts in the stream, in seconds.</summary>
     public double StartSeconds => Start / (double)WhisperAudio.SampleRate;
+
     /// <summary>Where the window's audio ends in the stream, in seconds (before zero padding).</summary>
     public double EndSeconds => (Start + Length) / (double)WhisperAudio.SampleRate;
+
     /// <summary>True when speech gating found no speech in the window (no samples, no inference).</summary>
     public bool Silent => Samples == null;
 }
@@ -31,18 +33,21 @@ public sealed class StreamWindower
     private const int SecondSamples = WhisperAudio.SampleRate;
     private readonly StreamingResampler _resampler;
     private readonly List<float> _resampled = [];
-    private readonly int _window, _hop;
+    private readonly int _window,
+        _hop;
     private readonly double? _vadDecibels;
     private float[] _buffer = new float[1 << 16];
-    private int _count;            // 16 kHz samples held, the first being sample _origin of the stream
+    private int _count; // 16 kHz samples held, the first being sample _origin of the stream
     private long _origin;
-    private long _nextStart;       // start of the next regular window (k·hop)
-    private long _lastStart = -1;  // start of the last window given
+    private long _nextStart; // start of the next regular window (k·hop)
+    private long _lastStart = -1; // start of the last window given
     private int _index;
     private bool _completed;
+
     // Speech gating: energy of the 1-second blocks up to _vadCursor.
     private long _vadCursor;
-    private double _blockSum, _loudestBlock;
+    private double _blockSum,
+        _loudestBlock;
 
     /// <summary>A windower for a model whose windows are <paramref name="windowSeconds"/> long.</summary>
     /// <param name="windowSeconds">The model's window length S in seconds.</param>
@@ -51,13 +56,15 @@ public sealed class StreamWindower
     {
         options.Validated(windowSeconds);
         _window = WhisperAudio.SamplesFor(windowSeconds);
-        _hop = options.HopSeconds is { } h ? Math.Max(1, WhisperAudio.SamplesFor(h)) : _window / 2; // predict's hop: AudioWindows.Starts
+        // predict's hop: AudioWindows.Starts
+        _hop = options.HopSeconds is { } h ? Math.Max(1, WhisperAudio.SamplesFor(h)) : _window / 2;
         _vadDecibels = options.VadDecibels;
         _resampler = new StreamingResampler(options.SampleRate, WhisperAudio.SampleRate);
     }
 
     /// <summary>Samples in a window at 16 kHz.</summary>
     public int WindowSamples => _window;
+
     /// <summary>Samples between window starts at 16 kHz.</summary>
     public int HopSamples => _hop;
 
@@ -70,7 +77,8 @@ public sealed class StreamWindower
     /// <summary>Appends samples at the stream's rate; returns the windows they complete, in order.</summary>
     public IReadOnlyList<StreamWindow> Push(ReadOnlySpan<float> samples)
     {
-        if (_completed) throw new InvalidOperationException("the stream is complete");
+        if (_completed)
+            throw new InvalidOperationException("the stream is complete");
         _resampled.Clear();
         _resampler.Push(samples, _resampled);
         Append();
@@ -84,10 +92,12 @@ public sealed class StreamWindower
         return ready;
     }
 
-    /// <summary>Ends the stream: the last window as predict reads the end of a clip (none when no sample arrived).</summary>
+    /// <summary>Ends the stream: the last window as predict reads the end of a clip (none when no sample
+    /// arrived).</summary>
     public IReadOnlyList<StreamWindow> Complete()
     {
-        if (_completed) return [];
+        if (_completed)
+            return [];
         _completed = true;
         _resampled.Clear();
         _resampler.Complete(_resampled);
@@ -99,19 +109,23 @@ public sealed class StreamWindower
             ready.Add(Cut(_nextStart, _window));
             _nextStart += _hop;
         }
-        long length = Length;
-        if (length == 0) return ready;
+        var length = Length;
+        if (length == 0)
+            return ready;
         if (length <= _window)
         {
-            if (_lastStart < 0) ready.Add(Cut(0, (int)length));
+            if (_lastStart < 0)
+                ready.Add(Cut(0, (int)length));
         }
-        else if (length - _window > _lastStart) ready.Add(Cut(length - _window, _window));
+        else if (length - _window > _lastStart)
+            ready.Add(Cut(length - _window, _window));
         return ready;
     }
 
     private void Append()
     {
-        if (_count + _resampled.Count > _buffer.Length) Array.Resize(ref _buffer, Math.Max(_count + _resampled.Count, 2 * _buffer.Length));
+        if (_count + _resampled.Count > _buffer.Length)
+            Array.Resize(ref _buffer, Math.Max(_count + _resampled.Count, 2 * _buffer.Length));
         System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_resampled).CopyTo(_buffer.AsSpan(_count));
         _count += _resampled.Count;
     }
@@ -135,7 +149,8 @@ public sealed class StreamWindower
     /// </summary>
     private bool IsSilent(ReadOnlySpan<float> audio, long end)
     {
-        if (_vadDecibels is not { } decibels) return false;
+        if (_vadDecibels is not { } decibels)
+            return false;
         for (; _vadCursor < end; _vadCursor++)
         {
             double x = _buffer[(int)(_vadCursor - _origin)];
@@ -146,10 +161,11 @@ public sealed class StreamWindower
                 _blockSum = 0;
             }
         }
-        long partial = end % SecondSamples;
-        double loudest = partial > 0 ? Math.Max(_loudestBlock, _blockSum / partial) : _loudestBlock;
+        var partial = end % SecondSamples;
+        var loudest = partial > 0 ? Math.Max(_loudestBlock, _blockSum / partial) : _loudestBlock;
         double energy = 0;
-        foreach (var x in audio) energy += (double)x * x;
+        foreach (var x in audio)
+            energy += (double)x * x;
         energy /= audio.Length;
         return energy == 0 || 10 * Math.Log10(loudest / energy) > decibels;
     }
@@ -157,10 +173,12 @@ public sealed class StreamWindower
     /// <summary>Drops the audio no later window (nor the window ending at the end) reads.</summary>
     private void Trim()
     {
-        long keepFrom = Math.Min(_nextStart, Length - _window);
-        if (_vadDecibels != null) keepFrom = Math.Min(keepFrom, _vadCursor);
-        int drop = (int)Math.Max(0, keepFrom - _origin);
-        if (drop == 0 || drop < _count / 2) return;
+        var keepFrom = Math.Min(_nextStart, Length - _window);
+        if (_vadDecibels != null)
+            keepFrom = Math.Min(keepFrom, _vadCursor);
+        var drop = (int)Math.Max(0, keepFrom - _origin);
+        if (drop == 0 || drop < _count / 2)
+            return;
         _buffer.AsSpan(drop, _count - drop).CopyTo(_buffer);
         _count -= drop;
         _origin += drop;

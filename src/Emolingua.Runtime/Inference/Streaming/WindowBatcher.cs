@@ -29,7 +29,14 @@ public sealed class WindowBatcher : IDisposable
     public int MaxBatch { get; }
 
     /// <summary>Windows waiting for the engine.</summary>
-    public int Waiting { get { lock (_waiting) return _waiting.Count; } }
+    public int Waiting
+    {
+        get
+        {
+            lock (_waiting)
+                return _waiting.Count;
+        }
+    }
 
     /// <summary>The probabilities of one window, when its batch has run.</summary>
     public Task<float[]> ClassifyAsync(float[] window)
@@ -37,7 +44,8 @@ public sealed class WindowBatcher : IDisposable
         var done = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_waiting)
         {
-            if (_stopped) throw new ObjectDisposedException(nameof(WindowBatcher));
+            if (_stopped)
+                throw new ObjectDisposedException(nameof(WindowBatcher));
             _waiting.Enqueue((window, done));
             Monitor.Pulse(_waiting);
         }
@@ -51,18 +59,23 @@ public sealed class WindowBatcher : IDisposable
         {
             lock (_waiting)
             {
-                while (_waiting.Count == 0 && !_stopped) Monitor.Wait(_waiting);
-                if (_waiting.Count == 0) return;
-                while (batch.Count < MaxBatch && _waiting.Count > 0) batch.Add(_waiting.Dequeue());
+                while (_waiting.Count == 0 && !_stopped)
+                    Monitor.Wait(_waiting);
+                if (_waiting.Count == 0)
+                    return;
+                while (batch.Count < MaxBatch && _waiting.Count > 0)
+                    batch.Add(_waiting.Dequeue());
             }
             try
             {
                 var probabilities = _classify(batch.Select(b => b.Window).ToList());
-                for (int i = 0; i < batch.Count; i++) batch[i].Done.SetResult(probabilities[i]);
+                for (var i = 0; i < batch.Count; i++)
+                    batch[i].Done.SetResult(probabilities[i]);
             }
             catch (Exception e)
             {
-                foreach (var b in batch) b.Done.TrySetException(e);
+                foreach (var b in batch)
+                    b.Done.TrySetException(e);
             }
             batch.Clear();
         }
@@ -73,7 +86,8 @@ public sealed class WindowBatcher : IDisposable
     {
         lock (_waiting)
         {
-            if (_stopped) return;
+            if (_stopped)
+                return;
             _stopped = true;
             Monitor.PulseAll(_waiting);
         }

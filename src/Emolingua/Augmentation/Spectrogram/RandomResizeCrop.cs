@@ -28,15 +28,23 @@ public sealed class RandomResizeCrop : IAugmentation
     /// <param name="timeScale">Range of the crop width relative to frames; BYOL-A (0.6, 1.5).</param>
     /// <param name="fill">Canvas value outside the input.</param>
     /// <param name="p">Per-example probability (BYOL-A: always).</param>
-    public RandomResizeCrop((double Freq, double Time)? virtualCropScale = null, (double Min, double Max)? freqScale = null,
-        (double Min, double Max)? timeScale = null, SpectrogramFill fill = SpectrogramFill.Min, double p = 1.0)
+    public RandomResizeCrop(
+        (double Freq, double Time)? virtualCropScale = null,
+        (double Min, double Max)? freqScale = null,
+        (double Min, double Max)? timeScale = null,
+        SpectrogramFill fill = SpectrogramFill.Min,
+        double p = 1.0
+    )
     {
         VirtualCropScale = virtualCropScale ?? (1.0, 1.5);
         FreqScale = freqScale ?? (0.6, 1.5);
         TimeScale = timeScale ?? (0.6, 1.5);
         if (VirtualCropScale.Freq < 1 || VirtualCropScale.Time < 1)
             throw new ArgumentOutOfRangeException(nameof(virtualCropScale), "Virtual crop scales must be >= 1.");
-        if (!(FreqScale.Min > 0 && FreqScale.Max >= FreqScale.Min) || !(TimeScale.Min > 0 && TimeScale.Max >= TimeScale.Min))
+        if (
+            !(FreqScale.Min > 0 && FreqScale.Max >= FreqScale.Min)
+            || !(TimeScale.Min > 0 && TimeScale.Max >= TimeScale.Min)
+        )
             throw new ArgumentOutOfRangeException(nameof(freqScale), "Scale ranges need 0 < min <= max.");
         Draw.CheckProbability(p);
         Fill = fill;
@@ -47,41 +55,50 @@ public sealed class RandomResizeCrop : IAugmentation
 
     /// <param name="x"><c>[B, n_mels, frames]</c> log-mels.</param>
     public Tensor Apply(Tensor x, Generator generator) => Draw.PerExample(Domain, x, generator, P, appliedMask =>
-    {
-        long b = x.shape[0], f = x.shape[1], t = x.shape[2];
-        var applied = Draw.ToHostBool(appliedMask);
-        var u = Draw.ToHost(Draw.Uniform(generator, new[] { b, 4L }, x.device));               // [B·4] on host
-
-        long canvasF = (long)(f * VirtualCropScale.Freq), canvasT = (long)(t * VirtualCropScale.Time);
-        long y0 = (canvasF - f) / 2, x0 = (canvasT - t) / 2;
-        var fill = FillValues.Of(x, Fill).to(x.dtype);                                          // [B, 1, 1]
-        var canvas = fill.expand(b, canvasF, canvasT).clone();                                  // [B, cF, cT]
-        canvas.narrow(1, y0, f).narrow(2, x0, t).copy_(x);
-
-        var outputs = new Tensor[b];
-        for (int k = 0; k < b; k++)
         {
-            if (!applied[k])
+            long b = x.shape[0],
+                f = x.shape[1],
+                t = x.shape[2];
+            var applied = Draw.ToHostBool(appliedMask);
+            var u = Draw.ToHost(Draw.Uniform(generator, new[] { b, 4L }, x.device)); // [B·4] on host
+
+            long canvasF = (long)(f * VirtualCropScale.Freq),
+                canvasT = (long)(t * VirtualCropScale.Time);
+            long y0 = (canvasF - f) / 2,
+                x0 = (canvasT - t) / 2;
+            var fill = FillValues.Of(x, Fill).to(x.dtype); // [B, 1, 1]
+            var canvas = fill.expand(b, canvasF, canvasT).clone(); // [B, cF, cT]
+            canvas.narrow(1, y0, f).narrow(2, x0, t).copy_(x);
+
+            var outputs = new Tensor[b];
+            for (var k = 0; k < b; k++)
             {
-                outputs[k] = x[k];
-                continue;
+                if (!applied[k])
+                {
+                    outputs[k] = x[k];
+                    continue;
+                }
+                // BYOL-A: int(uniform(lo, hi) · size) clipped to [1, canvas]; offsets randint(0, canvas − extent)
+                // inclusive.
+                var h = Math.Clamp((long)(Lerp(FreqScale, u[4 * k]) * f), 1, canvasF);
+                var w = Math.Clamp((long)(Lerp(TimeScale, u[4 * k + 1]) * t), 1, canvasT);
+                var i = Math.Min((long)(u[4 * k + 2] * (canvasF - h + 1)), canvasF - h);
+                var j = Math.Min((long)(u[4 * k + 3] * (canvasT - w + 1)), canvasT - w);
+                var crop = canvas[k].narrow(0, i, h).narrow(1, j, w).unsqueeze(0).unsqueeze(0); // [1, 1, h, w]
+                outputs[k] = nn.functional.interpolate(
+                    crop,
+                    size: new[] { f, t },
+                    mode: InterpolationMode.Bicubic,
+                    align_corners: true
+                )[0, 0]; // [F, T]
             }
-            // BYOL-A: int(uniform(lo, hi) · size) clipped to [1, canvas]; offsets randint(0, canvas − extent) inclusive.
-            long h = Math.Clamp((long)(Lerp(FreqScale, u[4 * k]) * f), 1, canvasF);
-            long w = Math.Clamp((long)(Lerp(TimeScale, u[4 * k + 1]) * t), 1, canvasT);
-            long i = Math.Min((long)(u[4 * k + 2] * (canvasF - h + 1)), canvasF - h);
-            long j = Math.Min((long)(u[4 * k + 3] * (canvasT - w + 1)), canvasT - w);
-            var crop = canvas[k].narrow(0, i, h).narrow(1, j, w).unsqueeze(0).unsqueeze(0);    // [1, 1, h, w]
-            outputs[k] = nn.functional.interpolate(crop, size: new[] { f, t },
-                mode: InterpolationMode.Bicubic, align_corners: true)[0, 0];                    // [F, T]
-        }
-        return torch.stack(outputs);
-    });
+            return torch.stack(outputs);
+        });
 
     private static double Lerp((double Min, double Max) range, float u) => range.Min + (range.Max - range.Min) * u;
 
     public override string ToString() =>
-        $"RandomResizeCrop(virtualCropScale=({Draw.F(VirtualCropScale.Freq)}, {Draw.F(VirtualCropScale.Time)}), " +
-        $"freqScale=({Draw.F(FreqScale.Min)}, {Draw.F(FreqScale.Max)}), timeScale=({Draw.F(TimeScale.Min)}, {Draw.F(TimeScale.Max)}), " +
-        $"fill={Fill}, p={Draw.F(P)})";
+        $"RandomResizeCrop(virtualCropScale=({Draw.F(VirtualCropScale.Freq)}, {Draw.F(VirtualCropScale.Time)}), "
+        + $"freqScale=({Draw.F(FreqScale.Min)}, {Draw.F(FreqScale.Max)}), timeScale=({Draw.F(TimeScale.Min)}, {Draw.F(TimeScale.Max)}), "
+        + $"fill={Fill}, p={Draw.F(P)})";
 }

@@ -1,6 +1,6 @@
 using TorchSharp;
-using static TorchSharp.torch;
 using static Emolingua.Util.Scalars;
+using static TorchSharp.torch;
 
 namespace Emolingua.Augmentation.Spectrogram;
 
@@ -21,7 +21,10 @@ public sealed class SpectralStretch : IAugmentation
     public SpectralStretch(double minFactor = 0.9, double maxFactor = 1.1, double p = 0.5)
     {
         if (!(minFactor > 0 && maxFactor >= minFactor))
-            throw new ArgumentOutOfRangeException(nameof(minFactor), $"Need 0 < minFactor <= maxFactor, got {minFactor}, {maxFactor}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(minFactor),
+                $"Need 0 < minFactor <= maxFactor, got {minFactor}, {maxFactor}."
+            );
         Draw.CheckProbability(p);
         (MinFactor, MaxFactor, P) = (minFactor, maxFactor, p);
     }
@@ -30,22 +33,26 @@ public sealed class SpectralStretch : IAugmentation
 
     /// <param name="x"><c>[B, n_mels, frames]</c> log-mels.</param>
     public Tensor Apply(Tensor x, Generator generator) => Draw.PerExample(Domain, x, generator, P, applied =>
-    {
-        var factor = Draw.Uniform(generator, new[] { x.shape[0], 1L }, MinFactor, MaxFactor, x.device);  // [B, 1]
-        return StretchMel(x, Draw.Select(applied, factor, torch.ones_like(factor)));
-    });
+        {
+            var factor = Draw.Uniform(generator, new[] { x.shape[0], 1L }, MinFactor, MaxFactor, x.device); // [B, 1]
+            return StretchMel(x, Draw.Select(applied, factor, torch.ones_like(factor)));
+        });
 
     /// <summary>Deterministic core: stretches <c>[B, F, T]</c> by <paramref name="factor"/> <c>[B, 1]</c>.</summary>
     internal static Tensor StretchMel(Tensor x, Tensor factor)
     {
         using var scope = torch.NewDisposeScope();
-        long b = x.shape[0], nMels = x.shape[1], frames = x.shape[2];
-        var bins = torch.arange(Held(0L), Held(nMels), Held(1L), dtype: ScalarType.Float32, device: x.device).unsqueeze(0);     // [1, F]
-        var source = (bins / factor.to(ScalarType.Float32)).clamp(Held(0.0), Held((double)(nMels - 1)));                      // [B, F]
-        var lower = source.floor().to(ScalarType.Int64);                                              // [B, F]
+        long b = x.shape[0],
+            nMels = x.shape[1],
+            frames = x.shape[2];
+        var bins = torch
+            .arange(Held(0L), Held(nMels), Held(1L), dtype: ScalarType.Float32, device: x.device)
+            .unsqueeze(0); // [1, F]
+        var source = (bins / factor.to(ScalarType.Float32)).clamp(Held(0.0), Held((double)(nMels - 1))); // [B, F]
+        var lower = source.floor().to(ScalarType.Int64); // [B, F]
         var upper = lower.add(Held(1L), One).clamp_max(Held(nMels - 1));
-        var weight = (source - lower.to(ScalarType.Float32)).to(x.dtype).unsqueeze(2);                // [B, F, 1]
-        var lo = x.gather(1, lower.unsqueeze(2).expand(b, nMels, frames));                            // [B, F, T]
+        var weight = (source - lower.to(ScalarType.Float32)).to(x.dtype).unsqueeze(2); // [B, F, 1]
+        var lo = x.gather(1, lower.unsqueeze(2).expand(b, nMels, frames)); // [B, F, T]
         var hi = x.gather(1, upper.unsqueeze(2).expand(b, nMels, frames));
         return lo.add((hi - lo) * weight, One).MoveToOuterDisposeScope();
     }

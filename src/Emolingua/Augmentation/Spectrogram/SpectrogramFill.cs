@@ -17,19 +17,21 @@ public enum SpectrogramFill
     /// <summary>Per-example minimum — the example's silence floor (Whisper's clamp at max − 8 decades).</summary>
     Min,
 
-    /// <summary>The literal value 0 (not silence for Whisper features; provided for features that are normalised).</summary>
+    /// <summary>The literal value 0 (not silence for Whisper features; provided for features that are
+    /// normalised).</summary>
     Zero,
 }
 
 internal static class FillValues
 {
-    /// <summary>Per-example fill values <c>[B, 1, 1]</c> for <c>[B, F, T]</c> input (computed without gradient).</summary>
+    /// <summary>Per-example fill values <c>[B, 1, 1]</c> for <c>[B, F, T]</c> input (computed without
+    /// gradient).</summary>
     public static Tensor Of(Tensor x, SpectrogramFill fill)
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        long b = x.shape[0];
-        var flat = x.detach().reshape(b, -1);                                               // [B, F·T]
+        var b = x.shape[0];
+        var flat = x.detach().reshape(b, -1); // [B, F·T]
         var v = fill switch
         {
             SpectrogramFill.Mean => flat.mean(new long[] { 1 }),

@@ -25,11 +25,11 @@ public sealed class Gain : IAugmentation
 
     /// <param name="x"><c>[B, T]</c> waveforms.</param>
     public Tensor Apply(Tensor x, Generator generator) => Draw.PerExample(Domain, x, generator, P, applied =>
-    {
-        var gainDb = Draw.Uniform(generator, new[] { x.shape[0], 1L }, MinDb, MaxDb, x.device);  // [B, 1]
-        var factor = Draw.DbToAmplitude(gainDb).to(x.dtype);                                    // [B, 1]
-        return Draw.Select(applied, x * factor, x);
-    });
+        {
+            var gainDb = Draw.Uniform(generator, new[] { x.shape[0], 1L }, MinDb, MaxDb, x.device); // [B, 1]
+            var factor = Draw.DbToAmplitude(gainDb).to(x.dtype); // [B, 1]
+            return Draw.Select(applied, x * factor, x);
+        });
 
     public override string ToString() => $"Gain(minDb={Draw.F(MinDb)}, maxDb={Draw.F(MaxDb)}, p={Draw.F(P)})";
 }

@@ -1,6 +1,6 @@
 using TorchSharp;
-using static TorchSharp.torch;
 using static Emolingua.Util.Scalars;
+using static TorchSharp.torch;
 
 namespace Emolingua.Augmentation.Waveform;
 
@@ -26,14 +26,15 @@ public sealed class GaussianNoiseSnr : IAugmentation
 
     /// <param name="x"><c>[B, T]</c> waveforms.</param>
     public Tensor Apply(Tensor x, Generator generator) => Draw.PerExample(Domain, x, generator, P, applied =>
-    {
-        var snrDb = Draw.Uniform(generator, new[] { x.shape[0], 1L }, MinDb, MaxDb, x.device);  // [B, 1]
-        var noise = Draw.Normal(generator, x.shape, x.dtype, x.device);                // [B, T]
-        var rms = x.pow(Held(2.0)).mean(new long[] { 1 }, keepdim: true).sqrt();              // [B, 1]
-        var noiseRms = rms / Draw.DbToAmplitude(snrDb).to(x.dtype);               // [B, 1]
-        var noisy = x.add(noise * noiseRms, One);
-        return Draw.Select(applied, noisy, x);
-    });
+        {
+            var snrDb = Draw.Uniform(generator, new[] { x.shape[0], 1L }, MinDb, MaxDb, x.device); // [B, 1]
+            var noise = Draw.Normal(generator, x.shape, x.dtype, x.device); // [B, T]
+            var rms = x.pow(Held(2.0)).mean(new long[] { 1 }, keepdim: true).sqrt(); // [B, 1]
+            var noiseRms = rms / Draw.DbToAmplitude(snrDb).to(x.dtype); // [B, 1]
+            var noisy = x.add(noise * noiseRms, One);
+            return Draw.Select(applied, noisy, x);
+        });
 
-    public override string ToString() => $"GaussianNoiseSnr(minDb={Draw.F(MinDb)}, maxDb={Draw.F(MaxDb)}, p={Draw.F(P)})";
+    public override string ToString() =>
+        $"GaussianNoiseSnr(minDb={Draw.F(MinDb)}, maxDb={Draw.F(MaxDb)}, p={Draw.F(P)})";
 }

@@ -17,8 +17,16 @@ public sealed partial class EmoDbCorpus(string root) : ICorpus
 
     private static readonly Dictionary<string, Gender> SpeakerGenders = new()
     {
-        ["03"] = Gender.Male, ["10"] = Gender.Male, ["11"] = Gender.Male, ["12"] = Gender.Male, ["15"] = Gender.Male,
-        ["08"] = Gender.Female, ["09"] = Gender.Female, ["13"] = Gender.Female, ["14"] = Gender.Female, ["16"] = Gender.Female,
+        ["03"] = Gender.Male,
+        ["10"] = Gender.Male,
+        ["11"] = Gender.Male,
+        ["12"] = Gender.Male,
+        ["15"] = Gender.Male,
+        ["08"] = Gender.Female,
+        ["09"] = Gender.Female,
+        ["13"] = Gender.Female,
+        ["14"] = Gender.Female,
+        ["16"] = Gender.Female,
     };
 
     [GeneratedRegex(@"^(\d\d)([a-z]\d\d)([A-Z])([a-z])\.wav$", RegexOptions.IgnoreCase)]
@@ -30,29 +38,54 @@ public sealed partial class EmoDbCorpus(string root) : ICorpus
         return root;
     }
 
-    public static Emotion? Map(char letter) => char.ToUpperInvariant(letter) switch
-    {
-        'W' => Emotion.Angry,
-        'F' => Emotion.Happy,
-        'N' => Emotion.Neutral,
-        'T' => Emotion.Sad,
-        _ => null,
-    };
+    public static Emotion? Map(char letter) =>
+        char.ToUpperInvariant(letter) switch
+        {
+            'W' => Emotion.Angry,
+            'F' => Emotion.Happy,
+            'N' => Emotion.Neutral,
+            'T' => Emotion.Sad,
+            _ => null,
+        };
 
     public IEnumerable<Utterance> Enumerate(SkipCounter skips)
     {
         foreach (var path in Corpus.SortedFiles(Path.Combine(Root, "wav")))
         {
-            if (Corpus.IsHidden(path)) { skips.Add(SkipReasons.HiddenFile); continue; }
+            if (Corpus.IsHidden(path))
+            {
+                skips.Add(SkipReasons.HiddenFile);
+                continue;
+            }
             var m = NamePattern().Match(Path.GetFileName(path));
-            if (!m.Success) { skips.Add(SkipReasons.UnparsableName); continue; }
-            string speaker = m.Groups[1].Value, letter = m.Groups[3].Value.ToUpperInvariant();
+            if (!m.Success)
+            {
+                skips.Add(SkipReasons.UnparsableName);
+                continue;
+            }
+            string speaker = m.Groups[1].Value,
+                letter = m.Groups[3].Value.ToUpperInvariant();
             var label = Map(letter[0]);
-            if (label == null) { skips.Add(SkipReasons.Label(letter)); continue; }
+            if (label == null)
+            {
+                skips.Add(SkipReasons.Label(letter));
+                continue;
+            }
             var seconds = AudioDuration.TryRead(path, skips);
-            if (seconds == null || !Corpus.DurationOk(seconds.Value, skips)) continue;
-            yield return new Utterance(Path.GetFileNameWithoutExtension(path), path, Kind, Language, speaker,
-                SpeakerGenders.GetValueOrDefault(speaker, Gender.Unknown), null, letter, label, seconds.Value);
+            if (seconds == null || !Corpus.DurationOk(seconds.Value, skips))
+                continue;
+            yield return new Utterance(
+                Path.GetFileNameWithoutExtension(path),
+                path,
+                Kind,
+                Language,
+                speaker,
+                SpeakerGenders.GetValueOrDefault(speaker, Gender.Unknown),
+                null,
+                letter,
+                label,
+                seconds.Value
+            );
         }
     }
 }

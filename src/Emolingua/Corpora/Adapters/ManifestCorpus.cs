@@ -22,8 +22,10 @@ public sealed class ManifestCorpus : ICorpus
 
     public ManifestCorpus(string file)
     {
-        if (Directory.Exists(file)) throw new Util.EmolinguaException(file, "is a folder; the manifest adapter takes a .csv or .jsonl file");
-        if (!File.Exists(file)) throw new Util.EmolinguaException(file, "no such manifest file");
+        if (Directory.Exists(file))
+            throw new Util.EmolinguaException(file, "is a folder; the manifest adapter takes a .csv or .jsonl file");
+        if (!File.Exists(file))
+            throw new Util.EmolinguaException(file, "no such manifest file");
         Root = file;
         _folder = Path.GetDirectoryName(file)!;
     }
@@ -34,52 +36,85 @@ public sealed class ManifestCorpus : ICorpus
     private (string, bool, bool) Summarize()
     {
         var languages = new SortedSet<string>(StringComparer.Ordinal);
-        bool allSessions = true, anyLabel = false, any = false;
+        bool allSessions = true,
+            anyLabel = false,
+            any = false;
         foreach (var row in Manifest.ReadRows(Root))
         {
-            if (row == null) continue;
+            if (row == null)
+                continue;
             any = true;
-            string lang = Get(row, "language");
-            if (lang.Length > 0) languages.Add(lang);
-            if (Get(row, "session").Length == 0) allSessions = false;
-            if (Get(row, "label").Length > 0) anyLabel = true;
+            var lang = Get(row, "language");
+            if (lang.Length > 0)
+                languages.Add(lang);
+            if (Get(row, "session").Length == 0)
+                allSessions = false;
+            if (Get(row, "label").Length > 0)
+                anyLabel = true;
         }
         return (languages.Count == 0 ? "und" : string.Join("+", languages), any && allSessions, anyLabel);
     }
 
-    private static string Get(Dictionary<string, string> row, string key) => row.TryGetValue(key, out var v) ? v.Trim() : "";
+    private static string Get(Dictionary<string, string> row, string key) =>
+        row.TryGetValue(key, out var v) ? v.Trim() : "";
 
     public IEnumerable<Utterance> Enumerate(SkipCounter skips)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        int readable = 0, rowNumber = 0, firstBad = 0;
+        int readable = 0,
+            rowNumber = 0,
+            firstBad = 0;
         foreach (var maybeRow in Manifest.ReadRows(Root))
         {
             rowNumber++;
             var row = maybeRow ?? [];
-            string rel = Get(row, "path");
+            var rel = Get(row, "path");
             if (rel.Length == 0)
             {
                 skips.Add(SkipReasons.UnparsableLine);
-                if (firstBad == 0) firstBad = rowNumber;
+                if (firstBad == 0)
+                    firstBad = rowNumber;
                 continue;
             }
             readable++;
-            string path = Path.GetFullPath(Path.IsPathRooted(rel) ? rel : Path.Combine(_folder, rel));
-            if (!seen.Add(path)) { skips.Add(SkipReasons.Duplicate); continue; }
-            string labelText = Get(row, "label");
+            var path = Path.GetFullPath(Path.IsPathRooted(rel) ? rel : Path.Combine(_folder, rel));
+            if (!seen.Add(path))
+            {
+                skips.Add(SkipReasons.Duplicate);
+                continue;
+            }
+            var labelText = Get(row, "label");
             Emotion? label = null;
             if (labelText.Length > 0)
             {
-                if (!Emotions.TryParse(labelText, out var e)) { skips.Add(SkipReasons.Label(labelText)); continue; }
+                if (!Emotions.TryParse(labelText, out var e))
+                {
+                    skips.Add(SkipReasons.Label(labelText));
+                    continue;
+                }
                 label = e;
             }
-            if (!File.Exists(path)) { skips.Add(SkipReasons.MissingAudio); continue; }
-            double? seconds = double.TryParse(Get(row, "duration"), NumberStyles.Float, CultureInfo.InvariantCulture, out double d)
-                ? d : AudioDuration.TryRead(path, skips);
-            if (seconds == null || !Corpus.DurationOk(seconds.Value, skips)) continue;
-            string id = Get(row, "id"), corpus = Get(row, "corpus"), lang = Get(row, "language"), speaker = Get(row, "speaker");
-            string session = Get(row, "session"), original = Get(row, "original_label");
+            if (!File.Exists(path))
+            {
+                skips.Add(SkipReasons.MissingAudio);
+                continue;
+            }
+            var seconds = double.TryParse(
+                Get(row, "duration"),
+                NumberStyles.Float,
+                CultureInfo.InvariantCulture,
+                out var d
+            )
+                ? d
+                : AudioDuration.TryRead(path, skips);
+            if (seconds == null || !Corpus.DurationOk(seconds.Value, skips))
+                continue;
+            string id = Get(row, "id"),
+                corpus = Get(row, "corpus"),
+                lang = Get(row, "language"),
+                speaker = Get(row, "speaker");
+            string session = Get(row, "session"),
+                original = Get(row, "original_label");
             yield return new Utterance(
                 id.Length > 0 ? id : Path.GetFileNameWithoutExtension(path),
                 path,
@@ -90,10 +125,14 @@ public sealed class ManifestCorpus : ICorpus
                 session.Length > 0 ? session : null,
                 original.Length > 0 ? original : labelText,
                 label,
-                seconds.Value);
+                seconds.Value
+            );
         }
         // One odd line is skipped and counted; a manifest of which no line reads is not a manifest.
         if (readable == 0 && firstBad > 0)
-            throw new Util.EmolinguaException(Root, $"no row of the manifest could be read (row {firstBad}: {(Manifest.IsJsonLines(Root) ? "not a JSON object with a \"path\"" : "wrong number of fields or no path")})");
+            throw new Util.EmolinguaException(
+                Root,
+                $"no row of the manifest could be read (row {firstBad}: {(Manifest.IsJsonLines(Root) ? "not a JSON object with a \"path\"" : "wrong number of fields or no path")})"
+            );
     }
 }

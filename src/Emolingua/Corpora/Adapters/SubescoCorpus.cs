@@ -20,35 +20,60 @@ public sealed partial class SubescoCorpus(string root) : ICorpus
 
     private static string CheckRoot(string root)
     {
-        if (!Directory.Exists(root)) throw new Util.EmolinguaException(root, "no such folder");
+        if (!Directory.Exists(root))
+            throw new Util.EmolinguaException(root, "no such folder");
         if (!Directory.EnumerateFiles(root, "*.wav", SearchOption.AllDirectories).Any())
             throw new Util.EmolinguaException(root, "not a SUBESCO folder: no .wav files inside");
         return root;
     }
 
-    public static Emotion? Map(string emotion) => emotion.ToUpperInvariant() switch
-    {
-        "ANGRY" => Emotion.Angry,
-        "HAPPY" => Emotion.Happy,
-        "NEUTRAL" => Emotion.Neutral,
-        "SAD" => Emotion.Sad,
-        _ => null,
-    };
+    public static Emotion? Map(string emotion) =>
+        emotion.ToUpperInvariant() switch
+        {
+            "ANGRY" => Emotion.Angry,
+            "HAPPY" => Emotion.Happy,
+            "NEUTRAL" => Emotion.Neutral,
+            "SAD" => Emotion.Sad,
+            _ => null,
+        };
 
     public IEnumerable<Utterance> Enumerate(SkipCounter skips)
     {
         foreach (var path in Corpus.SortedFiles(Root, SearchOption.AllDirectories))
         {
-            if (Corpus.IsHidden(path)) { skips.Add(SkipReasons.HiddenFile); continue; }
+            if (Corpus.IsHidden(path))
+            {
+                skips.Add(SkipReasons.HiddenFile);
+                continue;
+            }
             var m = NamePattern().Match(Path.GetFileName(path));
-            if (!m.Success) { skips.Add(SkipReasons.UnparsableName); continue; }
-            string emotion = m.Groups[6].Value.ToUpperInvariant();
+            if (!m.Success)
+            {
+                skips.Add(SkipReasons.UnparsableName);
+                continue;
+            }
+            var emotion = m.Groups[6].Value.ToUpperInvariant();
             var label = Map(emotion);
-            if (label == null) { skips.Add(SkipReasons.Label(emotion)); continue; }
+            if (label == null)
+            {
+                skips.Add(SkipReasons.Label(emotion));
+                continue;
+            }
             var seconds = AudioDuration.TryRead(path, skips);
-            if (seconds == null || !Corpus.DurationOk(seconds.Value, skips)) continue;
-            yield return new Utterance(Path.GetFileNameWithoutExtension(path), path, Kind, Language,
-                m.Groups[1].Value.ToUpperInvariant(), Genders.Parse(m.Groups[2].Value), null, emotion, label, seconds.Value);
+            if (seconds == null || !Corpus.DurationOk(seconds.Value, skips))
+                continue;
+            yield return new Utterance(
+                Path.GetFileNameWithoutExtension(path),
+                path,
+                Kind,
+                Language,
+                m.Groups[1].Value.ToUpperInvariant(),
+                Genders.Parse(m.Groups[2].Value),
+                null,
+                emotion,
+                label,
+                seconds.Value
+            );
         }
     }
 }

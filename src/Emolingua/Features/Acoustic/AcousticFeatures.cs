@@ -2,10 +2,20 @@ using MathNet.Numerics.IntegralTransforms;
 
 namespace Emolingua.Features.Acoustic;
 
-/// <summary>Low-level descriptors of a clip, one value per 25 ms frame (10 ms hop); see <see cref="AcousticFeatures"/>.</summary>
+/// <summary>Low-level descriptors of a clip, one value per 25 ms frame (10 ms hop); see
+/// <see cref="AcousticFeatures"/>.</summary>
 public sealed record FrameDescriptors(
-    double[] EnergyDb, bool[] Speech, double[] F0Hz, bool[] Voiced, double[] HnrDb,
-    double[] CentroidHz, double[] AlphaRatioDb, double[] HammarbergDb, double[] Flux, double[][] Mfcc)
+    double[] EnergyDb,
+    bool[] Speech,
+    double[] F0Hz,
+    bool[] Voiced,
+    double[] HnrDb,
+    double[] CentroidHz,
+    double[] AlphaRatioDb,
+    double[] HammarbergDb,
+    double[] Flux,
+    double[][] Mfcc
+)
 {
     public int Count => EnergyDb.Length;
 }
@@ -31,15 +41,19 @@ public static class AcousticFeatures
     public const int FftSize = WhisperAudio.NFft;
     public const int Bins = WhisperAudio.FrequencyBins;
     public const double BinHz = (double)WhisperAudio.SampleRate / FftSize; // 40 Hz
-    public const double SilenceFloorDb = -60, SpeechRangeDb = 40, HnrLimitDb = 30;
-    public const int MelBands = 26, Mfccs = 4;
+    public const double SilenceFloorDb = -60,
+        SpeechRangeDb = 40,
+        HnrLimitDb = 30;
+    public const int MelBands = 26,
+        Mfccs = 4;
 
     private static readonly string[] Distribution = ["mean", "std", "p20", "p50", "p80", "p20_80"];
     private static readonly string[] MeanStd = ["mean", "std"];
 
     /// <summary>Feature names in output order.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        Distribution.Select(s => "f0_semitone_" + s)
+        Distribution
+            .Select(s => "f0_semitone_" + s)
             .Concat(Distribution.Select(s => "energy_db_" + s))
             .Concat(MeanStd.Select(s => "hnr_db_" + s))
             .Append("voiced_fraction")
@@ -50,8 +64,17 @@ public static class AcousticFeatures
             .Concat(Enumerable.Range(1, Mfccs).SelectMany(i => MeanStd.Select(s => $"mfcc{i}_{s}")))
             .ToList();
 
-    private static readonly double[] HannWindow = Enumerable.Range(0, FftSize).Select(n => 0.5 - 0.5 * Math.Cos(2 * Math.PI * n / FftSize)).ToArray();
-    private static readonly double[,] MelFilters = MelFilterBank.Create(Bins, MelBands, 0, WhisperAudio.SampleRate / 2.0, WhisperAudio.SampleRate);
+    private static readonly double[] HannWindow = Enumerable
+        .Range(0, FftSize)
+        .Select(n => 0.5 - 0.5 * Math.Cos(2 * Math.PI * n / FftSize))
+        .ToArray();
+    private static readonly double[,] MelFilters = MelFilterBank.Create(
+        Bins,
+        MelBands,
+        0,
+        WhisperAudio.SampleRate / 2.0,
+        WhisperAudio.SampleRate
+    );
 
     /// <summary>The <see cref="Names"/> functionals of a 16 kHz mono clip.</summary>
     public static double[] Extract(float[] samples) => Functionals(Describe(samples));
@@ -59,21 +82,23 @@ public static class AcousticFeatures
     public static FrameDescriptors Describe(float[] samples)
     {
         var pitch = Yin.Track(samples);
-        int frames = pitch.Length;
+        var frames = pitch.Length;
         var energy = new double[frames];
         var spectra = new double[frames][];
         var frame = new float[FftSize];
-        for (int t = 0; t < frames; t++)
+        for (var t = 0; t < frames; t++)
         {
             Array.Clear(frame);
-            int start = t * Yin.Hop, n = Math.Clamp(samples.Length - start, 0, FftSize);
+            int start = t * Yin.Hop,
+                n = Math.Clamp(samples.Length - start, 0, FftSize);
             samples.AsSpan(start, n).CopyTo(frame);
             double sumSquares = 0;
-            foreach (var v in frame) sumSquares += (double)v * v;
+            foreach (var v in frame)
+                sumSquares += (double)v * v;
             energy[t] = 20 * Math.Log10(Math.Max(Math.Sqrt(sumSquares / FftSize), 1e-5));
             spectra[t] = PowerSpectrum(frame);
         }
-        double loudest = energy.Max();
+        var loudest = energy.Max();
         var speech = energy.Select(e => e > SilenceFloorDb && e >= loudest - SpeechRangeDb).ToArray();
         var voiced = pitch.Select((p, t) => speech[t] && p.Periodic).ToArray();
         var f0 = pitch.Select((p, t) => voiced[t] ? p.F0 : 0).ToArray();
@@ -84,17 +109,25 @@ public static class AcousticFeatures
         var flux = new double[frames];
         var mfcc = new double[frames][];
         double[]? previous = null;
-        for (int t = 0; t < frames; t++)
+        for (var t = 0; t < frames; t++)
         {
             mfcc[t] = new double[Mfccs];
-            if (!speech[t]) { previous = null; continue; }
+            if (!speech[t])
+            {
+                previous = null;
+                continue;
+            }
             var p = spectra[t];
             centroid[t] = Centroid(p);
             alpha[t] = Db(BandSum(p, 50, 1000, upperInclusive: false), BandSum(p, 1000, 5000, upperInclusive: true));
-            hammarberg[t] = Db(BandMax(p, 0, 2000, lowerInclusive: true), BandMax(p, 2000, 5000, lowerInclusive: false));
+            hammarberg[t] = Db(
+                BandMax(p, 0, 2000, lowerInclusive: true),
+                BandMax(p, 2000, 5000, lowerInclusive: false)
+            );
             var magnitude = NormalisedMagnitude(p);
             if (previous != null)
-                for (int k = 0; k < Bins; k++) flux[t] += (magnitude[k] - previous[k]) * (magnitude[k] - previous[k]);
+                for (var k = 0; k < Bins; k++)
+                    flux[t] += (magnitude[k] - previous[k]) * (magnitude[k] - previous[k]);
             previous = magnitude;
             mfcc[t] = Mfcc(p);
         }
@@ -116,7 +149,8 @@ public static class AcousticFeatures
         values.AddRange(MeanAndStd(speechFrames.Select(t => d.AlphaRatioDb[t])));
         values.AddRange(MeanAndStd(speechFrames.Select(t => d.HammarbergDb[t])));
         values.AddRange(MeanAndStd(fluxFrames.Select(t => d.Flux[t])));
-        for (int i = 0; i < Mfccs; i++) values.AddRange(MeanAndStd(speechFrames.Select(t => d.Mfcc[t][i])));
+        for (var i = 0; i < Mfccs; i++)
+            values.AddRange(MeanAndStd(speechFrames.Select(t => d.Mfcc[t][i])));
         return values.ToArray();
     }
 
@@ -125,27 +159,35 @@ public static class AcousticFeatures
     {
         var real = new double[FftSize];
         var imaginary = new double[FftSize];
-        for (int n = 0; n < FftSize; n++) real[n] = frame[n] * HannWindow[n];
+        for (var n = 0; n < FftSize; n++)
+            real[n] = frame[n] * HannWindow[n];
         Fourier.Forward(real, imaginary, FourierOptions.NoScaling);
         var power = new double[Bins];
-        for (int k = 0; k < Bins; k++) power[k] = real[k] * real[k] + imaginary[k] * imaginary[k];
+        for (var k = 0; k < Bins; k++)
+            power[k] = real[k] * real[k] + imaginary[k] * imaginary[k];
         return power;
     }
 
     private static double Centroid(double[] p)
     {
-        double weighted = 0, total = 0;
-        for (int k = 0; k < Bins; k++) { weighted += k * BinHz * p[k]; total += p[k]; }
+        double weighted = 0,
+            total = 0;
+        for (var k = 0; k < Bins; k++)
+        {
+            weighted += k * BinHz * p[k];
+            total += p[k];
+        }
         return total > 0 ? weighted / total : 0;
     }
 
     private static double BandSum(double[] p, double lowHz, double highHz, bool upperInclusive)
     {
         double sum = 0;
-        for (int k = 0; k < Bins; k++)
+        for (var k = 0; k < Bins; k++)
         {
-            double f = k * BinHz;
-            if (f >= lowHz && (upperInclusive ? f <= highHz : f < highHz)) sum += p[k];
+            var f = k * BinHz;
+            if (f >= lowHz && (upperInclusive ? f <= highHz : f < highHz))
+                sum += p[k];
         }
         return sum;
     }
@@ -153,10 +195,11 @@ public static class AcousticFeatures
     private static double BandMax(double[] p, double lowHz, double highHz, bool lowerInclusive)
     {
         double max = 0;
-        for (int k = 0; k < Bins; k++)
+        for (var k = 0; k < Bins; k++)
         {
-            double f = k * BinHz;
-            if ((lowerInclusive ? f >= lowHz : f > lowHz) && f <= highHz) max = Math.Max(max, p[k]);
+            var f = k * BinHz;
+            if ((lowerInclusive ? f >= lowHz : f > lowHz) && f <= highHz)
+                max = Math.Max(max, p[k]);
         }
         return max;
     }
@@ -164,57 +207,66 @@ public static class AcousticFeatures
     private static double[] NormalisedMagnitude(double[] p)
     {
         var m = p.Select(Math.Sqrt).ToArray();
-        double norm = Math.Sqrt(p.Sum());
-        if (norm > 0) for (int k = 0; k < m.Length; k++) m[k] /= norm;
+        var norm = Math.Sqrt(p.Sum());
+        if (norm > 0)
+            for (var k = 0; k < m.Length; k++)
+                m[k] /= norm;
         return m;
     }
 
     private static double[] Mfcc(double[] p)
     {
         var logEnergy = new double[MelBands];
-        for (int m = 0; m < MelBands; m++)
+        for (var m = 0; m < MelBands; m++)
         {
             double e = 0;
-            for (int k = 0; k < Bins; k++) e += MelFilters[m, k] * p[k];
+            for (var k = 0; k < Bins; k++)
+                e += MelFilters[m, k] * p[k];
             logEnergy[m] = Math.Log(e + 1e-10);
         }
         var c = new double[Mfccs];
-        double scale = Math.Sqrt(2.0 / MelBands);
-        for (int i = 1; i <= Mfccs; i++)
-            for (int m = 0; m < MelBands; m++) c[i - 1] += scale * logEnergy[m] * Math.Cos(Math.PI * i * (m + 0.5) / MelBands);
+        var scale = Math.Sqrt(2.0 / MelBands);
+        for (var i = 1; i <= Mfccs; i++)
+        for (var m = 0; m < MelBands; m++)
+            c[i - 1] += scale * logEnergy[m] * Math.Cos(Math.PI * i * (m + 0.5) / MelBands);
         return c;
     }
 
     private static double Hnr(double cmnd)
     {
-        double periodic = Math.Clamp(1 - cmnd, 1e-9, 1 - 1e-9);
+        var periodic = Math.Clamp(1 - cmnd, 1e-9, 1 - 1e-9);
         return Math.Clamp(10 * Math.Log10(periodic / (1 - periodic)), -HnrLimitDb, HnrLimitDb);
     }
 
-    private static double Db(double numerator, double denominator) => 10 * Math.Log10((numerator + 1e-12) / (denominator + 1e-12));
+    private static double Db(double numerator, double denominator) =>
+        10 * Math.Log10((numerator + 1e-12) / (denominator + 1e-12));
 
     private static double[] MeanAndStd(IEnumerable<double> values)
     {
         var v = values.ToArray();
-        if (v.Length == 0) return [0, 0];
-        double mean = v.Average();
+        if (v.Length == 0)
+            return [0, 0];
+        var mean = v.Average();
         return [mean, Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / v.Length)];
     }
 
     private static double[] DistributionOf(IEnumerable<double> values)
     {
         var v = values.Order().ToArray();
-        if (v.Length == 0) return new double[Distribution.Length];
+        if (v.Length == 0)
+            return new double[Distribution.Length];
         var (mean, std) = (MeanAndStd(v)[0], MeanAndStd(v)[1]);
-        double p20 = Percentile(v, 0.2), p50 = Percentile(v, 0.5), p80 = Percentile(v, 0.8);
+        double p20 = Percentile(v, 0.2),
+            p50 = Percentile(v, 0.5),
+            p80 = Percentile(v, 0.8);
         return [mean, std, p20, p50, p80, p80 - p20];
     }
 
     /// <summary>Linear interpolation between order statistics of sorted values (numpy's default).</summary>
     private static double Percentile(double[] sorted, double q)
     {
-        double position = q * (sorted.Length - 1);
-        int i = (int)Math.Floor(position);
+        var position = q * (sorted.Length - 1);
+        var i = (int)Math.Floor(position);
         return i >= sorted.Length - 1 ? sorted[^1] : sorted[i] + (sorted[i + 1] - sorted[i]) * (position - i);
     }
 }

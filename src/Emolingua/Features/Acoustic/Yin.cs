@@ -11,16 +11,20 @@ namespace Emolingua.Features.Acoustic;
 public static class Yin
 {
     public const int SampleRate = WhisperAudio.SampleRate;
-    public const int Window = WhisperAudio.NFft;       // 400 samples = 25 ms integration window
-    public const int Hop = WhisperAudio.HopLength;     // 160 samples = 10 ms
-    public const double MinF0 = 60, MaxF0 = 500;
-    /// <summary>YIN's absolute threshold on the CMND (the paper suggests 0.1–0.15; 0.15 keeps breathy voicing).</summary>
+    public const int Window = WhisperAudio.NFft; // 400 samples = 25 ms integration window
+    public const int Hop = WhisperAudio.HopLength; // 160 samples = 10 ms
+    public const double MinF0 = 60,
+        MaxF0 = 500;
+
+    /// <summary>YIN's absolute threshold on the CMND (the paper suggests 0.1–0.15; 0.15 keeps breathy
+    /// voicing).</summary>
     public const double Threshold = 0.15;
 
-    private static readonly int MinLag = (int)Math.Floor(SampleRate / MaxF0);  // 32
+    private static readonly int MinLag = (int)Math.Floor(SampleRate / MaxF0); // 32
     private static readonly int MaxLag = (int)Math.Ceiling(SampleRate / MinF0); // 267
 
-    /// <summary>One frame: F0 in Hz (0 when aperiodic) and the CMND at the chosen lag (its minimum when aperiodic).</summary>
+    /// <summary>One frame: F0 in Hz (0 when aperiodic) and the CMND at the chosen lag (its minimum when
+    /// aperiodic).</summary>
     public readonly record struct Frame(double F0, double Cmnd)
     {
         public bool Periodic => F0 > 0;
@@ -29,13 +33,14 @@ public static class Yin
     /// <summary>Frames of a clip: frame t starts at sample 160·t; <see cref="FrameCount"/> of them.</summary>
     public static Frame[] Track(float[] samples)
     {
-        int frames = FrameCount(samples.Length);
+        var frames = FrameCount(samples.Length);
         // Every frame reads Window + MaxLag + 1 samples; pad the tail with zeros once.
         var padded = new float[(frames - 1) * Hop + Window + MaxLag + 2];
         samples.AsSpan().CopyTo(padded);
         var result = new Frame[frames];
         var d = new double[MaxLag + 2];
-        for (int t = 0; t < frames; t++) result[t] = Analyse(padded.AsSpan(t * Hop), d);
+        for (var t = 0; t < frames; t++)
+            result[t] = Analyse(padded.AsSpan(t * Hop), d);
         return result;
     }
 
@@ -48,35 +53,43 @@ public static class Yin
     {
         // Step 2: d(τ) = Σ_{j<W} (x_j − x_{j+τ})².
         var head = x[..Window];
-        for (int lag = 1; lag <= MaxLag + 1; lag++) d[lag] = SquaredDistance(head, x.Slice(lag, Window));
+        for (var lag = 1; lag <= MaxLag + 1; lag++)
+            d[lag] = SquaredDistance(head, x.Slice(lag, Window));
         // Step 3: d'(τ) = d(τ) · τ / Σ_{s≤τ} d(s), d'(0) = 1 (in place; a silent frame has Σ = 0 and stays at 1).
         d[0] = 1;
         double running = 0;
-        for (int lag = 1; lag <= MaxLag + 1; lag++)
+        for (var lag = 1; lag <= MaxLag + 1; lag++)
         {
             running += d[lag];
             d[lag] = running > 0 ? d[lag] * lag / running : 1;
         }
         // Step 4: the first lag whose d' falls below the threshold, followed down to its local minimum.
-        for (int lag = MinLag; lag <= MaxLag; lag++)
+        for (var lag = MinLag; lag <= MaxLag; lag++)
         {
-            if (d[lag] >= Threshold) continue;
-            while (lag < MaxLag && d[lag + 1] < d[lag]) lag++;
+            if (d[lag] >= Threshold)
+                continue;
+            while (lag < MaxLag && d[lag + 1] < d[lag])
+                lag++;
             // Step 5: parabolic interpolation of d' through (τ−1, τ, τ+1).
-            double a = d[lag - 1], b = d[lag], c = d[lag + 1];
-            double curvature = a - 2 * b + c;
-            double shift = curvature > 0 ? 0.5 * (a - c) / curvature : 0;
+            double a = d[lag - 1],
+                b = d[lag],
+                c = d[lag + 1];
+            var curvature = a - 2 * b + c;
+            var shift = curvature > 0 ? 0.5 * (a - c) / curvature : 0;
             return new Frame(SampleRate / (lag + Math.Clamp(shift, -0.5, 0.5)), b);
         }
-        double minimum = double.MaxValue;
-        for (int lag = MinLag; lag <= MaxLag; lag++) minimum = Math.Min(minimum, d[lag]);
+        var minimum = double.MaxValue;
+        for (var lag = MinLag; lag <= MaxLag; lag++)
+            minimum = Math.Min(minimum, d[lag]);
         return new Frame(0, minimum);
     }
 
-    /// <summary>Σ (a_j − b_j)², vectorised (50 float additions per lane for a 25 ms window: ample precision for a dip of 0.15).</summary>
+    /// <summary>Σ (a_j − b_j)², vectorised (50 float additions per lane for a 25 ms window: ample precision for a dip
+    /// of 0.15).</summary>
     private static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        int width = Vector<float>.Count, j = 0;
+        int width = Vector<float>.Count,
+            j = 0;
         double total = 0;
         var sum = Vector<float>.Zero;
         for (; j <= a.Length - width; j += width)
@@ -85,7 +98,11 @@ public static class Yin
             sum += diff * diff;
         }
         total += Vector.Sum(sum);
-        for (; j < a.Length; j++) { double diff = a[j] - b[j]; total += diff * diff; }
+        for (; j < a.Length; j++)
+        {
+            double diff = a[j] - b[j];
+            total += diff * diff;
+        }
         return total;
     }
 }

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Emolingua.Features;
 using Emolingua.Inference;
-using Keys = Emolingua.Inference.OnnxModelFormat.Keys;
 using Emolingua.Util;
 using Google.Protobuf;
 using Onnx;
+using Keys = Emolingua.Inference.OnnxModelFormat.Keys;
 
 namespace Emolingua.Models.Onnx;
 
@@ -15,7 +15,8 @@ public enum OnnxQuantization
     /// <summary>float32 throughout.</summary>
     None,
 
-    /// <summary>Dynamic int8 (<see cref="Int8Linear"/>) for every Linear of the encoder; log-mel, convolutions, attention scores and head in float32.</summary>
+    /// <summary>Dynamic int8 (<see cref="Int8Linear"/>) for every Linear of the encoder; log-mel, convolutions,
+    /// attention scores and head in float32.</summary>
     Int8,
 }
 
@@ -28,11 +29,15 @@ public enum OnnxQuantization
 public static class OnnxExport
 {
     public const int Opset = 17;
-    public const long IrVersion = 8;                 // the IR version that goes with opset 17 (ONNX 1.12)
-    public const string Waveform = OnnxModelFormat.Waveform, Probabilities = OnnxModelFormat.Probabilities, Embedding = OnnxModelFormat.Embedding;
-    public const string Mel = "mel", Hidden = "hidden";
+    public const long IrVersion = 8; // the IR version that goes with opset 17 (ONNX 1.12)
+    public const string Waveform = OnnxModelFormat.Waveform,
+        Probabilities = OnnxModelFormat.Probabilities,
+        Embedding = OnnxModelFormat.Embedding;
+    public const string Mel = "mel",
+        Hidden = "hidden";
 
-    /// <summary>Exports the model of a run folder (or a model folder) to <paramref name="outPath"/>, written atomically.</summary>
+    /// <summary>Exports the model of a run folder (or a model folder) to <paramref name="outPath"/>, written
+    /// atomically.</summary>
     public static void Export(string modelPath, string outPath, OnnxQuantization quantization = OnnxQuantization.None)
     {
         var model = EmotionModel(ModelBundle.Locate(modelPath), quantization);
@@ -51,17 +56,27 @@ public static class OnnxExport
     {
         var info = ModelBundle.ReadInfo(modelFolder);
         var weights = SafeTensors.Open(Path.Combine(modelFolder, "model.safetensors"));
-        (float[], long[]) Read(string name) => weights.Entries.TryGetValue(name, out var e)
-            ? (weights.ReadFloat32(name), e.Shape)
-            : throw new EmolinguaException(weights.Path, $"missing tensor '{name}'");
+        (float[], long[]) Read(string name) =>
+            weights.Entries.TryGetValue(name, out var e)
+                ? (weights.ReadFloat32(name), e.Shape)
+                : throw new EmolinguaException(weights.Path, $"missing tensor '{name}'");
 
         var c = info.Whisper;
-        int samples = WhisperAudio.SamplesFor(info.Seconds), positions = WhisperAudio.PositionsFor(info.Seconds);
+        int samples = WhisperAudio.SamplesFor(info.Seconds),
+            positions = WhisperAudio.PositionsFor(info.Seconds);
         var g = new OnnxGraphBuilder();
         var parts = new WhisperOnnxGraph(g, Wrap(Read, weights.Path), quantization == OnnxQuantization.Int8);
         var mel = parts.LogMel(Waveform, samples, c.NumMelBins);
         var rows = parts.Encoder(mel, c, positions, "encoder.");
-        var (embedding, probabilities) = parts.Head(rows, positions, c.DModel, info.HeadHidden, info.Labels.Length, "head.", info.Temperature);
+        var (embedding, probabilities) = parts.Head(
+            rows,
+            positions,
+            c.DModel,
+            info.HeadHidden,
+            info.Labels.Length,
+            "head.",
+            info.Temperature
+        );
         g.Rename(probabilities, Probabilities);
         g.Rename(embedding, Embedding);
         g.Graph.Name = "emolingua";
@@ -69,7 +84,10 @@ public static class OnnxExport
         g.Graph.Output.Add(OnnxGraphBuilder.FloatValue(Probabilities, "batch", info.Labels.Length));
         g.Graph.Output.Add(OnnxGraphBuilder.FloatValue(Embedding, "batch", c.DModel));
 
-        var model = NewModel(g, $"Emolingua speech emotion model ({info.Method}): 16 kHz mono waveform [batch, {samples}] → probabilities over {string.Join(", ", info.Labels)} and the time-mean encoder embedding.");
+        var model = NewModel(
+            g,
+            $"Emolingua speech emotion model ({info.Method}): 16 kHz mono waveform [batch, {samples}] → probabilities over {string.Join(", ", info.Labels)} and the time-mean encoder embedding."
+        );
         foreach (var (key, value) in Metadata(info, modelFolder, quantization))
             model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         return model;
@@ -77,9 +95,15 @@ public static class OnnxExport
 
     /// <summary>
     /// The encoder alone, for benchmarks beside TorchSharp's forward: log-mel <c>mel</c> [batch, n_mels, 2P] →
-    /// <c>hidden</c> [batch, P, d_model]. <paramref name="weights"/> reads the encoder's state dict (conv1.weight, ...).
+    /// <c>hidden</c> [batch, P, d_model]. <paramref name="weights"/> reads the encoder's state dict (conv1.weight,
+    /// ...).
     /// </summary>
-    public static ModelProto EncoderModel(WhisperConfig config, int positions, WeightSource weights, OnnxQuantization quantization = OnnxQuantization.None)
+    public static ModelProto EncoderModel(
+        WhisperConfig config,
+        int positions,
+        WeightSource weights,
+        OnnxQuantization quantization = OnnxQuantization.None
+    )
     {
         var g = new OnnxGraphBuilder();
         var parts = new WhisperOnnxGraph(g, weights, quantization == OnnxQuantization.Int8);
@@ -97,25 +121,43 @@ public static class OnnxExport
     {
         var model = new ModelProto
         {
-            IrVersion = IrVersion, ProducerName = "emolingua", ProducerVersion = VersionInfo.Version, Graph = g.Graph, DocString = doc,
+            IrVersion = IrVersion,
+            ProducerName = "emolingua",
+            ProducerVersion = VersionInfo.Version,
+            Graph = g.Graph,
+            DocString = doc,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         long size = model.CalculateSize();
-        if (size >= int.MaxValue) throw new EmolinguaException($"export: the model needs {size / 1e9:0.0} GB, over protobuf's 2 GB limit for one ONNX file");
+        if (size >= int.MaxValue)
+            throw new EmolinguaException(
+                $"export: the model needs {size / 1e9:0.0} GB, over protobuf's 2 GB limit for one ONNX file"
+            );
         return model;
     }
 
-    private static WeightSource Wrap(Func<string, (float[], long[])> read, string source) => name =>
-    {
-        try { return read(name); }
-        catch (ArgumentException e) { throw new EmolinguaException(source, e.Message); }
-    };
+    private static WeightSource Wrap(Func<string, (float[], long[])> read, string source) =>
+        name =>
+        {
+            try
+            {
+                return read(name);
+            }
+            catch (ArgumentException e)
+            {
+                throw new EmolinguaException(source, e.Message);
+            }
+        };
 
     /// <summary>The metadata_props of an exported model, in a fixed order.</summary>
-    public static List<(string Key, string Value)> Metadata(ModelBundle.Info info, string modelFolder, OnnxQuantization quantization)
+    public static List<(string Key, string Value)> Metadata(
+        ModelBundle.Info info,
+        string modelFolder,
+        OnnxQuantization quantization
+    )
     {
         string Number(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-        int samples = WhisperAudio.SamplesFor(info.Seconds);
+        var samples = WhisperAudio.SamplesFor(info.Seconds);
         var (recipe, seed) = Provenance(info, modelFolder);
         var labels = Json.Text(new JsonArray(info.Labels.Select(l => (JsonNode)l).ToArray()), indented: false);
         return
@@ -131,17 +173,25 @@ public static class OnnxExport
             (Keys.Seed, seed ?? ""),
             (Keys.Quantization, quantization == OnnxQuantization.Int8 ? "int8" : "none"),
             (Keys.Temperature, Number(info.Temperature)), // already applied inside the graph; recorded for readers
-            (Keys.Usage, $"Input '{Waveform}': 16 kHz mono float32 [batch, {samples}], one {Number(info.Seconds)} s window (zero-pad shorter audio at the end). " +
-                $"Longer audio: {Number(info.Seconds)} s windows every {Number(info.Seconds / 2)} s (50 % overlap), the last one ending at the clip's end; " +
-                $"average the windows' '{Probabilities}' (labels in the order of '{Keys.Labels}')."),
+            (
+                Keys.Usage,
+                $"Input '{Waveform}': 16 kHz mono float32 [batch, {samples}], one {Number(info.Seconds)} s window (zero-pad shorter audio at the end). "
+                    + $"Longer audio: {Number(info.Seconds)} s windows every {Number(info.Seconds / 2)} s (50 % overlap), the last one ending at the clip's end; "
+                    + $"average the windows' '{Probabilities}' (labels in the order of '{Keys.Labels}')."
+            ),
         ];
     }
 
-    /// <summary>The training recipe's name and seed: from the model's config.json, else from the run's recipe.json beside model/.</summary>
+    /// <summary>The training recipe's name and seed: from the model's config.json, else from the run's recipe.json
+    /// beside model/.</summary>
     private static (string? Recipe, string? Seed) Provenance(ModelBundle.Info info, string modelFolder)
     {
-        string? recipe = info.Provenance?["recipe"]?.ToString(), seed = info.Provenance?["seed"]?.ToString();
-        var runRecipe = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelFolder).TrimEnd(Path.DirectorySeparatorChar)) ?? "", "recipe.json");
+        string? recipe = info.Provenance?["recipe"]?.ToString(),
+            seed = info.Provenance?["seed"]?.ToString();
+        var runRecipe = Path.Combine(
+            Path.GetDirectoryName(Path.GetFullPath(modelFolder).TrimEnd(Path.DirectorySeparatorChar)) ?? "",
+            "recipe.json"
+        );
         if ((recipe == null || seed == null) && File.Exists(runRecipe))
         {
             try
@@ -150,7 +200,8 @@ public static class OnnxExport
                 recipe ??= node?["name"]?.ToString();
                 seed ??= node?["seed"]?.ToString();
             }
-            catch (System.Text.Json.JsonException) { } // provenance is informative; a damaged recipe.json does not stop an export
+            // provenance is informative; a damaged recipe.json does not stop an export
+            catch (System.Text.Json.JsonException) { }
         }
         return (recipe, seed);
     }

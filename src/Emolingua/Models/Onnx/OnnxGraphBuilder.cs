@@ -27,8 +27,8 @@ internal sealed class OnnxGraphBuilder
 
     private string Unique(string stem)
     {
-        string key = Scope + stem;
-        int n = _counts.TryGetValue(key, out var c) ? c : 0;
+        var key = Scope + stem;
+        var n = _counts.TryGetValue(key, out var c) ? c : 0;
         _counts[key] = n + 1;
         return n == 0 ? key : $"{key}_{n}";
     }
@@ -40,7 +40,7 @@ internal sealed class OnnxGraphBuilder
     /// <summary>One node with <paramref name="outputs"/> outputs; returns their names.</summary>
     public string[] Ops(string opType, IReadOnlyList<string> inputs, int outputs, params AttributeProto[] attributes)
     {
-        string name = Unique(opType);
+        var name = Unique(opType);
         var node = new NodeProto { Name = name, OpType = opType };
         node.Input.AddRange(inputs);
         var names = Enumerable.Range(0, outputs).Select(i => outputs == 1 ? name : $"{name}:{i}").ToArray();
@@ -50,16 +50,22 @@ internal sealed class OnnxGraphBuilder
         return names;
     }
 
-    /// <summary>Renames a tensor where it is produced and wherever it is read (to give a graph output its public name).</summary>
+    /// <summary>Renames a tensor where it is produced and wherever it is read (to give a graph output its public
+    /// name).</summary>
     public string Rename(string tensor, string newName)
     {
-        bool produced = false;
+        var produced = false;
         foreach (var node in Graph.Node)
         {
-            for (int i = 0; i < node.Input.Count; i++)
-                if (node.Input[i] == tensor) node.Input[i] = newName;
-            for (int i = 0; i < node.Output.Count; i++)
-                if (node.Output[i] == tensor) { node.Output[i] = newName; produced = true; }
+            for (var i = 0; i < node.Input.Count; i++)
+                if (node.Input[i] == tensor)
+                    node.Input[i] = newName;
+            for (var i = 0; i < node.Output.Count; i++)
+                if (node.Output[i] == tensor)
+                {
+                    node.Output[i] = newName;
+                    produced = true;
+                }
         }
         return produced ? newName : throw new InvalidOperationException($"no node produces '{tensor}'");
     }
@@ -71,26 +77,48 @@ internal sealed class OnnxGraphBuilder
         Initializer(stem, TensorProto.Types.DataType.Int8, MemoryMarshal.AsBytes(data), data.Length, dims);
 
     public string Int64(string stem, params long[] values) =>
-        Initializer(stem, TensorProto.Types.DataType.Int64, MemoryMarshal.AsBytes(values.AsSpan()), values.Length, [values.Length]);
+        Initializer(
+            stem,
+            TensorProto.Types.DataType.Int64,
+            MemoryMarshal.AsBytes(values.AsSpan()),
+            values.Length,
+            [values.Length]
+        );
 
     /// <summary>A float scalar constant, shared by every node that uses the same value.</summary>
     public string Scalar(float value)
     {
         var key = (value, "");
-        if (_scalars.TryGetValue(key, out var name)) return name;
-        string saved = Scope;
+        if (_scalars.TryGetValue(key, out var name))
+            return name;
+        var saved = Scope;
         Scope = "";
-        name = Float($"const_{value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", new[] { value });
+        name = Float(
+            $"const_{value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}",
+            new[] { value }
+        );
         Scope = saved;
         return _scalars[key] = name;
     }
 
-    private string Initializer(string stem, TensorProto.Types.DataType type, ReadOnlySpan<byte> bytes, int count, long[] dims)
+    private string Initializer(
+        string stem,
+        TensorProto.Types.DataType type,
+        ReadOnlySpan<byte> bytes,
+        int count,
+        long[] dims
+    )
     {
-        long expected = dims.Aggregate(1L, (a, b) => a * b);
-        if (expected != count) throw new ArgumentException($"{stem}: {count} values for dims [{string.Join(", ", dims)}]");
-        string name = Unique(stem);
-        var t = new TensorProto { Name = name, DataType = (int)type, RawData = ByteString.CopyFrom(bytes) }; // raw data is little-endian, as on x86 and ARM
+        var expected = dims.Aggregate(1L, (a, b) => a * b);
+        if (expected != count)
+            throw new ArgumentException($"{stem}: {count} values for dims [{string.Join(", ", dims)}]");
+        var name = Unique(stem);
+        var t = new TensorProto
+        {
+            Name = name,
+            DataType = (int)type,
+            RawData = ByteString.CopyFrom(bytes),
+        }; // raw data is little-endian, as on x86 and ARM
         t.Dims.AddRange(dims);
         Graph.Initializer.Add(t);
         return name;
@@ -101,11 +129,22 @@ internal sealed class OnnxGraphBuilder
     {
         var shape = new TensorShapeProto();
         foreach (var d in dims)
-            shape.Dim.Add(d is string p ? new TensorShapeProto.Types.Dimension { DimParam = p } : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(d) });
+            shape.Dim.Add(
+                d is string p
+                    ? new TensorShapeProto.Types.Dimension { DimParam = p }
+                    : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(d) }
+            );
         return new ValueInfoProto
         {
             Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+            Type = new TypeProto
+            {
+                TensorType = new TypeProto.Types.Tensor
+                {
+                    ElemType = (int)TensorProto.Types.DataType.Float,
+                    Shape = shape,
+                },
+            },
         };
     }
 }
@@ -113,12 +152,29 @@ internal sealed class OnnxGraphBuilder
 /// <summary>Node attributes.</summary>
 internal static class Attr
 {
-    public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+    public static AttributeProto Int(string name, long value) =>
+        new()
+        {
+            Name = name,
+            Type = AttributeProto.Types.AttributeType.Int,
+            I = value,
+        };
 
-    public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+    public static AttributeProto Float(string name, float value) =>
+        new()
+        {
+            Name = name,
+            Type = AttributeProto.Types.AttributeType.Float,
+            F = value,
+        };
 
     public static AttributeProto String(string name, string value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+        new()
+        {
+            Name = name,
+            Type = AttributeProto.Types.AttributeType.String,
+            S = ByteString.CopyFromUtf8(value),
+        };
 
     public static AttributeProto Ints(string name, params long[] values)
     {

@@ -17,7 +17,9 @@ public sealed class Prefetcher<T> : IDisposable
     /// <param name="prepare">Builds step k's inputs; must be a pure function of k (thread-safe).</param>
     public Prefetcher(Func<long, T> prepare, long firstStep, long endStep, int depth = 3)
     {
-        _prepare = prepare; _end = endStep; _depth = Math.Max(1, depth);
+        _prepare = prepare;
+        _end = endStep;
+        _depth = Math.Max(1, depth);
         _nextToSchedule = firstStep;
         ScheduleUpTo(firstStep + _depth);
     }
@@ -25,7 +27,8 @@ public sealed class Prefetcher<T> : IDisposable
     public T Get(long step)
     {
         ScheduleUpTo(step + _depth + 1);
-        if (!_pending.TryRemove(step, out var task)) task = Task.FromResult(_prepare(step));
+        if (!_pending.TryRemove(step, out var task))
+            task = Task.FromResult(_prepare(step));
         return task.GetAwaiter().GetResult(); // rethrows the original exception (e.g. a corrupt file)
     }
 
@@ -33,7 +36,7 @@ public sealed class Prefetcher<T> : IDisposable
     {
         for (; _nextToSchedule < Math.Min(until, _end); _nextToSchedule++)
         {
-            long k = _nextToSchedule;
+            var k = _nextToSchedule;
             _pending[k] = Task.Run(() => _prepare(k));
         }
     }
@@ -41,7 +44,11 @@ public sealed class Prefetcher<T> : IDisposable
     public void Dispose()
     {
         foreach (var t in _pending.Values)
-            try { t.Wait(); } catch (AggregateException) { }
+            try
+            {
+                t.Wait();
+            }
+            catch (AggregateException) { }
         _pending.Clear();
     }
 }

@@ -12,7 +12,8 @@ namespace Emolingua.Training.FewShot;
 /// </summary>
 public static class FewShotDraws
 {
-    /// <summary>Labelled utterances of fold <paramref name="fold"/>'s training folds; every utterance when fold is null.</summary>
+    /// <summary>Labelled utterances of fold <paramref name="fold"/>'s training folds; every utterance when fold is
+    /// null.</summary>
     public static List<Utterance> Pool(ICorpus corpus, int? fold, int folds, int foldSeed)
     {
         var pool = fold is { } k ? Folds.SplitByFold(corpus, k, folds, foldSeed).Train : Corpus.Load(corpus);
@@ -20,15 +21,29 @@ public static class FewShotDraws
     }
 
     /// <summary>k clips per class (or all of a smaller class), in class order then draw order.</summary>
-    public static List<Utterance> Draw(IReadOnlyList<Utterance> pool, int k, int seed, string corpus, int fold, int draw)
+    public static List<Utterance> Draw(
+        IReadOnlyList<Utterance> pool,
+        int k,
+        int seed,
+        string corpus,
+        int fold,
+        int draw
+    )
     {
-        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), "k must be at least 1");
+        if (k < 1)
+            throw new ArgumentOutOfRangeException(nameof(k), "k must be at least 1");
         var shots = new List<Utterance>();
         foreach (var emotion in Emotions.All)
         {
             var candidates = pool.Where(u => u.Label == emotion).OrderBy(u => u.Id, StringComparer.Ordinal).ToList();
-            if (candidates.Count == 0) continue;
-            var order = StepRandom.Permutation(seed, $"few-shot/{corpus}/fold{fold}/{emotion.Name()}", candidates.Count, draw);
+            if (candidates.Count == 0)
+                continue;
+            var order = StepRandom.Permutation(
+                seed,
+                $"few-shot/{corpus}/fold{fold}/{emotion.Name()}",
+                candidates.Count,
+                draw
+            );
             shots.AddRange(order.Take(k).Select(i => candidates[i]));
         }
         return shots;

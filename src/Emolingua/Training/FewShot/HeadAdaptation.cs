@@ -2,8 +2,8 @@ using Emolingua.Models;
 using Emolingua.Training.Data;
 using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 using static Emolingua.Util.Scalars;
+using static TorchSharp.torch;
 
 namespace Emolingua.Training.FewShot;
 
@@ -11,7 +11,11 @@ namespace Emolingua.Training.FewShot;
 public sealed record HeadOptions(int Steps = 100, double LearningRate = 1e-3, double WeightDecay = 0.01);
 
 /// <summary>The shots of one adaptation: window embeddings [N][D], each window's class and clip index.</summary>
-public sealed record ShotEmbeddings(IReadOnlyList<float[]> Embeddings, IReadOnlyList<int> Labels, IReadOnlyList<int> Clips);
+public sealed record ShotEmbeddings(
+    IReadOnlyList<float[]> Embeddings,
+    IReadOnlyList<int> Labels,
+    IReadOnlyList<int> Clips
+);
 
 /// <summary>
 /// Few-shot adaptation of the classification head alone: the encoder stays frozen, so each clip's windows are embedded
@@ -27,22 +31,32 @@ public static class HeadAdaptation
         Adapt(head, [shots], o, seed)[0];
 
     /// <summary>One adapted copy of <paramref name="head"/> per shot set (the source head is left as it was).</summary>
-    public static List<ClassificationHead> Adapt(ClassificationHead head, IReadOnlyList<ShotEmbeddings> sets, HeadOptions o, int seed)
+    public static List<ClassificationHead> Adapt(
+        ClassificationHead head,
+        IReadOnlyList<ShotEmbeddings> sets,
+        HeadOptions o,
+        int seed
+    )
     {
-        if (sets.Count == 0) return [];
+        if (sets.Count == 0)
+            return [];
         foreach (var s in sets)
             if (s.Embeddings.Count == 0 || s.Labels.Count != s.Embeddings.Count || s.Clips.Count != s.Embeddings.Count)
-                throw new ArgumentException($"{s.Embeddings.Count} embeddings, {s.Labels.Count} labels, {s.Clips.Count} clip indices");
-        int heads = sets.Count, rows = sets.Max(s => s.Embeddings.Count), dim = sets[0].Embeddings[0].Length;
+                throw new ArgumentException(
+                    $"{s.Embeddings.Count} embeddings, {s.Labels.Count} labels, {s.Clips.Count} clip indices"
+                );
+        int heads = sets.Count,
+            rows = sets.Max(s => s.Embeddings.Count),
+            dim = sets[0].Embeddings[0].Length;
         var device = head.fc1.weight!.device;
         // Padded to the largest set; padding rows weigh 0.
         var x = new float[heads * rows * dim];
         var y = new long[heads * rows];
         var w = new float[heads * rows];
-        for (int h = 0; h < heads; h++)
+        for (var h = 0; h < heads; h++)
         {
             var weights = SampleWeights(sets[h].Labels, sets[h].Clips);
-            for (int i = 0; i < sets[h].Embeddings.Count; i++)
+            for (var i = 0; i < sets[h].Embeddings.Count; i++)
             {
                 sets[h].Embeddings[i].CopyTo(x, (h * rows + i) * dim);
                 y[h * rows + i] = sets[h].Labels[i];
@@ -51,15 +65,20 @@ public static class HeadAdaptation
         }
         var stack = new BatchedHead(head, heads);
         using var optimizer = new AdamWOptimizer(stack.Parameters, o.LearningRate, weightDecay: o.WeightDecay);
-        using var inputs = tensor(x, new long[] { heads, rows, dim }, device: device);   // [H, N, D]
-        using var labels = tensor(y, new long[] { heads * rows }, device: device);       // [H·N]
+        using var inputs = tensor(x, new long[] { heads, rows, dim }, device: device); // [H, N, D]
+        using var labels = tensor(y, new long[] { heads * rows }, device: device); // [H·N]
         using var sampleWeights = tensor(w, new long[] { heads * rows }, device: device); // [H·N]
-        for (int step = 0; step < o.Steps; step++)
+        for (var step = 0; step < o.Steps; step++)
         {
-            torch.random.manual_seed((long)(StepRandom.Mix((ulong)seed, StepRandom.Hash("few-shot/head"), (ulong)step) & 0x7FFFFFFFFFFFFFFF));
+            torch.random.manual_seed(
+                (long)(StepRandom.Mix((ulong)seed, StepRandom.Hash("few-shot/head"), (ulong)step) & 0x7FFFFFFFFFFFFFFF)
+            );
             using var scope = NewDisposeScope();
-            var logits = stack.Forward(inputs, training: true).reshape(heads * rows, -1);   // [H·N, classes]
-            var loss = nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.None).mul(sampleWeights).sum();
+            var logits = stack.Forward(inputs, training: true).reshape(heads * rows, -1); // [H·N, classes]
+            var loss = nn
+                .functional.cross_entropy(logits, labels, reduction: nn.Reduction.None)
+                .mul(sampleWeights)
+                .sum();
             optimizer.ZeroGrad();
             loss.backward();
             optimizer.StepOnce();
@@ -73,64 +92,90 @@ public static class HeadAdaptation
     /// <summary>Class probabilities [N][classes] of the head on embeddings [N][D] (no dropout, no gradients).</summary>
     public static float[][] Probabilities(ClassificationHead head, IReadOnlyList<float[]> embeddings)
     {
-        if (embeddings.Count == 0) return [];
-        bool wasTraining = head.training;
+        if (embeddings.Count == 0)
+            return [];
+        var wasTraining = head.training;
         head.eval();
         try
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            int classes = (int)head.fc2.out_features;
-            var x = tensor(embeddings.SelectMany(e => e).ToArray(), new long[] { embeddings.Count, embeddings[0].Length }, device: head.fc1.weight!.device);
-            var probabilities = nn.functional.softmax(head.forward(x), 1).cpu().data<float>().ToArray();            // [N, classes]
-            return Enumerable.Range(0, embeddings.Count).Select(i => probabilities.AsSpan(i * classes, classes).ToArray()).ToArray();
+            var classes = (int)head.fc2.out_features;
+            var x = tensor(
+                embeddings.SelectMany(e => e).ToArray(),
+                new long[] { embeddings.Count, embeddings[0].Length },
+                device: head.fc1.weight!.device
+            );
+            var probabilities = nn.functional.softmax(head.forward(x), 1).cpu().data<float>().ToArray(); // [N, classes]
+            return Enumerable
+                .Range(0, embeddings.Count)
+                .Select(i => probabilities.AsSpan(i * classes, classes).ToArray())
+                .ToArray();
         }
         finally
         {
-            if (wasTraining) head.train();
+            if (wasTraining)
+                head.train();
         }
     }
 
-    /// <summary>1 / (windows of the clip · clips of the class · classes present): every clip and class weighs the same; sum 1.</summary>
+    /// <summary>1 / (windows of the clip · clips of the class · classes present): every clip and class weighs the same;
+    /// sum 1.</summary>
     public static float[] SampleWeights(IReadOnlyList<int> labels, IReadOnlyList<int> clips)
     {
         var windowsPerClip = clips.GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
         var clipsPerClass = labels.Zip(clips).Distinct().GroupBy(x => x.First).ToDictionary(g => g.Key, g => g.Count());
-        int classes = clipsPerClass.Count;
-        return labels.Select((l, i) => (float)(1.0 / (windowsPerClip[clips[i]] * clipsPerClass[l] * classes))).ToArray();
+        var classes = clipsPerClass.Count;
+        return labels
+            .Select((l, i) => (float)(1.0 / (windowsPerClip[clips[i]] * clipsPerClass[l] * classes)))
+            .ToArray();
     }
 
-    /// <summary>H copies of a <see cref="ClassificationHead"/> as stacked parameters, run with batched matrix products.</summary>
+    /// <summary>H copies of a <see cref="ClassificationHead"/> as stacked parameters, run with batched matrix
+    /// products.</summary>
     private sealed class BatchedHead : IDisposable
     {
-        private readonly Parameter _w1, _b1, _w2, _b2; // [H, hidden, D], [H, hidden], [H, classes, hidden], [H, classes]
+        private readonly Parameter _w1,
+            _b1,
+            _w2,
+            _b2; // [H, hidden, D], [H, hidden], [H, classes, hidden], [H, classes]
         private readonly ClassificationHead _template;
 
         public BatchedHead(ClassificationHead head, int heads)
         {
             _template = head;
             using var noGrad = no_grad();
-            Parameter Stack(Tensor t) => new(t.detach().unsqueeze(0).repeat([heads, .. Enumerable.Repeat(1L, (int)t.dim())]).contiguous(), requires_grad: true);
+            Parameter Stack(Tensor t) =>
+                new(
+                    t.detach().unsqueeze(0).repeat([heads, .. Enumerable.Repeat(1L, (int)t.dim())]).contiguous(),
+                    requires_grad: true
+                );
             _w1 = Stack(head.fc1.weight!);
             _b1 = Stack(head.fc1.bias!);
             _w2 = Stack(head.fc2.weight!);
             _b2 = Stack(head.fc2.bias!);
         }
 
-        public IEnumerable<(string Name, Parameter Parameter)> Parameters => [("fc1.weight", _w1), ("fc1.bias", _b1), ("fc2.weight", _w2), ("fc2.bias", _b2)];
+        public IEnumerable<(string Name, Parameter Parameter)> Parameters =>
+            [("fc1.weight", _w1), ("fc1.bias", _b1), ("fc2.weight", _w2), ("fc2.bias", _b2)];
 
         /// <param name="x">[H, N, D]</param><returns>logits [H, N, classes]</returns>
         public Tensor Forward(Tensor x, bool training)
         {
-            var hidden = nn.functional.relu(x.bmm(_w1.transpose(1, 2)).add(_b1.unsqueeze(1), One));          // [H, N, hidden]
+            var hidden = nn.functional.relu(x.bmm(_w1.transpose(1, 2)).add(_b1.unsqueeze(1), One)); // [H, N, hidden]
             hidden = nn.functional.dropout(hidden, _template.dropout.p, training);
-            return hidden.bmm(_w2.transpose(1, 2)).add(_b2.unsqueeze(1), One);                            // [H, N, classes]
+            return hidden.bmm(_w2.transpose(1, 2)).add(_b2.unsqueeze(1), One); // [H, N, classes]
         }
 
         /// <summary>Head h as a standalone module (eval mode).</summary>
         public ClassificationHead Head(int h)
         {
-            var head = new ClassificationHead((int)_template.fc1.in_features, (int)_template.fc1.out_features, (int)_template.fc2.out_features, _template.dropout.p);
+            var head = new ClassificationHead(
+                (int)_template.fc1.in_features,
+                (int)_template.fc1.out_features,
+                (int)_template.fc2.out_features,
+                _template.dropout.p
+            );
             head.to(_template.fc1.weight!.device);
             using (no_grad())
             {
@@ -145,7 +190,10 @@ public static class HeadAdaptation
 
         public void Dispose()
         {
-            _w1.Dispose(); _b1.Dispose(); _w2.Dispose(); _b2.Dispose();
+            _w1.Dispose();
+            _b1.Dispose();
+            _w2.Dispose();
+            _b2.Dispose();
         }
     }
 }

@@ -1,6 +1,6 @@
 using TorchSharp;
-using static TorchSharp.torch;
 using static Emolingua.Util.Scalars;
+using static TorchSharp.torch;
 
 namespace Emolingua.Training.Objectives;
 
@@ -17,11 +17,12 @@ public static class ByolLoss
     {
         if (prediction.dim() != 2 || !prediction.shape.SequenceEqual(target.shape))
             throw new ArgumentException(
-                $"Expected two [B, P] tensors of the same shape, got [{string.Join(", ", prediction.shape)}] and [{string.Join(", ", target.shape)}].");
+                $"Expected two [B, P] tensors of the same shape, got [{string.Join(", ", prediction.shape)}] and [{string.Join(", ", target.shape)}]."
+            );
         using var scope = torch.NewDisposeScope();
         var p = nn.functional.normalize(prediction, p: 2, dim: -1);
         var z = nn.functional.normalize(target.detach(), p: 2, dim: -1);
-        return ((p * z).sum(-1) * Held(-2.0)).add(Held(2.0), One).MoveToOuterDisposeScope();                  // [B]
+        return ((p * z).sum(-1) * Held(-2.0)).add(Held(2.0), One).MoveToOuterDisposeScope(); // [B]
     }
 
     /// <summary>
@@ -35,7 +36,7 @@ public static class ByolLoss
     public static Tensor Symmetric(Tensor onlinePred1, Tensor targetProj2, Tensor onlinePred2, Tensor targetProj1)
     {
         using var scope = torch.NewDisposeScope();
-        var perExample = Regression(onlinePred1, targetProj2).add(Regression(onlinePred2, targetProj1), One);   // [B]
+        var perExample = Regression(onlinePred1, targetProj2).add(Regression(onlinePred2, targetProj1), One); // [B]
         return perExample.mean().MoveToOuterDisposeScope();
     }
 }

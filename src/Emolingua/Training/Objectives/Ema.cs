@@ -1,6 +1,6 @@
 using TorchSharp;
-using static TorchSharp.torch;
 using static Emolingua.Util.Scalars;
+using static TorchSharp.torch;
 
 namespace Emolingua.Training.Objectives;
 
@@ -21,34 +21,47 @@ public static class Ema
     /// </remarks>
     public static void Update(nn.Module target, nn.Module online, double tau, bool copyBuffers = true)
     {
-        if (!(tau >= 0 && tau <= 1)) throw new ArgumentOutOfRangeException(nameof(tau), tau, "τ must be in [0, 1].");
+        if (!(tau >= 0 && tau <= 1))
+            throw new ArgumentOutOfRangeException(nameof(tau), tau, "τ must be in [0, 1].");
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        using var tauScalar = Hold(tau);              // per-step values: held for the loop (see Util.Scalars)
+        using var tauScalar = Hold(tau); // per-step values: held for the loop (see Util.Scalars)
         using var oneMinusTau = Hold(1 - tau);
         foreach (var ((_, t), (_, o)) in Pair(target.named_parameters(), online.named_parameters(), "parameter"))
             t.mul_(tauScalar).add_(o.to(t.dtype, t.device), oneMinusTau);
-        if (!copyBuffers) return;
+        if (!copyBuffers)
+            return;
         foreach (var ((_, t), (_, o)) in Pair(target.named_buffers(), online.named_buffers(), "buffer"))
             t.copy_(o);
     }
 
     private static IEnumerable<((string, Tensor), (string, Tensor))> Pair(
-        IEnumerable<(string name, TorchSharp.Modules.Parameter parameter)> target, IEnumerable<(string name, TorchSharp.Modules.Parameter parameter)> online, string what) =>
-        Pair(target.Select(p => (p.name, (Tensor)p.parameter)), online.Select(p => (p.name, (Tensor)p.parameter)), what);
+        IEnumerable<(string name, TorchSharp.Modules.Parameter parameter)> target,
+        IEnumerable<(string name, TorchSharp.Modules.Parameter parameter)> online,
+        string what
+    ) =>
+        Pair(
+            target.Select(p => (p.name, (Tensor)p.parameter)),
+            online.Select(p => (p.name, (Tensor)p.parameter)),
+            what
+        );
 
     private static IEnumerable<((string, Tensor), (string, Tensor))> Pair(
-        IEnumerable<(string name, Tensor tensor)> target, IEnumerable<(string name, Tensor tensor)> online, string what)
+        IEnumerable<(string name, Tensor tensor)> target,
+        IEnumerable<(string name, Tensor tensor)> online,
+        string what
+    )
     {
         var t = target.ToList();
         var o = online.ToList();
         if (t.Count != o.Count)
             throw new ArgumentException($"EMA: target has {t.Count} {what}s, online has {o.Count}.");
-        for (int i = 0; i < t.Count; i++)
+        for (var i = 0; i < t.Count; i++)
         {
             if (t[i].name != o[i].name || !t[i].tensor.shape.SequenceEqual(o[i].tensor.shape))
                 throw new ArgumentException(
-                    $"EMA: {what} {i} differs: target '{t[i].name}' [{string.Join(", ", t[i].tensor.shape)}] vs online '{o[i].name}' [{string.Join(", ", o[i].tensor.shape)}].");
+                    $"EMA: {what} {i} differs: target '{t[i].name}' [{string.Join(", ", t[i].tensor.shape)}] vs online '{o[i].name}' [{string.Join(", ", o[i].tensor.shape)}]."
+                );
             yield return (t[i], o[i]);
         }
     }

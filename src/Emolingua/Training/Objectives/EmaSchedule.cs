@@ -18,11 +18,13 @@ public abstract class EmaSchedule
 
         public ConstantSchedule(double tau)
         {
-            if (!(tau >= 0 && tau <= 1)) throw new ArgumentOutOfRangeException(nameof(tau), tau, "τ must be in [0, 1].");
+            if (!(tau >= 0 && tau <= 1))
+                throw new ArgumentOutOfRangeException(nameof(tau), tau, "τ must be in [0, 1].");
             _tau = tau;
         }
 
         public override double Tau(long step) => _tau;
+
         public override string ToString() => FormattableString.Invariant($"EmaSchedule.Constant(tau={_tau})");
     }
 
@@ -33,8 +35,10 @@ public abstract class EmaSchedule
 
         public CosineSchedule(double tauBase, long totalSteps)
         {
-            if (!(tauBase >= 0 && tauBase <= 1)) throw new ArgumentOutOfRangeException(nameof(tauBase), tauBase, "τ_base must be in [0, 1].");
-            if (totalSteps <= 0) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "Must be > 0.");
+            if (!(tauBase >= 0 && tauBase <= 1))
+                throw new ArgumentOutOfRangeException(nameof(tauBase), tauBase, "τ_base must be in [0, 1].");
+            if (totalSteps <= 0)
+                throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "Must be > 0.");
             (_tauBase, _totalSteps) = (tauBase, totalSteps);
         }
 
@@ -44,6 +48,7 @@ public abstract class EmaSchedule
             return 1 - (1 - _tauBase) * (Math.Cos(Math.PI * k / _totalSteps) + 1) / 2;
         }
 
-        public override string ToString() => FormattableString.Invariant($"EmaSchedule.Cosine(tauBase={_tauBase}, totalSteps={_totalSteps})");
+        public override string ToString() =>
+            FormattableString.Invariant($"EmaSchedule.Cosine(tauBase={_tauBase}, totalSteps={_totalSteps})");
     }
 }

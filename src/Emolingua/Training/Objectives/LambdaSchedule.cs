@@ -1,10 +1,11 @@
 using TorchSharp;
-using static TorchSharp.torch;
 using static Emolingua.Util.Scalars;
+using static TorchSharp.torch;
 
 namespace Emolingua.Training.Objectives;
 
-/// <summary>The weight λ of L_mixed = (1 − λ)·L_CE + λ·L_BYOL (paper Eq. 2), decayed linearly from 0.8 to 0.2.</summary>
+/// <summary>The weight λ of L_mixed = (1 − λ)·L_CE + λ·L_BYOL (paper Eq. 2), decayed linearly from 0.8 to
+/// 0.2.</summary>
 public static class LambdaSchedule
 {
     /// <summary>
@@ -14,8 +15,9 @@ public static class LambdaSchedule
     /// </summary>
     public static double Linear(long step, long totalSteps, double start = 0.8, double end = 0.2)
     {
-        if (totalSteps <= 0) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "Must be > 0.");
-        double progress = Math.Clamp((double)step / totalSteps, 0.0, 1.0);
+        if (totalSteps <= 0)
+            throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "Must be > 0.");
+        var progress = Math.Clamp((double)step / totalSteps, 0.0, 1.0);
         return start + (end - start) * progress;
     }
 
@@ -23,7 +25,7 @@ public static class LambdaSchedule
     public static Tensor Mixed(Tensor crossEntropy, Tensor byol, double lambda)
     {
         using var scope = torch.NewDisposeScope();
-        using var weightCe = Hold(1 - lambda);   // per-step values, held for the call (see Util.Scalars)
+        using var weightCe = Hold(1 - lambda); // per-step values, held for the call (see Util.Scalars)
         using var weightByol = Hold(lambda);
         return (crossEntropy * weightCe).add(byol * weightByol, One).MoveToOuterDisposeScope();
     }

@@ -1,6 +1,6 @@
 using TorchSharp;
-using static TorchSharp.torch;
 using static Emolingua.Util.Scalars;
+using static TorchSharp.torch;
 
 namespace Emolingua.Training.Objectives;
 
@@ -36,12 +36,13 @@ public static class SpeakerContrastiveLoss
         var (zn, same, eye) = Prepare(z, speakerIds, tau, out var scope);
         using (scope)
         {
-            var s = zn.mm(zn.t()) / Held(tau);                                            // [N, N] cosine / τ
-            var positive = same.logical_and(eye.logical_not());                     // [N, N] j ≠ i, same speaker
-            var negative = same.logical_not();                                      // [N, N] other speaker
-            var validPair = positive.logical_and(negative.any(1, keepdim: true));   // anchor must have a negative
-            var logDenominator = s.masked_fill(negative.logical_not(), Held(MaskedLogit)).logsumexp(1, keepdim: true); // [N, 1]
-            var pairLoss = logDenominator - s;                                      // [N, N] l_ij = −s_ij + log Σ_k
+            var s = zn.mm(zn.t()) / Held(tau); // [N, N] cosine / τ
+            var positive = same.logical_and(eye.logical_not()); // [N, N] j ≠ i, same speaker
+            var negative = same.logical_not(); // [N, N] other speaker
+            var validPair = positive.logical_and(negative.any(1, keepdim: true)); // anchor must have a negative
+            // [N, 1]
+            var logDenominator = s.masked_fill(negative.logical_not(), Held(MaskedLogit)).logsumexp(1, keepdim: true);
+            var pairLoss = logDenominator - s; // [N, N] l_ij = −s_ij + log Σ_k
             return MeanOver(pairLoss, validPair, z).MoveToOuterDisposeScope();
         }
     }
@@ -69,15 +70,16 @@ public static class SpeakerContrastiveLoss
         var (zn, same, eye) = Prepare(z, speakerIds, tau, out var scope);
         using (scope)
         {
-            var s = zn.mm(zn.t()) / Held(tau);                                            // [N, N]
-            var logits = s - s.max(1, keepdim: true).values.detach();               // row-max shift (value-neutral)
-            var others = eye.logical_not();                                         // [N, N] a ≠ i
+            var s = zn.mm(zn.t()) / Held(tau); // [N, N]
+            var logits = s - s.max(1, keepdim: true).values.detach(); // row-max shift (value-neutral)
+            var others = eye.logical_not(); // [N, N] a ≠ i
             var positive = same.logical_and(others);
             var expLogits = logits.exp() * others.to(logits.dtype);
-            var logProb = logits - expLogits.sum(1, keepdim: true).add(Held(1e-9), One).log();  // [N, N]
-            var positives = positive.sum(1).to(logits.dtype);                       // [N] |P(i)|
-            var meanLogProbPos = logProb.masked_fill(positive.logical_not(), Held(0.0)).sum(1) / positives.clamp_min(Held(1.0));
-            var anchorLoss = meanLogProbPos.neg().unsqueeze(1);                     // [N, 1]
+            var logProb = logits - expLogits.sum(1, keepdim: true).add(Held(1e-9), One).log(); // [N, N]
+            var positives = positive.sum(1).to(logits.dtype); // [N] |P(i)|
+            var meanLogProbPos =
+                logProb.masked_fill(positive.logical_not(), Held(0.0)).sum(1) / positives.clamp_min(Held(1.0));
+            var anchorLoss = meanLogProbPos.neg().unsqueeze(1); // [N, 1]
             return MeanOver(anchorLoss, positives.gt(Held(0.0)).unsqueeze(1), z).MoveToOuterDisposeScope();
         }
     }
@@ -90,28 +92,40 @@ public static class SpeakerContrastiveLoss
     }
 
     /// <summary>Validates, opens the dispose scope, normalises z and builds the label masks.</summary>
-    private static (Tensor Zn, Tensor Same, Tensor Eye) Prepare(Tensor z, Tensor speakerIds, double tau, out IDisposable scope)
+    private static (Tensor Zn, Tensor Same, Tensor Eye) Prepare(
+        Tensor z,
+        Tensor speakerIds,
+        double tau,
+        out IDisposable scope
+    )
     {
-        if (z.dim() != 2) throw new ArgumentException($"Expected z [N, D], got [{string.Join(", ", z.shape)}].", nameof(z));
+        if (z.dim() != 2)
+            throw new ArgumentException($"Expected z [N, D], got [{string.Join(", ", z.shape)}].", nameof(z));
         if (speakerIds.dim() != 1 || speakerIds.shape[0] != z.shape[0])
-            throw new ArgumentException($"Expected speakerIds [{z.shape[0]}], got [{string.Join(", ", speakerIds.shape)}].", nameof(speakerIds));
-        if (!(tau > 0)) throw new ArgumentOutOfRangeException(nameof(tau), tau, "Temperature must be > 0.");
+            throw new ArgumentException(
+                $"Expected speakerIds [{z.shape[0]}], got [{string.Join(", ", speakerIds.shape)}].",
+                nameof(speakerIds)
+            );
+        if (!(tau > 0))
+            throw new ArgumentOutOfRangeException(nameof(tau), tau, "Temperature must be > 0.");
         var s = torch.NewDisposeScope();
         scope = s;
         // Half precision cannot hold the masked logits or exp(1/τ) reliably: compute in float32.
         var zf = z.dtype == ScalarType.Float64 ? z : z.to(ScalarType.Float32);
-        var zn = nn.functional.normalize(zf, p: 2, dim: 1);                         // [N, D]
+        var zn = nn.functional.normalize(zf, p: 2, dim: 1); // [N, D]
         var ids = speakerIds.to(z.device);
-        var same = ids.unsqueeze(1).eq(ids.unsqueeze(0));                           // [N, N]
-        var eye = torch.eye(z.shape[0], dtype: ScalarType.Bool, device: z.device);  // [N, N]
+        var same = ids.unsqueeze(1).eq(ids.unsqueeze(0)); // [N, N]
+        var eye = torch.eye(z.shape[0], dtype: ScalarType.Bool, device: z.device); // [N, N]
         return (zn, same, eye);
     }
 
-    /// <summary>Mean of <paramref name="values"/> where <paramref name="valid"/>; 0 (with a graph) if none is.</summary>
+    /// <summary>Mean of <paramref name="values"/> where <paramref name="valid"/>; 0 (with a graph) if none
+    /// is.</summary>
     private static Tensor MeanOver(Tensor values, Tensor valid, Tensor z)
     {
-        long count = valid.sum().item<long>();
-        if (count == 0) return (z.sum() * Held(0.0)).to(values.dtype);
+        var count = valid.sum().item<long>();
+        if (count == 0)
+            return (z.sum() * Held(0.0)).to(values.dtype);
         // where (not multiply) so masked entries cannot turn into NaN.
         return torch.where(valid, values, torch.zeros_like(values)).sum() / Held((double)count);
     }

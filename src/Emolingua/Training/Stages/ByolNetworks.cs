@@ -14,9 +14,12 @@ public sealed class ByolMlp : Module<Tensor, Tensor>
     public readonly BatchNorm1d bn;
     public readonly Linear fc2;
 
-    public ByolMlp(int input, int hidden, int output) : base(nameof(ByolMlp))
+    public ByolMlp(int input, int hidden, int output)
+        : base(nameof(ByolMlp))
     {
-        fc1 = Linear(input, hidden); bn = BatchNorm1d(hidden); fc2 = Linear(hidden, output);
+        fc1 = Linear(input, hidden);
+        bn = BatchNorm1d(hidden);
+        fc2 = Linear(hidden, output);
         RegisterComponents();
     }
 
@@ -27,15 +30,18 @@ public sealed class ByolMlp : Module<Tensor, Tensor>
     }
 }
 
-/// <summary>Encoder + projector: the part shared by BYOL's online and target networks (same names for the EMA).</summary>
+/// <summary>Encoder + projector: the part shared by BYOL's online and target networks (same names for the
+/// EMA).</summary>
 public sealed class ByolBranch : Module<Tensor, Tensor>
 {
     public readonly WhisperEncoder encoder;
     public readonly ByolMlp projector;
 
-    public ByolBranch(WhisperEncoder encoder, ByolMlp projector) : base(nameof(ByolBranch))
+    public ByolBranch(WhisperEncoder encoder, ByolMlp projector)
+        : base(nameof(ByolBranch))
     {
-        this.encoder = encoder; this.projector = projector;
+        this.encoder = encoder;
+        this.projector = projector;
         RegisterComponents();
     }
 
@@ -55,9 +61,13 @@ public sealed class ByolNetworks : Module
     public readonly ClassificationHead head;
     public readonly ByolBranch target;
 
-    public ByolNetworks(ByolBranch online, ByolMlp predictor, ClassificationHead head, ByolBranch target) : base(nameof(ByolNetworks))
+    public ByolNetworks(ByolBranch online, ByolMlp predictor, ClassificationHead head, ByolBranch target)
+        : base(nameof(ByolNetworks))
     {
-        this.online = online; this.predictor = predictor; this.head = head; this.target = target;
+        this.online = online;
+        this.predictor = predictor;
+        this.head = head;
+        this.target = target;
         RegisterComponents();
     }
 }

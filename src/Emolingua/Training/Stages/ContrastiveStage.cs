@@ -32,18 +32,40 @@ public sealed class ContrastiveStage : TrainingStage<ContrastiveStage.Inputs>
     /// <summary>Step inputs: S-second crops [N][T] and each crop's speaker index within the batch.</summary>
     public sealed record Inputs(float[][] Crops, long[] Speakers);
 
-    public ContrastiveStage(WhisperEncoder encoder, StageContext ctx, double seconds, Recipe.ContrastiveSection settings)
+    public ContrastiveStage(
+        WhisperEncoder encoder,
+        StageContext ctx,
+        double seconds,
+        Recipe.ContrastiveSection settings
+    )
     {
-        _encoder = encoder; _ctx = ctx; _settings = settings;
+        _encoder = encoder;
+        _ctx = ctx;
+        _settings = settings;
         _seconds = seconds;
         var c = settings;
-        _sampler = new SpeakerBatchSampler(ctx.Data.UnlabeledTrain, c.Speakers, c.UtterancesPerSpeaker, ctx.Seed, "unlabeled low-resource training data");
+        _sampler = new SpeakerBatchSampler(
+            ctx.Data.UnlabeledTrain,
+            c.Speakers,
+            c.UtterancesPerSpeaker,
+            ctx.Seed,
+            "unlabeled low-resource training data"
+        );
         try
         {
             if (ctx.Data.UnlabeledValidation.Count > 0)
-                _devSampler = new SpeakerBatchSampler(ctx.Data.UnlabeledValidation, c.Speakers, c.UtterancesPerSpeaker, 12345, "dev");
+                _devSampler = new SpeakerBatchSampler(
+                    ctx.Data.UnlabeledValidation,
+                    c.Speakers,
+                    c.UtterancesPerSpeaker,
+                    12345,
+                    "dev"
+                );
         }
-        catch (EmolinguaException) { _devSampler = null; } // too few dev speakers: no validation
+        catch (EmolinguaException)
+        {
+            _devSampler = null;
+        } // too few dev speakers: no validation
         _encoder.train();
     }
 
@@ -59,7 +81,13 @@ public sealed class ContrastiveStage : TrainingStage<ContrastiveStage.Inputs>
         var indices = sampler.Batch(step);
         var crops = _ctx.RandomCrops(pool, indices, _seconds, stream, step);
         var ids = new Dictionary<string, long>(StringComparer.Ordinal);
-        var speakers = indices.Select(i => { var s = pool[i].Speaker; return ids.TryGetValue(s, out var id) ? id : ids[s] = ids.Count; }).ToArray();
+        var speakers = indices
+            .Select(i =>
+            {
+                var s = pool[i].Speaker;
+                return ids.TryGetValue(s, out var id) ? id : ids[s] = ids.Count;
+            })
+            .ToArray();
         return new Inputs(crops, speakers);
     }
 
@@ -72,23 +100,29 @@ public sealed class ContrastiveStage : TrainingStage<ContrastiveStage.Inputs>
 
     private Tensor ContrastiveLoss(Inputs x, Generator generator)
     {
-        int nMels = _encoder.Config.NumMelBins;
-        var wave = _ctx.Waveforms(x.Crops);                                                   // [N, T]
-        var clean = WhisperLogMel.Compute(wave, nMels);                                        // view 1: clean
-        var augmented = _specAugment.Apply(WhisperLogMel.Compute(_waveAugment.Apply(wave, generator), nMels), generator); // view 2
-        var z = _encoder.Embed(cat(new[] { clean, augmented }, 0));                             // [2N, D]
-        var speakers = x.Speakers.Concat(x.Speakers).ToArray();                                // both views share the speaker
+        var nMels = _encoder.Config.NumMelBins;
+        var wave = _ctx.Waveforms(x.Crops); // [N, T]
+        var clean = WhisperLogMel.Compute(wave, nMels); // view 1: clean
+        var augmented = _specAugment.Apply(
+            WhisperLogMel.Compute(_waveAugment.Apply(wave, generator), nMels),
+            generator
+        ); // view 2
+        var z = _encoder.Embed(cat(new[] { clean, augmented }, 0)); // [2N, D]
+        var speakers = x.Speakers.Concat(x.Speakers).ToArray(); // both views share the speaker
         var tau = _settings.Temperature;
-        return _settings.Loss == Util.ContrastiveLoss.Supcon ? SpeakerContrastiveLoss.SupCon(z, speakers, tau) : SpeakerContrastiveLoss.NtXent(z, speakers, tau);
+        return _settings.Loss == Util.ContrastiveLoss.Supcon
+            ? SpeakerContrastiveLoss.SupCon(z, speakers, tau)
+            : SpeakerContrastiveLoss.NtXent(z, speakers, tau);
     }
 
     public override ValidationResult? Validate()
     {
-        if (_devSampler == null) return null;
+        if (_devSampler == null)
+            return null;
         double total = 0;
         _encoder.eval();
         using (no_grad())
-            for (int b = 0; b < ValidationBatches; b++)
+            for (var b = 0; b < ValidationBatches; b++)
             {
                 using var scope = NewDisposeScope();
                 var x = Gather(_ctx.Data.UnlabeledValidation, _devSampler, b, "dev/crop");
@@ -100,12 +134,17 @@ public sealed class ContrastiveStage : TrainingStage<ContrastiveStage.Inputs>
         return new ValidationResult(loss, new Dictionary<string, double> { ["contrastive_loss"] = loss });
     }
 
-    /// <summary>Writes the adapted encoder as config.json + model.safetensors (an HF-style encoder checkpoint).</summary>
+    /// <summary>Writes the adapted encoder as config.json + model.safetensors (an HF-style encoder
+    /// checkpoint).</summary>
     public override void Export(string folder)
     {
         AtomicFolder.Write(folder, tmp =>
         {
-            Json.Save(Path.Combine(tmp, "config.json"), (_encoder.Config with { MaxSourcePositions = _encoder.Positions }).ToJson(), indented: false);
+            Json.Save(
+                Path.Combine(tmp, "config.json"),
+                (_encoder.Config with { MaxSourcePositions = _encoder.Positions }).ToJson(),
+                indented: false
+            );
             StateDict.Save(Path.Combine(tmp, "model.safetensors"), _encoder);
         });
     }
@@ -114,10 +153,16 @@ public sealed class ContrastiveStage : TrainingStage<ContrastiveStage.Inputs>
     {
         var c = _settings;
         yield return $"{_ctx.Data.UnlabeledTrain.Count} unlabeled utterances, {_sampler.EligibleSpeakers} speakers with >= {c.UtterancesPerSpeaker} utterances; batches of {c.Speakers} speakers x {c.UtterancesPerSpeaker} utterances x 2 views (clean, augmented); loss {c.Loss}, tau {c.Temperature}";
-        yield return _devSampler == null ? "no dev set with enough speakers: no early stopping, last encoder kept" : $"validation: contrastive loss on {ValidationBatches} fixed dev batches";
+        yield return _devSampler == null
+            ? "no dev set with enough speakers: no early stopping, last encoder kept"
+            : $"validation: contrastive loss on {ValidationBatches} fixed dev batches";
         yield return _waveAugment.ToString().ReplaceLineEndings(" | ");
         yield return _specAugment.ToString().ReplaceLineEndings(" | ");
     }
 
-    public override void Dispose() { _waveAugment.Dispose(); _specAugment.Dispose(); }
+    public override void Dispose()
+    {
+        _waveAugment.Dispose();
+        _specAugment.Dispose();
+    }
 }

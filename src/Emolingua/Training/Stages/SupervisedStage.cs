@@ -21,18 +21,35 @@ public sealed class SupervisedStage : TrainingStage<SupervisedStage.Inputs>
     private readonly SupervisedSettings _settings;
     private readonly EmotionClassifier _model;
     private readonly ClassBalancedSampler _sampler;
-    private readonly AugmentationPipeline? _waveAugment, _specAugment;
-    private readonly string _name, _method;
+    private readonly AugmentationPipeline? _waveAugment,
+        _specAugment;
+    private readonly string _name,
+        _method;
     private readonly double _seconds;
 
     /// <summary>Step inputs: S-second crops [B][T] and their class indices.</summary>
     public sealed record Inputs(float[][] Crops, long[] Labels);
 
-    public SupervisedStage(string name, string method, EmotionClassifier model, StageContext ctx, SupervisedSettings settings)
+    public SupervisedStage(
+        string name,
+        string method,
+        EmotionClassifier model,
+        StageContext ctx,
+        SupervisedSettings settings
+    )
     {
-        _name = name; _method = method; _model = model; _ctx = ctx; _settings = settings;
+        _name = name;
+        _method = method;
+        _model = model;
+        _ctx = ctx;
+        _settings = settings;
         _seconds = settings.Seconds;
-        _sampler = new ClassBalancedSampler(ctx.Data.EnglishTrain, settings.BatchSize, ctx.Seed, "English training data");
+        _sampler = new ClassBalancedSampler(
+            ctx.Data.EnglishTrain,
+            settings.BatchSize,
+            ctx.Seed,
+            "English training data"
+        );
         if (settings.Augment)
         {
             _waveAugment = Presets.ContrastiveWaveform();
@@ -56,11 +73,13 @@ public sealed class SupervisedStage : TrainingStage<SupervisedStage.Inputs>
     public override (Tensor Loss, Dictionary<string, double> Logs) Loss(Inputs x, long step, long totalSteps)
     {
         using var generator = _ctx.AugmentGenerator(_name, step);
-        var wave = _ctx.Waveforms(x.Crops);                                             // [B, T]
-        if (_waveAugment != null) wave = _waveAugment.Apply(wave, generator);
-        var mel = WhisperLogMel.Compute(wave, _model.encoder.Config.NumMelBins);         // [B, n_mels, frames]
-        if (_specAugment != null) mel = _specAugment.Apply(mel, generator);
-        var logits = _model.forward(mel);                                                 // [B, classes]
+        var wave = _ctx.Waveforms(x.Crops); // [B, T]
+        if (_waveAugment != null)
+            wave = _waveAugment.Apply(wave, generator);
+        var mel = WhisperLogMel.Compute(wave, _model.encoder.Config.NumMelBins); // [B, n_mels, frames]
+        if (_specAugment != null)
+            mel = _specAugment.Apply(mel, generator);
+        var logits = _model.forward(mel); // [B, classes]
         var labels = tensor(x.Labels, device: _ctx.Device);
         var loss = nn.functional.cross_entropy(logits, labels);
         double accuracy = logits.argmax(1).eq(labels).to(ScalarType.Float32).mean().item<float>();
@@ -69,7 +88,8 @@ public sealed class SupervisedStage : TrainingStage<SupervisedStage.Inputs>
 
     public override ValidationResult? Validate()
     {
-        if (_ctx.Data.EnglishValidation.Count == 0) return null;
+        if (_ctx.Data.EnglishValidation.Count == 0)
+            return null;
         var values = _ctx.EvaluateEmotion(_model, _ctx.Data.EnglishValidation, _seconds);
         return new ValidationResult(values[_settings.Metric.Name()], values);
     }
@@ -80,8 +100,10 @@ public sealed class SupervisedStage : TrainingStage<SupervisedStage.Inputs>
     public override IEnumerable<string> Describe()
     {
         yield return $"{_ctx.Data.EnglishTrain.Count} English training utterances, {_ctx.Data.EnglishValidation.Count} validation; class-balanced batches of {_settings.BatchSize}, {_seconds} s random crops";
-        if (_waveAugment != null) yield return _waveAugment.ToString().ReplaceLineEndings(" | ");
-        if (_specAugment != null) yield return _specAugment.ToString().ReplaceLineEndings(" | ");
+        if (_waveAugment != null)
+            yield return _waveAugment.ToString().ReplaceLineEndings(" | ");
+        if (_specAugment != null)
+            yield return _specAugment.ToString().ReplaceLineEndings(" | ");
     }
 
     public override void Dispose()
@@ -91,5 +113,6 @@ public sealed class SupervisedStage : TrainingStage<SupervisedStage.Inputs>
     }
 }
 
-/// <summary>What supervised emotion training takes from the recipe: window, batch size, augmentation, early-stopping metric.</summary>
+/// <summary>What supervised emotion training takes from the recipe: window, batch size, augmentation, early-stopping
+/// metric.</summary>
 public sealed record SupervisedSettings(double Seconds, int BatchSize, bool Augment, ValidationMetric Metric);

@@ -59,7 +59,7 @@ public class ByolObjectiveTests
         Assert.Equal(0.8, LambdaSchedule.Linear(0, 1000), 12);
         Assert.Equal(0.5, LambdaSchedule.Linear(500, 1000), 12);
         Assert.Equal(0.2, LambdaSchedule.Linear(1000, 1000), 12);
-        Assert.Equal(0.2, LambdaSchedule.Linear(5000, 1000), 12);   // clamped after the end
+        Assert.Equal(0.2, LambdaSchedule.Linear(5000, 1000), 12); // clamped after the end
         Assert.Equal(0.65, LambdaSchedule.Linear(1, 4), 12);
         Assert.Equal(0.3, LambdaSchedule.Linear(1, 2, start: 0.0, end: 0.6), 12);
     }

@@ -68,9 +68,9 @@ public class EmaTests
 
         var cosine = EmaSchedule.Cosine(0.99, 1000);
         Assert.Equal(0.99, cosine.Tau(0), 12);
-        Assert.Equal(0.995, cosine.Tau(500), 12);          // 1 − 0.01·(cos(π/2) + 1)/2
+        Assert.Equal(0.995, cosine.Tau(500), 12); // 1 − 0.01·(cos(π/2) + 1)/2
         Assert.Equal(1.0, cosine.Tau(1000), 12);
-        Assert.Equal(1.0, cosine.Tau(2000), 12);            // k clamped to K
+        Assert.Equal(1.0, cosine.Tau(2000), 12); // k clamped to K
         Assert.Equal(1 - 0.01 * (Math.Cos(Math.PI / 4) + 1) / 2, cosine.Tau(250), 12);
         Assert.Equal("EmaSchedule.Cosine(tauBase=0.99, totalSteps=1000)", cosine.ToString());
     }

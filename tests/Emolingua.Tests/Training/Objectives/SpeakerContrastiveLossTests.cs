@@ -12,13 +12,33 @@ public class SpeakerContrastiveLossTests
 
     private static readonly long[] FourSpeakers = { 0, 0, 1, 1 };
 
-    private static Tensor SixIn3D() => torch.tensor(new double[]
-    {
-        1.0, 0.2, 0.0, 0.9, -0.1, 0.3, 0.7, 0.5, -0.2,
-        -0.3, 1.0, 0.4, 0.1, 0.8, 0.9, 0.5, -0.5, 1.0,
-    }, new long[] { 6, 3 });
+    private static Tensor SixIn3D() =>
+        torch.tensor(
+            new double[]
+            {
+                1.0,
+                0.2,
+                0.0,
+                0.9,
+                -0.1,
+                0.3,
+                0.7,
+                0.5,
+                -0.2,
+                -0.3,
+                1.0,
+                0.4,
+                0.1,
+                0.8,
+                0.9,
+                0.5,
+                -0.5,
+                1.0,
+            },
+            new long[] { 6, 3 }
+        );
 
-    private static readonly long[] SixSpeakers = { 7, 7, 7, 3, 3, 9 };   // speaker 9 has no positive
+    private static readonly long[] SixSpeakers = { 7, 7, 7, 3, 3, 9 }; // speaker 9 has no positive
 
     [Fact]
     public void NtXentMatchesHandComputedFourVectors()
@@ -55,20 +75,39 @@ public class SpeakerContrastiveLossTests
         using var scope = torch.NewDisposeScope();
         var z = SixIn3D();
         var scaled = z * torch.tensor(new double[] { 2, 0.5, 10, 3, 0.01, 7 }).unsqueeze(1);
-        Assert.Equal(SpeakerContrastiveLoss.NtXent(z, SixSpeakers, 0.1).item<double>(),
-            SpeakerContrastiveLoss.NtXent(scaled, SixSpeakers, 0.1).item<double>(), 9);
-        Assert.Equal(SpeakerContrastiveLoss.SupCon(z, SixSpeakers, 0.1).item<double>(),
-            SpeakerContrastiveLoss.SupCon(scaled, SixSpeakers, 0.1).item<double>(), 9);
+        Assert.Equal(
+            SpeakerContrastiveLoss.NtXent(z, SixSpeakers, 0.1).item<double>(),
+            SpeakerContrastiveLoss.NtXent(scaled, SixSpeakers, 0.1).item<double>(),
+            9
+        );
+        Assert.Equal(
+            SpeakerContrastiveLoss.SupCon(z, SixSpeakers, 0.1).item<double>(),
+            SpeakerContrastiveLoss.SupCon(scaled, SixSpeakers, 0.1).item<double>(),
+            9
+        );
     }
 
-    /// <summary>Speaker ids given as a tensor (as the trainer passes them) give the hand-computed and reference values.</summary>
+    /// <summary>Speaker ids given as a tensor (as the trainer passes them) give the hand-computed and reference
+    /// values.</summary>
     [Fact]
     public void TensorLabelsGiveHandComputedAndReferenceValues()
     {
         using var scope = torch.NewDisposeScope();
-        Assert.Equal(-0.7367175327, SpeakerContrastiveLoss.NtXent(FourIn2D(), torch.tensor(FourSpeakers), 0.5).item<double>(), 9);
-        Assert.Equal(-3.9148996867, SpeakerContrastiveLoss.NtXent(SixIn3D(), torch.tensor(SixSpeakers), 0.1).item<double>(), 8);
-        Assert.Equal(0.4301902781, SpeakerContrastiveLoss.SupCon(FourIn2D(), torch.tensor(FourSpeakers), 0.5).item<double>(), 8);
+        Assert.Equal(
+            -0.7367175327,
+            SpeakerContrastiveLoss.NtXent(FourIn2D(), torch.tensor(FourSpeakers), 0.5).item<double>(),
+            9
+        );
+        Assert.Equal(
+            -3.9148996867,
+            SpeakerContrastiveLoss.NtXent(SixIn3D(), torch.tensor(SixSpeakers), 0.1).item<double>(),
+            8
+        );
+        Assert.Equal(
+            0.4301902781,
+            SpeakerContrastiveLoss.SupCon(FourIn2D(), torch.tensor(FourSpeakers), 0.5).item<double>(),
+            8
+        );
     }
 
     [Theory]
@@ -78,7 +117,10 @@ public class SpeakerContrastiveLossTests
     {
         using var scope = torch.NewDisposeScope();
         var z = SixIn3D().to(ScalarType.Float32).requires_grad_(true);
-        var loss = which == "ntxent" ? SpeakerContrastiveLoss.NtXent(z, SixSpeakers, 0.1) : SpeakerContrastiveLoss.SupCon(z, SixSpeakers, 0.1);
+        var loss =
+            which == "ntxent"
+                ? SpeakerContrastiveLoss.NtXent(z, SixSpeakers, 0.1)
+                : SpeakerContrastiveLoss.SupCon(z, SixSpeakers, 0.1);
         loss.backward();
         Assert.NotNull(z.grad);
         Assert.True(z.grad!.isfinite().all().item<bool>());
@@ -87,20 +129,26 @@ public class SpeakerContrastiveLossTests
         using (torch.no_grad())
         {
             var stepped = z - 0.01 * z.grad;
-            var after = which == "ntxent" ? SpeakerContrastiveLoss.NtXent(stepped, SixSpeakers, 0.1) : SpeakerContrastiveLoss.SupCon(stepped, SixSpeakers, 0.1);
+            var after =
+                which == "ntxent"
+                    ? SpeakerContrastiveLoss.NtXent(stepped, SixSpeakers, 0.1)
+                    : SpeakerContrastiveLoss.SupCon(stepped, SixSpeakers, 0.1);
             Assert.True(after.item<float>() < loss.item<float>());
         }
     }
 
     [Theory]
-    [InlineData("ntxent", new long[] { 1, 2, 3, 4 })]   // no positives at all
+    [InlineData("ntxent", new long[] { 1, 2, 3, 4 })] // no positives at all
     [InlineData("supcon", new long[] { 1, 2, 3, 4 })]
-    [InlineData("ntxent", new long[] { 5, 5, 5, 5 })]   // one speaker: no negatives for Eq. 1
+    [InlineData("ntxent", new long[] { 5, 5, 5, 5 })] // one speaker: no negatives for Eq. 1
     public void BatchesWithoutValidPairsGiveZeroNotNaN(string which, long[] speakers)
     {
         using var scope = torch.NewDisposeScope();
         var z = FourIn2D(ScalarType.Float32).requires_grad_(true);
-        var loss = which == "ntxent" ? SpeakerContrastiveLoss.NtXent(z, speakers, 0.5) : SpeakerContrastiveLoss.SupCon(z, speakers, 0.5);
+        var loss =
+            which == "ntxent"
+                ? SpeakerContrastiveLoss.NtXent(z, speakers, 0.5)
+                : SpeakerContrastiveLoss.SupCon(z, speakers, 0.5);
         Assert.Equal(0f, loss.item<float>());
         loss.backward();
         Assert.True(z.grad!.isfinite().all().item<bool>());
@@ -123,7 +171,7 @@ public class SpeakerContrastiveLossTests
         using var scope = torch.NewDisposeScope();
         var z = SixIn3D();
         var ids = torch.tensor(SixSpeakers);
-        int before = scope.DisposablesCount;
+        var before = scope.DisposablesCount;
         SpeakerContrastiveLoss.NtXent(z, ids, 0.1);
         SpeakerContrastiveLoss.SupCon(z, ids, 0.1);
         Assert.Equal(before + 2, scope.DisposablesCount);
