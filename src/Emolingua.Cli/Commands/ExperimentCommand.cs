@@ -38,7 +38,8 @@ public sealed class ExperimentCommand : CliCommand
         wait: "--slurm: block until the report job has ended; fail naming failed cells",
         cpusDefault: "the recipes' training.threads, else 1",
         memExample: "16G",
-        maxRequeues: "--slurm: a cell whose task was requeued more often (time limit, preemption, node failure) fails instead of running again"
+        maxRequeues: "--slurm: a cell whose task was requeued more often (time limit, preemption, node failure) "
+            + "fails instead of running again"
     );
 
     public ExperimentCommand()
