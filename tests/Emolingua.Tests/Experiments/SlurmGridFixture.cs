@@ -88,19 +88,13 @@ internal static class SlurmGridFixture
     /// 1..<paramref name="steps"/> once each.</summary>
     internal static void AssertSameMetrics(string uninterrupted, string metrics, int steps)
     {
-        static string Strip(JsonObject l)
-        {
-            l.Remove("steps_per_s");
-            l.Remove("input_wait_fraction");
-            return l.ToJsonString();
-        }
         var lines = File.ReadAllLines(metrics).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
         var localLines = File.ReadAllLines(uninterrupted).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
         Assert.Equal(
             Enumerable.Range(1, steps),
             lines.Where(l => l["split"] == null).Select(l => l["step"]!.GetValue<int>())
         );
-        Assert.Equal(localLines.Select(Strip), lines.Select(Strip));
+        Assert.Equal(localLines.Select(ResumedRun.WithoutSpeed), lines.Select(ResumedRun.WithoutSpeed));
     }
 
     internal static int CountOf(string text, string what) =>

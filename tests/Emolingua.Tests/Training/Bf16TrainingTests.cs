@@ -50,9 +50,6 @@ public class Bf16TrainingTests : IClassFixture<TrainingRunTests.Data>
     private static JsonObject AsJson(RunSummary summary) =>
         System.Text.Json.JsonSerializer.SerializeToNode(summary, Json.Indented)!.AsObject();
 
-    private static List<JsonObject> MetricLines(string runDir) =>
-        File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
-
     [Fact]
     public void Bf16RunResumesBitIdenticallyAndKeepsFp32Checkpoints()
     {
@@ -64,24 +61,10 @@ public class Bf16TrainingTests : IClassFixture<TrainingRunTests.Data>
         Assert.Throws<SimulatedCrash>(() => Train(recipe, crashed.Path, crashAt: 6)); // mid-epoch 2, after a checkpoint
         Train(recipe, crashed.Path, resume: true);
 
-        Assert.Equal(
-            File.ReadAllText(Path.Combine(straight.Path, "summary.json")),
-            File.ReadAllText(Path.Combine(crashed.Path, "summary.json"))
-        );
-        Assert.Equal(
-            File.ReadAllBytes(Path.Combine(straight.Path, "model", "model.safetensors")),
-            File.ReadAllBytes(Path.Combine(crashed.Path, "model", "model.safetensors"))
-        );
-        static string Strip(JsonObject l)
-        {
-            l.Remove("steps_per_s");
-            l.Remove("input_wait_fraction");
-            return l.ToJsonString();
-        }
-        Assert.Equal(MetricLines(straight.Path).Select(Strip), MetricLines(crashed.Path).Select(Strip));
+        ResumedRun.AssertSameAs(straight.Path, crashed.Path);
 
         // The run header says bf16; the deliverable and the checkpoints hold fp32 tensors only.
-        var header = MetricLines(straight.Path)[0];
+        var header = ResumedRun.MetricLines(straight.Path)[0];
         Assert.Equal("header", (string)header["split"]!);
         Assert.Equal("bf16", (string)header["precision"]!);
         var tensors = SafeTensorDTypes(Path.Combine(straight.Path, "model", "model.safetensors"));
@@ -90,11 +73,13 @@ public class Bf16TrainingTests : IClassFixture<TrainingRunTests.Data>
 
         // The same recipe in fp32 learns the same way but not to the same bits: bf16 really computed in bf16.
         Train(TinyCorpora.Recipe("baseline"), fp32.Path);
-        var lossFp32 = MetricLines(fp32.Path)
+        var lossFp32 = ResumedRun
+            .MetricLines(fp32.Path)
             .Where(l => l["loss"] != null)
             .Select(l => l["loss"]!.GetValue<double>())
             .ToList();
-        var lossBf16 = MetricLines(straight.Path)
+        var lossBf16 = ResumedRun
+            .MetricLines(straight.Path)
             .Where(l => l["loss"] != null)
             .Select(l => l["loss"]!.GetValue<double>())
             .ToList();

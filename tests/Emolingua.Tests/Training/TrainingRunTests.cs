@@ -55,9 +55,6 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
     private static JsonObject AsJson(RunSummary summary) =>
         System.Text.Json.JsonSerializer.SerializeToNode(summary, Json.Indented)!.AsObject();
 
-    private static List<JsonObject> MetricLines(string runDir) =>
-        File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
-
     private static double MeanLoss(IEnumerable<JsonObject> lines, string key = "loss") =>
         lines.Average(l => l[key]!.GetValue<double>());
 
@@ -86,7 +83,8 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
         Assert.Equal(method, summary["method"]!.GetValue<string>());
         Assert.Equal(3, summary["seed"]!.GetValue<int>());
 
-        var steps = MetricLines(run.Path)
+        var steps = ResumedRun
+            .MetricLines(run.Path)
             .Where(l => l["stage"]!.GetValue<string>() == stage && l["split"] == null)
             .ToList();
         Assert.Equal(stage == "contrastive-stage1" ? 8 : 12, steps.Count);
@@ -137,26 +135,11 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
         Assert.False(File.Exists(Path.Combine(crashed.Path, "summary.json")));
         Train(recipe, crashed.Path, resume: true);
 
-        Assert.Equal(
-            File.ReadAllText(Path.Combine(straight.Path, "summary.json")),
-            File.ReadAllText(Path.Combine(crashed.Path, "summary.json"))
-        );
-        Assert.Equal(
-            File.ReadAllBytes(Path.Combine(straight.Path, "model", "model.safetensors")),
-            File.ReadAllBytes(Path.Combine(crashed.Path, "model", "model.safetensors"))
-        );
+        ResumedRun.AssertSameAs(straight.Path, crashed.Path);
         Assert.Equal(
             File.ReadAllText(Path.Combine(straight.Path, "model", "calibration.json")),
             File.ReadAllText(Path.Combine(crashed.Path, "model", "calibration.json"))
         );
-        // metrics.jsonl holds the same lines (wall-clock speed aside): nothing lost, nothing repeated.
-        static string Strip(JsonObject l)
-        {
-            l.Remove("steps_per_s");
-            l.Remove("input_wait_fraction");
-            return l.ToJsonString();
-        }
-        Assert.Equal(MetricLines(straight.Path).Select(Strip), MetricLines(crashed.Path).Select(Strip));
     }
 
     [Theory]
@@ -197,21 +180,7 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
         Assert.Equal(step, trainer["step"]!.GetValue<long>());
         Train(recipe, stopped.Path, resume: true);
 
-        Assert.Equal(
-            File.ReadAllText(Path.Combine(straight.Path, "summary.json")),
-            File.ReadAllText(Path.Combine(stopped.Path, "summary.json"))
-        );
-        Assert.Equal(
-            File.ReadAllBytes(Path.Combine(straight.Path, "model", "model.safetensors")),
-            File.ReadAllBytes(Path.Combine(stopped.Path, "model", "model.safetensors"))
-        );
-        static string Strip(JsonObject l)
-        {
-            l.Remove("steps_per_s");
-            l.Remove("input_wait_fraction");
-            return l.ToJsonString();
-        }
-        Assert.Equal(MetricLines(straight.Path).Select(Strip), MetricLines(stopped.Path).Select(Strip));
+        ResumedRun.AssertSameAs(straight.Path, stopped.Path);
     }
 
     [Fact]
@@ -274,7 +243,7 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
         // file order; the run header (the first line: machine, MKL path, threads, precision) describes the run and is
         // no scalar.
         var expected = new List<(long, string, float)>();
-        var lines = MetricLines(run.Path);
+        var lines = ResumedRun.MetricLines(run.Path);
         Assert.Equal("header", (string)lines[0]["split"]!);
         foreach (var line in lines.Skip(1))
         {
