@@ -8,7 +8,8 @@ namespace Emolingua.Training;
 
 /// <summary>
 /// AdamW with decoupled weight decay, exactly torch.optim.AdamW's update (Loshchilov &amp; Hutter), written out so its
-/// state (step, first and second moments) can be checkpointed as named tensors and restored bit for bit.
+/// state (step, first and second moments) can be checkpointed as named tensors and restored bit for bit. CPU
+/// parameters are updated by <see cref="FusedAdamW"/> in one pass over memory.
 /// </summary>
 public sealed class AdamWOptimizer : IDisposable
 {
@@ -55,25 +56,54 @@ public sealed class AdamWOptimizer : IDisposable
     public void StepOnce()
     {
         Step++;
-        var biasCorrection1 = 1 - Math.Pow(Beta1, Step);
-        var biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, Step));
+        var c = new AdamWCoefficients(
+            Decay: 1 - LearningRate * WeightDecay,
+            Beta1: Beta1,
+            Beta2: Beta2,
+            Correction2: Math.Sqrt(1 - Math.Pow(Beta2, Step)),
+            Epsilon: Epsilon,
+            StepSize: -LearningRate / (1 - Math.Pow(Beta1, Step))
+        );
         using var noGrad = no_grad();
-        // Per-step values, held for the loop (see Util.Scalars).
-        using var decay = Hold(1 - LearningRate * WeightDecay);
-        using var beta1 = Hold(Beta1);
-        using var oneMinusBeta1 = Hold(1 - Beta1);
-        using var beta2 = Hold(Beta2);
-        using var oneMinusBeta2 = Hold(1 - Beta2);
-        using var correction2 = Hold(biasCorrection2Sqrt);
-        using var epsilon = Hold(Epsilon);
-        using var stepSize = Hold(-LearningRate / biasCorrection1);
+        using var scope = NewDisposeScope();
+        var fused = new List<FusedAdamW.Slot>();
+        var other = new List<(Tensor P, Tensor G, Tensor M, Tensor V)>();
         foreach (var (name, p) in _parameters)
         {
-            var g = p.grad;
-            if (g is null)
+            if (p.grad is not { } g)
                 continue;
-            using var scope = NewDisposeScope();
             var (m, v) = Moments(name, p);
+            if (FusedAdamW.Slot.Of(p, g, m, v) is { } slot)
+                fused.Add(slot);
+            else
+                other.Add((p, g, m, v));
+        }
+        FusedAdamW.Update(fused, c);
+        if (other.Count > 0)
+            UpdateWithTensorOps(other, c);
+    }
+
+    /// <summary>
+    /// The same update as tensor operations, for parameters the fused loop cannot reach (a CUDA device, an unusual
+    /// dtype): seven passes over memory instead of one.
+    /// </summary>
+    internal static void UpdateWithTensorOps(
+        IEnumerable<(Tensor P, Tensor G, Tensor M, Tensor V)> parameters,
+        AdamWCoefficients c
+    )
+    {
+        // Per-step values, held for the loop (see Util.Scalars).
+        using var decay = Hold(c.Decay);
+        using var beta1 = Hold(c.Beta1);
+        using var oneMinusBeta1 = Hold(1 - c.Beta1);
+        using var beta2 = Hold(c.Beta2);
+        using var oneMinusBeta2 = Hold(1 - c.Beta2);
+        using var correction2 = Hold(c.Correction2);
+        using var epsilon = Hold(c.Epsilon);
+        using var stepSize = Hold(c.StepSize);
+        foreach (var (p, g, m, v) in parameters)
+        {
+            using var scope = NewDisposeScope();
             p.mul_(decay);
             m.mul_(beta1).add_(g, alpha: oneMinusBeta1);
             v.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);

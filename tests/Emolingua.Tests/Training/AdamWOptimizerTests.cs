@@ -72,4 +72,59 @@ public class AdamWOptimizerTests
         Assert.Equal(new[] { 1f, 1f }, frozen.data<float>().ToArray());
         Assert.True(trained.data<float>()[0] < 1f);
     }
+
+    [Fact]
+    public void OnePassUpdateEqualsLibtorchTensorOperations()
+    {
+        // 70,001 elements: two fused chunks, vectors and a scalar tail; compared with libtorch's element-wise kernels
+        // (the tensor-operation update, which MatchesTorchAdamWOverThreeSteps pins to torch.optim.AdamW).
+        using var scope = NewDisposeScope();
+        var generator = new Generator(7);
+        var fused = new Parameter(randn(70_001, generator: generator));
+        var initial = fused.detach().clone();
+        var reference = fused.detach().clone();
+        var (m, v) = (zeros_like(reference), zeros_like(reference));
+        using var opt = new AdamWOptimizer(new[] { ("p", fused) }, learningRate: 0.05, weightDecay: 0.1);
+        for (var step = 1; step <= 3; step++)
+        {
+            var g = randn(70_001, generator: generator);
+            opt.ZeroGrad();
+            fused.grad = g.clone();
+            Assert.NotNull(FusedAdamW.Slot.Of(fused, fused.grad, m, v)); // the one-pass loop takes it
+            opt.StepOnce();
+            var c = new AdamWCoefficients(
+                Decay: 1 - 0.05 * 0.1,
+                Beta1: 0.9,
+                Beta2: 0.999,
+                Correction2: Math.Sqrt(1 - Math.Pow(0.999, step)),
+                Epsilon: 1e-8,
+                StepSize: -0.05 / (1 - Math.Pow(0.9, step))
+            );
+            AdamWOptimizer.UpdateWithTensorOps(new[] { (reference, g, m, v) }, c);
+        }
+        var a = fused.detach().data<float>().ToArray();
+        var b = reference.data<float>().ToArray();
+        // libtorch's vector kernels may fuse a multiply-add where the loop rounds twice: a few ulps of the terms
+        // (values of order 1, steps of order lr) apart at most, even where they cancel to near zero.
+        var worst = a.Zip(b, (x, y) => Math.Abs(x - y) / Math.Max(Math.Abs(y), 1f)).Max();
+        Assert.True(worst < 1e-6, $"largest difference {worst}");
+        Assert.False(allclose(initial, reference)); // three steps moved the values
+    }
+
+    [Fact]
+    public void NonContiguousParametersTakeTheTensorOperationPath()
+    {
+        using var scope = NewDisposeScope();
+        var strided = new Parameter(arange(8, dtype: ScalarType.Float32).reshape(2, 4).t());
+        Assert.False(strided.is_contiguous());
+        using var opt = new AdamWOptimizer(new[] { ("s", strided) }, 0.1);
+        strided.grad = ones(4, 2);
+        Assert.Null(FusedAdamW.Slot.Of(strided, strided.grad, zeros(4, 2), zeros(4, 2)));
+        opt.StepOnce();
+        // First step: m̂/(√v̂ + ε) = 1 for a unit gradient, so each value x becomes x·(1 − lr·wd) − lr.
+        var expected = new[] { 0f, 4, 1, 5, 2, 6, 3, 7 }.Select(x => x * (1 - 0.1f * 0.01f) - 0.1f).ToArray();
+        var actual = strided.detach().contiguous().data<float>().ToArray();
+        for (var i = 0; i < 8; i++)
+            Assert.Equal(expected[i], actual[i], 5);
+    }
 }
