@@ -12,6 +12,10 @@ namespace Emolingua.Models;
 /// </summary>
 internal static class MixedPrecision
 {
+    /// <summary>The tensors cast to <paramref name="compute"/> (differentiably), or unchanged when it is null.</summary>
+    public static Tensor[] Cast(Tensor[] tensors, ScalarType? compute) =>
+        compute is { } dtype ? tensors.Select(t => t.to(dtype)).ToArray() : tensors;
+
     /// <param name="x">[..., in]</param><returns>[..., out] in <paramref name="compute"/> (or x's dtype)</returns>
     public static Tensor Linear(Tensor x, Linear layer, ScalarType? compute) =>
         compute is { } dtype ? Linear(x, layer.weight!, layer.bias, dtype) : layer.forward(x);

@@ -47,8 +47,12 @@ public sealed class WhisperAttention : Module<Tensor, Tensor>
         long b = x.shape[0],
             t = x.shape[1],
             d = x.shape[2];
-        var weight = cat(new[] { q_proj.weight!, k_proj.weight!, v_proj.weight! }, 0); // [3D, D]
-        var bias = cat(new[] { q_proj.bias!, zeros_like(q_proj.bias!), v_proj.bias! }, 0); // [3D]
+        // Cast each fp32 weight before concatenating (no fp32 [3D, D] copy in bf16).
+        var weight = cat(MixedPrecision.Cast([q_proj.weight!, k_proj.weight!, v_proj.weight!], ComputeType), 0); // [3D, D]
+        var bias = cat(
+            MixedPrecision.Cast([q_proj.bias!, zeros_like(q_proj.bias!), v_proj.bias!], ComputeType),
+            0
+        ); // [3D]
         var qkv = MixedPrecision
             .Linear(x, weight, bias, ComputeType)
             .view(b, t, 3, _heads, -1)
@@ -59,8 +63,9 @@ public sealed class WhisperAttention : Module<Tensor, Tensor>
         // and the running sums in fp32).
         var attended = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2]); // [B, H, T, hd]
         var merged = attended.transpose(1, 2).reshape(b, t, d); // [B, T, D]
-        // [B, T, D] in x's dtype
-        return MixedPrecision.Linear(merged, out_proj, ComputeType).to(x.dtype).MoveToOuterDisposeScope();
+        // [B, T, D] in the compute dtype: the caller's residual sum adds it to the fp32 stream (type promotion reads
+        // bf16 as fp32 on the fly, without an fp32 copy)
+        return MixedPrecision.Linear(merged, out_proj, ComputeType).MoveToOuterDisposeScope();
     }
 }
 
@@ -109,7 +114,7 @@ public sealed class WhisperEncoderLayer : Module<Tensor, Tensor>
             fc2,
             ComputeType
         );
-        h = h.add(ffn.to(h.dtype), One);
+        h = h.add(ffn, One); // fp32 + bf16 → fp32
         return h.MoveToOuterDisposeScope();
     }
 }
