@@ -12,7 +12,8 @@ namespace Emolingua.Models;
 /// </summary>
 internal static class MixedPrecision
 {
-    /// <summary>The tensors cast to <paramref name="compute"/> (differentiably), or unchanged when it is null.</summary>
+    /// <summary>The tensors cast to <paramref name="compute"/> (differentiably), or unchanged when it is
+    /// null.</summary>
     public static Tensor[] Cast(Tensor[] tensors, ScalarType? compute) =>
         compute is { } dtype ? tensors.Select(t => t.to(dtype)).ToArray() : tensors;
 

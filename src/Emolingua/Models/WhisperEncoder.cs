@@ -48,11 +48,10 @@ public sealed class WhisperAttention : Module<Tensor, Tensor>
             t = x.shape[1],
             d = x.shape[2];
         // Cast each fp32 weight before concatenating (no fp32 [3D, D] copy in bf16).
-        var weight = cat(MixedPrecision.Cast([q_proj.weight!, k_proj.weight!, v_proj.weight!], ComputeType), 0); // [3D, D]
-        var bias = cat(
-            MixedPrecision.Cast([q_proj.bias!, zeros_like(q_proj.bias!), v_proj.bias!], ComputeType),
-            0
-        ); // [3D]
+        // [3D, D]
+        var weight = cat(MixedPrecision.Cast([q_proj.weight!, k_proj.weight!, v_proj.weight!], ComputeType), 0);
+        // [3D]
+        var bias = cat(MixedPrecision.Cast([q_proj.bias!, zeros_like(q_proj.bias!), v_proj.bias!], ComputeType), 0);
         var qkv = MixedPrecision
             .Linear(x, weight, bias, ComputeType)
             .view(b, t, 3, _heads, -1)

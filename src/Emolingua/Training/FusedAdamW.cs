@@ -57,21 +57,19 @@ internal static class FusedAdamW
     {
         var work = new List<(int Slot, long Start, int Length)>();
         for (var i = 0; i < slots.Count; i++)
+        {
             for (long start = 0; start < slots[i].Count; start += ChunkElements)
                 work.Add((i, start, (int)Math.Min(ChunkElements, slots[i].Count - start)));
-        Parallel.For(
-            0,
-            work.Count,
-            k =>
-            {
-                var (i, start, length) = work[k];
-                var s = slots[i];
-                if (s.Type == ScalarType.Float32)
-                    Chunk<float>(s, start, length, c);
-                else
-                    Chunk<double>(s, start, length, c);
-            }
-        );
+        }
+        Parallel.For(0, work.Count, k =>
+        {
+            var (i, start, length) = work[k];
+            var s = slots[i];
+            if (s.Type == ScalarType.Float32)
+                Chunk<float>(s, start, length, c);
+            else
+                Chunk<double>(s, start, length, c);
+        });
     }
 
     private static unsafe void Chunk<T>(Slot s, long start, int length, AdamWCoefficients c)
@@ -103,6 +101,8 @@ internal static class FusedAdamW
         var vg = MemoryMarshal.Cast<T, Vector<T>>(g);
         var vm = MemoryMarshal.Cast<T, Vector<T>>(m);
         var vv = MemoryMarshal.Cast<T, Vector<T>>(v);
+        Vector<T> correction2Vector = new(correction2),
+            epsilonVector = new(epsilon);
         for (var i = 0; i < vp.Length; i++)
         {
             var gi = vg[i];
@@ -110,7 +110,7 @@ internal static class FusedAdamW
             var vi = vv[i] * beta2 + gi * oneMinusBeta2 * gi;
             vm[i] = mi;
             vv[i] = vi;
-            vp[i] = vp[i] * decay + mi * stepSize / (Vector.SquareRoot(vi) / new Vector<T>(correction2) + new Vector<T>(epsilon));
+            vp[i] = vp[i] * decay + mi * stepSize / (Vector.SquareRoot(vi) / correction2Vector + epsilonVector);
         }
         for (var i = vp.Length * Vector<T>.Count; i < p.Length; i++)
         {
