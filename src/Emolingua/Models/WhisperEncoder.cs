@@ -106,7 +106,7 @@ public sealed class WhisperEncoderLayer : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         // The residual stream and the LayerNorms stay fp32; in bf16 fc1, GELU and fc2 run in bf16 (as under autocast)
-        // and the block's output returns to fp32 before the residual sum.
+        // and the sublayers' bf16 outputs join the fp32 stream in the residual sums (fp32 + bf16 → fp32).
         var h = x.add(self_attn.forward(self_attn_layer_norm.forward(x)), One); // explicit alpha: see Util.Scalars
         var ffn = MixedPrecision.Linear(
             F.gelu(MixedPrecision.Linear(final_layer_norm.forward(h), fc1, ComputeType)),
@@ -139,7 +139,7 @@ public sealed class WhisperEncoder : Module<Tensor, Tensor>
     /// The number format of the matrix products (convolutions, projections, attention, feed-forward): fp32, or bf16
     /// with fp32 master weights. In bf16 each product casts its weights and input to bfloat16 per forward (the casts
     /// are differentiable, so gradients, optimizer state and checkpoints stay fp32) and its output returns to fp32
-    /// where fp32 work follows; LayerNorms, the residual stream, the time-mean and everything after the encoder stay
+    /// where fp32 work follows (in a residual sum by type promotion); LayerNorms, the residual stream, the time-mean and everything after the encoder stay
     /// fp32. This is what PyTorch's <c>torch.autocast("cpu", torch.bfloat16)</c> does for these operators, written out
     /// because TorchSharp 0.107 exposes no autocast (libtorch has it, but only as C++ functions of thread-local state).
     /// </summary>
