@@ -139,9 +139,10 @@ public sealed class WhisperEncoder : Module<Tensor, Tensor>
     /// The number format of the matrix products (convolutions, projections, attention, feed-forward): fp32, or bf16
     /// with fp32 master weights. In bf16 each product casts its weights and input to bfloat16 per forward (the casts
     /// are differentiable, so gradients, optimizer state and checkpoints stay fp32) and its output returns to fp32
-    /// where fp32 work follows (in a residual sum by type promotion); LayerNorms, the residual stream, the time-mean and everything after the encoder stay
-    /// fp32. This is what PyTorch's <c>torch.autocast("cpu", torch.bfloat16)</c> does for these operators, written out
-    /// because TorchSharp 0.107 exposes no autocast (libtorch has it, but only as C++ functions of thread-local state).
+    /// where fp32 work follows (in a residual sum by type promotion); LayerNorms, the residual stream, the time-mean
+    /// and everything after the encoder stay fp32. This is what PyTorch's <c>torch.autocast("cpu", torch.bfloat16)</c>
+    /// does for these operators, written out because TorchSharp 0.107 exposes no autocast (libtorch has it, but only as
+    /// C++ functions of thread-local state).
     /// </summary>
     public Util.Precision Precision
     {
