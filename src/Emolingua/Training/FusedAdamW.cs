@@ -84,25 +84,50 @@ internal static class FusedAdamW
 
     /// <summary>
     /// p ← p·decay; m ← m·β1 + (1−β1)·g; v ← v·β2 + (1−β2)·g·g; p ← p + stepSize·m / (√v / c2 + ε), element by
-    /// element, vectors first and a scalar tail.
+    /// element: whole vectors in place, then the tail (fewer elements than a vector) through a zero-padded vector, so
+    /// the formula is written once. Padding is harmless: g = m = v = 0 gives p·decay, no division by zero.
     /// </summary>
     internal static void Apply<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, AdamWCoefficients c)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T decay = T.CreateChecked(c.Decay),
-            beta1 = T.CreateChecked(c.Beta1),
-            oneMinusBeta1 = T.CreateChecked(1 - c.Beta1),
-            beta2 = T.CreateChecked(c.Beta2),
-            oneMinusBeta2 = T.CreateChecked(1 - c.Beta2),
-            correction2 = T.CreateChecked(c.Correction2),
-            epsilon = T.CreateChecked(c.Epsilon),
-            stepSize = T.CreateChecked(c.StepSize);
+        var whole = p.Length / Vector<T>.Count * Vector<T>.Count;
+        Vectors(p[..whole], g[..whole], m[..whole], v[..whole], c);
+        var tail = p.Length - whole;
+        if (tail == 0)
+            return;
+        Span<T> padded = stackalloc T[4 * Vector<T>.Count]; // p, g, m, v: one vector each
+        padded.Clear();
+        var n = Vector<T>.Count;
+        Span<T> pp = padded[..n],
+            pg = padded.Slice(n, n),
+            pm = padded.Slice(2 * n, n),
+            pv = padded[(3 * n)..];
+        p[whole..].CopyTo(pp);
+        g[whole..].CopyTo(pg);
+        m[whole..].CopyTo(pm);
+        v[whole..].CopyTo(pv);
+        Vectors(pp, pg, pm, pv, c);
+        pp[..tail].CopyTo(p[whole..]);
+        pm[..tail].CopyTo(m[whole..]);
+        pv[..tail].CopyTo(v[whole..]);
+    }
+
+    /// <summary>The update on spans whose length is a multiple of the vector width.</summary>
+    private static void Vectors<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, AdamWCoefficients c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector<T> decay = new(T.CreateChecked(c.Decay)),
+            beta1 = new(T.CreateChecked(c.Beta1)),
+            oneMinusBeta1 = new(T.CreateChecked(1 - c.Beta1)),
+            beta2 = new(T.CreateChecked(c.Beta2)),
+            oneMinusBeta2 = new(T.CreateChecked(1 - c.Beta2)),
+            correction2 = new(T.CreateChecked(c.Correction2)),
+            epsilon = new(T.CreateChecked(c.Epsilon)),
+            stepSize = new(T.CreateChecked(c.StepSize));
         var vp = MemoryMarshal.Cast<T, Vector<T>>(p);
         var vg = MemoryMarshal.Cast<T, Vector<T>>(g);
         var vm = MemoryMarshal.Cast<T, Vector<T>>(m);
         var vv = MemoryMarshal.Cast<T, Vector<T>>(v);
-        Vector<T> correction2Vector = new(correction2),
-            epsilonVector = new(epsilon);
         for (var i = 0; i < vp.Length; i++)
         {
             var gi = vg[i];
@@ -110,16 +135,7 @@ internal static class FusedAdamW
             var vi = vv[i] * beta2 + gi * oneMinusBeta2 * gi;
             vm[i] = mi;
             vv[i] = vi;
-            vp[i] = vp[i] * decay + mi * stepSize / (Vector.SquareRoot(vi) / correction2Vector + epsilonVector);
-        }
-        for (var i = vp.Length * Vector<T>.Count; i < p.Length; i++)
-        {
-            var gi = g[i];
-            var mi = m[i] * beta1 + gi * oneMinusBeta1;
-            var vi = v[i] * beta2 + gi * oneMinusBeta2 * gi;
-            m[i] = mi;
-            v[i] = vi;
-            p[i] = p[i] * decay + mi * stepSize / (T.Sqrt(vi) / correction2 + epsilon);
+            vp[i] = vp[i] * decay + mi * stepSize / (Vector.SquareRoot(vi) / correction2 + epsilon);
         }
     }
 }
