@@ -138,9 +138,12 @@ public static class Program
         var folders = new List<string> { AppContext.BaseDirectory };
         var runtimes = Path.Combine(AppContext.BaseDirectory, "runtimes");
         if (Directory.Exists(runtimes))
+        {
             folders.AddRange(
                 Directory.GetDirectories(runtimes).Select(r => Path.Combine(r, "native")).Where(Directory.Exists)
             );
+        }
+
         return folders.Any(f =>
             Directory
                 .EnumerateFiles(f)
@@ -184,12 +187,17 @@ public static class Program
     private static bool MissingLibTorch(Exception e)
     {
         for (var x = e; x != null; x = x.InnerException)
+        {
             if (
                 x is NotSupportedException
                 && x.Message.Contains("libtorch", StringComparison.Ordinal)
                 && x.StackTrace?.Contains("LoadNativeBackend", StringComparison.Ordinal) == true
             )
+            {
                 return true;
+            }
+        }
+
         return false;
     }
 
@@ -233,9 +241,11 @@ public static class Program
         name.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<string?>() is { } n && root.Subcommands.All(c => c.Name != n))
+            {
                 r.AddError(
                     $"unknown command '{n}'. Commands: {string.Join(", ", root.Subcommands.Select(c => c.Name))}"
                 );
+            }
         });
         var help = new Command("help", "Show the commands, or one command's arguments and options.") { name };
         help.SetAction(r => ShowHelp(root, r.GetValue(name) is { } n ? [n] : []));

@@ -26,8 +26,11 @@ public static class ProgressBars
                         current = ctx.AddTask(p.Stage, maxValue: p.TotalSteps);
                     current.Value = p.Step;
                     if (p.Loss is { } loss)
+                    {
                         current.Description =
                             $"{p.Stage} loss {loss:0.0000} lr {p.LearningRate:0.0e+0} {p.StepsPerSecond:0.00} steps/s";
+                    }
+
                     if (p.Finished)
                         current.StopTask();
                 })

@@ -129,7 +129,10 @@ internal static class NetworkEdge
                     && IsGuarded(context.Request.Path)
                     && keys.Find(PresentedKey(context.Request)) is { } index
                 )
+                {
                     context.Items[KeyItem] = index;
+                }
+
                 return next(context);
             }
         );
@@ -204,15 +207,21 @@ internal sealed class ApiKeys
             .Where(l => l.Length > 0 && !l.StartsWith('#'))
             .ToList();
         if (keys.Count == 0)
+        {
             throw new EmolinguaException(
                 path,
                 "holds no API key (one key a line; blank lines and # comments are skipped)"
             );
+        }
+
         if (keys.FirstOrDefault(k => k.Length < 16) is { } shortKey)
+        {
             throw new EmolinguaException(
                 path,
                 $"a key of {shortKey.Length} characters is too easy to guess (at least 16; e.g. openssl rand -hex 32)"
             );
+        }
+
         return new ApiKeys(keys.Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k))).ToArray());
     }
 
@@ -224,8 +233,11 @@ internal sealed class ApiKeys
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
         var found = -1;
         for (var i = 0; i < _digests.Length; i++)
+        {
             if (CryptographicOperations.FixedTimeEquals(digest, _digests[i]))
                 found = i;
+        }
+
         return found >= 0 ? found : null;
     }
 }

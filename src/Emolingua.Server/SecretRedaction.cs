@@ -74,8 +74,11 @@ internal static partial class SecretRedaction
                     || !exception.ToString().Contains("access_token", StringComparison.OrdinalIgnoreCase)
                 )
             )
+            {
                 inner.Log(logLevel, eventId, state, exception, formatter);
+            }
             else
+            {
                 inner.Log(
                     logLevel,
                     eventId,
@@ -83,6 +86,7 @@ internal static partial class SecretRedaction
                     null,
                     (s, _) => s
                 );
+            }
         }
     }
 }

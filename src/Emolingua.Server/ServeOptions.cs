@@ -69,15 +69,21 @@ public sealed record ServeOptions(string Model)
     public ServeOptions Validated()
     {
         if (Host != "localhost" && !IPAddress.TryParse(Host, out _))
+        {
             throw new EmolinguaException(
                 $"serve: option --host: '{Host}' must be an IP address (such as 127.0.0.1 or 0.0.0.0) or localhost"
             );
+        }
+
         if (Port is < 0 or > 65535)
             throw new EmolinguaException($"serve: option --port: {Port} must be between 0 and 65535");
         if (Host == "localhost" && Port == 0)
+        {
             throw new EmolinguaException(
                 "serve: option --port: 0 (a free port) needs an IP address as --host, not localhost"
             );
+        }
+
         if (!(MaxUploadMegabytes > 0) || MaxUploadBytes < 1)
             throw new EmolinguaException($"serve: option --max-upload-mb: {MaxUploadMegabytes} must be positive");
         if (!(MaxSeconds > 0))
@@ -93,9 +99,12 @@ public sealed record ServeOptions(string Model)
         if (!(StreamIdleSeconds > 0))
             throw new EmolinguaException($"serve: option --stream-idle-seconds: {StreamIdleSeconds} must be positive");
         if (!(MaxRealtimeFactor >= 1))
+        {
             throw new EmolinguaException(
                 $"serve: option --max-realtime-factor: {MaxRealtimeFactor} must be at least 1"
             );
+        }
+
         if (StreamBatch is < 1 or > 256)
             throw new EmolinguaException($"serve: option --stream-batch: {StreamBatch} must be between 1 and 256");
         if (RateLimit < 0)
@@ -103,16 +112,25 @@ public sealed record ServeOptions(string Model)
         if (ApiKeyFile != null && !File.Exists(ApiKeyFile))
             throw new EmolinguaException(ApiKeyFile, "API key file not found (--api-key-file)");
         if ((TlsCertificate == null) != (TlsKey == null))
+        {
             throw new EmolinguaException(
                 "serve: options --tls-cert and --tls-key go together (PEM certificate and its private key)"
             );
+        }
+
         foreach (var (file, option) in new[] { (TlsCertificate, "--tls-cert"), (TlsKey, "--tls-key") })
+        {
             if (file != null && !File.Exists(file))
                 throw new EmolinguaException(file, $"not found ({option})");
+        }
+
         if (!IsLoopback && ApiKeyFile == null && !AllowAnonymous)
+        {
             throw new EmolinguaException(
                 $"serve: option --host: {Host} is reachable from other machines; give --api-key-file FILE (clients send Authorization: Bearer KEY) or --allow-anonymous to serve without authentication"
             );
+        }
+
         return this;
     }
 }

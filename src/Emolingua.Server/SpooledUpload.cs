@@ -49,16 +49,24 @@ internal sealed class SpooledUpload : IDisposable
                     MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
                     && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
                 )
+                {
                     await CopyFirstFilePartAsync(request, type, file, cancel);
+                }
                 else
+                {
                     await request.Body.CopyToAsync(file, cancel);
+                }
+
                 length = file.Length;
             }
             if (length == 0)
+            {
                 throw new ApiError(
                     StatusCodes.Status400BadRequest,
                     "empty upload: send the audio as the request body or as a multipart file field"
                 );
+            }
+
             return new SpooledUpload(path, length);
         }
         catch (Exception e)

@@ -82,8 +82,10 @@ internal sealed partial class StreamEndpoint(
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             var buffer = new byte[1024];
             while (socket.State == WebSocketState.CloseSent)
+            {
                 if ((await socket.ReceiveAsync(buffer, timeout.Token)).MessageType == WebSocketMessageType.Close)
                     break;
+            }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
     }

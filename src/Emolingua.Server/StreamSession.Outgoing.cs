@@ -48,12 +48,14 @@ internal sealed partial class StreamEndpoint
                     await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(250, Options.StreamIdleSeconds * 250)), cancel);
                     var idle = (_clock.ElapsedTicks - Volatile.Read(ref _lastFrameTicks)) / (double)Stopwatch.Frequency;
                     if (_reading && idle > Options.StreamIdleSeconds)
+                    {
                         Finish(
                             new CloseItem(
                                 WebSocketCloseStatus.PolicyViolation,
                                 $"idle: nothing received for {Options.StreamIdleSeconds} s"
                             )
                         );
+                    }
                 }
             }
             catch (OperationCanceledException) { }
@@ -84,11 +86,14 @@ internal sealed partial class StreamEndpoint
                             return;
                         case CloseItem close:
                             if (close.Status != WebSocketCloseStatus.NormalClosure)
+                            {
                                 endpoint.Log.LogInformation(
                                     "stream closed with {Code}: {Reason}",
                                     (int)close.Status,
                                     close.Error
                                 );
+                            }
+
                             await socket.CloseOutputAsync(
                                 close.Status,
                                 close.Error.Length == 0 ? "" : Reason(close.Error),

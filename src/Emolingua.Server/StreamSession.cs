@@ -103,10 +103,13 @@ internal sealed partial class StreamEndpoint
                     try
                     {
                         if (tooLarge)
+                        {
                             throw new Refusal(
                                 WebSocketCloseStatus.MessageTooBig,
                                 $"message larger than {MaxMessageBytes} bytes; send audio in smaller frames"
                             );
+                        }
+
                         var data = buffer.AsSpan(0, length);
                         if (type == WebSocketMessageType.Text)
                             OnText(data);
@@ -216,11 +219,16 @@ internal sealed partial class StreamEndpoint
         private void Start(JsonObject message)
         {
             foreach (var key in message.Select(p => p.Key))
+            {
                 if (!StartKeys.Contains(key))
+                {
                     throw new Refusal(
                         WebSocketCloseStatus.InvalidPayloadData,
                         $"start: unknown field '{key}' (known: {string.Join(", ", StartKeys)})"
                     );
+                }
+            }
+
             _sampleRate = Integer(message, "sample_rate")
                 ?? throw new Refusal(WebSocketCloseStatus.InvalidPayloadData, "start: sample_rate is required");
             _float = (
@@ -279,22 +287,31 @@ internal sealed partial class StreamEndpoint
         private void OnAudio(ReadOnlySpan<byte> data)
         {
             if (_windower == null)
+            {
                 throw new Refusal(
                     WebSocketCloseStatus.InvalidMessageType,
                     "audio before start: send {\"type\": \"start\", ...} first"
                 );
+            }
+
             var width = _float ? 4 : 2;
             if (data.Length % width != 0)
+            {
                 throw new Refusal(
                     WebSocketCloseStatus.InvalidPayloadData,
                     $"a binary frame of {data.Length} bytes is not whole {(_float ? "f32le" : "pcm_s16le")} samples ({width} bytes each)"
                 );
+            }
+
             var total = _samples + data.Length / width;
             if (total > (long)(Options.MaxStreamSeconds * _sampleRate))
+            {
                 throw new Refusal(
                     WebSocketCloseStatus.PolicyViolation,
                     $"stream longer than --max-stream-seconds ({Options.MaxStreamSeconds} s)"
                 );
+            }
+
             _samples = total;
             IReadOnlyList<StreamWindow> windows;
             if (_float)
@@ -302,10 +319,13 @@ internal sealed partial class StreamEndpoint
                 var samples = MemoryMarshal.Cast<byte, float>(data);
                 var bad = Finite.FirstNonFinite(samples);
                 if (bad >= 0)
+                {
                     throw new Refusal(
                         WebSocketCloseStatus.InvalidPayloadData,
                         $"sample {_samples - samples.Length + bad} is {Finite.Name(samples[(int)bad])}"
                     );
+                }
+
                 windows = _windower.Push(samples);
             }
             else

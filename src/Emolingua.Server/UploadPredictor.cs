@@ -33,10 +33,12 @@ internal sealed class UploadPredictor(EmotionRecognizer recognizer, double maxSe
     private void CheckDuration(double seconds)
     {
         if (seconds > maxSeconds)
+        {
             throw new ApiError(
                 StatusCodes.Status413PayloadTooLarge,
                 $"audio is {seconds:0.0} s long; this server takes at most {maxSeconds:0.###} s (--max-seconds)"
             );
+        }
     }
 
     /// <summary>Any failure to read the bytes as audio is the client's (a 415), whatever the decoder threw.</summary>

@@ -127,13 +127,18 @@ public static partial class SynthCorpora
             var ours =
                 File.Exists(readme) && File.ReadAllText(readme).StartsWith(ReadmeMarker, StringComparison.Ordinal);
             if (!ours && Directory.EnumerateFileSystemEntries(outDir).Any())
+            {
                 throw new EmolinguaException(
                     outDir,
                     "exists and is not empty (and not an earlier synth output); choose a new folder"
                 );
+            }
+
             foreach (var f in OwnFolders.Append(".synth-tmp"))
+            {
                 if (Directory.Exists(Path.Combine(outDir, f)))
                     Directory.Delete(Path.Combine(outDir, f), recursive: true);
+            }
         }
         // Marker first, so that a run that fails half-way can simply be repeated into the same folder.
         AtomicFile.WriteAllText(readme, ReadmeMarker + " (incomplete: generation did not finish)\n");

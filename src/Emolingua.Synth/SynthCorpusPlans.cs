@@ -93,11 +93,20 @@ public static partial class SynthCorpora
             (5, 2, 1, 2),
         };
         for (var e = 1; e <= 8; e++)
-        for (var inten = 1; inten <= (e == 1 ? 1 : 2); inten++)
-        for (var st = 1; st <= 2; st++)
-        for (var r = 1; r <= 2; r++)
-            if (!combos.Contains((e, inten, st, r)))
-                combos.Add((e, inten, st, r));
+        {
+            for (var inten = 1; inten <= (e == 1 ? 1 : 2); inten++)
+            {
+                for (var st = 1; st <= 2; st++)
+                {
+                    for (var r = 1; r <= 2; r++)
+                    {
+                        if (!combos.Contains((e, inten, st, r)))
+                            combos.Add((e, inten, st, r));
+                    }
+                }
+            }
+        }
+
         var perActor = plan.N(12, 4, combos.Count);
         for (var a = 1; a <= plan.N(10, 2, 24); a++)
         {

@@ -238,10 +238,13 @@ public static partial class SynthCorpora
             string Tsv(IEnumerable<string> lines) =>
                 CommonVoiceHeader + "\n" + string.Concat(lines.Select(l => l + "\n"));
             foreach (var split in Corpora.Adapters.CommonVoiceCorpus.Splits)
+            {
                 AtomicFile.WriteAllText(
                     Path.Combine(dir, split + ".tsv"),
                     Tsv(rows.Where(r => r.Split == split).Select(r => r.Row))
                 );
+            }
+
             AtomicFile.WriteAllText(Path.Combine(dir, "validated.tsv"), Tsv(rows.Select(r => r.Row)));
             foreach (var empty in new[] { "invalidated.tsv", "other.tsv" })
                 AtomicFile.WriteAllText(Path.Combine(dir, empty), Tsv([]));

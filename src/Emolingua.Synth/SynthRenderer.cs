@@ -34,8 +34,10 @@ internal static class SynthRenderer
     public static void CheckTools()
     {
         foreach (var tool in new[] { "espeak-ng", "ffmpeg" })
+        {
             if (ExternalProcess.Locate(tool) == null)
                 throw new EmolinguaException(tool, "not found on PATH (Debian: apt-get install espeak-ng ffmpeg)");
+        }
     }
 
     /// <summary>Speaks one clip and writes it: PCM16 WAV directly, or (MP3) float samples to
@@ -71,7 +73,9 @@ internal static class SynthRenderer
             File.WriteAllBytes(rawForMp3 ?? throw new ArgumentNullException(nameof(rawForMp3)), bytes);
         }
         else
+        {
             Emolingua.Audio.WavWriter.WritePcm16(job.OutPath, x, job.SampleRate);
+        }
     }
 
     /// <summary>Encodes float32 raw files to MP3 (mono, same rate, 64 kb/s) with one ffmpeg process for the

@@ -49,9 +49,11 @@ public static class FuzzTargets
         catch (ApiError e) when (e.Status is >= 400 and < 500 && e.Message.Length > 0) { }
         var allocated = GC.GetTotalAllocatedBytes(precise: false) - before;
         if (allocated > AllocationBound(data.Length))
+        {
             throw new ContractViolation(
                 $"{target}: a {data.Length}-byte input allocated {allocated / 1e6:0.#} MB (bound {AllocationBound(data.Length) / 1e6:0.#} MB)"
             );
+        }
     }
 
     /// <summary>
@@ -84,9 +86,11 @@ public static class FuzzTargets
         if (!thread.Join(limit))
             throw new ContractViolation($"{target}: still running after {limit.TotalSeconds:0.#} s (a hang)");
         if (failure != null)
+        {
             throw new ContractViolation(
                 $"{target}: {failure.GetType().Name} after {watch.ElapsedMilliseconds} ms: {failure}"
             );
+        }
     }
 
     /// <summary>A scratch folder for the targets that read files (on /dev/shm when it exists: every execution writes

@@ -102,8 +102,11 @@ internal static class SeedMaker
     private static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
             if (File.Exists(Path.Combine(dir.FullName, "Emolingua.slnx")))
                 return dir.FullName;
+        }
+
         throw new DirectoryNotFoundException(
             "the repository root (Emolingua.slnx) is not above " + AppContext.BaseDirectory
         );
@@ -215,7 +218,10 @@ internal static class SeedMaker
                 ("temperature", "1.25"),
             }
         )
+        {
             model.MetadataProps.Add(new StringStringEntryProto { Key = k, Value = v });
+        }
+
         return model.ToByteArray();
     }
 }

@@ -19,9 +19,12 @@ public static class Fixtures
     {
         var root = Path.Combine(AppContext.BaseDirectory, "fixtures");
         if (!Directory.Exists(Path.Combine(root, "whisper")))
+        {
             throw new DirectoryNotFoundException(
                 $"{root}: the test fixtures were not copied beside the test assembly (rebuild the test project)"
             );
+        }
+
         return root;
     }
 }

@@ -105,9 +105,12 @@ public sealed class BenchCommand : CliCommand
                 r.GetValue(_target) == "encoder"
                 && CliOptions.SecondsProblem(r.GetValue(_seconds), encoder: true) is { } problem
             )
+            {
                 r.AddError(
                     $"option --seconds: '{r.GetValue(_seconds).ToString(System.Globalization.CultureInfo.InvariantCulture)}' {problem}"
                 );
+            }
+
             var anyShape = r.GetValue(_m) != null || r.GetValue(_k) != null || r.GetValue(_n) != null;
             var allShape = r.GetValue(_m) != null && r.GetValue(_k) != null && r.GetValue(_n) != null;
             if (anyShape && r.GetValue(_target) != "gemm")
@@ -127,16 +130,21 @@ public sealed class BenchCommand : CliCommand
                 r.GetValue(_engine) == "onnx"
                 && (r.GetValue(_target) != "encoder" || r.GetValue(_mode) != "forward")
             )
+            {
                 r.AddError("option --engine onnx times the encoder forward only (bench encoder --mode forward)");
+            }
+
             if (r.GetValue(_quantize) != OnnxQuantization.None && r.GetValue(_engine) != "onnx")
                 r.AddError("option --quantize needs --engine onnx");
             if (
                 r.GetValue(_precision) == Emolingua.Util.Precision.Bf16
                 && (r.GetValue(_engine) == "onnx" || r.GetValue(_target) == "logmel")
             )
+            {
                 r.AddError(
                     "option --precision bf16 times TorchSharp's matrix products: bench encoder (--engine torch) or bench gemm"
                 );
+            }
         });
     }
 
@@ -160,6 +168,7 @@ public sealed class BenchCommand : CliCommand
         torch.set_num_threads(threads);
         torch.random.manual_seed(0);
         if (target == "stream")
+        {
             return StreamBench.Run(
                 new StreamBench.Settings(
                     size,
@@ -173,6 +182,7 @@ public sealed class BenchCommand : CliCommand
                     threads
                 )
             );
+        }
 
         var request = new BenchRequest(
             target,

@@ -144,9 +144,12 @@ public sealed record CorpusReport(
             ["utterances"] = Utterances,
         };
         if (Classes != null)
+        {
             json["classes"] = new JsonObject(
                 Emotions.All.Select(e => KeyValuePair.Create(e.Name(), (JsonNode?)Classes[e]))
             );
+        }
+
         json["speakers"] = Speakers;
         json["genders"] = new JsonObject(
             new[] { Gender.Female, Gender.Male, Gender.Unknown }.Select(g =>
@@ -167,8 +170,11 @@ public sealed record CorpusReport(
         t.AddRow("utterances kept", Utterances.ToString());
         t.AddRow("hours kept", Hours.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture));
         if (Classes != null)
+        {
             foreach (var e in Emotions.All)
                 t.AddRow("  " + e.Name(), Classes[e].ToString());
+        }
+
         t.AddRow("speakers", Speakers.ToString());
         foreach (var (g, n) in Genders)
             t.AddRow("  " + g.Name(), n.ToString());

@@ -51,10 +51,14 @@ public sealed class DemoCommand : CliCommand
                 SynthCommand.Generate(dataDir, scale: 1.0, seed: 1, jobs: 2);
             }
             else
+            {
                 Console.Error.WriteLine($"demo: using the stand-in corpora already in {dataDir}");
+            }
         }
         else if (!Directory.Exists(dataDir))
+        {
             throw new EmolinguaException(dataDir, "--data folder not found");
+        }
 
         var recipe = Path.Combine(AppContext.BaseDirectory, "recipes", "demo", "experiment.json");
         Console.Error.WriteLine($"demo: running {recipe} into {outDir}");

@@ -66,12 +66,15 @@ public sealed class EmbedCommand : CliCommand
             var mel = WhisperLogMel.Compute(WhisperLogMel.Batch(chunk, seconds, device), checkpoint.Config.NumMelBins);
             var rows = encoder.Embed(mel).cpu().data<float>().ToArray(); // [b, D] rows in argument order
             for (var i = 0; i < chunk.Count; i++)
+            {
                 Finite.Require(
                     rows.AsSpan(i * d, d),
                     files[start + i],
                     "embedding value",
                     "the model overflows on this input"
                 );
+            }
+
             rows.CopyTo(result, start * d);
         }
         Npy.WriteFloat32(parsed.GetValue(_out)!, result, files.Length, d);

@@ -67,10 +67,12 @@ public sealed class EvaluateCommand : CliCommand
             throw new EmolinguaException(corpus.Root, $"{corpus.Kind} has no emotion labels to evaluate against");
         var utterances = fold is { } k ? Folds.TestFold(corpus, k, folds, Folds.DefaultSeed) : Corpus.Load(corpus);
         if (!utterances.Any(u => u.Label != null))
+        {
             throw new EmolinguaException(
                 corpus.Root,
                 $"no utterances labelled angry, happy, neutral or sad to evaluate{(fold is { } f0 ? $" in fold {f0}" : "")}"
             );
+        }
 
         var info = ModelBundle.ReadInfo(modelDir);
         using var engine = TorchEmotionEngine.Load(modelDir, parsed.GetValue(_device)!);

@@ -75,7 +75,9 @@ public sealed partial class PredictCommand
                     Console.WriteLine(o.ToJsonString());
                 }
                 else
+                {
                     Console.WriteLine(WindowLine(e, minConfidence));
+                }
             }
             Console.Out.Flush();
         }
@@ -101,10 +103,13 @@ public sealed partial class PredictCommand
             Console.WriteLine(end.ToJsonString());
         }
         else
+        {
             Console.WriteLine(
                 PredictionText.Line(source, p, labels, minConfidence)
                     + FormattableString.Invariant($"\t{p.DurationSeconds:0.000} s")
             );
+        }
+
         return 0;
     }
 
@@ -116,11 +121,14 @@ public sealed partial class PredictCommand
     /// <summary>"  start-end  label  confidence  (smoothed label)", times in seconds with 3 decimals.</summary>
     private static string WindowLine(StreamEvent e, double minConfidence)
     {
-        var range = string.Create(CultureInfo.InvariantCulture, $"{e.StartSeconds, 8:0.000}-{e.EndSeconds:0.000}");
+        var range = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{e.StartSeconds.ToString("0.000", CultureInfo.InvariantCulture).PadLeft(8)}-{e.EndSeconds:0.000}"
+        );
         return e switch
         {
             WindowEvent w =>
-                $"{range}  {(w.Confidence < minConfidence ? EmotionPrediction.Uncertain : w.Label), -9}  {w.Confidence.ToString("0.000", CultureInfo.InvariantCulture)}  smoothed {w.SmoothedLabel}",
+                $"{range}  {(w.Confidence < minConfidence ? EmotionPrediction.Uncertain : w.Label).PadRight(9)}  {w.Confidence.ToString("0.000", CultureInfo.InvariantCulture)}  smoothed {w.SmoothedLabel}",
             _ => $"{range}  silence",
         };
     }

@@ -126,9 +126,12 @@ public sealed partial class PredictCommand : CliCommand
         Validators.Add(r =>
         {
             if (r.GetValue(_inputs) is not { Length: > 0 } && r.GetValue(_stream) == null)
+            {
                 r.AddError(
                     "INPUT: give at least one audio file, folder or list (or --stream - for live audio on stdin)"
                 );
+            }
+
             var toCsv = r.GetValue(_out) != null;
             if (r.GetValue(_slurm) && !toCsv)
                 r.AddError("--slurm writes a CSV: give it with --out");
@@ -174,6 +177,7 @@ public sealed partial class PredictCommand : CliCommand
         }
         using var recognizer = new EmotionRecognizer(engine);
         if (parsed.GetValue(_out) is { } outPath)
+        {
             return PredictToCsv(
                 recognizer,
                 files,
@@ -186,21 +190,26 @@ public sealed partial class PredictCommand : CliCommand
                     MinConfidence = minConfidence,
                 }
             );
+        }
 
         var json = parsed.GetValue(_json);
         foreach (var file in files)
         {
             var p = recognizer.Predict(file);
             if (json)
+            {
                 Console.WriteLine(
                     Json.Text(PredictionText.Json(file, p, recognizer.Labels, minConfidence, segments), indented: false)
                 );
+            }
             else
             {
                 Console.WriteLine(PredictionText.Line(file, p, recognizer.Labels, minConfidence));
                 if (segments)
+                {
                     foreach (var line in PredictionText.Timeline(p, minConfidence))
                         Console.WriteLine(line);
+                }
             }
         }
         return 0;

@@ -101,10 +101,12 @@ public static class AudioFile
     private static void CheckSampleRate(string path, int rate)
     {
         if (rate is < MinSampleRate or > MaxSampleRate)
+        {
             throw new EmolinguaException(
                 path,
                 $"sample rate {rate} Hz is outside {MinSampleRate}–{MaxSampleRate} Hz (the header is wrong, or this is not speech audio)"
             );
+        }
     }
 
     private static bool IsWavName(string path) => Path.GetExtension(path).ToLowerInvariant() is ".wav" or ".wave";

@@ -44,14 +44,19 @@ internal static class FfmpegDecoder
                     || !double.TryParse(values[line[..eq]], NumberStyles.Float, CultureInfo.InvariantCulture, out _)
                 )
             )
+            {
                 values[line[..eq]] = line[(eq + 1)..];
+            }
         }
         if (
             !values.TryGetValue("sample_rate", out var rateText)
             || !int.TryParse(rateText, CultureInfo.InvariantCulture, out var rate)
             || rate <= 0
         )
+        {
             throw new EmolinguaException(path, "no audio stream found (ffprobe)");
+        }
+
         var channels =
             values.TryGetValue("channels", out var c) && int.TryParse(c, CultureInfo.InvariantCulture, out var ch)
                 ? ch

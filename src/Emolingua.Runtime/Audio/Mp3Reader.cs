@@ -58,10 +58,13 @@ internal static class Mp3Reader
             if (tag is { Frames: > 0 })
             {
                 if (tag.Bytes > 0 && fileLength - sync < tag.Bytes)
+                {
                     throw new EmolinguaException(
                         path,
                         $"truncated MP3: its Xing/Info header announces {tag.Bytes} bytes of audio, the file holds {fileLength - sync}"
                     );
+                }
+
                 var total = (long)tag.Frames * first.SamplesPerFrame;
                 var frames = Trimmed(total, MakeTrim(tag, first));
                 return new AudioInfo(
@@ -109,6 +112,7 @@ internal static class Mp3Reader
         var decoder = new MpegFrameDecoder { StereoMode = StereoMode.Both };
         var frameOut = new float[1152 * 2];
         if (stream.First.Layer == MpegLayer.LayerIII && stream.Frames.Count > stream.FirstAudioFrame)
+        {
             NLayerShortBlockFix.Apply(
                 decoder,
                 new Mp3Frame(
@@ -118,6 +122,8 @@ internal static class Mp3Reader
                 ),
                 frameOut
             );
+        }
+
         long position = 0; // index in the decoded (untrimmed) stream
         var written = 0;
         var trim = stream.Trim;
@@ -184,10 +190,13 @@ internal static class Mp3Reader
                 continue;
             }
             if (header is { } cut && cut.IsCompatibleWith(first) && pos + cut.FrameLength > data.Length)
+            {
                 throw new EmolinguaException(
                     path,
                     $"truncated MP3: the frame at byte {pos} needs {cut.FrameLength} bytes, the file ends after {data.Length - pos}"
                 );
+            }
+
             var next = FindSync(data, pos + 1, data.Length, first);
             if (next < 0)
                 break; // trailing tags (ID3v1, APE) or garbage
@@ -201,10 +210,13 @@ internal static class Mp3Reader
         if (tagFrame && frames.Count == 1)
             throw new EmolinguaException(path, "corrupt MP3: only a Xing/Info header, no audio frames");
         if (tag is { Frames: > 0 } && frames.Count - 1 < tag.Frames)
+        {
             throw new EmolinguaException(
                 path,
                 $"truncated MP3: its Xing/Info header announces {tag.Frames} frames, the file holds {frames.Count - 1}"
             );
+        }
+
         return new Mp3Stream(first, tagFrame ? 1 : 0, frames, trim);
     }
 

@@ -48,15 +48,19 @@ internal static class NLayerShortBlockFix
             || bandStarts.Length < 14
             || windowOf.Length < 3 * bandStarts[13]
         )
+        {
             return false;
+        }
         // Coefficients of short blocks come band by band, and within a band window 0, 1, 2 in turn.
         var index = 0;
         for (var band = 0; band < 13; band++)
         {
             var width = bandStarts[band + 1] - bandStarts[band];
             for (var window = 0; window < 3; window++)
-            for (var k = 0; k < width; k++)
-                windowOf[index++] = (byte)window;
+            {
+                for (var k = 0; k < width; k++)
+                    windowOf[index++] = (byte)window;
+            }
         }
         return true;
     }

@@ -18,8 +18,11 @@ internal static class SampleRange
     public static int FirstOutOfRange(ReadOnlySpan<float> samples)
     {
         for (var i = 0; i < samples.Length; i++)
+        {
             if (!(Math.Abs(samples[i]) <= MaxAmplitude))
                 return i;
+        }
+
         return -1;
     }
 

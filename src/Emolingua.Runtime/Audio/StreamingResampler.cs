@@ -86,9 +86,11 @@ internal sealed class StreamingResampler
             return;
         var total = (_received * _up + _down / 2) / _down;
         if (_produced > total)
+        {
             throw new InvalidOperationException(
                 $"resampler emitted {_produced} samples, more than the {total} of the whole signal"
             );
+        }
         // Zeros past the end: enough for the last output's filter.
         var lastWindowEnd = (total - 1) * _down / _up - _kernel.HalfWidth + 1 + _kernel.Taps;
         var zeros = (int)Math.Max(0, lastWindowEnd - (_bufferOrigin + _count));

@@ -10,7 +10,7 @@ namespace Emolingua.Audio;
 /// of streaming writers (0 or 0xFFFFFFFF). A data size that runs past the end of the file is a truncated file: an
 /// error.
 /// </summary>
-internal static class WavReader
+internal static partial class WavReader
 {
     private const int FormatPcm = 0x0001,
         FormatFloat = 0x0003,
@@ -121,62 +121,6 @@ internal static class WavReader
     private static FileStream OpenRead(string path) =>
         new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
 
-    private static void ConvertToMono(ReadOnlySpan<byte> data, Layout layout, Span<float> mono)
-    {
-        int channels = layout.Channels,
-            width = layout.BlockAlign / channels;
-        var scale = 1f / channels;
-        // Fast paths for the two common encodings (little-endian hosts, which is all .NET runs on here).
-        if (BitConverter.IsLittleEndian && layout.Encoding is SampleEncoding.Int16 or SampleEncoding.Float32)
-        {
-            if (layout.Encoding == SampleEncoding.Int16)
-            {
-                var pcm = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(data);
-                var gain = scale / 32768f;
-                for (int f = 0, i = 0; f < mono.Length; f++)
-                {
-                    var sum = 0;
-                    for (var c = 0; c < channels; c++)
-                        sum += pcm[i++];
-                    mono[f] = channels == 1 ? sum / 32768f : sum * gain;
-                }
-            }
-            else
-            {
-                var pcm = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(data);
-                for (int f = 0, i = 0; f < mono.Length; f++)
-                {
-                    float sum = 0;
-                    for (var c = 0; c < channels; c++)
-                        sum += pcm[i++];
-                    mono[f] = channels == 1 ? sum : sum * scale;
-                }
-            }
-            return;
-        }
-        for (var f = 0; f < mono.Length; f++)
-        {
-            var frame = data.Slice(f * layout.BlockAlign, layout.BlockAlign);
-            float sum = 0;
-            for (var c = 0; c < channels; c++)
-                sum += Decode(frame.Slice(c * width, width), layout.Encoding);
-            mono[f] = channels == 1 ? sum : sum * scale;
-        }
-    }
-
-    // Integer PCM is left-justified in its container, so dividing by the container's full scale is right
-    // for any valid-bit count (e.g. 20-bit audio in 24-bit containers).
-    private static float Decode(ReadOnlySpan<byte> b, SampleEncoding encoding) =>
-        encoding switch
-        {
-            SampleEncoding.Unsigned8 => (b[0] - 128) / 128f,
-            SampleEncoding.Int16 => BinaryPrimitives.ReadInt16LittleEndian(b) / 32768f,
-            SampleEncoding.Int24 => (b[0] | b[1] << 8 | (sbyte)b[2] << 16) / 8388608f,
-            SampleEncoding.Int32 => (float)(BinaryPrimitives.ReadInt32LittleEndian(b) / 2147483648.0),
-            SampleEncoding.Float32 => BinaryPrimitives.ReadSingleLittleEndian(b),
-            _ => (float)BinaryPrimitives.ReadDoubleLittleEndian(b),
-        };
-
     internal static Layout ParseHeader(string path, Stream stream, string? decoder = null, bool dataRunsToEnd = false)
     {
         var fileLength = stream.Length;
@@ -188,10 +132,13 @@ internal static class WavReader
         if (headLength < 12)
             throw new EmolinguaException(path, $"truncated WAV header ({fileLength} bytes)");
         if (!head.Slice(8, 4).SequenceEqual("WAVE"u8))
+        {
             throw new EmolinguaException(
                 path,
                 $"not a RIFF/WAVE file (RIFF form type '{Printable(head.Slice(8, 4))}')"
             );
+        }
+
         var isRf64 = !head[..4].SequenceEqual("RIFF"u8);
         var riffSize = BinaryPrimitives.ReadUInt32LittleEndian(head.Slice(4, 4));
 
@@ -242,12 +189,15 @@ internal static class WavReader
                 if (isRf64 && size == StreamingSize && ds64DataSize >= 0)
                     sizeUnknown = false;
                 if (!sizeUnknown && declared > available)
+                {
                     throw new EmolinguaException(
                         path,
                         decoder == null
                             ? $"truncated WAV: the data chunk declares {declared} bytes, the file holds {available}"
                             : $"truncated: {decoder} decoded {available} of the {declared} bytes of audio its header announces"
                     );
+                }
+
                 dataBytes = sizeUnknown ? available : declared;
                 // A data size we cannot trust (or that runs to the end) leaves nothing to walk after it.
                 if (sizeUnknown || size >= available)
@@ -281,7 +231,9 @@ internal static class WavReader
                 && !IsPlausibleChunkId(probe[1..5])
                 && IsPlausibleChunkId(probe[..4])
             )
+            {
                 return next;
+            }
         }
         return next + 1;
     }
@@ -289,8 +241,11 @@ internal static class WavReader
     private static bool IsPlausibleChunkId(ReadOnlySpan<byte> id)
     {
         foreach (var b in id)
+        {
             if (b < 0x20 || b > 0x7E)
                 return false;
+        }
+
         return true;
     }
 
@@ -316,15 +271,20 @@ internal static class WavReader
         if (channels == 0)
             throw new EmolinguaException(path, "WAV header says 0 channels");
         if (channels > MaxChannels)
+        {
             throw new EmolinguaException(
                 path,
                 $"WAV header says {channels} channels (more than {MaxChannels}: the header is wrong)"
             );
+        }
+
         if (sampleRate == 0 || sampleRate > int.MaxValue) // the range itself is AudioFile's check, with the same words
+        {
             throw new EmolinguaException(
                 path,
                 $"sample rate {sampleRate} Hz is outside {AudioFile.MinSampleRate}–{AudioFile.MaxSampleRate} Hz (the header is wrong, or this is not speech audio)"
             );
+        }
 
         // The container width comes from the block alignment when it is consistent, else from the bit depth.
         var width = blockAlign > 0 && blockAlign % channels == 0 ? blockAlign / channels : (bits + 7) / 8;
@@ -352,10 +312,13 @@ internal static class WavReader
         if (bits == 0)
             throw new EmolinguaException(path, "WAV header says 0-bit samples (the header is wrong)");
         if (bits > 8 * width)
+        {
             throw new EmolinguaException(
                 path,
                 $"WAV header says {bits}-bit samples, which do not fit its {width}-byte containers (block align {blockAlign} for {channels} channel(s))"
             );
+        }
+
         blockAlign = width * channels;
         return new Layout(encoding.Value, channels, (int)sampleRate, blockAlign, dataOffset, dataBytes / blockAlign);
     }

@@ -21,8 +21,11 @@ internal static class ManifestRows
         if (IsJsonLines(path))
         {
             foreach (var line in File.ReadLines(path))
+            {
                 if (line.Trim().Length > 0)
                     yield return ParseJsonLine(line);
+            }
+
             yield break;
         }
         using var csv = CsvFiles.Open(path);
@@ -54,12 +57,15 @@ internal static class ManifestRows
                 return null;
             var row = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var p in doc.RootElement.EnumerateObject())
+            {
                 row[p.Name.ToLowerInvariant()] = p.Value.ValueKind switch
                 {
                     JsonValueKind.String => p.Value.GetString() ?? "",
                     JsonValueKind.Null => "",
                     _ => p.Value.GetRawText(),
                 };
+            }
+
             return row;
         }
         catch (JsonException)

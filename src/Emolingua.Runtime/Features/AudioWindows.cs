@@ -32,7 +32,9 @@ public static class AudioWindows
     {
         var windows = new List<Window>();
         for (var c = 0; c < clips.Count; c++)
+        {
             foreach (var start in Starts(clips[c].Length, windowSamples))
+            {
                 windows.Add(
                     new Window(
                         c,
@@ -41,6 +43,9 @@ public static class AudioWindows
                         WaveformOps.CropOrPad(clips[c].AsSpan(start), windowSamples)
                     )
                 );
+            }
+        }
+
         return windows;
     }
 
@@ -59,9 +64,12 @@ public static class AudioWindows
         {
             var window = windows[start + i];
             if (window.Length != length)
+            {
                 throw new ArgumentException(
                     $"window {start + i} has {window.Length} samples; the batch holds windows of {length}"
                 );
+            }
+
             window.CopyTo(flat, i * length);
         }
         return flat;

@@ -149,7 +149,9 @@ public static class BatchPrediction
                         rows.Add(csv.ErrorRow(file, error));
                     }
                     else
+                    {
                         rows.AddRange(csv.Rows(file, prediction!, recognizer.Labels, o.MinConfidence));
+                    }
                 }
                 csv.Append(rows);
                 done += batch.Count;

@@ -18,9 +18,12 @@ public sealed class ClipScores
     )
     {
         if (windowClips.Length != windowProbabilities.Length)
+        {
             throw new ArgumentException(
                 $"{windowClips.Length} windows but {windowProbabilities.Length} rows of probabilities"
             );
+        }
+
         ClipCount = clipCount;
         WindowClips = windowClips;
         Windows = windows;

@@ -80,10 +80,13 @@ public static class EmotionEngines
         if (onnxFile)
         {
             if (kind == EngineKind.Torch)
+            {
                 throw new EmolinguaException(
                     path,
                     "an ONNX file runs with the onnx engine; TorchSharp reads run or model folders"
                 );
+            }
+
             return OnnxEmotionEngine.Load(path);
         }
         return (folders ?? FolderLoader ?? TorchFolderLoader(path)).Open(path, kind);

@@ -132,8 +132,11 @@ public sealed class EmotionRecognizer : IDisposable
     public IReadOnlyList<EmotionPrediction> PredictClips(IReadOnlyList<float[]> clips)
     {
         foreach (var c in clips)
+        {
             if (c.Length == 0)
                 throw new EmolinguaException("predict: empty audio (no samples)");
+        }
+
         ClipScores scores;
         lock (_gate)
         {

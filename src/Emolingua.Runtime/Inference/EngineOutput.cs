@@ -38,10 +38,12 @@ internal static class EngineOutput
         {
             var at = Finite.FirstNonFinite(rows[w]);
             if (at >= 0)
+            {
                 throw new NonFiniteOutputException(
                     $"the model ({engine} engine) gives {what} {at} of window {w} as {Finite.Name(rows[w][at])}: this audio is outside what the model can read",
                     rows[w][at]
                 );
+            }
         }
     }
 }

@@ -73,10 +73,13 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
                         $"metadata '{OnnxModelFormat.Keys.WindowSeconds}' is not a positive number"
                     );
             if (Get(OnnxModelFormat.Keys.SampleRate) != WhisperAudio.SampleRate.ToString(CultureInfo.InvariantCulture))
+            {
                 throw new EmolinguaException(
                     source,
                     $"metadata '{OnnxModelFormat.Keys.SampleRate}' is {Metadata[OnnxModelFormat.Keys.SampleRate]}, expected {WhisperAudio.SampleRate}"
                 );
+            }
+
             Method = Metadata.TryGetValue(OnnxModelFormat.Keys.Method, out var m) ? m : "unknown";
             Temperature =
                 !Metadata.TryGetValue(OnnxModelFormat.Keys.Temperature, out var t) ? 1
@@ -96,18 +99,24 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
                     $"not an Emolingua model: no input '{OnnxModelFormat.Waveform}'"
                 );
             if (input.Dimensions.Length != 2 || input.Dimensions[1] != _samples)
+            {
                 throw new EmolinguaException(
                     source,
                     $"input '{OnnxModelFormat.Waveform}' has shape [{string.Join(", ", input.Dimensions)}], expected [batch, {_samples}]"
                 );
+            }
+
             if (
                 !session.OutputMetadata.ContainsKey(OnnxModelFormat.Probabilities)
                 || !session.OutputMetadata.TryGetValue(OnnxModelFormat.Embedding, out var e)
             )
+            {
                 throw new EmolinguaException(
                     source,
                     $"not an Emolingua model: outputs '{OnnxModelFormat.Probabilities}' and '{OnnxModelFormat.Embedding}' expected"
                 );
+            }
+
             _dim = e.Dimensions[^1];
         }
         catch
@@ -158,14 +167,7 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
                 $"not a valid ONNX model ({e.Message.ReplaceLineEndings(" ").Trim()})"
             );
         }
-        catch (Exception e)
-            when (e is DllNotFoundException or EntryPointNotFoundException
-                || e
-                    is TypeInitializationException
-                    {
-                        InnerException: DllNotFoundException or EntryPointNotFoundException
-                    }
-            )
+        catch (Exception e) when (IsMissingNativeRuntime(e))
         {
             // Emolingua.Runtime carries ONNX Runtime's managed API only; the application chooses the native runtime.
             throw new EmolinguaException(source, MissingNativeRuntime, e);
@@ -217,4 +219,10 @@ public sealed class OnnxEmotionEngine : IEmotionEngine
 
     /// <summary>Frees the ONNX Runtime session.</summary>
     public void Dispose() => _session.Dispose();
+
+    /// <summary>ONNX Runtime's native library is absent (directly, or when its type initializer ran).</summary>
+    private static bool IsMissingNativeRuntime(Exception e) =>
+        (e is TypeInitializationException { InnerException: { } inner } ? inner : e)
+            is DllNotFoundException
+                or EntryPointNotFoundException;
 }

@@ -94,13 +94,17 @@ public sealed class PredictionCsv : IDisposable
         {
             var columns = reader.Headers.ToList();
             if (!columns.SequenceEqual(header))
+            {
                 throw new EmolinguaException(
                     path,
                     $"has the columns {string.Join(",", columns)}, not {string.Join(",", header)} "
                         + "(written with another --segments setting or model?); choose another --out"
                 );
+            }
+
             var error = header.Count - 1;
             while (reader.Read())
+            {
                 rows.Add(
                     (
                         reader.GetString(0) ?? "",
@@ -109,6 +113,7 @@ public sealed class PredictionCsv : IDisposable
                         reader.FieldCount == header.Count && !reader.IsEmpty(error)
                     )
                 );
+            }
         }
         var keep = rows.Count;
         if (keep > 0 && (!endsWithNewline || !rows[^1].Complete))
@@ -157,6 +162,7 @@ public sealed class PredictionCsv : IDisposable
             yield break;
         }
         foreach (var s in p.Segments)
+        {
             yield return
             [
                 path,
@@ -167,6 +173,7 @@ public sealed class PredictionCsv : IDisposable
                 duration,
                 "",
             ];
+        }
     }
 
     /// <summary>The one row of a file that failed: its path and the error, the other columns empty.</summary>

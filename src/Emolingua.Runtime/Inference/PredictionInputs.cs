@@ -67,8 +67,11 @@ public static class PredictionInputs
     private static bool IsUtf8(ReadOnlySpan<byte> bytes)
     {
         for (var cut = 0; cut < 4 && cut < bytes.Length; cut++)
+        {
             if (System.Text.Unicode.Utf8.IsValid(bytes[..(bytes.Length - cut)]))
                 return true;
+        }
+
         return false;
     }
 
@@ -87,10 +90,13 @@ public static class PredictionInputs
                 record++;
                 string? path = null;
                 if (row == null || !row.TryGetValue("path", out path) || path.Trim().Length == 0)
+                {
                     throw new EmolinguaException(
                         list,
                         $"record {record}: {(row == null ? "not a valid row" : "no path")}"
                     );
+                }
+
                 paths.Add(Resolve(path.Trim()));
             }
             return WithoutNul(list, paths);

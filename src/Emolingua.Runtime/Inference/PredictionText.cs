@@ -72,7 +72,8 @@ public static class PredictionText
     {
         var segments = p.Segments;
         var hours = p.DurationSeconds >= 3600;
-        for (var i = 0; i < segments.Count; )
+        var i = 0;
+        while (i < segments.Count)
         {
             var label = segments[i].LabelAt(minConfidence);
             var j = i;
@@ -80,7 +81,7 @@ public static class PredictionText
                 j++;
             // the windows' top probabilities
             var confidence = segments.Skip(i).Take(j - i + 1).Average(s => (double)s.Confidence);
-            yield return $"  {Time(segments[i].StartSeconds, hours)}-{Time(segments[j].EndSeconds, hours)}  {label, -9}  {confidence.ToString("0.00", CultureInfo.InvariantCulture)}";
+            yield return $"  {Time(segments[i].StartSeconds, hours)}-{Time(segments[j].EndSeconds, hours)}  {label.PadRight(9)}  {confidence.ToString("0.00", CultureInfo.InvariantCulture)}";
             i = j + 1;
         }
     }

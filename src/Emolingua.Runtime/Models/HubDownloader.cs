@@ -101,10 +101,13 @@ public sealed class HubDownloader
             if (response.StatusCode == HttpStatusCode.NotFound)
                 return null;
             if (!response.IsSuccessStatusCode)
+            {
                 throw new EmolinguaException(
                     hubId,
                     $"download of {file} failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase}"
                 );
+            }
+
             var commit = response.Headers.TryGetValues("X-Repo-Commit", out var values)
                 ? values.FirstOrDefault()
                 : null;
@@ -153,17 +156,20 @@ public sealed class HubDownloader
                 );
                 using var body = response.Content.ReadAsStream();
                 var buffer = new byte[1 << 16];
-                for (int n; (n = body.Read(buffer)) > 0; )
+                int n;
+                while ((n = body.Read(buffer)) > 0)
                 {
                     hash.AppendData(buffer, 0, n);
                     stream.Write(buffer, 0, n);
                 }
                 var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
                 if (sha256 != null && actual != sha256)
+                {
                     throw new EmolinguaException(
                         hubId,
                         $"{file}: sha256 {actual} differs from the hub's {sha256} (download corrupted; nothing kept)"
                     );
+                }
             });
         }
         if (revision == "main")

@@ -22,10 +22,13 @@ public static partial class HubModels
         if (HuggingFaceCache.FindSnapshot(hubId, OnnxFile) is { } cached)
             return Path.Combine(cached, OnnxFile);
         if (HuggingFaceCache.Offline)
+        {
             throw new EmolinguaException(
                 hubId,
                 $"not in the Hugging Face cache ({HuggingFaceCache.HubDirectory}) and HF_HUB_OFFLINE is set"
             );
+        }
+
         return (downloader ?? new HubDownloader()).DownloadFile(hubId, OnnxFile);
     }
 

@@ -16,11 +16,14 @@ public static class HuggingFaceCache
                 return hubCache;
             var home = Environment.GetEnvironmentVariable("HF_HOME");
             if (string.IsNullOrEmpty(home))
+            {
                 home = Path.Combine(
                     Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
                     ".cache",
                     "huggingface"
                 );
+            }
+
             return Path.Combine(home, "hub");
         }
     }

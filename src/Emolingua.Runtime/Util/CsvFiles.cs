@@ -28,8 +28,11 @@ public static class CsvFiles
     public static int Column(CsvReader reader, params string[] names)
     {
         foreach (var name in names)
+        {
             if (reader.TryGetFieldIndex(name, out var index))
                 return index;
+        }
+
         return -1;
     }
 

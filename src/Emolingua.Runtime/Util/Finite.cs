@@ -25,8 +25,11 @@ public static class Finite
             }
         }
         for (; i < values.Length; i++)
+        {
             if (!float.IsFinite(values[i]))
                 return i;
+        }
+
         return -1;
     }
 
@@ -46,9 +49,11 @@ public static class Finite
     {
         var at = FirstNonFinite(values);
         if (at >= 0)
+        {
             throw new EmolinguaException(
                 source,
                 $"{what} {at} is {Name(values[(int)at])}{(hint != null ? "; " + hint : "")}"
             );
+        }
     }
 }

@@ -31,10 +31,12 @@ internal static class LineLimit
             }
             length += newline >= 0 ? newline : span.Length;
             if (length > maxLineBytes)
+            {
                 throw new EmolinguaException(
                     path,
                     $"line {line} is longer than {maxLineBytes / (1 << 20)} MB: not a list of paths or a manifest"
                 );
+            }
         }
     }
 }

@@ -38,8 +38,10 @@ public sealed class WaveformStore
             _order.Enqueue(path);
             Interlocked.Add(ref _memoryBytes, samples.Length * 4L);
             while (Interlocked.Read(ref _memoryBytes) > _memoryBudgetBytes && _order.TryDequeue(out var old))
+            {
                 if (_memory.TryRemove(old, out var evicted))
                     Interlocked.Add(ref _memoryBytes, -evicted.Length * 4L);
+            }
         }
         return samples;
     }

@@ -20,11 +20,16 @@ public sealed class AugmentationPipeline : IAugmentation, IDisposable
             throw new ArgumentException("A pipeline needs at least one step.", nameof(steps));
         var domain = steps[0].Domain;
         foreach (var s in steps)
+        {
             if (s.Domain != domain)
+            {
                 throw new ArgumentException(
                     $"Pipeline '{name}' mixes {domain} and {s.Domain} steps ({s}).",
                     nameof(steps)
                 );
+            }
+        }
+
         (Name, Steps, Domain) = (name, steps, domain);
     }
 
@@ -44,9 +49,14 @@ public sealed class AugmentationPipeline : IAugmentation, IDisposable
     {
         var state = new Dictionary<string, Tensor>();
         for (var i = 0; i < Steps.Count; i++)
+        {
             if (Steps[i] is IStatefulAugmentation s)
+            {
                 foreach (var (k, v) in s.StateDict())
                     state[$"{i}.{k}"] = v;
+            }
+        }
+
         return state;
     }
 

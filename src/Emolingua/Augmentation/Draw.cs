@@ -78,10 +78,13 @@ internal static class Draw
         var (rank, what) =
             domain == AugmentationDomain.Waveform ? (2, "[B, T] waveforms") : (3, "[B, n_mels, frames] log-mels");
         if (x.dim() != rank)
+        {
             throw new ArgumentException(
                 $"Expected {what} (rank {rank}), got shape [{string.Join(", ", x.shape)}].",
                 nameof(x)
             );
+        }
+
         using var scope = torch.NewDisposeScope();
         var applied = Applied(g, x.shape[0], p, x.device); // [B]
         return body(applied).MoveToOuterDisposeScope();

@@ -77,10 +77,12 @@ public static class Corpus
         if (!Directory.Exists(root))
             throw new EmolinguaException(root, "no such folder");
         if (!Directory.Exists(Path.Combine(root, sub)))
+        {
             throw new EmolinguaException(
                 root,
                 $"no {sub}/ folder inside, so not the {kind} layout (expected {layout})"
             );
+        }
     }
 
     /// <summary>Files of a folder in ordinal name order (stable across file systems).</summary>

@@ -90,16 +90,22 @@ public static class Folds
         var all = Corpus.Load(corpus);
         var groups = Folds.Groups(corpus.Scheme, all, folds, foldSeed);
         if (corpus.Scheme == FoldScheme.OfficialSplits && all.All(u => u.Session != null))
+        {
             return (
                 all.Where((u, i) => groups[i] == "train").ToList(),
                 all.Where((u, i) => groups[i] == "dev").ToList()
             );
+        }
+
         var names = groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         if (fold > names.Count)
+        {
             throw new EmolinguaException(
                 corpus.Root,
                 $"fold {fold} requested but the corpus has {names.Count} fold groups ({string.Join(", ", names)})"
             );
+        }
+
         var held = names[fold - 1];
         return (all.Where((u, i) => groups[i] != held).ToList(), all.Where((u, i) => groups[i] == held).ToList());
     }

@@ -106,10 +106,12 @@ public static class Aggregation
             {
                 summary.GenderAccuracy = new SortedDictionary<string, MeanStd>(StringComparer.Ordinal);
                 foreach (var g in genders)
+                {
                     summary.GenderAccuracy[g] = Aggregation.MeanStd(
                         ok.Where(c => c.GenderAccuracy?.ContainsKey(g) == true)
                             .Select(c => c.GenderAccuracy![g].Accuracy)
                     );
+                }
             }
             results.Add(summary);
         }

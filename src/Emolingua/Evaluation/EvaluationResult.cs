@@ -59,12 +59,14 @@ public static class EvaluationWriter
         Directory.CreateDirectory(dir);
         predictions.SaveCsv(Path.Combine(dir, "predictions.csv"));
         if (predictions.Embeddings is { } e)
+        {
             Npy.WriteFloat32(
                 Path.Combine(dir, "embeddings.npy"),
                 e.SelectMany(r => r).ToArray(),
                 e.Length,
                 e[0].Length
             );
+        }
     }
 
     public static void SaveReport(string dir, EvaluationResult result, EvaluationSource source)

@@ -69,15 +69,20 @@ public sealed class ExperimentReport
         foreach (var c in all)
         {
             if (!Methods.All.Contains(c.Method) && !Methods.References.Contains(c.Method))
+            {
                 throw new ArgumentException(
                     $"cell method '{c.Method}' is not one of {string.Join(", ", Methods.All.Concat(Methods.References))}"
                 );
+            }
+
             if (string.IsNullOrEmpty(c.Corpus))
                 throw new ArgumentException("cell without a corpus");
             if (c.IsOk && (c.Accuracy is null || c.MacroF1 is null || c.Uar is null))
+            {
                 throw new ArgumentException(
                     $"cell {c.Column}/{c.Corpus} fold {c.Fold} seed {c.Seed} is ok but lacks metrics"
                 );
+            }
         }
         return new ExperimentReport
         {

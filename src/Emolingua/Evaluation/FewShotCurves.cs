@@ -92,6 +92,7 @@ public static class FewShotCurves
         {
             var first = curve.First();
             if (zero.FirstOrDefault(r => r.Column == first.Column && r.Corpus == first.Corpus) is { } z)
+            {
                 result.Add(
                     new FewShotSummary
                     {
@@ -106,7 +107,10 @@ public static class FewShotCurves
                         Runs = z.Runs,
                     }
                 );
+            }
+
             foreach (var point in curve.GroupBy(c => c.K).OrderBy(g => g.Key))
+            {
                 result.Add(
                     new FewShotSummary
                     {
@@ -121,6 +125,7 @@ public static class FewShotCurves
                         Runs = point.Count(),
                     }
                 );
+            }
         }
         return result;
     }

@@ -153,9 +153,12 @@ public static class EvaluationPlots
         var panels = sets.Select(s =>
             {
                 if (s.Embeddings.Length != s.Labels.Count)
+                {
                     throw new ArgumentException(
                         $"set '{s.Title}': {s.Labels.Count} labels for {s.Embeddings.Length} embeddings"
                     );
+                }
+
                 var perplexity = Math.Min(o.Perplexity, (s.Embeddings.Length - 1) / 3.0);
                 return new TsnePanel(s.Title, Tsne.Fit(s.Embeddings, o with { Perplexity = perplexity }), s.Labels);
             })
@@ -178,11 +181,14 @@ public static class EvaluationPlots
             var xs = new List<double>();
             var ys = new List<double>();
             for (var i = 0; i < n; i++)
+            {
                 if (panel.Labels[i] == c)
                 {
                     xs.Add(y[i, 0]);
                     ys.Add(y[i, 1]);
                 }
+            }
+
             var markers = plot.Add.Markers(
                 xs.ToArray(),
                 ys.ToArray(),

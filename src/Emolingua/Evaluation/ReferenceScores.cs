@@ -50,10 +50,13 @@ public static class ReferenceScores
             PerClass = perClass,
         };
         if (genders != null)
+        {
             cell.GenderAccuracy = new SortedDictionary<string, GroupAccuracy>(
                 genders.GroupBy(g => g).ToDictionary(g => g.Key, g => new GroupAccuracy(1.0 / classes, g.Count())),
                 StringComparer.Ordinal
             );
+        }
+
         return cell;
     }
 

@@ -121,11 +121,14 @@ public static class ReportTables
             sb.AppendLine("| Truth \\ Pred | " + string.Join(" | ", labels) + " |");
             sb.AppendLine("|---|" + string.Concat(labels.Select(_ => "---|")));
             for (var i = 0; i < d.Length; i++)
+            {
                 sb.AppendLine(
                     $"| {(i < labels.Count ? labels[i] : i.ToString(Inv))} | "
                         + string.Join(" | ", d[i].Select(Signed))
                         + " |"
                 );
+            }
+
             sb.AppendLine();
         }
         return sb.Length == 0
@@ -194,11 +197,14 @@ public static class ReportTables
             facts.Add($"recipe `{p.Recipe}`");
         var foldsRun = p.Extra?.GetValueOrDefault("folds_run")?.ToString();
         if (p.Folds != null)
+        {
             facts.Add(
                 foldsRun != null ? $"folds {foldsRun} of {p.Folds}"
                 : p.Folds == 1 ? "1 fold"
                 : $"{p.Folds} folds"
             );
+        }
+
         if (p.Seeds is { Count: > 0 })
             facts.Add("seeds " + string.Join(", ", p.Seeds.Select(s => s.ToString(Inv))));
         if (p.SplitHash != null)

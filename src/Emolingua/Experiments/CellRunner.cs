@@ -182,7 +182,10 @@ public static class CellRunner
             FewShotCorpora(grid, cell).All(k => FewShotExperiment.Read(runDir, k) != null)
             || ReadResult(grid.Plan, cell)?.All(c => c.IsOk) != true
         )
+        {
             return;
+        }
+
         using var engine = TorchEmotionEngine.Load(runDir, grid.Device, grid.TrainingRecipe(cell).Training.EvalBatch);
         RunFewShot(grid, cell, engine);
     }

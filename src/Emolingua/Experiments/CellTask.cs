@@ -54,7 +54,9 @@ public static class CellTask
             && cpus > 0
             && cpus != torch.get_num_threads()
         )
+        {
             torch.set_num_threads(cpus);
+        }
 
         using var stop = new CancellationTokenSource();
         var signal = 0; // the first signal's number

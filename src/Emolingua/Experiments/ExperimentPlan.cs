@@ -96,27 +96,32 @@ public sealed class ExperimentPlan
             OutDir = Path.GetFullPath(outDir),
         };
         foreach (var fold in exp.Folds)
-        foreach (var seed in exp.Seeds)
-            for (var e = 0; e < exp.Runs.Count; e++)
+        {
+            foreach (var seed in exp.Seeds)
             {
-                var entry = exp.Runs[e];
-                var recipe = exp.TrainingRecipe(entry, fold, seed);
-                plan._recipes[plan.Cells.Count] = recipe;
-                plan.Cells.Add(
-                    new GridCell
-                    {
-                        Index = plan.Cells.Count,
-                        Entry = e,
-                        Column = entry.Column,
-                        Tag = entry.Tag,
-                        Method = recipe.Method.Name(),
-                        Fold = fold,
-                        Seed = seed,
-                        RunDir = Path.Combine("runs", ExperimentRecipe.RunName(entry, fold, seed)),
-                        Evaluate = entry.Evaluate.Where(present.Contains).ToList(),
-                    }
-                );
+                for (var e = 0; e < exp.Runs.Count; e++)
+                {
+                    var entry = exp.Runs[e];
+                    var recipe = exp.TrainingRecipe(entry, fold, seed);
+                    plan._recipes[plan.Cells.Count] = recipe;
+                    plan.Cells.Add(
+                        new GridCell
+                        {
+                            Index = plan.Cells.Count,
+                            Entry = e,
+                            Column = entry.Column,
+                            Tag = entry.Tag,
+                            Method = recipe.Method.Name(),
+                            Fold = fold,
+                            Seed = seed,
+                            RunDir = Path.Combine("runs", ExperimentRecipe.RunName(entry, fold, seed)),
+                            Evaluate = entry.Evaluate.Where(present.Contains).ToList(),
+                        }
+                    );
+                }
             }
+        }
+
         return plan;
     }
 
@@ -129,10 +134,13 @@ public sealed class ExperimentPlan
     {
         var path = Path.Combine(Path.GetFullPath(outDir), FileName);
         if (!File.Exists(path))
+        {
             throw new EmolinguaException(
                 outDir,
                 $"no {FileName}: not an experiment folder (run ./emolingua experiment RECIPE.json --out {outDir} first)"
             );
+        }
+
         ExperimentPlan plan;
         try
         {
@@ -153,10 +161,13 @@ public sealed class ExperimentPlan
         var exp = ExperimentRecipe.Load(Recipe);
         var now = Create(exp, OutDir, DataDir, Device);
         if (!now.Cells.Select(c => c.Identity()).SequenceEqual(Cells.Select(c => c.Identity())))
+        {
             throw new EmolinguaException(
                 PathIn,
                 $"the experiment recipe {Recipe} no longer gives these cells (was it edited?); plan again with ./emolingua experiment"
             );
+        }
+
         _recipes = now._recipes;
         return exp;
     }

@@ -85,18 +85,30 @@ public sealed class ExperimentRecipe
         if (r.Runs.Count == 0)
             throw new EmolinguaException(path, "no runs");
         foreach (var run in r.Runs)
-        foreach (var kind in run.Evaluate)
-            if (r.TestCorpora.All(c => c.Kind != kind))
-                throw new EmolinguaException(
-                    path,
-                    $"run '{run.Column}' evaluates '{kind}', which test_corpora does not list"
-                );
+        {
+            foreach (var kind in run.Evaluate)
+            {
+                if (r.TestCorpora.All(c => c.Kind != kind))
+                {
+                    throw new EmolinguaException(
+                        path,
+                        $"run '{run.Column}' evaluates '{kind}', which test_corpora does not list"
+                    );
+                }
+            }
+        }
+
         foreach (var reference in r.References)
+        {
             if (!Methods.References.Contains(reference))
+            {
                 throw new EmolinguaException(
                     path,
                     $"references: '{reference}' is not one of {string.Join(", ", Methods.References)}"
                 );
+            }
+        }
+
         r.FewShot?.Validate(path, r.TestCorpora.Select(c => c.Kind));
         return r;
     }

@@ -72,12 +72,17 @@ public static class ExperimentReporter
     {
         var sb = new StringBuilder();
         foreach (var kind in kinds.Order(StringComparer.Ordinal))
-        foreach (var fold in exp.Folds)
-            sb.Append(kind)
-                .Append(fold)
-                .Append(':')
-                .AppendJoin(',', testSet(kind, fold).Select(u => u.Id).Order(StringComparer.Ordinal))
-                .Append('\n');
+        {
+            foreach (var fold in exp.Folds)
+            {
+                sb.Append(kind)
+                    .Append(fold)
+                    .Append(':')
+                    .AppendJoin(',', testSet(kind, fold).Select(u => u.Id).Order(StringComparer.Ordinal))
+                    .Append('\n');
+            }
+        }
+
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..16].ToLowerInvariant();
     }
 

@@ -31,10 +31,12 @@ public static class ExperimentRunner
         var outDir = Path.GetFullPath(o.OutDir);
         Directory.CreateDirectory(outDir);
         if (File.Exists(Path.Combine(outDir, "results.json")) && !o.Resume)
+        {
             throw new EmolinguaException(
                 outDir,
                 "already holds experiment results; pass --resume to continue or choose another --out"
             );
+        }
 
         var tests = new ExperimentTestSets(exp, o.DataDir); // a missing test corpus fails before cells.json is written
         var plan = ExperimentPlan.Create(exp, outDir, o.DataDir, o.Device.type == DeviceType.CUDA ? "cuda" : "cpu");

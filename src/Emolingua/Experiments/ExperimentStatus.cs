@@ -164,13 +164,14 @@ public sealed class ExperimentStatus : IStatusReport
         );
         var w = Math.Max(6, Cells.Count == 0 ? 6 : Cells.Max(c => c.Column.Length + (c.Tag?.Length + 3 ?? 0)));
         sb.Append(
-            $"{"cell", 4}  {"state", -8} {"column".PadRight(w)} {"fold", 4} {"seed", 4}  {"job", -12} {"host", -12} log\n"
+            $"{"cell".PadLeft(4)}  {"state".PadRight(8)} {"column".PadRight(w)} {"fold".PadLeft(4)} {"seed".PadLeft(4)}  {"job".PadRight(12)} {"host".PadRight(12)} log\n"
         );
         foreach (var c in Cells)
         {
             var column = c.Column + (c.Tag is { } t ? $" ({t})" : "");
+            var job = (c.Job ?? "-") + (c.SlurmState is { } st && c.State != TaskState.Done ? $" {st}" : "");
             sb.Append(
-                $"{c.Cell, 4}  {c.State, -8} {column.PadRight(w)} {c.Fold, 4} {c.Seed, 4}  {(c.Job ?? "-") + (c.SlurmState is { } st && c.State != TaskState.Done ? $" {st}" : ""), -12} {c.Host ?? "-", -12} {c.Log ?? "-"}\n"
+                $"{$"{c.Cell}".PadLeft(4)}  {c.State.PadRight(8)} {column.PadRight(w)} {$"{c.Fold}".PadLeft(4)} {$"{c.Seed}".PadLeft(4)}  {job.PadRight(12)} {(c.Host ?? "-").PadRight(12)} {c.Log ?? "-"}\n"
             );
             if (c.State == TaskState.Failed && c.Error != null)
                 sb.Append($"      error: {c.Error}\n");
@@ -182,10 +183,13 @@ public sealed class ExperimentStatus : IStatusReport
             sb.Append("(Slurm did not answer: states come from the files alone)\n");
         var failed = Cells.Where(c => c.State == TaskState.Failed).Select(c => c.Cell).ToList();
         if (failed.Count > 0)
+        {
             sb.Append(
                 $"resubmit the failed cells: rerun the same ./emolingua experiment ... --slurm command with --resume "
                     + $"(or sbatch --array={SlurmGrid.ArraySpec(failed)} {Path.Combine(Dir, SlurmGrid.CellsScript)}, then the report)\n"
             );
+        }
+
         return sb.ToString();
     }
 }

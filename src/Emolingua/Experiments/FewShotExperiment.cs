@@ -52,10 +52,14 @@ public static class FewShotExperiment
             // guards the split's contract
             throw new EmolinguaException(corpus.Root, $"fold {cell.Fold}: a test utterance is in the few-shot pool");
         foreach (var k in section.K)
-        foreach (var c in FewShotDraws.ShortClasses(pool, k))
-            log(
-                $"    few-shot {corpus.Kind} k = {k}: fewer than {k} '{c}' clips in the training folds; draws take all of them"
-            );
+        {
+            foreach (var c in FewShotDraws.ShortClasses(pool, k))
+            {
+                log(
+                    $"    few-shot {corpus.Kind} k = {k}: fewer than {k} '{c}' clips in the training folds; draws take all of them"
+                );
+            }
+        }
 
         var cells = new List<FewShotCell>();
         if (section.Mode == AdaptationMode.Head)
@@ -116,12 +120,14 @@ public static class FewShotExperiment
             var modelDir = Path.Combine(runDir, "model");
             var recipe = grid.TrainingRecipe(cell);
             foreach (var k in section.K)
+            {
                 for (var draw = 0; draw < section.Draws; draw++)
                 {
                     var shots = FewShotDraws.Draw(pool, k, section.Seed, corpus.Kind, cell.Fold, draw);
                     var work = Path.Combine(dir, $"k{k}-draw{draw}");
                     log($"    few-shot {corpus.Kind}: full adaptation, k = {k}, draw {draw}");
                     if (!File.Exists(Path.Combine(work, "model", "config.json")))
+                    {
                         FullAdaptation.Run(
                             modelDir,
                             recipe,
@@ -133,6 +139,8 @@ public static class FewShotExperiment
                             store,
                             log
                         );
+                    }
+
                     using var adapted = TorchEmotionEngine.Load(work, grid.Device, recipe.Training.EvalBatch);
                     var preds = ZeroShotEvaluation.Run(adapted, test, store);
                     cells.Add(
@@ -145,6 +153,7 @@ public static class FewShotExperiment
                         )
                     );
                 }
+            }
         }
         log(
             $"    few-shot {corpus.Kind} ({section.Mode.Name()}, {watch.Elapsed.TotalSeconds:0.0} s): UAR "
@@ -206,10 +215,12 @@ public static class FewShotExperiment
             }
             var cached = ids.ToHashSet(StringComparer.Ordinal);
             if (ids.Count == a.Shape[0] && clips.All(u => cached.Contains(u.Id)))
+            {
                 return new Embedded(
                     Enumerable.Range(0, ids.Count).Select(i => a.Data.AsSpan(i * d, d).ToArray()).ToArray(),
                     RowsOf(ids)
                 );
+            }
         }
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var scored = ClipScorer.Score(engine, clips.Select(u => store.Get(u.Path)).ToList(), embeddings: true);

@@ -40,10 +40,13 @@ public sealed class FewShotSection
     public void Validate(string source, IEnumerable<string> testCorpora)
     {
         if (K.Count == 0 || K.Any(k => k < 1))
+        {
             throw new EmolinguaException(
                 source,
                 "few_shot.k: one or more shot counts, each at least 1 (k = 0 is the zero-shot result, always shown)"
             );
+        }
+
         if (Draws < 1)
             throw new EmolinguaException(source, "few_shot.draws must be at least 1");
         if (Steps < 1)
@@ -52,8 +55,10 @@ public sealed class FewShotSection
             throw new EmolinguaException(source, "few_shot.learning_rate must be positive");
         var kinds = testCorpora.ToList();
         foreach (var c in Corpora ?? [])
+        {
             if (!kinds.Contains(c))
                 throw new EmolinguaException(source, $"few_shot.corpora names '{c}', which test_corpora does not list");
+        }
     }
 
     /// <summary>True when this corpus gets few-shot curves.</summary>

@@ -136,11 +136,14 @@ public sealed class PredictionStatus : IStatusReport
             $"predict in {Dir}: {Files} files in {Total} shards: {DoneCount} done, {RunningCount} running, {PendingCount} pending, {FailedCount} failed; "
                 + $"{FilesDone}/{Files} files done, {FailedFiles} failed\n"
         );
-        sb.Append($"{"shard", 5}  {"state", -8} {"files", 13}  {"job", -14} {"host", -10} log\n");
+        sb.Append(
+            $"{"shard".PadLeft(5)}  {"state".PadRight(8)} {"files".PadLeft(13)}  {"job".PadRight(14)} {"host".PadRight(10)} log\n"
+        );
         foreach (var s in Shards)
         {
+            var job = (s.Job ?? "-") + (s.SlurmState is { } st && s.State != TaskState.Done ? $" {st}" : "");
             sb.Append(
-                $"{s.Shard, 5}  {s.State, -8} {$"{s.FilesDone}/{s.Files}", 13}  {(s.Job ?? "-") + (s.SlurmState is { } st && s.State != TaskState.Done ? $" {st}" : ""), -14} {s.Host ?? "-", -10} {s.Log ?? "-"}\n"
+                $"{$"{s.Shard}".PadLeft(5)}  {s.State.PadRight(8)} {$"{s.FilesDone}/{s.Files}".PadLeft(13)}  {job.PadRight(14)} {(s.Host ?? "-").PadRight(10)} {s.Log ?? "-"}\n"
             );
             if (s.AttemptHosts.Count > 1)
                 sb.Append($"       attempts on: {string.Join(", ", s.AttemptHosts)}\n");
@@ -148,16 +151,22 @@ public sealed class PredictionStatus : IStatusReport
                 sb.Append($"       error: {s.Error}\n");
         }
         if (MergeJob != null)
+        {
             sb.Append(
                 $"merge job: {MergeJob}{(MergeState != null ? $" {MergeState}" : "")}, log {Path.Combine(Dir, SlurmPrediction.MergeLog)}\n"
             );
+        }
+
         sb.Append(Merged != null ? $"merged: {Merged}\n" : "merged: not written yet\n");
         if (!SlurmAnswered && Shards.Any(s => s.Job != null))
             sb.Append("(Slurm did not answer: states come from the files alone)\n");
         if (FailedCount > 0)
+        {
             sb.Append(
                 "resubmit the failed shards: rerun the same ./emolingua predict ... --slurm command with --resume\n"
             );
+        }
+
         return sb.ToString();
     }
 }

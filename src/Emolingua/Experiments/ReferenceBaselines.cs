@@ -104,10 +104,14 @@ public static class ReferenceBaselines
             var genders = test.Select(u => u.Gender.ToString().ToLowerInvariant()).ToList();
             var runDir = Path.GetRelativePath(grid.Plan.OutDir, foldDir);
             if (methods.Contains(Methods.Chance))
+            {
                 foldCells.Add(
                     Tagged(ReferenceScores.Chance(kind, fold, Seed, truth, Predictions.Labels, genders), runDir)
                 );
+            }
+
             if (methods.Contains(Methods.Majority))
+            {
                 foldCells.Add(
                     Cell.FromPredictions(
                         Methods.Majority,
@@ -121,6 +125,8 @@ public static class ReferenceBaselines
                         runDir: runDir
                     )
                 );
+            }
+
             if (acoustic != null)
             {
                 var probabilities = features
@@ -139,9 +145,11 @@ public static class ReferenceBaselines
                 );
             }
             foreach (var c in foldCells.Where(c => c.Corpus == kind))
+            {
                 log(
                     $"    {c.Method} on {kind}: accuracy {c.Accuracy:0.000}, macro F1 {c.MacroF1:0.000}, UAR {c.Uar:0.000} (n = {c.Count})"
                 );
+            }
         }
         Directory.CreateDirectory(foldDir);
         AtomicFile.WriteAllText(cellsPath, JsonSerializer.Serialize(foldCells, Json.Indented));
@@ -180,9 +188,11 @@ public static class ReferenceBaselines
             if (clip < 0 || columns.Any(c => c < 0))
                 return; // another feature set: computed again
             while (csv.Read())
+            {
                 _byPath[CsvFiles.Field(csv, clip)] = columns
                     .Select(c => double.Parse(CsvFiles.Field(csv, c), CultureInfo.InvariantCulture))
                     .ToArray();
+            }
         }
 
         public List<double[]> Get(IReadOnlyList<Utterance> clips)

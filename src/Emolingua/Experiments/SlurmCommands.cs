@@ -46,9 +46,11 @@ public sealed class SlurmCommands
     {
         var r = Run("scontrol", ["ping"]);
         if (r.ExitCode != 0 || !r.Out.Contains("is UP", StringComparison.Ordinal))
+        {
             throw new EmolinguaException(
                 $"--slurm: the Slurm controller does not answer ({(r.Message.Length > 0 ? r.Message : "scontrol ping failed")})"
             );
+        }
     }
 
     /// <summary>Submits a batch script; returns the job id. Fails with Slurm's own message.</summary>

@@ -84,14 +84,20 @@ public static class SlurmGrid
         slurm ??= new SlurmCommands();
         var outDir = plan.OutDir;
         if (File.Exists(Path.Combine(outDir, "results.json")) && !resume)
+        {
             throw new EmolinguaException(
                 outDir,
                 "already holds experiment results; pass --resume to submit its unfinished cells or choose another --out"
             );
+        }
+
         if (SlurmCommands.Find("sbatch") == null)
+        {
             throw new EmolinguaException(
                 "--slurm: sbatch not found on PATH (run on a machine with the Slurm client tools, e.g. a login node; without Slurm, leave out --slurm)"
             );
+        }
+
         slurm.RequireController();
 
         // Not submitted again: finished cells, cells whose earlier task Slurm still holds, cells a live process runs.
@@ -130,9 +136,12 @@ public static class SlurmGrid
             );
         }
         else
+        {
             print(
                 $"no cells to submit: {plan.Cells.Count(c => CellRunner.IsDone(plan, c))} done, the rest running or queued"
             );
+        }
+
         var reportJob = slurm.Submit(
             arrayJob != null ? [$"--dependency=afterany:{arrayJob}"] : [],
             Path.Combine(outDir, ReportScript)
@@ -164,7 +173,8 @@ public static class SlurmGrid
     public static string ArraySpec(IReadOnlyList<int> cells)
     {
         var parts = new List<string>();
-        for (var i = 0; i < cells.Count; )
+        var i = 0;
+        while (i < cells.Count)
         {
             var j = i;
             while (j + 1 < cells.Count && cells[j + 1] == cells[j] + 1)
@@ -294,8 +304,11 @@ public static class SlurmGrid
         var parts = rest.Split(':');
         var n = new int[parts.Length];
         for (var i = 0; i < parts.Length; i++)
+        {
             if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out n[i]))
                 return null;
+        }
+
         return (dash >= 0, n.Length) switch
         {
             (false, 1) => TimeSpan.FromMinutes(n[0]),
@@ -332,6 +345,7 @@ public static class SlurmGrid
         var status = ExperimentStatus.Read(plan.OutDir, slurm);
         var failed = status.Cells.Where(c => c.State == TaskState.Failed || c.State == TaskState.Pending).ToList();
         if (failed.Count > 0)
+        {
             throw new EmolinguaException(
                 plan.OutDir,
                 $"{failed.Count} of {status.Total} cells did not finish: "
@@ -343,12 +357,17 @@ public static class SlurmGrid
                     )
                     + $" (resubmit with --slurm --resume; details: ./emolingua experiment status {plan.OutDir})"
             );
+        }
+
         var results = Path.Combine(plan.OutDir, "results.json");
         if (!SlurmJobs.WrittenSince(results, submittedAt))
+        {
             throw new EmolinguaException(
                 results,
                 $"the report job {reportJob} did not write it (see {Path.Combine(plan.OutDir, ReportLog)})"
             );
+        }
+
         return ExperimentReport.Load(results);
     }
 }

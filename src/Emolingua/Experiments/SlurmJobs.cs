@@ -30,8 +30,11 @@ public sealed class SlurmJobs<TSubmission>
     {
         var jobs = new Dictionary<int, string>();
         foreach (var s in Submissions.Where(s => s.ArrayJob != null))
-        foreach (var task in s.Tasks)
-            jobs[task] = $"{s.ArrayJob}_{task}";
+        {
+            foreach (var task in s.Tasks)
+                jobs[task] = $"{s.ArrayJob}_{task}";
+        }
+
         return jobs;
     }
 

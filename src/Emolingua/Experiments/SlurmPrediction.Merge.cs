@@ -19,12 +19,15 @@ public static partial class SlurmPrediction
         var s = ReadSettings(workDir);
         var unfinished = Enumerable.Range(0, s.Shards).Where(k => !IsDone(workDir, k)).ToList();
         if (unfinished.Count > 0)
+        {
             throw new EmolinguaException(
                 workDir,
                 $"shard{(unfinished.Count == 1 ? "" : "s")} {string.Join(", ", unfinished)} of {s.Shards} did not finish "
                     + $"(logs: {string.Join(", ", unfinished.Select(k => Path.Combine(workDir, ShardLog(k))))}); {s.Out} not written "
                     + $"(resubmit them with predict ... --slurm --resume; details: ./emolingua predict status {workDir})"
             );
+        }
+
         var inputs = File.ReadLines(Path.Combine(workDir, InputsFile)).ToList();
         IReadOnlyList<string>? header = null;
         var rows = new List<string[]>();
@@ -37,22 +40,30 @@ public static partial class SlurmPrediction
             {
                 var columns = reader.Headers.ToList();
                 if (header == null)
+                {
                     header = columns;
+                }
                 else if (!columns.SequenceEqual(header))
+                {
                     throw new EmolinguaException(
                         csv,
                         $"has the columns {string.Join(",", columns)}, not {string.Join(",", header)}"
                     );
+                }
+
                 while (reader.Read())
                 {
                     var row = new string[reader.FieldCount];
                     for (var c = 0; c < row.Length; c++)
                         row[c] = reader.GetString(c) ?? "";
                     if (row.Length != header.Count)
+                    {
                         throw new EmolinguaException(
                             csv,
                             $"a row for {row[0]} has {row.Length} fields, not {header.Count}"
                         );
+                    }
+
                     if (!byPath.TryGetValue(row[0], out var list))
                         byPath[row[0]] = list = new();
                     list.Add(row);
@@ -110,6 +121,7 @@ public static partial class SlurmPrediction
         var status = PredictionStatus.Read(workDir, slurm);
         var bad = status.Shards.Where(x => x.State != TaskState.Done).ToList();
         if (bad.Count > 0)
+        {
             throw new EmolinguaException(
                 workDir,
                 $"{bad.Count} of {status.Total} shards did not finish: "
@@ -119,11 +131,16 @@ public static partial class SlurmPrediction
                     )
                     + $" (resubmit with --slurm --resume; details: ./emolingua predict status {workDir})"
             );
+        }
+
         if (!SlurmJobs.WrittenSince(s.Out, submittedAt))
+        {
             throw new EmolinguaException(
                 s.Out,
                 $"the merge job {mergeJob} did not write it (see {Path.Combine(workDir, MergeLog)})"
             );
+        }
+
         var failed = status.FailedFiles;
         log($"predict: {s.Files} files in {s.Out}, {failed} failed{(failed > 0 ? " (see the error column)" : "")}");
         return failed > 0 ? SomeFilesFailed : 0;

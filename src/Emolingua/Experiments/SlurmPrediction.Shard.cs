@@ -76,10 +76,13 @@ public static partial class SlurmPrediction
         {
             var files = File.ReadLines(Path.Combine(workDir, InputsFile)).Skip(start).Take(end - start).ToList();
             if (files.Count != end - start)
+            {
                 throw new EmolinguaException(
                     Path.Combine(workDir, InputsFile),
                     $"has fewer than the {s.Files} files {SettingsFile} expects"
                 );
+            }
+
             var engine = s.Engine switch
             {
                 "torch" => EngineKind.Torch,
@@ -93,7 +96,10 @@ public static partial class SlurmPrediction
                 && cpus > 0
                 && cpus != torch.get_num_threads()
             )
+            {
                 torch.set_num_threads(cpus);
+            }
+
             using var recognizer = new EmotionRecognizer(TorchFolderEngines.Open(s.Model, engine, device));
             var csv = Path.Combine(workDir, ShardCsv(shard));
             var lastWrite = DateTime.MinValue;

@@ -87,10 +87,13 @@ public static partial class SlurmPrediction
     {
         var path = Path.Combine(workDir, SettingsFile);
         if (!File.Exists(path))
+        {
             throw new EmolinguaException(
                 workDir,
                 $"is not a sharded prediction folder (no {SettingsFile}; made by predict --out OUT.csv --slurm)"
             );
+        }
+
         try
         {
             return JsonSerializer.Deserialize<Settings>(File.ReadAllText(path), Json.Indented)
@@ -121,34 +124,47 @@ public static partial class SlurmPrediction
         if (Directory.Exists(outPath))
             throw new EmolinguaException(outCsv, "is a folder; --out takes a CSV file name");
         if (!p.Resume && File.Exists(outPath))
+        {
             throw new EmolinguaException(
                 outCsv,
                 "already exists; pass --resume to submit what is unfinished, or choose another --out"
             );
+        }
+
         if (!p.Resume && Directory.Exists(workDir))
+        {
             throw new EmolinguaException(
                 workDir,
                 "already exists (an earlier --slurm run); pass --resume to submit its unfinished shards, or choose another --out"
             );
+        }
+
         if (SlurmCommands.Find("sbatch") == null)
+        {
             throw new EmolinguaException(
                 "--slurm: sbatch not found on PATH (run on a machine with the Slurm client tools, e.g. a login node; without Slurm, leave out --slurm)"
             );
+        }
 
         Settings settings;
         List<string>? files = null;
         if (p.Resume && File.Exists(Path.Combine(workDir, SettingsFile)))
+        {
             settings = ReadSettings(workDir); // the inputs as first expanded (inputs.txt) and the same shards
+        }
         else
         {
             files = PredictionInputs.Expand(inputs).ToList();
             if (files.Count == 0)
                 throw new EmolinguaException($"predict: no audio files in {string.Join(", ", inputs)}");
             if (files.FirstOrDefault(f => f.Contains('\n') || f.Contains('\r')) is { } odd)
+            {
                 throw new EmolinguaException(
                     odd,
                     "a path with a line break cannot go into inputs.txt; rename the file"
                 );
+            }
+
             var shards = Math.Min(
                 p.Shards ?? (files.Count + DefaultFilesPerShard - 1) / DefaultFilesPerShard,
                 files.Count
@@ -209,9 +225,12 @@ public static partial class SlurmPrediction
             );
         }
         else
+        {
             print(
                 $"no shards to submit: {Enumerable.Range(0, settings.Shards).Count(k => IsDone(workDir, k))} done, the rest running or queued"
             );
+        }
+
         var mergeJob = slurm.Submit(
             arrayJob != null ? [$"--dependency=afterany:{arrayJob}"] : [],
             Path.Combine(workDir, MergeScript)

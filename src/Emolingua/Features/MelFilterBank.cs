@@ -52,8 +52,11 @@ public static class MelFilterBank
         var f = Create(WhisperAudio.FrequencyBins, nMels, 0, 8000, WhisperAudio.SampleRate);
         var result = new float[nMels * WhisperAudio.FrequencyBins];
         for (var m = 0; m < nMels; m++)
-        for (var k = 0; k < WhisperAudio.FrequencyBins; k++)
-            result[m * WhisperAudio.FrequencyBins + k] = (float)f[m, k];
+        {
+            for (var k = 0; k < WhisperAudio.FrequencyBins; k++)
+                result[m * WhisperAudio.FrequencyBins + k] = (float)f[m, k];
+        }
+
         return result;
     }
 }

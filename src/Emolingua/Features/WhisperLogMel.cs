@@ -36,9 +36,12 @@ public static class WhisperLogMel
         if (waveforms.dim() != 2)
             throw new ArgumentException($"expected waveforms [B, N], got [{string.Join(", ", waveforms.shape)}]");
         if (waveforms.shape[1] <= WhisperAudio.NFft / 2)
+        {
             throw new ArgumentException(
                 $"a window of {waveforms.shape[1]} samples is too short for reflect padding of {WhisperAudio.NFft / 2}"
             );
+        }
+
         using var scope = NewDisposeScope();
         var device = waveforms.device;
         var x = waveforms.dtype == ScalarType.Float32 ? waveforms : waveforms.to(ScalarType.Float32);

@@ -46,8 +46,11 @@ public static class ExportCheck
             var batch = utterances.Skip(start).Take(batchSize).ToList();
             var clips = batch.Select(u => AudioFile.Read(u.Path, WhisperAudio.SampleRate).Samples).ToList();
             foreach (var (u, c) in batch.Zip(clips))
+            {
                 if (c.Length == 0)
                     throw new EmolinguaException(u.Path, "empty audio (no samples)");
+            }
+
             var a = reference.PredictClips(clips);
             var b = candidate.PredictClips(clips);
             for (var i = 0; i < batch.Count; i++)
@@ -77,8 +80,11 @@ public static class ExportCheck
     private static int IndexOf(IReadOnlyList<string> labels, string label)
     {
         for (var i = 0; i < labels.Count; i++)
+        {
             if (labels[i] == label)
                 return i;
+        }
+
         return -1; // a label outside the model's (never predicted): counts as wrong
     }
 }

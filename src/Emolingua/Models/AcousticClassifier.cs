@@ -82,7 +82,10 @@ public sealed class AcousticClassifier
             || model.Bias.Length != model.Labels.Length
             || model.Weights.Any(w => w.Length != d)
         )
+        {
             throw new EmolinguaException(path, "acoustic model arrays disagree in size");
+        }
+
         return model;
     }
 }

@@ -102,9 +102,12 @@ public sealed class EmotionClassifier : Module<Tensor, Tensor>
     {
         var samples = windows.Count == 0 ? 0 : windows[0].Length;
         if (windows.Count > 0 && samples / WhisperAudio.HopLength != encoder.Frames)
+        {
             throw new ArgumentException(
                 $"windows of {samples} samples give {samples / WhisperAudio.HopLength} log-mel frames; this encoder reads {encoder.Frames}"
             );
+        }
+
         int classes = (int)head.fc2.out_features,
             dim = encoder.Config.DModel;
         var device = encoder.conv1.weight!.device;

@@ -183,7 +183,10 @@ public static class ModelBundle
                 || format.GetValueKind() != System.Text.Json.JsonValueKind.String
                 || format.GetValue<string>() != Format
             )
+            {
                 throw new EmolinguaException(path, $"not an Emolingua model (format is not '{Format}')");
+            }
+
             int Whisper(string key) => Field(node, "whisper." + key, path).GetValue<int>();
             var whisper = new WhisperConfig(
                 Whisper("d_model"),
@@ -196,21 +199,30 @@ public static class ModelBundle
             whisper.Validate(path);
             var seconds = Field(node, "seconds", path).GetValue<double>();
             if (!(seconds >= 0.02 && seconds <= 30) || WhisperAudio.FramesFor(seconds) % 2 != 0)
+            {
                 throw new EmolinguaException(
                     path,
                     $"seconds {seconds} is not a window the encoder takes (0.02 to 30, a multiple of 0.02)"
                 );
+            }
+
             var positions = WhisperAudio.PositionsFor(seconds);
             if (positions > whisper.MaxSourcePositions)
+            {
                 throw new EmolinguaException(
                     path,
                     $"a {seconds} s window needs {positions} positions, but max_source_positions is {whisper.MaxSourcePositions}"
                 );
+            }
+
             if (node["positions"] is { } p && p.GetValue<int>() != positions)
+            {
                 throw new EmolinguaException(
                     path,
                     $"positions {p.GetValue<int>()} does not match seconds {seconds} ({positions} positions)"
                 );
+            }
+
             var hidden = Field(node, "head.hidden", path).GetValue<int>();
             var dropout = Field(node, "head.dropout", path).GetValue<double>();
             if (hidden < 1 || !(dropout >= 0 && dropout < 1))
@@ -223,15 +235,21 @@ public static class ModelBundle
                     ? array.Select(l => l!.GetValue<string>()).ToArray()
                     : throw new EmolinguaException(labelsPath, "not a JSON list of label names");
             if (Field(node, "head", path)["classes"] is { } classes && classes.GetValue<int>() != labels.Length)
+            {
                 throw new EmolinguaException(
                     labelsPath,
                     $"lists {labels.Length} labels, but the head has {classes.GetValue<int>()} outputs (config.json head.classes)"
                 );
+            }
+
             if (!labels.SequenceEqual(Emotions.All.Select(e => e.Name())))
+            {
                 throw new EmolinguaException(
                     labelsPath,
                     $"labels [{string.Join(", ", labels)}] differ from angry, happy, neutral, sad"
                 );
+            }
+
             return new Info(whisper, seconds, hidden, dropout, node["method"]?.GetValue<string>() ?? "unknown", labels)
             {
                 Temperature = ReadTemperature(folder),
@@ -257,10 +275,13 @@ public static class ModelBundle
     private static JsonNode? ReadJson(string path)
     {
         if (!File.Exists(path))
+        {
             throw new EmolinguaException(
                 path,
                 "not found (a model folder holds config.json, model.safetensors, labels.json, features.json)"
             );
+        }
+
         try
         {
             return JsonNode.Parse(File.ReadAllText(path), documentOptions: JsonInput.Strict);
@@ -296,9 +317,11 @@ public static class ModelBundle
             weights.Entries.TryGetValue("head.fc1.weight", out var fc1)
             && !fc1.Shape.SequenceEqual([info.HeadHidden, info.Whisper.DModel])
         )
+        {
             throw new EmolinguaException(
                 configPath,
                 $"head hidden {info.HeadHidden} does not match {Path.GetFileName(weights.Path)}: tensor 'head.fc1.weight' is [{string.Join(", ", fc1.Shape)}]"
             );
+        }
     }
 }

@@ -49,10 +49,13 @@ public sealed class SafeTensors
         file.ReadExactly(lengthBytes);
         var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
         if (headerLength > MaxHeaderBytes || (long)headerLength > fileLength - 8)
+        {
             throw new EmolinguaException(
                 path,
                 $"corrupt safetensors header: header length {headerLength} bytes exceeds {(headerLength > MaxHeaderBytes ? "the 100 MB limit" : $"the file ({fileLength} bytes)")}"
             );
+        }
+
         var header = new byte[headerLength];
         file.ReadExactly(header);
         var dataStart = 8 + (long)headerLength;
@@ -82,8 +85,11 @@ public sealed class SafeTensors
             if (property.Name == "__metadata__")
             {
                 if (property.Value.ValueKind == JsonValueKind.Object)
+                {
                     foreach (var m in property.Value.EnumerateObject())
                         metadata[m.Name] = m.Value.ToString();
+                }
+
                 continue;
             }
             entries[property.Name] = ParseEntry(path, property);
@@ -91,28 +97,40 @@ public sealed class SafeTensors
 
         // Offsets must tile the data buffer: in range, no overlap, no holes, and the last end at the buffer's end.
         if (entries.Values.MaxBy(e => e.End) is { } last && last.End > dataLength)
+        {
             throw new EmolinguaException(
                 path,
                 $"truncated safetensors file: tensor '{last.Name}' ends at data byte {last.End}, the file holds {dataLength} bytes of data"
             );
+        }
+
         long expectedBegin = 0;
         foreach (var e in entries.Values.OrderBy(e => e.Begin).ThenBy(e => e.End))
         {
             if (e.Begin < 0 || e.End < e.Begin || e.End > dataLength)
+            {
                 throw new EmolinguaException(
                     path,
                     $"tensor '{e.Name}': data offsets [{e.Begin}, {e.End}) outside the data buffer of {dataLength} bytes"
                 );
+            }
+
             if (e.Begin < expectedBegin)
+            {
                 throw new EmolinguaException(
                     path,
                     $"tensor '{e.Name}': data offsets [{e.Begin}, {e.End}) overlap the previous tensor"
                 );
+            }
+
             if (e.Begin > expectedBegin)
+            {
                 throw new EmolinguaException(
                     path,
                     $"tensor '{e.Name}': gap before data offset {e.Begin} (previous tensor ended at {expectedBegin})"
                 );
+            }
+
             long expectedBytes;
             try
             {
@@ -126,17 +144,23 @@ public sealed class SafeTensors
                 );
             }
             if (e.End - e.Begin != expectedBytes)
+            {
                 throw new EmolinguaException(
                     path,
                     $"tensor '{e.Name}': {e.End - e.Begin} bytes of data but shape [{string.Join(", ", e.Shape)}] of {e.DType} needs {expectedBytes}"
                 );
+            }
+
             expectedBegin = e.End;
         }
         if (expectedBegin != dataLength)
+        {
             throw new EmolinguaException(
                 path,
                 $"corrupt safetensors file: tensors cover {expectedBegin} bytes but the data buffer has {dataLength}"
             );
+        }
+
         return new SafeTensors(path, entries, metadata, dataStart);
     }
 

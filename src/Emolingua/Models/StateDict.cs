@@ -49,10 +49,13 @@ public static class StateDict
             if (!file.Entries.TryGetValue(name, out var entry))
                 throw new EmolinguaException(file.Path, $"missing tensor '{name}'{hint}");
             if (!entry.Shape.SequenceEqual(target.shape))
+            {
                 throw new EmolinguaException(
                     file.Path,
                     $"tensor '{name}' has shape [{string.Join(", ", entry.Shape)}], expected [{string.Join(", ", target.shape)}]{hint}"
                 );
+            }
+
             Copy(target, file.ReadFloat32(name), entry.Shape);
         }
     }

@@ -45,10 +45,13 @@ public sealed partial class WhisperCheckpoint
             if (cached != null)
                 return FromFolder(cached);
             if (HuggingFaceCache.Offline)
+            {
                 throw new EmolinguaException(
                     model,
                     $"not in the Hugging Face cache ({HuggingFaceCache.HubDirectory}) and HF_HUB_OFFLINE is set"
                 );
+            }
+
             return FromFolder((downloader ?? new HubDownloader()).Download(model));
         }
         throw new EmolinguaException(model, "no such folder or file, and not a Hugging Face hub id (owner/name)");
@@ -64,10 +67,13 @@ public sealed partial class WhisperCheckpoint
         if (File.Exists(index))
             return new WhisperCheckpoint(folder, config, ShardsFromIndex(index));
         if (File.Exists(Path.Combine(folder, "pytorch_model.bin")))
+        {
             throw new EmolinguaException(
                 folder,
                 "only pytorch_model.bin found: Emolingua reads safetensors (convert with transformers' save_pretrained(safe_serialization=True))"
             );
+        }
+
         throw new EmolinguaException(folder, "no model.safetensors or model.safetensors.index.json");
     }
 
@@ -94,8 +100,11 @@ public sealed partial class WhisperCheckpoint
             .Select(f => Path.Combine(folder, f))
             .ToList();
         foreach (var s in shards)
+        {
             if (!File.Exists(s))
                 throw new EmolinguaException(indexPath, $"shard {Path.GetFileName(s)} listed in weight_map is missing");
+        }
+
         return shards;
     }
 
@@ -110,7 +119,10 @@ public sealed partial class WhisperCheckpoint
         if (
             key.StartsWith("decoder.", StringComparison.Ordinal) || key.StartsWith("proj_out", StringComparison.Ordinal)
         )
+        {
             return null;
+        }
+
         if (key.StartsWith("encoder.", StringComparison.Ordinal))
             return key["encoder.".Length..];
         return key;
@@ -122,10 +134,13 @@ public sealed partial class WhisperCheckpoint
     {
         var configPath = Path.Combine(Folder, "config.json");
         if (positions > Config.MaxSourcePositions)
+        {
             throw new EmolinguaException(
                 configPath,
                 $"a {positions / 50.0:0.##} s window needs {positions} encoder positions, but max_source_positions is {Config.MaxSourcePositions} (windows of at most {Config.MaxSourcePositions / 50.0:0.##} s)"
             );
+        }
+
         var sources = Sources();
         Config.CheckAgainstWeights(configPath, WeightFiles[0], name =>
             sources.TryGetValue(name, out var s) ? (s.Key, s.File.Entries[s.Key].Shape) : null
@@ -149,8 +164,10 @@ public sealed partial class WhisperCheckpoint
         {
             var st = SafeTensors.Open(path);
             foreach (var key in st.Entries.Keys)
+            {
                 if (EncoderKey(key) is { } name)
                     sources.TryAdd(name, (st, key));
+            }
         }
         return sources;
     }
@@ -161,10 +178,13 @@ public sealed partial class WhisperCheckpoint
         foreach (var (name, parameter) in encoder.named_parameters())
         {
             if (!sources.TryGetValue(name, out var source))
+            {
                 throw new EmolinguaException(
                     WeightFiles[0],
                     $"missing tensor for encoder parameter '{name}' (expected key 'model.encoder.{name}' or '{name}')"
                 );
+            }
+
             var entry = source.File.Entries[source.Key];
             var want = parameter.shape;
             var isPositions = name == "embed_positions.weight";
@@ -172,10 +192,13 @@ public sealed partial class WhisperCheckpoint
                 ? entry.Shape.Length == 2 && entry.Shape[1] == want[1] && entry.Shape[0] >= want[0]
                 : entry.Shape.SequenceEqual(want);
             if (!shapeOk)
+            {
                 throw new EmolinguaException(
                     source.File.Path,
                     $"tensor '{source.Key}' has shape [{string.Join(", ", entry.Shape)}] but the encoder needs [{string.Join(", ", want)}]{(isPositions ? " (or more rows)" : "")}"
                 );
+            }
+
             var data = source.File.ReadFloat32(source.Key);
             using var loaded = tensor(data, entry.Shape);
             // The positional table is cropped to the window: rows 0..P-1, no interpolation (spec §2.6).

@@ -37,12 +37,18 @@ public sealed record WhisperConfig(
             || EncoderFfnDim <= 0
             || MaxSourcePositions <= 0
         )
+        {
             throw new EmolinguaException(source, "encoder sizes must be positive");
+        }
+
         if (DModel % EncoderAttentionHeads != 0)
+        {
             throw new EmolinguaException(
                 source,
                 $"d_model {DModel} is not a multiple of encoder_attention_heads {EncoderAttentionHeads}"
             );
+        }
+
         if (DModel % 2 != 0)
             throw new EmolinguaException(source, $"d_model {DModel} must be even (sinusoidal positions)");
         if (NumMelBins is not (80 or 128))
@@ -52,10 +58,13 @@ public sealed record WhisperConfig(
     public static WhisperConfig Read(string configPath)
     {
         if (!File.Exists(configPath))
+        {
             throw new EmolinguaException(
                 configPath,
                 "not found (a Hugging Face model folder holds config.json and model.safetensors)"
             );
+        }
+
         JsonNode? node;
         try
         {
@@ -78,10 +87,13 @@ public sealed record WhisperConfig(
         // TryGetValue: a number where a name belongs is not a match (GetValue threw InvalidOperationException; found by
         // fuzzing).
         if (o["format"] is JsonValue f && f.TryGetValue<string>(out var format) && format == ModelBundle.Format)
+        {
             throw new EmolinguaException(
                 configPath,
                 "is a trained Emolingua emotion model, not Whisper weights (use predict or evaluate --embeddings with it)"
             );
+        }
+
         var model = o["model_type"] switch
         {
             null => null,
@@ -117,10 +129,12 @@ public sealed record WhisperConfig(
         void Expect(string name, long[] want, string what)
         {
             if (tensorOf(name) is { } t && !t.Shape.SequenceEqual(want))
+            {
                 throw new EmolinguaException(
                     configPath,
                     $"{what} does not match {Path.GetFileName(weightsPath)}: tensor '{t.Key}' is [{string.Join(", ", t.Shape)}], the config needs [{string.Join(", ", want)}]"
                 );
+            }
         }
         Expect("conv1.weight", [DModel, NumMelBins, 3], $"d_model {DModel} / num_mel_bins {NumMelBins}");
         Expect("layers.0.fc1.weight", [EncoderFfnDim, DModel], $"encoder_ffn_dim {EncoderFfnDim}");

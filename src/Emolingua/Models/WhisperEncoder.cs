@@ -182,9 +182,12 @@ public sealed class WhisperEncoder : Module<Tensor, Tensor>
     public override Tensor forward(Tensor mel)
     {
         if (mel.dim() != 3 || mel.shape[1] != Config.NumMelBins || mel.shape[2] != Frames)
+        {
             throw new ArgumentException(
                 $"expected log-mel [B, {Config.NumMelBins}, {Frames}], got [{string.Join(", ", mel.shape)}]"
             );
+        }
+
         using var scope = NewDisposeScope();
         var compute = Util.Precisions.ComputeType(Precision);
         var x = F.gelu(MixedPrecision.Conv1d(mel, conv1, compute));

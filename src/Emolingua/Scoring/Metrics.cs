@@ -64,8 +64,11 @@ public static class Metrics
             throw new ArgumentException("no samples");
         var hits = 0;
         for (var i = 0; i < yTrue.Length; i++)
+        {
             if (yTrue[i] == yPred[i])
                 hits++;
+        }
+
         return (double)hits / yTrue.Length;
     }
 
@@ -127,12 +130,15 @@ public static class Metrics
         long hits = 0,
             total = 0;
         for (var i = 0; i < cm.Length; i++)
-        for (var j = 0; j < cm.Length; j++)
         {
-            total += cm[i][j];
-            if (i == j)
-                hits += cm[i][j];
+            for (var j = 0; j < cm.Length; j++)
+            {
+                total += cm[i][j];
+                if (i == j)
+                    hits += cm[i][j];
+            }
         }
+
         if (total == 0)
             throw new ArgumentException("no samples");
         return (double)hits / total;
@@ -148,9 +154,12 @@ public static class Metrics
     )
     {
         if (yTrue.Length != yPred.Length || yTrue.Length != groups.Count)
+        {
             throw new ArgumentException(
                 $"lengths differ: y_true {yTrue.Length}, y_pred {yPred.Length}, groups {groups.Count}"
             );
+        }
+
         var hits = new Dictionary<string, (int Hits, int N)>(StringComparer.Ordinal);
         for (var i = 0; i < yTrue.Length; i++)
         {

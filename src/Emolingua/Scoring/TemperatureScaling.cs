@@ -189,8 +189,11 @@ public static class TemperatureScaling
         }
         double ece = 0;
         for (var b = 0; b < bins; b++)
+        {
             if (count[b] > 0)
                 ece += Math.Abs(correct[b] - confidence[b]) / probabilities.Count;
+        }
+
         return ece;
     }
 

@@ -45,11 +45,13 @@ public sealed class AdamWOptimizer : IDisposable
     public void ZeroGrad()
     {
         foreach (var (_, p) in _parameters)
+        {
             if (p.grad is { } g)
             {
                 g.Dispose();
                 p.grad = null;
             }
+        }
     }
 
     /// <summary>One update of every parameter that has a gradient.</summary>

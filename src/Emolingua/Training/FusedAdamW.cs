@@ -38,8 +38,11 @@ internal static class FusedAdamW
             if (type != ScalarType.Float32 && type != ScalarType.Float64)
                 return null;
             foreach (var t in new[] { p, g, m, v })
+            {
                 if (t.device_type != DeviceType.CPU || t.dtype != type || !t.is_contiguous() || t.numel() != p.numel())
                     return null;
+            }
+
             return new Slot(type, Address(p), Address(g), Address(m), Address(v), p.numel());
         }
 

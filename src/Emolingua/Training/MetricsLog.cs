@@ -35,7 +35,9 @@ public sealed class MetricsLog
     public void TruncateTo(long bytes)
     {
         if (!File.Exists(Path))
+        {
             File.WriteAllText(Path, "");
+        }
         else
         {
             using var f = new FileStream(Path, FileMode.Open, FileAccess.Write);
@@ -46,8 +48,10 @@ public sealed class MetricsLog
             File.Delete(old);
         _events = utils.tensorboard.SummaryWriter(_runDir);
         foreach (var line in File.ReadLines(Path))
+        {
             if (line.Length > 0)
                 WriteEvents(JsonNode.Parse(line)!.AsObject());
+        }
     }
 
     /// <summary>
@@ -95,12 +99,16 @@ public sealed class MetricsLog
         var stage = line["stage"]!.GetValue<string>();
         var prefix = line["split"]?.GetValue<string>() is { } split ? $"{stage}/{split}/" : $"{stage}/";
         foreach (var (key, node) in line)
+        {
             if (
                 key is not ("stage" or "split" or "step" or "epoch")
                 && node is JsonValue value
                 && value.TryGetValue<double>(out var number)
             )
+            {
                 yield return (prefix + key, number);
+            }
+        }
     }
 
     private void WriteEvents(JsonObject line)

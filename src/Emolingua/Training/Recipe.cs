@@ -184,11 +184,15 @@ public sealed class Recipe
         if (!(Model.Seconds >= 0.02 && Model.Seconds <= 30))
             throw new EmolinguaException(source, $"model.seconds {Format(Model.Seconds)} must be in [0.02, 30]");
         if (Features.WhisperAudio.FramesFor(Model.Seconds) % 2 != 0)
+        {
             throw new EmolinguaException(
                 source,
                 $"model.seconds {Model.Seconds} gives {Features.WhisperAudio.FramesFor(Model.Seconds)} log-mel frames; the encoder's stride-2 convolution needs an even number (use a multiple of 0.02 s)"
             );
+        }
+
         if (Model.Dims is { } d)
+        {
             new Models.WhisperConfig(
                 d.DModel,
                 d.EncoderLayers,
@@ -196,6 +200,7 @@ public sealed class Recipe
                 d.EncoderFfnDim,
                 d.NumMelBins
             ).Validate(source + ": model.dims");
+        }
         else if (Model.Whisper == null)
         {
             try
@@ -221,24 +226,31 @@ public sealed class Recipe
         AtLeast(source, "training.eval_batch", t.EvalBatch, 1);
         Positive(source, "training.learning_rate", t.LearningRate);
         if (!(t.WeightDecay >= 0 && double.IsFinite(t.WeightDecay)))
+        {
             throw new EmolinguaException(
                 source,
                 $"training.weight_decay {Format(t.WeightDecay)} must be a finite number ≥ 0"
             );
+        }
         // A batch of windows is one float array: B × S·16000 samples must fit in it.
         var batchSamples =
             (long)Math.Max(t.BatchSize, Method == TrainingMethod.Byol ? Byol.UnlabeledBatch : 0)
             * Features.WhisperAudio.SamplesFor(Model.Seconds);
         if (batchSamples > Array.MaxLength)
+        {
             throw new EmolinguaException(
                 source,
                 $"training.batch_size {t.BatchSize} of {Model.Seconds} s windows is {batchSamples} samples, more than one array holds ({Array.MaxLength})"
             );
+        }
+
         if (t.Threads is < 1)
+        {
             throw new EmolinguaException(
                 source,
                 $"training.threads {t.Threads} must be at least 1 (or null for libtorch's default)"
             );
+        }
 
         if (Data.English.Count == 0)
             throw new EmolinguaException(source, "data.english: at least one labelled English corpus");
@@ -250,16 +262,22 @@ public sealed class Recipe
                 (Data.CommonVoice, "common_voice"),
             }
         )
+        {
             for (var i = 0; i < list.Count; i++)
             {
                 if (!Corpora.Corpus.IsKind(list[i].Kind))
+                {
                     throw new EmolinguaException(
                         source,
                         $"data.{name}[{i}].kind: {Corpora.Corpus.UnknownKind(list[i].Kind)}"
                     );
+                }
+
                 if (string.IsNullOrWhiteSpace(list[i].Root))
                     throw new EmolinguaException(source, $"data.{name}[{i}].root is empty");
             }
+        }
+
         AtLeast(source, "data.folds", Data.Folds, 2);
         if (Data.Fold < 1 || Data.Fold > Data.Folds)
             throw new EmolinguaException(source, $"data.fold {Data.Fold} outside 1..{Data.Folds}");
@@ -285,8 +303,11 @@ public sealed class Recipe
                     ("byol.ema_tau", b.EmaTau),
                 }
             )
+            {
                 if (!(value >= 0 && value <= 1))
                     throw new EmolinguaException(source, $"{name} {Format(value)} must be in [0, 1]");
+            }
+
             AtLeast(source, "byol.projector_hidden", b.ProjectorHidden, 1);
             AtLeast(source, "byol.projection_dim", b.ProjectionDim, 1);
             // BatchNorm in the projector needs two samples

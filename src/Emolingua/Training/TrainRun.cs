@@ -88,15 +88,20 @@ public static class TrainRun
         if (File.Exists(recipePath))
         {
             if (!o.Resume)
+            {
                 throw new EmolinguaException(
                     runDir,
                     "already holds a run (recipe.json); pass --resume to continue it or choose another --out"
                 );
+            }
+
             if (File.ReadAllText(recipePath) != recipeJson)
+            {
                 throw new EmolinguaException(
                     recipePath,
                     "the recipe differs from the one this run started with; resume needs the same recipe, seed and --set values"
                 );
+            }
         }
         // The data is read before RUN_DIR is made, so that a missing or malformed corpus leaves nothing behind.
         var data = TrainingData.Load(
@@ -165,6 +170,7 @@ public static class TrainRun
                 var stage1Dir = Path.Combine(stagesDir, "stage1");
                 using (var encoder = NewEncoder(recipe))
                 using (var stage1 = new ContrastiveStage(encoder, ctx, m.Seconds, c))
+                {
                     results.Add(
                         trainer.Run(
                             stage1,
@@ -178,6 +184,8 @@ public static class TrainRun
                             headerBytes
                         )
                     );
+                }
+
                 var stage1Bytes = Trainer.MetricsBytesAtCheckpoint(stage1Dir);
                 var adapted = WhisperCheckpoint
                     .FromFolder(Path.Combine(stage1Dir, "best"))
@@ -271,7 +279,9 @@ public static class TrainRun
         var positions = WhisperAudio.PositionsFor(m.Seconds);
         WhisperEncoder encoder;
         if (m.Whisper != null)
+        {
             encoder = WhisperCheckpoint.Resolve(m.Whisper).LoadEncoder(positions);
+        }
         else
         {
             var config = m.Dims is { } d

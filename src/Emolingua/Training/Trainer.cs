@@ -140,10 +140,14 @@ public sealed class Trainer
             return Result(stage, state);
         }
         if (state.Step > 0)
+        {
             _log($"{stage.Name}: resuming at step {state.Step} (epoch {state.Epoch})");
+        }
         else
+        {
             foreach (var line in stage.Describe())
                 _log($"{stage.Name}: {line}");
+        }
 
         using var prefetcher = new Prefetcher<TInputs>(stage.Prepare, state.Step, totalSteps, o.Prefetch);
         var watch = Stopwatch.StartNew();
@@ -270,6 +274,7 @@ public sealed class Trainer
             );
         }
         if (validation != null)
+        {
             TrainingDivergence.CheckLogs(
                 validation.Values,
                 _stageDir,
@@ -278,6 +283,8 @@ public sealed class Trainer
                 _lastCheckpointStep,
                 "validation "
             );
+        }
+
         var line = new JsonObject
         {
             ["stage"] = stage.Name,
@@ -308,7 +315,10 @@ public sealed class Trainer
             stage.Export(bestPath);
         }
         else
+        {
             state.BadEpochs++;
+        }
+
         line["best"] = improved;
         AppendMetrics(line);
         if (validation != null && state.BadEpochs >= o.Patience)

@@ -25,6 +25,7 @@ public sealed class TrainingData
         var d = recipe.Data;
         var data = new TrainingData();
         if (needEnglish)
+        {
             foreach (var c in d.English)
             {
                 var corpus = Open(c, dataDir);
@@ -35,10 +36,14 @@ public sealed class TrainingData
                 data.EnglishValidation.AddRange(held);
                 data.Notes.Add($"{corpus.Kind}: {train.Count} train, {held.Count} validation (fold {d.Fold})");
             }
+        }
+
         if (needEnglish && data.EnglishTrain.Count == 0)
+        {
             throw new EmolinguaException(
                 $"recipe '{recipe.Name}': no English training utterances found (data.english under {dataDir ?? "."})"
             );
+        }
 
         if (needUnlabeled)
         {
@@ -75,9 +80,11 @@ public sealed class TrainingData
                 }
             }
             if (data.UnlabeledTrain.Count == 0)
+            {
                 throw new EmolinguaException(
                     $"recipe '{recipe.Name}': no unlabeled low-resource utterances found (data.unlabeled = {d.Unlabeled})"
                 );
+            }
         }
         return data;
     }

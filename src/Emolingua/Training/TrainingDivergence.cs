@@ -46,8 +46,10 @@ internal static class TrainingDivergence
     )
     {
         foreach (var (key, value) in logs)
+        {
             if (!double.IsFinite(value))
                 throw Diverged(stageDir, stage, step, prefix + key, value, lastCheckpointStep);
+        }
     }
 
     /// <summary>Every parameter and buffer of the stage must be finite before it is validated and
@@ -68,7 +70,9 @@ internal static class TrainingDivergence
     public static void CheckLine(JsonObject line, string stageDir, string stage, long step, long lastCheckpointStep)
     {
         foreach (var (key, node) in line)
+        {
             if (node is JsonValue v && v.TryGetValue<double>(out var d) && !double.IsFinite(d))
                 throw Diverged(stageDir, stage, step, key, d, lastCheckpointStep);
+        }
     }
 }

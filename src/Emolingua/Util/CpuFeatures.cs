@@ -101,10 +101,13 @@ public sealed class CpuFeatures
         if (HasAvx512Core && Vendor == "AuthenticAMD")
             return (32, $"AMD family {Family} with AVX-512: 2 x 512-bit FMA units, 2 x 16 FP32 FMA/cycle");
         if (HasAvx512Core)
+        {
             return (
                 32,
                 "AVX-512 server core: assumed 2 x 512-bit FMA units, 2 x 16 FP32 FMA/cycle (8 x 2 with one unit)"
             );
+        }
+
         if (HasAvx2Fma)
             return (16, "AVX2 + FMA: 2 x 256-bit FMA pipes, 2 x 8 FP32 FMA/cycle");
         if (Flags.Contains("avx"))
@@ -135,22 +138,34 @@ public sealed class CpuFeatures
                 value = line[(colon + 1)..].Trim();
             var inv = System.Globalization.CultureInfo.InvariantCulture;
             if (key == "flags" && flags == null)
+            {
                 flags = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            }
             else if (key == "vendor_id" && vendor == null)
+            {
                 vendor = value;
+            }
             else if (key == "model name" && modelName == null)
+            {
                 modelName = value;
+            }
             else if (key == "cpu family" && family == null && int.TryParse(value, inv, out var f))
+            {
                 family = f;
+            }
             else if (key == "model" && model == null && int.TryParse(value, inv, out var m))
+            {
                 model = m;
+            }
             else if (
                 key == "cpu MHz"
                 && mhz == null
                 && double.TryParse(value, System.Globalization.NumberStyles.Float, inv, out var mz)
                 && mz > 0
             )
+            {
                 mhz = mz;
+            }
         }
         return new CpuFeatures(flags ?? Array.Empty<string>(), vendor ?? "", modelName ?? "", family, model, mhz);
     }

@@ -39,7 +39,10 @@ public static class MallocTuning
             Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_") != null
             || Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") != null
         )
+        {
             return "unchanged: MALLOC_*_ set by the user";
+        }
+
         if (Environment.GetEnvironmentVariable("EMOLINGUA_MALLOC_TUNING") == "0")
             return "unchanged: EMOLINGUA_MALLOC_TUNING=0";
         try

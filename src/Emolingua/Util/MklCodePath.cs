@@ -74,9 +74,14 @@ public static class MklCodePath
     public static (string Name, int Value)? WidestFor(CpuFeatures cpu)
     {
         if (cpu.HasAvx512Core)
+        {
             foreach (var (name, value, needs) in InstructionSets)
+            {
                 if (needs.All(cpu.Flags.Contains))
                     return (name, value);
+            }
+        }
+
         return cpu.HasAvx2Fma ? ("avx2", MklEnableAvx2) : null;
     }
 
@@ -149,8 +154,11 @@ public static class MklCodePath
         if (Marshal.ReadByte(function, 0) != 0x8B || Marshal.ReadByte(function, 1) != 0x05)
             return IntPtr.Zero;
         for (var i = 0; i < next.Length; i++)
+        {
             if (Marshal.ReadByte(function, 6 + i) != next[i])
                 return IntPtr.Zero;
+        }
+
         return function + 6 + Marshal.ReadInt32(function, 2);
     }
 

@@ -12,9 +12,12 @@ public static partial class Npy
     {
         var count = shape.Aggregate(1L, (a, b) => a * b);
         if (count != data.Length)
+        {
             throw new ArgumentException(
                 $"shape [{string.Join(", ", shape)}] holds {count} values, data has {data.Length}"
             );
+        }
+
         var shapeText = shape.Length == 1 ? $"({shape[0]},)" : "(" + string.Join(", ", shape) + ")";
         var header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shapeText}, }}";
         var total = 10 + header.Length + 1;

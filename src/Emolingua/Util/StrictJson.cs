@@ -56,12 +56,15 @@ public static class StrictJson
             if (info.Kind == JsonTypeInfoKind.Dictionary)
                 return; // free-form keys (e.g. "sources")
             if (info.Kind != JsonTypeInfoKind.Object)
+            {
                 throw new EmolinguaException(
                     option,
                     walked.Length == 0
                         ? $"'{segment}' is not a setting"
                         : $"{walked} is {Expected(current)}, it has no key '{segment}'{(info.Kind == JsonTypeInfoKind.Enumerable ? " (set the whole list as JSON)" : "")}"
                 );
+            }
+
             var property = info.Properties.FirstOrDefault(p => p.Name == segment)
                 ?? throw new EmolinguaException(
                     option,

@@ -98,11 +98,14 @@ public static class Vocabulary<T>
     public static bool TryParse(string? text, out T value)
     {
         foreach (var e in Entries)
+        {
             if (e.Name == text)
             {
                 value = e.Value;
                 return true;
             }
+        }
+
         value = default;
         return false;
     }

@@ -161,8 +161,11 @@ public class AudioErrorTests
         var noise = new byte[5000];
         new Random(3).NextBytes(noise);
         for (var i = 0; i < noise.Length; i++)
+        {
             if (noise[i] == 0xFF)
                 noise[i] = 0; // no sync words at all
+        }
+
         AssertFails(Write(dir, "noise.mp3", noise), "no MPEG audio frames");
         AssertFails(
             Write(dir, "text.mp3", "ID3\x03\0\0\0\0\0\x05hello and nothing else"u8.ToArray()),

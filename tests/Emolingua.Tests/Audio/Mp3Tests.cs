@@ -37,6 +37,7 @@ public sealed class Mp3Fixture : IDisposable
     {
         var encode = new List<string> { "-nostdin", "-v", "error", "-y" };
         foreach (var v in Variants)
+        {
             encode.AddRange([
                 "-f",
                 "f32le",
@@ -47,6 +48,8 @@ public sealed class Mp3Fixture : IDisposable
                 "-i",
                 WriteSource(v),
             ]);
+        }
+
         for (var i = 0; i < Variants.Length; i++)
             encode.AddRange(["-map", $"{i}:a", "-c:a", "libmp3lame", .. Variants[i].Options, Mp3(Variants[i].Name)]);
         Run("ffmpeg", [.. encode]);
@@ -102,8 +105,11 @@ public sealed class Mp3Fixture : IDisposable
         var mono = TestWav.Voiced(Seconds, v.Rate, pauses: true);
         var interleaved = new float[mono.Length * v.Channels];
         for (var i = 0; i < mono.Length; i++)
-        for (var c = 0; c < v.Channels; c++)
-            interleaved[i * v.Channels + c] = c == 0 ? mono[i] : 0.5f * mono[mono.Length - 1 - i];
+        {
+            for (var c = 0; c < v.Channels; c++)
+                interleaved[i * v.Channels + c] = c == 0 ? mono[i] : 0.5f * mono[mono.Length - 1 - i];
+        }
+
         var path = Dir.File(v.Name + ".src.f32");
         File.WriteAllBytes(path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(interleaved.AsSpan()).ToArray());
         return path;

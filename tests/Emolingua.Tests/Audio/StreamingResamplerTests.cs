@@ -52,10 +52,14 @@ public class StreamingResamplerTests
                 resampler.Complete(streamed);
                 Assert.Equal(whole.Length, streamed.Count);
                 for (var i = 0; i < whole.Length; i++)
+                {
                     if (BitConverter.SingleToInt32Bits(whole[i]) != BitConverter.SingleToInt32Bits(streamed[i]))
+                    {
                         Assert.Fail(
                             $"{rate} Hz, {seconds} s, chunking {seed}: sample {i} is {streamed[i]}, whole-signal {whole[i]}"
                         );
+                    }
+                }
             }
         }
     }

@@ -63,8 +63,11 @@ internal static class WhisperLogMelReference
             }
         }
         foreach (var row in logMel)
+        {
             for (var m = 0; m < Mels; m++)
                 row[m] = (Math.Max(row[m], max - 8) + 4) / 4;
+        }
+
         return logMel;
     }
 
@@ -73,8 +76,11 @@ internal static class WhisperLogMelReference
     {
         var diffs = new List<double>();
         for (var t = 0; t < a.Length; t++)
-        for (var m = 0; m < Mels; m++)
-            diffs.Add(Math.Abs(a[t][m] - b[t][m]));
+        {
+            for (var m = 0; m < Mels; m++)
+                diffs.Add(Math.Abs(a[t][m] - b[t][m]));
+        }
+
         diffs.Sort();
         return (diffs.Average(), diffs[(int)Math.Ceiling(0.99 * diffs.Count) - 1]);
     }
@@ -99,13 +105,16 @@ internal static class WhisperLogMelReference
             f[i] = MelToHz(maxMel * i / (Mels + 1));
         var w = new double[Mels, Bins];
         for (var m = 0; m < Mels; m++)
-        for (var k = 0; k < Bins; k++)
         {
-            var hz = k * 16000.0 / NFft;
-            var lower = (hz - f[m]) / (f[m + 1] - f[m]);
-            var upper = (f[m + 2] - hz) / (f[m + 2] - f[m + 1]);
-            w[m, k] = Math.Max(0, Math.Min(lower, upper)) * 2 / (f[m + 2] - f[m]);
+            for (var k = 0; k < Bins; k++)
+            {
+                var hz = k * 16000.0 / NFft;
+                var lower = (hz - f[m]) / (f[m + 1] - f[m]);
+                var upper = (f[m + 2] - hz) / (f[m + 2] - f[m + 1]);
+                w[m, k] = Math.Max(0, Math.Min(lower, upper)) * 2 / (f[m + 2] - f[m]);
+            }
         }
+
         return w;
     }
 

@@ -13,8 +13,11 @@ internal static class AugmentationTestData
     {
         var data = new float[batch * samples];
         for (var b = 0; b < batch; b++)
-        for (var n = 0; n < samples; n++)
-            data[b * samples + n] = (float)(0.5 * Math.Sin(2 * Math.PI * freqHz * (1 + 0.1 * b) * n / SampleRate));
+        {
+            for (var n = 0; n < samples; n++)
+                data[b * samples + n] = (float)(0.5 * Math.Sin(2 * Math.PI * freqHz * (1 + 0.1 * b) * n / SampleRate));
+        }
+
         return torch.tensor(data, new long[] { batch, samples });
     }
 

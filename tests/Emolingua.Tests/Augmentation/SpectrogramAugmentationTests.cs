@@ -56,12 +56,14 @@ public class SpectrogramAugmentationTests
             nonEmptyF += wf > 0 ? 1 : 0;
             nonEmptyT += wt > 0 ? 1 : 0;
             for (var m = 0; m < f; m++)
-            for (var k = 0; k < t; k++)
             {
-                if (rows[m] || cols[k])
-                    Assert.Equal(expected, ey[m * t + k], 5);
-                else
-                    Assert.Equal(ex[m * t + k], ey[m * t + k]);
+                for (var k = 0; k < t; k++)
+                {
+                    if (rows[m] || cols[k])
+                        Assert.Equal(expected, ey[m * t + k], 5);
+                    else
+                        Assert.Equal(ex[m * t + k], ey[m * t + k]);
+                }
             }
         }
         Assert.True(nonEmptyF > b / 2 && nonEmptyT > b / 2, $"masks too often empty: {nonEmptyF}, {nonEmptyT}");
@@ -132,8 +134,10 @@ public class SpectrogramAugmentationTests
         var min = Host(x.reshape(2, -1).min(1).values);
         var leftEdge = Host(y.narrow(2, 0, 8)); // [2, F, 8]
         for (var e = 0; e < 2; e++)
+        {
             foreach (var v in leftEdge.Skip(e * f * 8).Take(f * 8))
                 Assert.Equal(min[e], v, 4);
+        }
     }
 
     [Fact]

@@ -70,10 +70,13 @@ public class AdaptTests : IClassFixture<TrainingRunTests.Data>
         Assert.Contains(before.Keys.Where(k => k.StartsWith("head.")), k => !before[k].SequenceEqual(after[k]));
 
         using (var recognizer = EmotionRecognizer.Load(adapted))
+        {
             Assert.Contains(
                 recognizer.Predict(Path.Combine(_data.Root, "en", "s1_0_sad_0.wav")).Label,
                 new[] { "angry", "happy", "neutral", "sad" }
             );
+        }
+
         var evaluated = CliHarness.RunInProcess(
             "evaluate",
             "--model",

@@ -198,6 +198,7 @@ public class BadInputZooAudioTests(TinyBundleFixture bundle) : BadInputZoo, ICla
     {
         var mp3 = Dir.File("source.mp3");
         if (!File.Exists(mp3))
+        {
             Run(
                 "ffmpeg",
                 "-nostdin",
@@ -212,6 +213,8 @@ public class BadInputZooAudioTests(TinyBundleFixture bundle) : BadInputZoo, ICla
                 "32k",
                 mp3
             );
+        }
+
         return File.ReadAllBytes(mp3);
     }
 

@@ -144,12 +144,15 @@ public class BadInputZooModelTests(TinyBundleFixture bundle) : BadInputZoo, ICla
                 var st = SafeTensors.Open(weights);
                 var header = new JsonObject();
                 foreach (var e in st.Entries.Values)
+                {
                     header[e.Name] = new JsonObject
                     {
                         ["dtype"] = e.DType,
                         ["shape"] = new JsonArray(e.Shape.Select(d => (JsonNode)d).ToArray()),
                         ["data_offsets"] = new JsonArray(e.Begin, e.End),
                     };
+                }
+
                 var ordered = st.Entries.Values.OrderBy(e => e.Begin).ToList();
                 var (first, second) = (ordered[0], ordered[1]);
                 var secondSize = second.End - second.Begin;

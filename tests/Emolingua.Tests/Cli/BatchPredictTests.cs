@@ -244,8 +244,10 @@ public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBun
         {
             AssertClose(Probabilities(expected[i], header), Probabilities(actual[i], header));
             for (var c = 0; c < header.Length; c++)
+            {
                 if (!probabilityColumns.Contains(c))
                     Assert.Equal(expected[i][c], actual[i][c]);
+            }
         }
     }
 
@@ -325,7 +327,8 @@ public class BatchPredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBun
         var segments = ReferenceWindows(path);
         // Expected lines, built from the reference's windows: consecutive windows with one label form one line.
         var expected = new List<string>();
-        for (var i = 0; i < segments.Count; )
+        var i = 0;
+        while (i < segments.Count)
         {
             var j = i;
             while (j + 1 < segments.Count && segments[j + 1].Label == segments[i].Label)

@@ -124,10 +124,13 @@ public static class CliHarness
         foreach (var a in argv)
             psi.ArgumentList.Add(a);
         foreach (var (name, value) in environment)
+        {
             if (value == null)
                 psi.Environment.Remove(name);
             else
                 psi.Environment[name] = value;
+        }
+
         return psi;
     }
 

@@ -255,7 +255,10 @@ public class CliHelpTests
                 "bench",
             }
         )
+        {
             Assert.Contains(c, help.Out);
+        }
+
         var version = CliHarness.RunInProcess("--version");
         Assert.Equal(0, version.ExitCode);
         Assert.StartsWith("Emolingua " + VersionInfo.Version, version.Out);

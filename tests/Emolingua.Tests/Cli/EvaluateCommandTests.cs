@@ -40,11 +40,14 @@ public class EvaluateCommandTests(TinyBundleFixture bundle) : IClassFixture<Tiny
         Directory.CreateDirectory(Path.Combine(root, "wav"));
         var seed = 0;
         foreach (var name in FourClass.Concat(Dropped))
+        {
             TestWav.WritePcm16Mono(
                 Path.Combine(root, "wav", name + ".wav"),
                 TestWav.Voiced(1.0 + 0.1 * (seed % 3), 16000, ++seed),
                 16000
             );
+        }
+
         return root;
     }
 
@@ -159,7 +162,10 @@ public class EvaluateCommandTests(TinyBundleFixture bundle) : IClassFixture<Tiny
                 "predictions.csv",
             }
         )
+        {
             Assert.True(File.Exists(Path.Combine(outDir, f)), f + " missing");
+        }
+
         Assert.Equal(
             new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A },
             File.ReadAllBytes(Path.Combine(outDir, "confusion_matrix.png"))[..8]

@@ -41,11 +41,13 @@ public class PredictStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
         var reading = Task.Run(async () =>
         {
             while (await p.StandardOutput.ReadLineAsync() is { } line)
+            {
                 lock (lines)
                 {
                     lines.Add(line);
                     whileOpen.Add(Volatile.Read(ref open));
                 }
+            }
         });
         var err = p.StandardError.ReadToEndAsync();
         var stdin = p.StandardInput.BaseStream;
@@ -75,22 +77,26 @@ public class PredictStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
             Assert.Equal(segments[i].GetProperty("end_s").GetDouble(), w.GetProperty("end_s").GetDouble());
             Assert.Equal(segments[i].GetProperty("label").GetString(), w.GetProperty("label").GetString());
             foreach (var p in segments[i].GetProperty("probabilities").EnumerateObject())
+            {
                 Assert.True(
                     Math.Abs(p.Value.GetDouble() - w.GetProperty("probabilities").GetProperty(p.Name).GetDouble())
                         <= 1.1e-5,
                     $"window {i} {p.Name}"
                 );
+            }
         }
         var end = JsonDocument.Parse(lines[^1]).RootElement;
         Assert.Equal("end", end.GetProperty("type").GetString());
         Assert.Equal(expected.GetProperty("label").GetString(), end.GetProperty("label").GetString());
         Assert.Equal(expected.GetProperty("duration_s").GetDouble(), end.GetProperty("duration_s").GetDouble());
         foreach (var p in expected.GetProperty("probabilities").EnumerateObject())
+        {
             Assert.True(
                 Math.Abs(p.Value.GetDouble() - end.GetProperty("probabilities").GetProperty(p.Name).GetDouble())
                     <= 1.1e-5,
                 $"end {p.Name}"
             );
+        }
     }
 
     private JsonElement PredictSegments(string wav)

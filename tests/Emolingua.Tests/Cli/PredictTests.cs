@@ -206,11 +206,13 @@ public class PredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFi
         Assert.True(r.ExitCode == 0, r.Err);
         using var doc = JsonDocument.Parse(r.OutLines.Single());
         for (var k = 0; k < 4; k++)
+        {
             Assert.InRange(
                 doc.RootElement.GetProperty("probabilities").GetProperty(Labels[k]).GetDouble(),
                 expected[k] - 1e-5,
                 expected[k] + 1e-5
             );
+        }
         // A model folder without calibration.json keeps T = 1 (runs trained before calibration existed).
         using var plain = EmotionRecognizer.Load(bundle.Folder);
         Assert.Equal(1.0, plain.Temperature);
@@ -260,8 +262,10 @@ public class PredictTests(TinyBundleFixture bundle) : IClassFixture<TinyBundleFi
             .Select(t => new Thread(() =>
             {
                 for (var rep = 0; rep < 2; rep++)
-                for (var i = t; i < clips.Length; i += 4)
-                    concurrent[i] = Ordered(recognizer.Predict(clips[i], 16000));
+                {
+                    for (var i = t; i < clips.Length; i += 4)
+                        concurrent[i] = Ordered(recognizer.Predict(clips[i], 16000));
+                }
             }))
             .ToList();
         threads.ForEach(t => t.Start());

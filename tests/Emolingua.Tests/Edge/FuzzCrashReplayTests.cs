@@ -16,8 +16,11 @@ public class FuzzCrashReplayTests
         var data = new TheoryData<string, string>();
         var root = Path.Combine(FuzzRoot, kind);
         foreach (var dir in Directory.GetDirectories(root).Order(StringComparer.Ordinal))
-        foreach (var file in Directory.GetFiles(dir).Order(StringComparer.Ordinal))
-            data.Add(Path.GetFileName(dir), Path.GetFileName(file));
+        {
+            foreach (var file in Directory.GetFiles(dir).Order(StringComparer.Ordinal))
+                data.Add(Path.GetFileName(dir), Path.GetFileName(file));
+        }
+
         return data;
     }
 

@@ -54,10 +54,13 @@ public sealed class ServeLogRedactionTests(TinyBundleFixture bundle) : IClassFix
         }
         // A plain request with the key in the query (not accepted there: 401), and a malformed request line holding it.
         using (var http = server.Client())
+        {
             Assert.Equal(
                 HttpStatusCode.Unauthorized,
                 (await http.GetAsync($"api/model?x=1&access_token={key}")).StatusCode
             );
+        }
+
         using (var tcp = new TcpClient())
         {
             await tcp.ConnectAsync(server.BaseUri.Host, server.BaseUri.Port);

@@ -178,9 +178,11 @@ public class ServeNetworkTests(EdgeFiles files) : IClassFixture<EdgeFiles>
 
         // Plain HTTP to the TLS port gets no answer as HTTP.
         using (var plain = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+        {
             await Assert.ThrowsAnyAsync<Exception>(() =>
                 plain.GetStringAsync(new UriBuilder(server.BaseUri) { Scheme = "http" }.Uri + "api/health")
             );
+        }
 
         // Without a key, with a wrong one, under another spelling of the path: 401 with a JSON error.
         foreach (

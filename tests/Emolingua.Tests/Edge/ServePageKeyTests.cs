@@ -16,10 +16,13 @@ public class ServePageKeyTests(EdgeFiles files) : IClassFixture<EdgeFiles>
     public void Page_asks_for_the_key_once_and_keeps_it_for_the_tab()
     {
         foreach (var tool in new[] { BrowserFixture.Chromium, BrowserFixture.ChromeDriver })
+        {
             Assert.True(
                 File.Exists(tool),
                 $"{tool} is missing: install Debian's chromium and chromium-driver (./test.sh does)"
             );
+        }
+
         using var server = ServerProcess.Start("--model", files.RunDir, "--api-key-file", files.KeysFile);
         using var profile = new TempDir();
         var options = new ChromeOptions

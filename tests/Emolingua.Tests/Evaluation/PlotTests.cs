@@ -22,14 +22,17 @@ public class PlotTests
             sum2 = 0;
         var count = 0;
         for (var y = 0; y < bmp.Height; y += 3)
-        for (var x = 0; x < bmp.Width; x += 3)
         {
-            var c = bmp.GetPixel(x, y);
-            var l = 0.299 * c.Red + 0.587 * c.Green + 0.114 * c.Blue;
-            sum += l;
-            sum2 += l * l;
-            count++;
+            for (var x = 0; x < bmp.Width; x += 3)
+            {
+                var c = bmp.GetPixel(x, y);
+                var l = 0.299 * c.Red + 0.587 * c.Green + 0.114 * c.Blue;
+                sum += l;
+                sum2 += l * l;
+                count++;
+            }
         }
+
         var variance = sum2 / count - (sum / count) * (sum / count);
         Assert.True(variance > 1, $"image looks blank (luminance variance {variance})");
     }

@@ -76,8 +76,11 @@ internal static class TsneQuality
                 votes[labels[order[m]]]++;
             var best = 0;
             for (var c = 1; c < votes.Length; c++)
+            {
                 if (votes[c] > votes[best])
                     best = c;
+            }
+
             if (best == labels[i])
                 hits++;
         }
@@ -93,8 +96,11 @@ internal static class TsneQuality
         cols = a.GetLength(1);
         var flat = new double[n * cols];
         for (var i = 0; i < n; i++)
-        for (var j = 0; j < cols; j++)
-            flat[i * cols + j] = a[i, j];
+        {
+            for (var j = 0; j < cols; j++)
+                flat[i * cols + j] = a[i, j];
+        }
+
         return flat;
     }
 }

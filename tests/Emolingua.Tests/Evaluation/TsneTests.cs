@@ -11,8 +11,11 @@ public class TsneTests
         double G() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
         var centres = new double[4, dims];
         for (var c = 0; c < 4; c++)
-        for (var j = 0; j < dims; j++)
-            centres[c, j] = 3 * G();
+        {
+            for (var j = 0; j < dims; j++)
+                centres[c, j] = 3 * G();
+        }
+
         var n = 4 * perCluster;
         var x = new double[n, dims];
         var labels = new int[n];
@@ -95,8 +98,11 @@ public class TsneTests
             .ToArray();
         var asDouble = new double[40, 50];
         for (var i = 0; i < 40; i++)
-        for (var j = 0; j < 50; j++)
-            asDouble[i, j] = jagged[i][j];
+        {
+            for (var j = 0; j < 50; j++)
+                asDouble[i, j] = jagged[i][j];
+        }
+
         var a = Tsne.Fit(jagged, perplexity: 5, seed: 2, iterations: 200);
         var b = Tsne.Fit(
             asDouble,

@@ -205,8 +205,11 @@ public class NodeFailureTests(SlurmCluster cluster)
         string? line;
         string? array = null;
         while ((line = child.StandardOutput.ReadLine()) != null && array == null)
+        {
             if (line.StartsWith("submitted job array "))
                 array = line.Split(' ')[3].TrimEnd(':');
+        }
+
         if (array == null)
         {
             if (!child.WaitForExit(60_000))
@@ -291,14 +294,18 @@ public class NodeFailureTests(SlurmCluster cluster)
             for (var c = 0; c < e.Length; c++)
             {
                 if (c is >= 2 and <= 5 && e[c].Length > 0)
+                {
                     Assert.InRange(
                         double.Parse(a[c], CultureInfo.InvariantCulture)
                             - double.Parse(e[c], CultureInfo.InvariantCulture),
                         -1e-5,
                         1e-5
                     );
+                }
                 else
+                {
                     Assert.Equal(e[c], a[c]);
+                }
             }
         }
     }

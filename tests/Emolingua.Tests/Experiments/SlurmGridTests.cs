@@ -65,7 +65,10 @@ public class SlurmGridTests
                 "#SBATCH --open-mode=append",
             }
         )
+        {
             Assert.Contains(line, script);
+        }
+
         Assert.Contains("experiment run-cell", script);
         Assert.Contains("--max-requeues 3", script);
 

@@ -41,11 +41,15 @@ public class MelFilterBankTests
         };
         var f = MelFilterBank.Create(16, 4, 0, 2000, 4000);
         for (var k = 0; k < 16; k++)
-        for (var m = 0; m < 4; m++)
-            Assert.True(
-                Math.Abs(expected[k, m] - f[m, k]) < 1e-10,
-                $"bin {k} mel {m}: expected {expected[k, m]}, got {f[m, k]}"
-            );
+        {
+            for (var m = 0; m < 4; m++)
+            {
+                Assert.True(
+                    Math.Abs(expected[k, m] - f[m, k]) < 1e-10,
+                    $"bin {k} mel {m}: expected {expected[k, m]}, got {f[m, k]}"
+                );
+            }
+        }
     }
 
     [Fact]
@@ -55,8 +59,11 @@ public class MelFilterBankTests
         // Filter 0 has a single non-zero weight at bin 1 (40 Hz).
         Assert.Equal(0.0248625940, f[0, 1], 9);
         for (var k = 0; k < 201; k++)
+        {
             if (k != 1)
                 Assert.Equal(0.0, f[0, k]);
+        }
+
         Assert.Equal(0.0019908219, f[1, 1], 9);
         Assert.Equal(0.0228717721, f[1, 2], 9);
         Assert.Equal(0.0054111051, f[40, 42], 9);

@@ -120,10 +120,12 @@ public class EmotionStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
                 windows.AddRange(windower.Complete());
                 Assert.Equal(expected.Select(w => (w.Start, w.Length)), windows.Select(w => ((int)w.Start, w.Length)));
                 for (var i = 0; i < windows.Count; i++)
+                {
                     Assert.True(
                         expected[i].Samples.AsSpan().SequenceEqual(windows[i].Samples),
                         $"{rate} Hz {seconds} s chunking {chunking}: window {i} differs"
                     );
+                }
             }
         }
     }
@@ -141,11 +143,14 @@ public class EmotionStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
         var events = new List<StreamEvent>();
         var arrivedAt = new List<int>();
         for (var i = 0; i < pcm.Length; i++)
+        {
             foreach (var e in stream.Push(pcm.AsSpan(i, 1)))
             {
                 events.Add(e);
                 arrivedAt.Add(i);
             }
+        }
+
         var result = stream.Complete();
         // 1-second windows every 0.5 s at 8 kHz: window k is complete at input sample 8000 + 4000k, give or take the
         // resampler's few ms.
@@ -310,26 +315,35 @@ public class EmotionStreamTests(StreamBundleFixture bundle) : IClassFixture<Stre
                 $"{what}: window {i} is [{w.StartSeconds}, {w.EndSeconds}) {w.Label}, predict has [{e.StartSeconds}, {e.EndSeconds}) {e.Label}"
             );
             foreach (var (label, p) in e.Probabilities)
+            {
                 Assert.True(
                     MathF.Abs(p - w.Probabilities[label]) <= Tolerance,
                     $"{what}: window {i} {label} {w.Probabilities[label]} vs {p}"
                 );
+            }
         }
         // Windows that differ by less than the tolerance would let a misplaced window pass.
         for (var i = 1; i < windows.Count; i++)
+        {
             if (windows[i].StartSeconds - windows[i - 1].StartSeconds >= 0.5)
+            {
                 Assert.True(
                     expected.Probabilities.Keys.Max(l =>
                         MathF.Abs(windows[i].Probabilities[l] - windows[i - 1].Probabilities[l])
                     ) > 1e-3,
                     $"{what}: windows {i - 1} and {i} are too alike for this test"
                 );
+            }
+        }
+
         Assert.Equal(expected.Label, actual.Label);
         Assert.Equal(expected.DurationSeconds, actual.DurationSeconds);
         foreach (var (label, p) in expected.Probabilities)
+        {
             Assert.True(
                 MathF.Abs(p - actual.Probabilities[label]) <= Tolerance,
                 $"{what}: whole stream {label} {actual.Probabilities[label]} vs {p}"
             );
+        }
     }
 }

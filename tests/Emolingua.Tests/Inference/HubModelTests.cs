@@ -59,9 +59,14 @@ public class HubModelTests(WhisperFixtureBundle bundle) : IClassFixture<WhisperF
                         ctx.Response.Headers["X-Linked-Size"] = file.Length.ToString();
                     }
                     else if (path == "/store/blob" && ctx.Request.HttpMethod == "GET")
+                    {
                         ctx.Response.OutputStream.Write(file);
+                    }
                     else
+                    {
                         ctx.Response.StatusCode = 404;
+                    }
+
                     ctx.Response.Close();
                 }
             });

@@ -138,9 +138,12 @@ public static class NodeOnnxRuntime
                 throw new TimeoutException($"{tool} {string.Join(' ', arguments)} timed out");
             }
             if (process.ExitCode != 0)
+            {
                 throw new InvalidOperationException(
                     $"{tool} {string.Join(' ', arguments)} failed ({process.ExitCode}): {stderr.Result}"
                 );
+            }
+
             return stdout.Result;
         }
     }

@@ -213,11 +213,14 @@ public class OnnxExportTests(WhisperFixtureBundle bundle, ITestOutputHelper outp
                 Assert.Equal(expected[c].Label, actual[c].Label);
                 Assert.Equal(expected[c].DurationSeconds, actual[c].DurationSeconds);
                 foreach (var l in Labels)
+                {
                     Assert.InRange(
                         actual[c].Probabilities[l],
                         expected[c].Probabilities[l] - 1e-4f,
                         expected[c].Probabilities[l] + 1e-4f
                     );
+                }
+
                 Assert.Equal(expected[c].Segments.Count, actual[c].Segments.Count);
                 for (var s = 0; s < expected[c].Segments.Count; s++)
                 {

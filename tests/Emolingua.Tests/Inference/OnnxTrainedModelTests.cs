@@ -198,11 +198,13 @@ public class OnnxTrainedModelTests(TrainedRunFixture run, ITestOutputHelper outp
                     actual.RootElement.GetProperty("label").GetString()
                 );
                 foreach (var l in Labels)
+                {
                     Assert.InRange(
                         actual.RootElement.GetProperty("probabilities").GetProperty(l).GetDouble(),
                         expected.RootElement.GetProperty("probabilities").GetProperty(l).GetDouble() - 1e-4,
                         expected.RootElement.GetProperty("probabilities").GetProperty(l).GetDouble() + 1e-4
                     );
+                }
             }
         }
     }
@@ -313,6 +315,7 @@ public class OnnxTrainedModelTests(TrainedRunFixture run, ITestOutputHelper outp
             using var a = JsonDocument.Parse(fp32.OutLines[i]);
             using var b = JsonDocument.Parse(bf16.OutLines[i]);
             foreach (var l in Labels)
+            {
                 maxDiff = Math.Max(
                     maxDiff,
                     Math.Abs(
@@ -320,6 +323,7 @@ public class OnnxTrainedModelTests(TrainedRunFixture run, ITestOutputHelper outp
                             - b.RootElement.GetProperty("probabilities").GetProperty(l).GetDouble()
                     )
                 );
+            }
         }
         output.WriteLine($"bf16 vs fp32 max |p| difference {maxDiff}");
         // This model is nearly certain of these clips, so bf16 may even print the same 6 decimals (MixedPrecisionTests

@@ -40,8 +40,11 @@ public class WhisperCheckpointTests
         var st = SafeTensors.Open(Path.Combine(Fixtures.TinyModel, "model.safetensors"));
         var result = new Dictionary<string, (float[], long[])>();
         foreach (var (key, entry) in st.Entries)
+        {
             if (rename(key) is { } name)
                 result[name] = (st.ReadFloat32(key), entry.Shape);
+        }
+
         return result;
     }
 
@@ -181,7 +184,10 @@ public class HuggingFaceHubTests
                     ctx.Response.OutputStream.Write(bytes);
                 }
                 else
+                {
                     ctx.Response.StatusCode = 404;
+                }
+
                 ctx.Response.Close();
             }
         });

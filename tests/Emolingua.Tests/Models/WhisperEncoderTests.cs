@@ -85,10 +85,12 @@ public class WhisperEncoderTests
         using var encoder = new WhisperEncoder(new WhisperConfig(64, 2, 4, 256), 150);
         encoder.FreezeFrontEnd();
         foreach (var (name, p) in encoder.named_parameters())
+        {
             Assert.Equal(
                 !(name.StartsWith("conv1") || name.StartsWith("conv2") || name.StartsWith("embed_positions")),
                 p.requires_grad
             );
+        }
     }
 
     [Fact]

@@ -32,15 +32,21 @@ public class DoorsTests
         foreach (var edge in LibraryEdges())
         {
             if (!doors.Allowed.TryGetValue(edge.FromRoom, out var uses))
+            {
                 violations.Add($"{edge.From}: room {edge.FromRoom} is not in the README's doors table");
+            }
             else if (!uses.TryGetValue(edge.ToRoom, out var types))
+            {
                 violations.Add(
                     $"{edge.From} uses {edge.To}: the README's doors table does not let {edge.FromRoom} use {edge.ToRoom}"
                 );
+            }
             else if (types != null && !types.Contains(SimpleName(edge.To)))
+            {
                 violations.Add(
                     $"{edge.From} uses {edge.To}: the README's doors table lets {edge.FromRoom} use only {string.Join(", ", types)} of {edge.ToRoom}"
                 );
+            }
         }
         Assert.True(violations.Count == 0, string.Join("\n", violations.Distinct().Order(StringComparer.Ordinal)));
     }
@@ -52,18 +58,27 @@ public class DoorsTests
         var edges = LibraryEdges();
         var stale = new List<string>();
         foreach (var (room, uses) in doors.Allowed)
-        foreach (var (used, types) in uses)
         {
-            var found = edges
-                .Where(e => e.FromRoom == room && e.ToRoom == used)
-                .Select(e => SimpleName(e.To))
-                .ToHashSet();
-            if (found.Count == 0)
-                stale.Add($"the README's doors table lets {room} use {used}, but no type of {room} does");
-            foreach (var type in (IEnumerable<string>?)types ?? [])
-                if (!found.Contains(type))
-                    stale.Add($"the README's doors table lets {room} use {used}'s {type}, but no type of {room} does");
+            foreach (var (used, types) in uses)
+            {
+                var found = edges
+                    .Where(e => e.FromRoom == room && e.ToRoom == used)
+                    .Select(e => SimpleName(e.To))
+                    .ToHashSet();
+                if (found.Count == 0)
+                    stale.Add($"the README's doors table lets {room} use {used}, but no type of {room} does");
+                foreach (var type in (IEnumerable<string>?)types ?? [])
+                {
+                    if (!found.Contains(type))
+                    {
+                        stale.Add(
+                            $"the README's doors table lets {room} use {used}'s {type}, but no type of {room} does"
+                        );
+                    }
+                }
+            }
         }
+
         Assert.True(stale.Count == 0, string.Join("\n", stale));
     }
 
@@ -99,11 +114,16 @@ public class DoorsTests
     private static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
             if (
                 File.Exists(Path.Combine(dir.FullName, "Emolingua.slnx"))
                 && File.Exists(Path.Combine(dir.FullName, "README.md"))
             )
+            {
                 return dir.FullName;
+            }
+        }
+
         throw new DirectoryNotFoundException(
             $"{AppContext.BaseDirectory}: no parent folder holds Emolingua.slnx and README.md"
         );
@@ -127,10 +147,15 @@ public class DoorsTests
                 continue;
             var uses = new Dictionary<string, HashSet<string>?>(StringComparer.Ordinal);
             if (cells[1] != "nothing of Emolingua")
+            {
                 foreach (Match m in Regex.Matches(cells[1], @"(\w+)(?:\s*\(([^)]*)\))?"))
+                {
                     uses[m.Groups[1].Value] = m.Groups[2].Success
                         ? m.Groups[2].Value.Split(',').Select(t => t.Trim()).ToHashSet(StringComparer.Ordinal)
                         : null;
+                }
+            }
+
             foreach (var room in cells[0].Split(',').Select(r => r.Trim()))
                 allowed[room] = uses;
         }
@@ -186,10 +211,15 @@ public class DoorsTests
                     continue;
                 var body = pe.GetMethodBody(method.RelativeVirtualAddress);
                 if (!body.LocalSignature.IsNil)
+                {
                     foreach (
                         var local in md.GetStandaloneSignature(body.LocalSignature).DecodeLocalSignature(names, null)
                     )
+                    {
                         used.AddRange(local);
+                    }
+                }
+
                 foreach (var token in OperandTokens(body.GetILBytes()!))
                     used.AddRange(names.OfToken(token));
             }
@@ -207,7 +237,8 @@ public class DoorsTests
     /// instruction by instruction.</summary>
     internal static IEnumerable<int> OperandTokens(byte[] il)
     {
-        for (var i = 0; i < il.Length; )
+        var i = 0;
+        while (i < il.Length)
         {
             var value = il[i] == 0xFE ? (short)(0xFE00 | il[i + 1]) : il[i];
             i += il[i] == 0xFE ? 2 : 1;
@@ -289,7 +320,10 @@ public class DoorsTests
                         names.AddRange(s.ReturnType.Concat(s.ParameterTypes.SelectMany(p => p)));
                     }
                     else
+                    {
                         names.AddRange(member.DecodeFieldSignature(this, null));
+                    }
+
                     return names;
                 case HandleKind.MethodSpecification:
                     var spec = md.GetMethodSpecification((MethodSpecificationHandle)handle);

@@ -43,9 +43,12 @@ public class PackageTests(PackedFeed feed, WhisperFixtureBundle bundle, ITestOut
         }
         var r = new Result(p.ExitCode, stdout.Result, stderr.Result);
         if (check && r.ExitCode != 0)
+        {
             throw new InvalidOperationException(
                 $"{file} {string.Join(' ', args)} exited {r.ExitCode}:\n{r.Out}\n{r.Err}"
             );
+        }
+
         return r;
     }
 
@@ -205,11 +208,13 @@ public class PackageTests(PackedFeed feed, WhisperFixtureBundle bundle, ITestOut
         var labels = printed.Skip(1).Select(l => l.Split('\t')).ToList();
         Assert.Equal(["angry", "happy", "neutral", "sad"], labels.Select(l => l[0]));
         foreach (var l in labels)
+        {
             Assert.Equal(
                 json["probabilities"]![l[0]]!.GetValue<double>(),
                 double.Parse(l[1], CultureInfo.InvariantCulture),
                 1e-5
             );
+        }
     }
 
     [Fact]

@@ -25,6 +25,7 @@ public sealed class PackedFeed : IDisposable
         var log = new System.Text.StringBuilder();
         // The test build has built every project (Release); pack what it built.
         foreach (var project in new[] { "Emolingua.Runtime", "Emolingua", "Emolingua.Tool" })
+        {
             log.AppendLine(
                 PackageTests
                     .Run(
@@ -42,6 +43,8 @@ public sealed class PackedFeed : IDisposable
                     )
                     .Out
             );
+        }
+
         PackLog = log.ToString();
         var userPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p
             ? p
@@ -62,8 +65,11 @@ public sealed class PackedFeed : IDisposable
     private static string FindRepository()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
             if (File.Exists(Path.Combine(dir.FullName, "Emolingua.slnx")))
                 return dir.FullName;
+        }
+
         throw new DirectoryNotFoundException($"no Emolingua.slnx above {AppContext.BaseDirectory}");
     }
 

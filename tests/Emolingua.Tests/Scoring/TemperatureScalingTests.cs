@@ -29,11 +29,14 @@ public class TemperatureScalingTests
                 cumulative = 0;
             var label = 3;
             for (var k = 0; k < 4; k++)
+            {
                 if ((cumulative += p[k]) > u)
                 {
                     label = k;
                     break;
                 }
+            }
+
             clips.Add([z.Select(v => (float)(v * factor)).ToArray()]);
             labels.Add(label);
         }

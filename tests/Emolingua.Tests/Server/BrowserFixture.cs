@@ -22,10 +22,13 @@ public sealed class BrowserFixture : IDisposable
     public BrowserFixture()
     {
         foreach (var tool in new[] { Chromium, ChromeDriver })
+        {
             Assert.True(
                 File.Exists(tool),
                 $"{tool} is missing: install Debian's chromium and chromium-driver (./test.sh does)"
             );
+        }
+
         Directory.CreateDirectory(OutputFolder);
         Server = ServerProcess.Start("--model", Path.GetDirectoryName(Bundle.Folder)!);
         var microphone = Files.File("microphone.wav");

@@ -70,10 +70,12 @@ public class ServeContractTests(ServeFixture serve) : IClassFixture<ServeFixture
     private static void AssertClose(float[] expected, float[] actual, float tolerance = 1e-4f)
     {
         for (var k = 0; k < expected.Length; k++)
+        {
             Assert.True(
                 MathF.Abs(expected[k] - actual[k]) <= tolerance,
                 $"class {k}: expected {expected[k]}, got {actual[k]}"
             );
+        }
     }
 
     [Fact]

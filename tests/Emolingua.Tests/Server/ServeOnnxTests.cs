@@ -60,10 +60,13 @@ public sealed class ServeOnnxTests : IClassFixture<TinyBundleFixture>, IDisposab
         var expected = CliHarness.MeanWindowProbabilities(_bundle.Model, clip, starts, 1.0);
         var probabilities = body.GetProperty("probabilities");
         for (var k = 0; k < Labels.Length; k++)
+        {
             Assert.True(
                 MathF.Abs(expected[k] - probabilities.GetProperty(Labels[k]).GetSingle()) <= 1e-4f,
                 $"{Labels[k]}: torch {expected[k]}, served ONNX {probabilities.GetProperty(Labels[k]).GetSingle()}"
             );
+        }
+
         Assert.Equal(Labels[Array.IndexOf(expected, expected.Max())], body.GetProperty("label").GetString());
         Assert.Equal(4, body.GetProperty("segments").GetArrayLength());
 

@@ -59,8 +59,10 @@ public sealed partial class ServerProcess : IDisposable
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data != null)
+            {
                 lock (server._stderr)
                     server._stderr.AppendLine(e.Data);
+            }
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -158,7 +160,10 @@ public sealed partial class ServerProcess : IDisposable
                 doc.RootElement.GetProperty("waiting").GetInt32() == waiting
                 && doc.RootElement.GetProperty("running").GetInt32() == 0
             )
+            {
                 return;
+            }
+
             await Task.Delay(25);
         } while (DateTime.UtcNow < deadline);
         Assert.Fail($"health never showed {waiting} waiting: {health}");

@@ -39,10 +39,12 @@ public class StreamContractTests(StreamServeFixture serve) : IClassFixture<Strea
     {
         Assert.Equal(Labels, actual.EnumerateObject().Select(p => p.Name));
         foreach (var l in Labels)
+        {
             Assert.True(
                 Math.Abs(expected.GetProperty(l).GetDouble() - actual.GetProperty(l).GetDouble()) <= 1e-5 + 5e-7,
                 $"{what} {l}: {actual.GetProperty(l).GetDouble()} vs /api/predict {expected.GetProperty(l).GetDouble()}"
             );
+        }
     }
 
     [Fact]

@@ -77,7 +77,9 @@ public class StreamLoadTests(StreamBundleFixture bundle) : IClassFixture<StreamB
             var expected = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
             var segments = expected.GetProperty("segments").EnumerateArray().ToList();
             for (var k = 0; k < windows.Count; k++)
+            {
                 foreach (var p in segments[k].GetProperty("probabilities").EnumerateObject())
+                {
                     Assert.True(
                         Math.Abs(
                             p.Value.GetDouble()
@@ -86,6 +88,9 @@ public class StreamLoadTests(StreamBundleFixture bundle) : IClassFixture<StreamB
                             <= 1e-5 + 5e-7,
                         $"stream {i} window {k} {p.Name}: differs from /api/predict on its clip"
                     );
+                }
+            }
+
             Assert.Equal(expected.GetProperty("label").GetString(), messages[^1].GetProperty("label").GetString());
         }
     }

@@ -84,8 +84,11 @@ public class DivergenceTests
         {
             var o = JsonNode.Parse(line)!.AsObject();
             foreach (var (key, value) in o)
+            {
                 if (value is JsonValue v && v.TryGetValue<double>(out var d))
                     Assert.True(double.IsFinite(d), $"{key} = {d}");
+            }
+
             if (o["split"] == null)
                 steps.Add(o["step"]!.GetValue<long>());
         }

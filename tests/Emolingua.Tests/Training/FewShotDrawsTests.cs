@@ -51,6 +51,7 @@ public class FewShotDrawsTests : IClassFixture<TrainingRunTests.Data>
             Assert.All(testSpeakers, s => Assert.Equal(fold - 1, foldOf[s]));
             var pool = FewShotDraws.Pool(corpus, fold, 5, 0);
             foreach (var k in new[] { 1, 2, 5, 16 })
+            {
                 for (var draw = 0; draw < 4; draw++)
                 {
                     var shots = FewShotDraws.Draw(pool, k, seed: 0, corpus.Kind, fold, draw);
@@ -60,6 +61,7 @@ public class FewShotDrawsTests : IClassFixture<TrainingRunTests.Data>
                     Assert.All(Emotions.All, e => Assert.Equal(k, shots.Count(u => u.Label == e)));
                     Assert.Equal(shots.Count, shots.Select(u => u.Id).Distinct().Count());
                 }
+            }
         }
     }
 
@@ -71,10 +73,13 @@ public class FewShotDrawsTests : IClassFixture<TrainingRunTests.Data>
         var five = FewShotDraws.Draw(pool, 5, 0, corpus.Kind, 2, draw: 1);
         var two = FewShotDraws.Draw(pool, 2, 0, corpus.Kind, 2, draw: 1);
         foreach (var e in Emotions.All)
+        {
             Assert.Equal(
                 two.Where(u => u.Label == e).Select(u => u.Id),
                 five.Where(u => u.Label == e).Take(2).Select(u => u.Id)
             );
+        }
+
         Assert.Equal(five.Select(u => u.Id), FewShotDraws.Draw(pool, 5, 0, corpus.Kind, 2, draw: 1).Select(u => u.Id));
         Assert.NotEqual(
             five.Select(u => u.Id),

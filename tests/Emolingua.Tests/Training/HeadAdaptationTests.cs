@@ -14,18 +14,21 @@ public class HeadAdaptationTests
         var x = new List<float[]>();
         var y = new List<int>();
         for (var c = 0; c < 4; c++)
-        for (var i = 0; i < perClass; i++)
         {
-            var e = new float[8];
-            for (var d = 0; d < 8; d++)
+            for (var i = 0; i < perClass; i++)
             {
-                var gaussian =
-                    Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-                e[d] = (float)((d == c ? 4 : 0) + 0.3 * gaussian);
+                var e = new float[8];
+                for (var d = 0; d < 8; d++)
+                {
+                    var gaussian =
+                        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+                    e[d] = (float)((d == c ? 4 : 0) + 0.3 * gaussian);
+                }
+                x.Add(e);
+                y.Add(c);
             }
-            x.Add(e);
-            y.Add(c);
         }
+
         return (x, y);
     }
 

@@ -27,10 +27,13 @@ public class LogisticRegressionTests
         for (var c = 0; c < 4; c++)
         {
             for (var j = 0; j < 3; j++)
+            {
                 Assert.True(
                     Math.Abs(coef[c][j] - fit.Weights[c][j]) <= tolerance,
                     $"W[{c},{j}] = {fit.Weights[c][j]}, expected {coef[c][j]}"
                 );
+            }
+
             Assert.True(
                 Math.Abs(intercept[c] - fit.Bias[c]) <= tolerance,
                 $"b[{c}] = {fit.Bias[c]}, expected {intercept[c]}"
@@ -112,11 +115,14 @@ public class LogisticRegressionTests
         var x = new List<double[]>();
         var y = new List<int>();
         for (var c = 0; c < 3; c++)
-        for (var k = 0; k < 5; k++)
         {
-            x.Add([1000 * c + 10 * k, 0.001 * k]);
-            y.Add(c);
+            for (var k = 0; k < 5; k++)
+            {
+                x.Add([1000 * c + 10 * k, 0.001 * k]);
+                y.Add(c);
+            }
         }
+
         var model = AcousticTraining.Train(x, y, ["a", "b", "c"], ["f1", "f2"]);
         Assert.Equal(1000 + 20, model.Mean[0], 9); // mean of 0..40, 1000..1040, 2000..2040
         Assert.Equal(0.002, model.Mean[1], 12);

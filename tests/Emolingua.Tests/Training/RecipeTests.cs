@@ -8,8 +8,11 @@ public class RecipeTests
     private static string RecipeFile(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
             if (File.Exists(Path.Combine(dir.FullName, "recipes", relative)))
                 return Path.Combine(dir.FullName, "recipes", relative);
+        }
+
         throw new FileNotFoundException(relative);
     }
 
@@ -58,7 +61,9 @@ public class RecipeTests
                     "model.freeze_front_end",
                 }
             )
+            {
                 Assert.True(r.Sources.ContainsKey(key), $"{r.Name}: no source for {key}");
+            }
         }
         Assert.Equal(4, baseline.Model.Seconds);
         Assert.Equal(4, cl.Model.Seconds);

@@ -16,8 +16,11 @@ public class SamplerTests
         var counts = new[] { 20, 5, 9, 3 };
         var list = new List<Utterance>();
         for (var c = 0; c < 4; c++)
-        for (var k = 0; k < counts[c]; k++)
-            list.Add(U(list.Count, "s" + k % 3, (Emotion)c));
+        {
+            for (var k = 0; k < counts[c]; k++)
+                list.Add(U(list.Count, "s" + k % 3, (Emotion)c));
+        }
+
         return list;
     }
 
@@ -81,8 +84,11 @@ public class SamplerTests
     {
         var data = new List<Utterance>();
         for (var s = 0; s < 24; s++)
-        for (var k = 0; k < 3 + s % 4; k++)
-            data.Add(U(data.Count, $"spk{s:00}", null));
+        {
+            for (var k = 0; k < 3 + s % 4; k++)
+                data.Add(U(data.Count, $"spk{s:00}", null));
+        }
+
         data.Add(U(data.Count, "solo", null)); // one utterance only: never eligible
         var sampler = new SpeakerBatchSampler(data, speakers: 16, perSpeaker: 4, seed: 1, "test");
         Assert.Equal(24 - 6, sampler.EligibleSpeakers); // speakers 0, 4, 8, 12, 16, 20 have only 3 utterances

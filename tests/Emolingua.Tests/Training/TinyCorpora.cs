@@ -27,36 +27,49 @@ public static class TinyCorpora
         string[] labels = { "angry", "happy", "neutral", "sad" };
         var n = 0;
         for (var session = 1; session <= 5; session++)
-        for (var spk = 0; spk < 2; spk++)
-        for (var e = 0; e < 4; e++)
-        for (var k = 0; k < 2; k++)
         {
-            var name = $"en/s{session}_{spk}_{labels[e]}_{k}.wav";
-            var v = EmotionVoice[e];
-            TestWav.WritePcm16Mono(
-                Path.Combine(folder, name),
-                Tone(v.F0 * (1 + 0.05 * spk), v.Level, v.Vibrato, 1.2, seed: n++, harmonics: 6),
-                16000
-            );
-            en.Append(
-                CultureInfo.InvariantCulture,
-                $"{name},{labels[e]},S{session}{(spk == 0 ? "F" : "M")},{(spk == 0 ? "female" : "male")},Session{session},en\n"
-            );
+            for (var spk = 0; spk < 2; spk++)
+            {
+                for (var e = 0; e < 4; e++)
+                {
+                    for (var k = 0; k < 2; k++)
+                    {
+                        var name = $"en/s{session}_{spk}_{labels[e]}_{k}.wav";
+                        var v = EmotionVoice[e];
+                        TestWav.WritePcm16Mono(
+                            Path.Combine(folder, name),
+                            Tone(v.F0 * (1 + 0.05 * spk), v.Level, v.Vibrato, 1.2, seed: n++, harmonics: 6),
+                            16000
+                        );
+                        en.Append(
+                            CultureInfo.InvariantCulture,
+                            $"{name},{labels[e]},S{session}{(spk == 0 ? "F" : "M")},{(spk == 0 ? "female" : "male")},Session{session},en\n"
+                        );
+                    }
+                }
+            }
         }
+
         File.WriteAllText(Path.Combine(folder, "english.csv"), en.ToString());
 
         var lr = new StringBuilder("path,label,speaker,gender,session,language\n");
         for (var spk = 0; spk < 12; spk++)
-        for (var k = 0; k < 5; k++)
         {
-            var name = $"lr/spk{spk:00}_{k}.wav";
-            TestWav.WritePcm16Mono(
-                Path.Combine(folder, name),
-                Tone(100 + 25 * spk, 0.25, 0, 1.2, seed: 1000 + spk * 10 + k, harmonics: 2 + spk % 6),
-                16000
-            );
-            lr.Append(CultureInfo.InvariantCulture, $"{name},,L{spk:00},{(spk % 2 == 0 ? "female" : "male")},,xx\n");
+            for (var k = 0; k < 5; k++)
+            {
+                var name = $"lr/spk{spk:00}_{k}.wav";
+                TestWav.WritePcm16Mono(
+                    Path.Combine(folder, name),
+                    Tone(100 + 25 * spk, 0.25, 0, 1.2, seed: 1000 + spk * 10 + k, harmonics: 2 + spk % 6),
+                    16000
+                );
+                lr.Append(
+                    CultureInfo.InvariantCulture,
+                    $"{name},,L{spk:00},{(spk % 2 == 0 ? "female" : "male")},,xx\n"
+                );
+            }
         }
+
         File.WriteAllText(Path.Combine(folder, "unlabeled.csv"), lr.ToString());
         return folder;
     }
@@ -70,12 +83,15 @@ public static class TinyCorpora
     {
         var clips = new List<(float[], int)>();
         for (var e = 0; e < EmotionVoice.Length; e++)
-        for (var k = 0; k < perEmotion; k++)
         {
-            var v = EmotionVoice[e];
-            var pitch = 0.85 + 0.35 * k / Math.Max(1, perEmotion - 1);
-            clips.Add((Tone(v.F0 * pitch, v.Level, v.Vibrato, 1.2, seed: seed + 100 * e + k, harmonics: 6), e));
+            for (var k = 0; k < perEmotion; k++)
+            {
+                var v = EmotionVoice[e];
+                var pitch = 0.85 + 0.35 * k / Math.Max(1, perEmotion - 1);
+                clips.Add((Tone(v.F0 * pitch, v.Level, v.Vibrato, 1.2, seed: seed + 100 * e + k, harmonics: 6), e));
+            }
         }
+
         return clips;
     }
 

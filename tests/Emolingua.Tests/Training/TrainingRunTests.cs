@@ -79,7 +79,10 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
                 "model/calibration.json",
             }
         )
+        {
             Assert.True(File.Exists(Path.Combine(run.Path, f)), $"missing {f}");
+        }
+
         Assert.Equal(method, summary["method"]!.GetValue<string>());
         Assert.Equal(3, summary["seed"]!.GetValue<int>());
 
@@ -252,11 +255,15 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
                 + "/"
                 + (line["split"] is { } split ? split.GetValue<string>() + "/" : "");
             foreach (var (key, value) in line)
+            {
                 if (
                     key is not ("stage" or "split" or "step" or "epoch")
                     && value!.GetValueKind() == System.Text.Json.JsonValueKind.Number
                 )
+                {
                     expected.Add((line["step"]!.GetValue<long>(), prefix + key, (float)value.GetValue<double>()));
+                }
+            }
         }
         Assert.Equal(expected, scalars);
         foreach (
@@ -272,7 +279,9 @@ public class TrainingRunTests : IClassFixture<TrainingRunTests.Data>
                 "byol/validation/accuracy",
             }
         )
+        {
             Assert.Contains(tag, scalars.Select(s => s.Tag));
+        }
         // λ falls linearly from 0.8 at the first step to 0.2 at the last (12 steps, one log line each); lr is the
         // recipe's.
         float Scalar(string tag, long step) => scalars.Single(s => s.Tag == tag && s.Step == step).Value;

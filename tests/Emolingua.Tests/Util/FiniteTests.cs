@@ -13,6 +13,7 @@ public class FiniteTests
         {
             Assert.Equal(-1, Finite.FirstNonFinite(Enumerable.Range(0, length).Select(i => i * 1e30f).ToArray()));
             foreach (var bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+            {
                 for (var at = 0; at < length; at++)
                 {
                     var values = Enumerable.Range(0, length).Select(i => (float)Math.Sin(i)).ToArray();
@@ -21,6 +22,7 @@ public class FiniteTests
                         values[at + 2] = float.NaN; // a later one must not win
                     Assert.Equal(at, Finite.FirstNonFinite(values));
                 }
+            }
         }
     }
 

@@ -304,12 +304,15 @@ public class JsonFileSchemaTests
                         || (p.Length == 0 && d.StartsWith("*", StringComparison.Ordinal))
                     );
                     foreach (var (key, child) in obj)
+                    {
                         Walk(
                             child,
                             map ? p + ".*"
                                 : p.Length == 0 ? key
                                 : $"{p}.{key}"
                         );
+                    }
+
                     break;
                 case JsonArray array when array.Any(e => e is JsonObject):
                     foreach (var element in array)
@@ -330,11 +333,16 @@ public class JsonFileSchemaTests
     {
         string? readme = null;
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null && readme == null; d = d.Parent)
+        {
             if (
                 File.Exists(Path.Combine(d.FullName, "README.md"))
                 && File.Exists(Path.Combine(d.FullName, "Emolingua.slnx"))
             )
+            {
                 readme = Path.Combine(d.FullName, "README.md");
+            }
+        }
+
         var text = File.ReadAllText(readme ?? throw new FileNotFoundException("README.md"));
         var start = text.IndexOf("\n## File schemas", StringComparison.Ordinal);
         Assert.True(start >= 0, "README has no '## File schemas' section");
@@ -348,10 +356,13 @@ public class JsonFileSchemaTests
                 RegexOptions.Multiline | RegexOptions.Singleline
             )
         )
+        {
             result[entry.Groups[1].Value] = Regex
                 .Matches(entry.Groups[2].Value, "`([^`]+)`")
                 .Select(m => m.Groups[1].Value)
                 .ToDictionary(k => k.TrimEnd('?'), k => k.EndsWith('?'));
+        }
+
         return result;
     }
 }

@@ -44,7 +44,9 @@ public class NativeRuntimeCallersTests
                         .OperandTokens(pe.GetMethodBody(method.RelativeVirtualAddress).GetILBytes()!)
                         .Any(t => IsConfigure(md, t))
                 )
+                {
                     callers.Add(name);
+                }
             }
         }
         return callers.ToList();

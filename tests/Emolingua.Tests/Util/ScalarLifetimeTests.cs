@@ -56,42 +56,55 @@ public class ScalarLifetimeTests
             var calls = new Dictionary<MethodDefinitionHandle, List<MethodDefinitionHandle>>();
             var makers = new HashSet<MethodDefinitionHandle>();
             foreach (var typeHandle in md.TypeDefinitions)
-            foreach (var methodHandle in md.GetTypeDefinition(typeHandle).GetMethods())
             {
-                var method = md.GetMethodDefinition(methodHandle);
-                if (method.RelativeVirtualAddress == 0)
-                    continue;
-                var callees = new List<MethodDefinitionHandle>();
-                foreach (var token in CallTokens(pe.GetMethodBody(method.RelativeVirtualAddress).GetILBytes()!))
+                foreach (var methodHandle in md.GetTypeDefinition(typeHandle).GetMethods())
                 {
-                    if (
-                        (token >> 24) != 0x06
-                        || (token & 0xFFFFFF) == 0
-                        || (token & 0xFFFFFF) > md.GetTableRowCount(TableIndex.MethodDef)
-                    )
+                    var method = md.GetMethodDefinition(methodHandle);
+                    if (method.RelativeVirtualAddress == 0)
                         continue;
-                    var callee = MetadataTokens.MethodDefinitionHandle(token & 0xFFFFFF);
-                    var c = md.GetMethodDefinition(callee);
-                    var calleeType = md.GetString(md.GetTypeDefinition(c.GetDeclaringType()).Name);
-                    if (
-                        calleeType is "Scalar" or "ScalarExtensionMethods"
-                        && md.GetString(c.Name) is "op_Implicit" or "ToScalar"
-                    )
-                        makers.Add(methodHandle);
-                    else
-                        callees.Add(callee);
+                    var callees = new List<MethodDefinitionHandle>();
+                    foreach (var token in CallTokens(pe.GetMethodBody(method.RelativeVirtualAddress).GetILBytes()!))
+                    {
+                        if (
+                            (token >> 24) != 0x06
+                            || (token & 0xFFFFFF) == 0
+                            || (token & 0xFFFFFF) > md.GetTableRowCount(TableIndex.MethodDef)
+                        )
+                        {
+                            continue;
+                        }
+
+                        var callee = MetadataTokens.MethodDefinitionHandle(token & 0xFFFFFF);
+                        var c = md.GetMethodDefinition(callee);
+                        var calleeType = md.GetString(md.GetTypeDefinition(c.GetDeclaringType()).Name);
+                        if (
+                            calleeType is "Scalar" or "ScalarExtensionMethods"
+                            && md.GetString(c.Name) is "op_Implicit" or "ToScalar"
+                        )
+                        {
+                            makers.Add(methodHandle);
+                        }
+                        else
+                        {
+                            callees.Add(callee);
+                        }
+                    }
+                    calls[methodHandle] = callees;
                 }
-                calls[methodHandle] = callees;
             }
-            for (var grew = true; grew; ) // methods that call a maker make Scalars too
+
+            var grew = true;
+            while (grew) // methods that call a maker make Scalars too
             {
                 grew = false;
                 foreach (var (caller, callees) in calls)
+                {
                     if (!makers.Contains(caller) && callees.Any(makers.Contains))
                     {
                         makers.Add(caller);
                         grew = true;
                     }
+                }
             }
             return makers
                 .Select(h =>
@@ -112,8 +125,10 @@ public class ScalarLifetimeTests
     private static IEnumerable<int> CallTokens(byte[] il)
     {
         for (var i = 0; i + 4 < il.Length; i++)
+        {
             if (il[i] is 0x28 or 0x6F or 0x73)
                 yield return BitConverter.ToInt32(il, i + 1);
+        }
     }
 
     internal static List<string> ImplicitScalarCallers(string assemblyPath)
@@ -138,7 +153,10 @@ public class ScalarLifetimeTests
                         || (token & 0xFFFFFF) == 0
                         || (token & 0xFFFFFF) > md.GetTableRowCount(TableIndex.MemberRef)
                     )
+                    {
                         continue;
+                    }
+
                     var member = md.GetMemberReference(MetadataTokens.MemberReferenceHandle(token & 0xFFFFFF));
                     if (member.Parent.Kind != HandleKind.TypeReference)
                         continue;

@@ -26,10 +26,13 @@ public sealed class PcmStreamReader
     private PcmStreamReader(Stream stream, string source, bool isFloat, int sampleRate, int channels, long dataBytes)
     {
         if (sampleRate is < AudioFile.MinSampleRate or > AudioFile.MaxSampleRate)
+        {
             throw new EmolinguaException(
                 source,
                 $"sample rate {sampleRate} Hz is outside {AudioFile.MinSampleRate}–{AudioFile.MaxSampleRate} Hz"
             );
+        }
+
         _stream = stream;
         _source = source;
         _float = isFloat;
@@ -59,10 +62,13 @@ public sealed class PcmStreamReader
     {
         var head = ReadExactly(stream, 12, source, "WAV header");
         if (!WavReader.HasRiffMagic(head) || !head.AsSpan(8, 4).SequenceEqual("WAVE"u8))
+        {
             throw new EmolinguaException(
                 source,
                 "not a WAV stream (no RIFF/WAVE header); for raw PCM give --format s16le|f32le and --rate"
             );
+        }
+
         byte[]? fmt = null;
         while (true)
         {
@@ -125,10 +131,13 @@ public sealed class PcmStreamReader
             if (got == 0)
             {
                 if (_pending != 0)
+                {
                     throw new EmolinguaException(
                         _source,
                         $"the stream ends inside a sample frame ({_pending} of {_frameBytes} bytes)"
                     );
+                }
+
                 return [];
             }
             var available = _pending + got;

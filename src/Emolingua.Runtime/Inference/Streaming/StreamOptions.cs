@@ -29,13 +29,19 @@ public sealed record StreamOptions
     public StreamOptions Validated(double windowSeconds)
     {
         if (SampleRate is < Audio.AudioFile.MinSampleRate or > Audio.AudioFile.MaxSampleRate)
+        {
             throw new EmolinguaException(
                 $"stream: sample_rate {SampleRate} must be between {Audio.AudioFile.MinSampleRate} and {Audio.AudioFile.MaxSampleRate} Hz"
             );
+        }
+
         if (HopSeconds is { } hop && !(hop >= 0.01 && hop <= windowSeconds))
+        {
             throw new EmolinguaException(
                 $"stream: hop_s {hop} must be between 0.01 and the window ({windowSeconds} s)"
             );
+        }
+
         if (Smooth is < 1 or > 1000)
             throw new EmolinguaException($"stream: smooth {Smooth} must be between 1 and 1000 windows");
         if (VadDecibels is { } vad && !(vad > 0 && vad <= 120))

@@ -50,8 +50,11 @@ public sealed class StreamScorer
             _recent.Dequeue();
         var smoothed = new double[_labels.Count];
         foreach (var p in _recent)
+        {
             for (var k = 0; k < smoothed.Length; k++)
                 smoothed[k] += p[k];
+        }
+
         var (label, map) = Describe(probabilities);
         _segments.Add(new WindowPrediction(window.StartSeconds, window.EndSeconds, label, map));
         return new WindowEvent(
@@ -70,11 +73,14 @@ public sealed class StreamScorer
     {
         var duration = samples16k / (double)WhisperAudio.SampleRate;
         if (_scored == 0)
+        {
             return new EmotionPrediction(Silence, _labels.ToDictionary(l => l, _ => 0f))
             {
                 DurationSeconds = duration,
                 Segments = _segments.ToList(),
             };
+        }
+
         var mean = _sums.Select(s => (float)(s / _scored)).ToArray();
         var (label, map) = Describe(mean);
         return new EmotionPrediction(label, map) { DurationSeconds = duration, Segments = _segments.ToList() };
@@ -87,8 +93,11 @@ public sealed class StreamScorer
     {
         var best = 0;
         for (var i = 1; i < values.Length; i++)
+        {
             if (values[i] > values[best])
                 best = i;
+        }
+
         return best;
     }
 }

@@ -118,7 +118,10 @@ public sealed class StreamWindower
                 ready.Add(Cut(0, (int)length));
         }
         else if (length - _window > _lastStart)
+        {
             ready.Add(Cut(length - _window, _window));
+        }
+
         return ready;
     }
 

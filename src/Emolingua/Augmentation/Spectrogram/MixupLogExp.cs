@@ -140,11 +140,13 @@ public sealed class MixupLogExp : IAugmentation, IStatefulAugmentation, IDisposa
         if (_bank is null)
             return;
         if (x.shape[1] != _bank.shape[1] || x.shape[2] != _bank.shape[2] || x.dtype != _bank.dtype)
+        {
             throw new ArgumentException(
                 $"MixupLogExp memory bank holds [{_bank.shape[1]}, {_bank.shape[2]}] {_bank.dtype}, got input "
                     + $"[{string.Join(", ", x.shape)}] {x.dtype}.",
                 nameof(x)
             );
+        }
     }
 
     /// <summary>Appends the un-mixed inputs to the FIFO bank (overwriting the oldest).</summary>
@@ -197,20 +199,26 @@ public sealed class MixupLogExp : IAugmentation, IStatefulAugmentation, IDisposa
         long count = state["count"].item<long>(),
             next = state["next"].item<long>();
         if (count < 0 || count > Capacity || next < 0 || next >= Capacity)
+        {
             throw new ArgumentException(
                 $"MixupLogExp state (count={count}, next={next}) does not fit capacity {Capacity}.",
                 nameof(state)
             );
+        }
+
         _bank?.Dispose();
         _bank = null;
         if (count > 0)
         {
             var saved = state["memory_bank"];
             if (saved.dim() != 3 || saved.shape[0] != count)
+            {
                 throw new ArgumentException(
                     $"memory_bank has shape [{string.Join(", ", saved.shape)}], expected [{count}, F, T].",
                     nameof(state)
                 );
+            }
+
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
             var bank = torch.empty(

@@ -45,7 +45,10 @@ public sealed class RandomResizeCrop : IAugmentation
             !(FreqScale.Min > 0 && FreqScale.Max >= FreqScale.Min)
             || !(TimeScale.Min > 0 && TimeScale.Max >= TimeScale.Min)
         )
+        {
             throw new ArgumentOutOfRangeException(nameof(freqScale), "Scale ranges need 0 < min <= max.");
+        }
+
         Draw.CheckProbability(p);
         Fill = fill;
         P = p;

@@ -21,10 +21,13 @@ public sealed class SpectralStretch : IAugmentation
     public SpectralStretch(double minFactor = 0.9, double maxFactor = 1.1, double p = 0.5)
     {
         if (!(minFactor > 0 && maxFactor >= minFactor))
+        {
             throw new ArgumentOutOfRangeException(
                 nameof(minFactor),
                 $"Need 0 < minFactor <= maxFactor, got {minFactor}, {maxFactor}."
             );
+        }
+
         Draw.CheckProbability(p);
         (MinFactor, MaxFactor, P) = (minFactor, maxFactor, p);
     }

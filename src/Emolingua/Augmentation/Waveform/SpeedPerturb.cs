@@ -29,8 +29,11 @@ public sealed class SpeedPerturb : IAugmentation
         if (factors.Count == 0)
             throw new ArgumentException("At least one speed factor is needed.", nameof(factors));
         foreach (var f in factors)
+        {
             if (!(f >= 0.5 && f <= 2.0))
                 throw new ArgumentOutOfRangeException(nameof(factors), f, "Speed factors must be in [0.5, 2].");
+        }
+
         Draw.CheckProbability(p);
         Factors = factors.ToArray();
         P = p;

@@ -27,10 +27,13 @@ public sealed class CommonVoiceCorpus : ICorpus
         Corpus.RequireDirectory(root, "Common Voice", "clips", "root/clips/*.mp3 with train.tsv, dev.tsv, test.tsv");
         var missing = Splits.Where(s => !File.Exists(Path.Combine(root, s + ".tsv"))).ToList();
         if (missing.Count > 0)
+        {
             throw new Util.EmolinguaException(
                 root,
                 $"not a Common Voice locale folder: no {string.Join(", ", missing.Select(s => s + ".tsv"))}"
             );
+        }
+
         Root = root;
         Language = ReadLocale(root) ?? Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar));
     }
@@ -46,8 +49,10 @@ public sealed class CommonVoiceCorpus : ICorpus
             if (locale < 0)
                 return null;
             while (tsv.Read())
+            {
                 if (CsvFiles.Field(tsv, locale) is { Length: > 0 } value)
                     return value;
+            }
         }
         return null;
     }
@@ -117,55 +122,62 @@ public sealed class CommonVoiceCorpus : ICorpus
         // Pass 1: which clips the splits name (to read only their durations); pass 2 streams the utterances.
         var wanted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var split in Splits)
-        foreach (var row in Rows(split, new SkipCounter()))
-            if (row != null)
-                wanted.Add(row.Clip);
+        {
+            foreach (var row in Rows(split, new SkipCounter()))
+            {
+                if (row != null)
+                    wanted.Add(row.Clip);
+            }
+        }
+
         var durations = ReadClipDurations(wanted, skips);
         wanted.Clear();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var clips = Path.Combine(Root, "clips");
         foreach (var split in Splits)
-        foreach (var row in Rows(split, skips))
         {
-            if (row == null)
-                continue;
-            if (!seen.Add(row.Clip))
+            foreach (var row in Rows(split, skips))
             {
-                skips.Add(SkipReasons.Duplicate);
-                continue;
+                if (row == null)
+                    continue;
+                if (!seen.Add(row.Clip))
+                {
+                    skips.Add(SkipReasons.Duplicate);
+                    continue;
+                }
+                if (row.ClientId.Length == 0)
+                {
+                    skips.Add(SkipReasons.MissingSpeaker);
+                    continue;
+                }
+                var path = Path.Combine(clips, row.Clip);
+                // Early releases list clip names without the .mp3 extension.
+                if (!File.Exists(path) && Path.GetExtension(row.Clip).Length == 0 && File.Exists(path + ".mp3"))
+                    path += ".mp3";
+                if (!File.Exists(path))
+                {
+                    skips.Add(SkipReasons.MissingAudio);
+                    continue;
+                }
+                var seconds =
+                    durations != null && durations.TryGetValue(row.Clip, out var d)
+                        ? d
+                        : AudioDuration.TryRead(path, skips);
+                if (seconds == null || !Corpus.DurationOk(seconds.Value, skips))
+                    continue;
+                yield return new Utterance(
+                    Path.GetFileNameWithoutExtension(path),
+                    path,
+                    Kind,
+                    Language,
+                    row.ClientId,
+                    Genders.Parse(row.Gender),
+                    split,
+                    "",
+                    null,
+                    seconds.Value
+                );
             }
-            if (row.ClientId.Length == 0)
-            {
-                skips.Add(SkipReasons.MissingSpeaker);
-                continue;
-            }
-            var path = Path.Combine(clips, row.Clip);
-            // Early releases list clip names without the .mp3 extension.
-            if (!File.Exists(path) && Path.GetExtension(row.Clip).Length == 0 && File.Exists(path + ".mp3"))
-                path += ".mp3";
-            if (!File.Exists(path))
-            {
-                skips.Add(SkipReasons.MissingAudio);
-                continue;
-            }
-            var seconds =
-                durations != null && durations.TryGetValue(row.Clip, out var d)
-                    ? d
-                    : AudioDuration.TryRead(path, skips);
-            if (seconds == null || !Corpus.DurationOk(seconds.Value, skips))
-                continue;
-            yield return new Utterance(
-                Path.GetFileNameWithoutExtension(path),
-                path,
-                Kind,
-                Language,
-                row.ClientId,
-                Genders.Parse(row.Gender),
-                split,
-                "",
-                null,
-                seconds.Value
-            );
         }
     }
 }

@@ -33,10 +33,13 @@ public sealed partial class IemocapCorpus(string root) : ICorpus
         if (!Directory.Exists(root))
             throw new Util.EmolinguaException(root, "no such folder");
         if (Sessions(root).Count == 0)
+        {
             throw new Util.EmolinguaException(
                 root,
                 "not an IEMOCAP folder: no Session1..5/dialog/EmoEvaluation/ inside"
             );
+        }
+
         return root;
     }
 
@@ -135,10 +138,12 @@ public sealed partial class IemocapCorpus(string root) : ICorpus
                     );
                 }
                 if (evaluations == 0)
+                {
                     throw new Util.EmolinguaException(
                         txt,
                         "no evaluation lines (\"[START - END]\tTURN\tEMOTION\t[V, A, D]\"): not an IEMOCAP EmoEvaluation file"
                     );
+                }
             }
         }
     }

@@ -130,9 +130,11 @@ public sealed class ManifestCorpus : ICorpus
         }
         // One odd line is skipped and counted; a manifest of which no line reads is not a manifest.
         if (readable == 0 && firstBad > 0)
+        {
             throw new Util.EmolinguaException(
                 Root,
                 $"no row of the manifest could be read (row {firstBad}: {(Manifest.IsJsonLines(Root) ? "not a JSON object with a \"path\"" : "wrong number of fields or no path")})"
             );
+        }
     }
 }

@@ -28,10 +28,13 @@ public sealed partial class RavdessCorpus(string root) : ICorpus
         if (!Directory.Exists(root))
             throw new Util.EmolinguaException(root, "no such folder");
         if (ActorDirs(root).Count == 0)
+        {
             throw new Util.EmolinguaException(
                 root,
                 "not a RAVDESS folder: no Actor_NN/ folders inside (expected root/Actor_01/03-01-05-01-02-01-01.wav ...)"
             );
+        }
+
         return root;
     }
 
@@ -42,11 +45,14 @@ public sealed partial class RavdessCorpus(string root) : ICorpus
             .Where(d => ActorFolder().IsMatch(Path.GetFileName(d)))
             .ToList();
         if (direct.Count == 0)
+        {
             direct = Directory
                 .EnumerateDirectories(root)
                 .SelectMany(Directory.EnumerateDirectories)
                 .Where(d => ActorFolder().IsMatch(Path.GetFileName(d)))
                 .ToList();
+        }
+
         return direct
             .OrderBy(d => Path.GetFileName(d), StringComparer.Ordinal)
             .ThenBy(d => d, StringComparer.Ordinal)
@@ -78,51 +84,53 @@ public sealed partial class RavdessCorpus(string root) : ICorpus
     public IEnumerable<Utterance> Enumerate(SkipCounter skips)
     {
         foreach (var dir in ActorDirs(Root))
-        foreach (var path in Corpus.SortedFiles(dir))
         {
-            if (Corpus.IsHidden(path))
+            foreach (var path in Corpus.SortedFiles(dir))
             {
-                skips.Add(SkipReasons.HiddenFile);
-                continue;
+                if (Corpus.IsHidden(path))
+                {
+                    skips.Add(SkipReasons.HiddenFile);
+                    continue;
+                }
+                var m = NamePattern().Match(Path.GetFileName(path));
+                if (!m.Success)
+                {
+                    skips.Add(SkipReasons.UnparsableName);
+                    continue;
+                }
+                if (
+                    m.Groups[1].Value != "03"
+                    || m.Groups[2].Value != "01"
+                    || !path.EndsWith(".wav", StringComparison.OrdinalIgnoreCase)
+                )
+                {
+                    skips.Add(SkipReasons.NotAudioOnlySpeech);
+                    continue;
+                }
+                var code = m.Groups[3].Value;
+                var label = Map(code);
+                if (label == null)
+                {
+                    skips.Add(SkipReasons.Label(CodeNames.GetValueOrDefault(code, code)));
+                    continue;
+                }
+                var actor = int.Parse(m.Groups[7].Value, System.Globalization.CultureInfo.InvariantCulture);
+                var seconds = AudioDuration.TryRead(path, skips);
+                if (seconds == null || !Corpus.DurationOk(seconds.Value, skips))
+                    continue;
+                yield return new Utterance(
+                    Path.GetFileNameWithoutExtension(path),
+                    path,
+                    Kind,
+                    Language,
+                    $"Actor_{actor:D2}",
+                    actor % 2 == 1 ? Gender.Male : Gender.Female,
+                    null,
+                    code,
+                    label,
+                    seconds.Value
+                );
             }
-            var m = NamePattern().Match(Path.GetFileName(path));
-            if (!m.Success)
-            {
-                skips.Add(SkipReasons.UnparsableName);
-                continue;
-            }
-            if (
-                m.Groups[1].Value != "03"
-                || m.Groups[2].Value != "01"
-                || !path.EndsWith(".wav", StringComparison.OrdinalIgnoreCase)
-            )
-            {
-                skips.Add(SkipReasons.NotAudioOnlySpeech);
-                continue;
-            }
-            var code = m.Groups[3].Value;
-            var label = Map(code);
-            if (label == null)
-            {
-                skips.Add(SkipReasons.Label(CodeNames.GetValueOrDefault(code, code)));
-                continue;
-            }
-            var actor = int.Parse(m.Groups[7].Value, System.Globalization.CultureInfo.InvariantCulture);
-            var seconds = AudioDuration.TryRead(path, skips);
-            if (seconds == null || !Corpus.DurationOk(seconds.Value, skips))
-                continue;
-            yield return new Utterance(
-                Path.GetFileNameWithoutExtension(path),
-                path,
-                Kind,
-                Language,
-                $"Actor_{actor:D2}",
-                actor % 2 == 1 ? Gender.Male : Gender.Female,
-                null,
-                code,
-                label,
-                seconds.Value
-            );
         }
     }
 }

@@ -47,8 +47,11 @@ public static partial class Tsne
             d = x.GetLength(1);
         var flat = new double[n * d];
         for (var i = 0; i < n; i++)
-        for (var j = 0; j < d; j++)
-            flat[i * d + j] = x[i, j];
+        {
+            for (var j = 0; j < d; j++)
+                flat[i * d + j] = x[i, j];
+        }
+
         return Fit(flat, n, d, options ?? new TsneOptions());
     }
 
@@ -62,13 +65,18 @@ public static partial class Tsne
         if (options.Dimensions < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "Dimensions must be ≥ 1");
         if (options.Perplexity <= 0 || options.Perplexity >= n)
+        {
             throw new ArgumentOutOfRangeException(
                 nameof(options),
                 $"perplexity {options.Perplexity} must be in (0, N = {n})"
             );
+        }
+
         foreach (var v in x)
+        {
             if (!double.IsFinite(v))
                 throw new ArgumentException("x contains NaN or infinity");
+        }
 
         var barnesHut = options.Method switch
         {
@@ -100,8 +108,11 @@ public static partial class Tsne
 
         var result = new double[n, dims];
         for (var i = 0; i < n; i++)
-        for (var k = 0; k < dims; k++)
-            result[i, k] = y[i * dims + k];
+        {
+            for (var k = 0; k < dims; k++)
+                result[i, k] = y[i * dims + k];
+        }
+
         return result;
     }
 
@@ -222,10 +233,15 @@ public static partial class Tsne
             sumQi[i] = tree.Repulsion(i, theta, out rep[2 * i], out rep[2 * i + 1]);
         }
         if (threads > 1)
+        {
             Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = threads }, Point);
+        }
         else
+        {
             for (var i = 0; i < n; i++)
                 Point(i);
+        }
+
         double sumQ = 0;
         for (var i = 0; i < n; i++)
             sumQ += sumQi[i];

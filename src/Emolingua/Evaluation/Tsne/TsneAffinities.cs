@@ -12,22 +12,30 @@ public static partial class Tsne
         for (var i = 0; i < n; i++)
         {
             for (int j = 0, m = 0; j < n; j++)
+            {
                 if (j != i)
                     dist[m++] = SquaredDistance(x.AsSpan(i * d, d), x.AsSpan(j * d, d));
+            }
+
             ConditionalRow(dist, perplexity, row);
             for (int j = 0, m = 0; j < n; j++)
+            {
                 if (j != i)
                     p[i * n + j] = row[m++];
+            }
         }
         double sum = 0;
         for (var i = 0; i < n; i++)
-        for (var j = i + 1; j < n; j++)
         {
-            var v = p[i * n + j] + p[j * n + i];
-            p[i * n + j] = v;
-            p[j * n + i] = v;
-            sum += 2 * v;
+            for (var j = i + 1; j < n; j++)
+            {
+                var v = p[i * n + j] + p[j * n + i];
+                p[i * n + j] = v;
+                p[j * n + i] = v;
+                sum += 2 * v;
+            }
         }
+
         for (var k = 0; k < p.Length; k++)
             p[k] = Math.Max(p[k] / sum, MachineEpsilon);
         for (var i = 0; i < n; i++)
@@ -49,8 +57,11 @@ public static partial class Tsne
             var heap = new KnnHeap(k);
             var xi = x.AsSpan(i * d, d);
             for (var j = 0; j < n; j++)
+            {
                 if (j != i)
                     heap.Offer(SquaredDistance(xi, x.AsSpan(j * d, d)), j);
+            }
+
             var (dists, idx) = heap.Sorted();
             var row = new double[k];
             ConditionalRow(dists, perplexity, row);
@@ -58,31 +69,39 @@ public static partial class Tsne
             Array.Copy(row, 0, cond, i * k, k);
         }
         if (threads > 1)
+        {
             Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = threads }, Row);
+        }
         else
+        {
             for (var i = 0; i < n; i++)
                 Row(i);
+        }
 
         // Symmetrise: P_ij = (P_j|i + P_i|j) / Σ; collect both directions, sort by (row, col), merge duplicates.
         var keys = new long[2 * n * k];
         var vals = new double[2 * n * k];
         var t = 0;
         for (var i = 0; i < n; i++)
-        for (var m = 0; m < k; m++)
         {
-            var j = nbr[i * k + m];
-            var v = cond[i * k + m];
-            keys[t] = (long)i * n + j;
-            vals[t++] = v;
-            keys[t] = (long)j * n + i;
-            vals[t++] = v;
+            for (var m = 0; m < k; m++)
+            {
+                var j = nbr[i * k + m];
+                var v = cond[i * k + m];
+                keys[t] = (long)i * n + j;
+                vals[t++] = v;
+                keys[t] = (long)j * n + i;
+                vals[t++] = v;
+            }
         }
+
         Array.Sort(keys, vals);
         var rowPtr = new int[n + 1];
         var cols = new List<int>(t);
         var values = new List<double>(t);
         double total = 0;
-        for (var s = 0; s < t; )
+        var s = 0;
+        while (s < t)
         {
             var key = keys[s];
             double v = 0;

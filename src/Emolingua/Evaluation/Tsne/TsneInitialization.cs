@@ -46,8 +46,11 @@ public static partial class Tsne
                     proj[i] = Dot(xc.AsSpan(i * d, d), v);
                 var w = new double[d];
                 for (var i = 0; i < n; i++)
-                for (var j = 0; j < d; j++)
-                    w[j] += proj[i] * xc[i * d + j];
+                {
+                    for (var j = 0; j < d; j++)
+                        w[j] += proj[i] * xc[i * d + j];
+                }
+
                 foreach (var u in comps)
                 {
                     var dot = Dot(u, w);
@@ -80,8 +83,11 @@ public static partial class Tsne
     {
         var norm = Math.Sqrt(Dot(v, v));
         if (norm > 0)
+        {
             for (var j = 0; j < v.Length; j++)
                 v[j] /= norm;
+        }
+
         return norm;
     }
 

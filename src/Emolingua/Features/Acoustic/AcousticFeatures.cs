@@ -126,8 +126,11 @@ public static class AcousticFeatures
             );
             var magnitude = NormalisedMagnitude(p);
             if (previous != null)
+            {
                 for (var k = 0; k < Bins; k++)
                     flux[t] += (magnitude[k] - previous[k]) * (magnitude[k] - previous[k]);
+            }
+
             previous = magnitude;
             mfcc[t] = Mfcc(p);
         }
@@ -209,8 +212,11 @@ public static class AcousticFeatures
         var m = p.Select(Math.Sqrt).ToArray();
         var norm = Math.Sqrt(p.Sum());
         if (norm > 0)
+        {
             for (var k = 0; k < m.Length; k++)
                 m[k] /= norm;
+        }
+
         return m;
     }
 
@@ -227,8 +233,11 @@ public static class AcousticFeatures
         var c = new double[Mfccs];
         var scale = Math.Sqrt(2.0 / MelBands);
         for (var i = 1; i <= Mfccs; i++)
-        for (var m = 0; m < MelBands; m++)
-            c[i - 1] += scale * logEnergy[m] * Math.Cos(Math.PI * i * (m + 0.5) / MelBands);
+        {
+            for (var m = 0; m < MelBands; m++)
+                c[i - 1] += scale * logEnergy[m] * Math.Cos(Math.PI * i * (m + 0.5) / MelBands);
+        }
+
         return c;
     }
 

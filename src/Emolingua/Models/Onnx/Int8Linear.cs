@@ -30,8 +30,10 @@ internal static class Int8Linear
             var scale = max > 0 ? max / MaxLevel : 1f;
             scales[n] = scale;
             for (var k = 0; k < inFeatures; k++)
+            {
                 q[k * outFeatures + n] = (sbyte)
                     Math.Clamp(Math.Round(w[n * inFeatures + k] / scale, MidpointRounding.ToEven), -MaxLevel, MaxLevel);
+            }
         }
         return (q, scales);
     }

@@ -130,9 +130,12 @@ public static class OnnxExport
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         long size = model.CalculateSize();
         if (size >= int.MaxValue)
+        {
             throw new EmolinguaException(
                 $"export: the model needs {size / 1e9:0.0} GB, over protobuf's 2 GB limit for one ONNX file"
             );
+        }
+
         return model;
     }
 

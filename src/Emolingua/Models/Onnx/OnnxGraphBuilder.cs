@@ -58,14 +58,19 @@ internal sealed class OnnxGraphBuilder
         foreach (var node in Graph.Node)
         {
             for (var i = 0; i < node.Input.Count; i++)
+            {
                 if (node.Input[i] == tensor)
                     node.Input[i] = newName;
+            }
+
             for (var i = 0; i < node.Output.Count; i++)
+            {
                 if (node.Output[i] == tensor)
                 {
                     node.Output[i] = newName;
                     produced = true;
                 }
+            }
         }
         return produced ? newName : throw new InvalidOperationException($"no node produces '{tensor}'");
     }
@@ -129,11 +134,14 @@ internal sealed class OnnxGraphBuilder
     {
         var shape = new TensorShapeProto();
         foreach (var d in dims)
+        {
             shape.Dim.Add(
                 d is string p
                     ? new TensorShapeProto.Types.Dimension { DimParam = p }
                     : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(d) }
             );
+        }
+
         return new ValueInfoProto
         {
             Name = name,

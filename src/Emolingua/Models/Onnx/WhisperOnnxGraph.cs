@@ -66,13 +66,16 @@ internal sealed class WhisperOnnxGraph(OnnxGraphBuilder g, WeightSource weights,
             bins = WhisperAudio.FrequencyBins;
         var kernels = new float[2 * bins * nFft];
         for (var k = 0; k < bins; k++)
-        for (var n = 0; n < nFft; n++)
         {
-            var window = 0.5 - 0.5 * Math.Cos(2 * Math.PI * n / nFft); // periodic Hann
-            var angle = 2 * Math.PI * ((long)k * n % nFft) / nFft; // reduced mod 2π for accuracy
-            kernels[k * nFft + n] = (float)(window * Math.Cos(angle));
-            kernels[(bins + k) * nFft + n] = (float)(-window * Math.Sin(angle));
+            for (var n = 0; n < nFft; n++)
+            {
+                var window = 0.5 - 0.5 * Math.Cos(2 * Math.PI * n / nFft); // periodic Hann
+                var angle = 2 * Math.PI * ((long)k * n % nFft) / nFft; // reduced mod 2π for accuracy
+                kernels[k * nFft + n] = (float)(window * Math.Cos(angle));
+                kernels[(bins + k) * nFft + n] = (float)(-window * Math.Sin(angle));
+            }
         }
+
         return kernels;
     }
 
@@ -272,9 +275,12 @@ internal sealed class WhisperOnnxGraph(OnnxGraphBuilder g, WeightSource weights,
     {
         var (data, actual) = weights(name);
         if (!actual.SequenceEqual(shape))
+        {
             throw new ArgumentException(
                 $"tensor '{name}' has shape [{string.Join(", ", actual)}], expected [{string.Join(", ", shape)}]"
             );
+        }
+
         return (data, actual);
     }
 }

@@ -37,9 +37,12 @@ public static class AcousticTraining
         var z = features.Select(r => r.Select((v, j) => (v - mean[j]) / scale[j]).ToArray()).ToList();
         var missing = classNames.Where((_, c) => !labels.Contains(c)).ToList();
         if (missing.Count > 0)
+        {
             throw new EmolinguaException(
                 $"acoustic baseline: no English training clips of {string.Join(", ", missing)} (class-balanced training needs every class)"
             );
+        }
+
         var weights = LogisticRegression.BalancedWeights(labels, classNames.Count);
         var fit = LogisticRegression.Train(z, labels, classNames.Count, InverseRegularisation, weights);
         return new AcousticClassifier

@@ -23,10 +23,15 @@ public static class LogisticRegression
         foreach (var c in y)
             counts[c]++;
         for (var c = 0; c < classes; c++)
+        {
             if (counts[c] == 0)
+            {
                 throw new ArgumentException(
                     $"class {c} has no training samples; class-balanced weights need every class"
                 );
+            }
+        }
+
         return y.Select(c => y.Count / (double)(classes * counts[c])).ToArray();
     }
 
@@ -68,8 +73,11 @@ public static class LogisticRegression
                 f += s[i] * (LogSumExp(logits) - logits[y[i]]);
             }
             for (var c = 0; c < classes; c++)
-            for (var a = 0; a < d; a++)
-                f += 0.5 * lambda * t[c * p + a] * t[c * p + a];
+            {
+                for (var a = 0; a < d; a++)
+                    f += 0.5 * lambda * t[c * p + a] * t[c * p + a];
+            }
+
             return f;
         }
 
@@ -92,32 +100,40 @@ public static class LogisticRegression
                         gradient[c * p + a] += residual * r[a];
                 }
                 for (var a = 0; a < p; a++)
-                for (var b = 0; b < p; b++)
-                    outer[a, b] = r[a] * r[b];
-                for (var c = 0; c < classes; c++)
-                for (var c2 = 0; c2 < classes; c2++)
                 {
-                    var w = s[i] * prob[c] * ((c == c2 ? 1 : 0) - prob[c2]);
-                    for (var a = 0; a < p; a++)
+                    for (var b = 0; b < p; b++)
+                        outer[a, b] = r[a] * r[b];
+                }
+
+                for (var c = 0; c < classes; c++)
+                {
+                    for (var c2 = 0; c2 < classes; c2++)
                     {
-                        var row = c * p + a;
-                        if (row >= free)
-                            continue;
-                        for (var b = 0; b < p; b++)
+                        var w = s[i] * prob[c] * ((c == c2 ? 1 : 0) - prob[c2]);
+                        for (var a = 0; a < p; a++)
                         {
-                            var col = c2 * p + b;
-                            if (col < free)
-                                hessian[row, col] += w * outer[a, b];
+                            var row = c * p + a;
+                            if (row >= free)
+                                continue;
+                            for (var b = 0; b < p; b++)
+                            {
+                                var col = c2 * p + b;
+                                if (col < free)
+                                    hessian[row, col] += w * outer[a, b];
+                            }
                         }
                     }
                 }
             }
             for (var c = 0; c < classes; c++)
-            for (var a = 0; a < d; a++)
             {
-                gradient[c * p + a] += lambda * theta[c * p + a];
-                hessian[c * p + a, c * p + a] += lambda;
+                for (var a = 0; a < d; a++)
+                {
+                    gradient[c * p + a] += lambda * theta[c * p + a];
+                    hessian[c * p + a, c * p + a] += lambda;
+                }
             }
+
             gradientMax = gradient.Take(free).Max(Math.Abs);
             if (gradientMax <= 1e-10 * Math.Max(1, s.Sum()))
                 break;

@@ -44,11 +44,14 @@ public sealed class Prefetcher<T> : IDisposable
     public void Dispose()
     {
         foreach (var t in _pending.Values)
+        {
             try
             {
                 t.Wait();
             }
             catch (AggregateException) { }
+        }
+
         _pending.Clear();
     }
 }

@@ -83,8 +83,10 @@ public sealed class ClassBalancedSampler : IBatchSampler
             .All.Select(e => utterances.Select((u, i) => (u, i)).Where(x => x.u.Label == e).Select(x => x.i).ToArray())
             .ToArray();
         for (var c = 0; c < classes; c++)
+        {
             if (_byClass[c].Length == 0)
                 throw new EmolinguaException($"{what}: no '{Emotions.All[c].Name()}' utterances to train on");
+        }
     }
 
     public int[] Batch(long step)
@@ -139,9 +141,11 @@ public sealed class SpeakerBatchSampler : IBatchSampler
             .Where(g => g.Length >= perSpeaker)
             .ToArray();
         if (_bySpeaker.Length < speakers)
+        {
             throw new EmolinguaException(
                 $"{what}: only {_bySpeaker.Length} speakers have at least {perSpeaker} utterances; a batch needs {speakers}"
             );
+        }
     }
 
     public int EligibleSpeakers => _bySpeaker.Length;

@@ -64,10 +64,13 @@ public static class Adaptation
         {
             var recipePath = Path.Combine(Path.GetDirectoryName(modelDir)!, "recipe.json");
             if (!File.Exists(recipePath))
+            {
                 throw new EmolinguaException(
                     o.Model,
                     "--mode full needs the training run folder (its recipe.json gives the optimiser); give the run folder, not model/"
                 );
+            }
+
             recipe = Recipe.Load(recipePath);
         }
         if (!o.Corpus.Labeled)
@@ -76,10 +79,13 @@ public static class Adaptation
         var pool = FewShotDraws.Pool(o.Corpus, o.Fold, o.Folds, o.FoldSeed);
         var missing = Emotions.All.Where(e => pool.All(u => u.Label != e)).Select(e => e.Name()).ToList();
         if (missing.Count > 0)
+        {
             throw new EmolinguaException(
                 o.Corpus.Root,
                 $"no labelled {string.Join(", ", missing)} clips{(o.Fold is { } f ? $" outside test fold {f}" : "")} to adapt with"
             );
+        }
+
         var shots = FewShotDraws.Draw(pool, o.Shots, o.Seed, o.Corpus.Kind, o.Fold ?? 0, draw: 0);
         foreach (var c in FewShotDraws.ShortClasses(pool, o.Shots))
             log($"adapt: fewer than {o.Shots} '{c}' clips available; using all of them");

@@ -41,10 +41,15 @@ public static class HeadAdaptation
         if (sets.Count == 0)
             return [];
         foreach (var s in sets)
+        {
             if (s.Embeddings.Count == 0 || s.Labels.Count != s.Embeddings.Count || s.Clips.Count != s.Embeddings.Count)
+            {
                 throw new ArgumentException(
                     $"{s.Embeddings.Count} embeddings, {s.Labels.Count} labels, {s.Clips.Count} clip indices"
                 );
+            }
+        }
+
         int heads = sets.Count,
             rows = sets.Max(s => s.Embeddings.Count),
             dim = sets[0].Embeddings[0].Length;

@@ -16,9 +16,12 @@ public static class ByolLoss
     public static Tensor Regression(Tensor prediction, Tensor target)
     {
         if (prediction.dim() != 2 || !prediction.shape.SequenceEqual(target.shape))
+        {
             throw new ArgumentException(
                 $"Expected two [B, P] tensors of the same shape, got [{string.Join(", ", prediction.shape)}] and [{string.Join(", ", target.shape)}]."
             );
+        }
+
         using var scope = torch.NewDisposeScope();
         var p = nn.functional.normalize(prediction, p: 2, dim: -1);
         var z = nn.functional.normalize(target.detach(), p: 2, dim: -1);

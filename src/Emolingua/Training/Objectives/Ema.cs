@@ -59,9 +59,12 @@ public static class Ema
         for (var i = 0; i < t.Count; i++)
         {
             if (t[i].name != o[i].name || !t[i].tensor.shape.SequenceEqual(o[i].tensor.shape))
+            {
                 throw new ArgumentException(
                     $"EMA: {what} {i} differs: target '{t[i].name}' [{string.Join(", ", t[i].tensor.shape)}] vs online '{o[i].name}' [{string.Join(", ", o[i].tensor.shape)}]."
                 );
+            }
+
             yield return (t[i], o[i]);
         }
     }

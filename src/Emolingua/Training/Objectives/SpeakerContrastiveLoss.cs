@@ -102,10 +102,13 @@ public static class SpeakerContrastiveLoss
         if (z.dim() != 2)
             throw new ArgumentException($"Expected z [N, D], got [{string.Join(", ", z.shape)}].", nameof(z));
         if (speakerIds.dim() != 1 || speakerIds.shape[0] != z.shape[0])
+        {
             throw new ArgumentException(
                 $"Expected speakerIds [{z.shape[0]}], got [{string.Join(", ", speakerIds.shape)}].",
                 nameof(speakerIds)
             );
+        }
+
         if (!(tau > 0))
             throw new ArgumentOutOfRangeException(nameof(tau), tau, "Temperature must be > 0.");
         var s = torch.NewDisposeScope();

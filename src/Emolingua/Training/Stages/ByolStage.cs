@@ -60,8 +60,11 @@ public sealed class ByolStage : TrainingStage<ByolStage.Inputs>
         var head = newHead(d);
         _nets = new ByolNetworks(online, new ByolMlp(p, b, p), head, target);
         using (no_grad())
+        {
             foreach (var ((_, t), (_, o)) in target.state_dict().Zip(online.state_dict()))
                 t.copy_(o);
+        }
+
         foreach (var param in target.parameters())
             param.requires_grad = false;
         _inference = new EmotionClassifier(target.encoder, head);

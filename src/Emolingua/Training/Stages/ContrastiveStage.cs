@@ -54,6 +54,7 @@ public sealed class ContrastiveStage : TrainingStage<ContrastiveStage.Inputs>
         try
         {
             if (ctx.Data.UnlabeledValidation.Count > 0)
+            {
                 _devSampler = new SpeakerBatchSampler(
                     ctx.Data.UnlabeledValidation,
                     c.Speakers,
@@ -61,6 +62,7 @@ public sealed class ContrastiveStage : TrainingStage<ContrastiveStage.Inputs>
                     12345,
                     "dev"
                 );
+            }
         }
         catch (EmolinguaException)
         {
@@ -122,6 +124,7 @@ public sealed class ContrastiveStage : TrainingStage<ContrastiveStage.Inputs>
         double total = 0;
         _encoder.eval();
         using (no_grad())
+        {
             for (var b = 0; b < ValidationBatches; b++)
             {
                 using var scope = NewDisposeScope();
@@ -129,6 +132,8 @@ public sealed class ContrastiveStage : TrainingStage<ContrastiveStage.Inputs>
                 using var generator = new Generator(StepRandom.Mix(777, (ulong)b), _ctx.Device);
                 total += ContrastiveLoss(x, generator).item<float>();
             }
+        }
+
         _encoder.train();
         var loss = total / ValidationBatches;
         return new ValidationResult(loss, new Dictionary<string, double> { ["contrastive_loss"] = loss });
